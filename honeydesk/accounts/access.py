@@ -1,0 +1,102 @@
+"""The one door to every object, for pages and API alike.
+
+Every fetch of a case, timeline or account by a person goes through here. A thing that
+does not exist and a thing this person may not see give the same answer (NotFound ->
+404), so guessing references reveals nothing. Querysets are filtered *before* loading;
+nothing is loaded first and checked afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from honeydesk.accounts.models import Contact, CustomerAccount, Role, User
+from honeydesk.lib.errors import NotFound
+
+if TYPE_CHECKING:
+    from honeydesk.cases.models import Case, TimelineEntry
+
+
+def _cases() -> QuerySet[Case]:
+    from honeydesk.cases.models import Case
+
+    return Case.objects.all()
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    cases = _cases()
+    if not user.is_authenticated or not user.is_active:
+        return cases.none()
+    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+        return cases
+    if user.role == Role.AGENT:
+        return cases.filter(department__in=user.departments.values("id"))
+    if user.role == Role.CUSTOMER:
+        return cases.filter(account__in=accounts_visible_to(user).values("id"))
+    return cases.none()
+
+
+def case_for(user: User, ref: str | int, *, write: bool = False) -> Case:
+    """The case with this reference if `user` may see it (and act on it, with write).
+
+    Customers may act on their own cases (reply, ask for a supervisor); staff may act on
+    what they can see. Raises NotFound otherwise.
+    """
+    from honeydesk.cases.models import parse_ref
+
+    number = parse_ref(ref)
+    if number is None:
+        raise NotFound("No such case.")
+    case = (
+        cases_visible_to(user)
+        .select_related("account", "contact", "department", "owner", "request_type")
+        .filter(pk=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def entries_visible_to(user: User, case: Case) -> QuerySet[TimelineEntry]:
+    """The timeline of a case this person already got through case_for()."""
+    from honeydesk.cases.models import TimelineEntry
+
+    entries = TimelineEntry.objects.filter(case=case)
+    if not user.is_staff_member:
+        entries = entries.filter(visibility=TimelineEntry.Visibility.PUBLIC)
+    return entries
+
+
+def accounts_visible_to(user: User) -> QuerySet[CustomerAccount]:
+    accounts = CustomerAccount.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return accounts.none()
+    if user.is_staff_member:
+        # Any rep may need to look up any caller's account.
+        return accounts
+    return accounts.filter(contacts__user=user).distinct()
+
+
+def account_for(user: User, number: str) -> CustomerAccount:
+    account = accounts_visible_to(user).filter(number=number).first()
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+def contacts_visible_to(user: User) -> QuerySet[Contact]:
+    return Contact.objects.filter(account__in=accounts_visible_to(user).values("id"))
+
+
+def require_staff(user: User) -> None:
+    """Staff-only operations (internal notes, assignment) answer 404 to anyone else."""
+    if not (user.is_authenticated and user.is_active and user.is_staff_member):
+        raise NotFound("Not found.")
+
+
+def may_work_on(user: User, case: Case) -> bool:
+    """Staff who can see the case may work on it; used for showing action buttons."""
+    return user.is_staff_member

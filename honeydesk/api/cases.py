@@ -1,0 +1,252 @@
+"""Cases, their timeline and the workflow actions. Thin: access -> action -> schema."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from honeydesk.accounts import access
+from honeydesk.accounts.models import Department, User
+from honeydesk.api import schemas as s
+from honeydesk.api.serialize import case_dict, entry_dict
+from honeydesk.cases import actions
+from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
+from honeydesk.lib.errors import InvalidInput
+
+router = Router(tags=["cases"])
+
+CASE_RELATED = ("account", "department", "owner", "request_type")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined, no-any-return]
+
+
+def _uploads(items: list[s.AttachmentIn]) -> list[actions.Upload]:
+    uploads = []
+    for i, item in enumerate(items):
+        try:
+            content = base64.b64decode(item.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.field(f"attachments.{i}.content_base64", "Not valid base64.") from None
+        uploads.append(actions.Upload(item.filename, item.content_type, content))
+    return uploads
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "id":
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput.field("cursor", "Not a cursor this API gave out.") from None
+
+
+class CaseFilters(Schema):
+    status: str | None = None
+    owner: str | None = None
+    department: str | None = None
+    request_type: str | None = None
+    updated_since: datetime | None = None
+    cursor: str | None = None
+    limit: int = 25
+
+
+@router.get("/cases", response=s.CaseList, summary="List cases you can see, newest first")
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
+    user = _user(request)
+    if not 1 <= filters.limit <= 100:
+        raise InvalidInput.field("limit", "Limit must be between 1 and 100.")
+    cases = access.cases_visible_to(user).select_related(*CASE_RELATED).order_by("-id")
+    if filters.status:
+        wanted = [v.strip() for v in filters.status.split(",")]
+        unknown = [v for v in wanted if v not in Status.values]
+        if unknown:
+            raise InvalidInput.field("status", f"Unknown status {', '.join(unknown)}; use {', '.join(Status.values)}.")
+        cases = cases.filter(status__in=wanted)
+    if filters.owner:
+        if filters.owner == "none":
+            cases = cases.filter(owner__isnull=True)
+        else:
+            cases = cases.filter(owner__username=user.username if filters.owner == "me" else filters.owner)
+    if filters.department:
+        cases = cases.filter(department__slug=filters.department)
+    if filters.request_type:
+        cases = cases.filter(request_type__slug=filters.request_type)
+    if filters.updated_since:
+        cases = cases.filter(updated_at__gte=filters.updated_since)
+    if filters.cursor:
+        cases = cases.filter(id__lt=_decode_cursor(filters.cursor))
+    page = list(cases[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {
+        "items": [case_dict(c) for c in page],
+        "next_cursor": _encode_cursor(page[-1].pk) if more else None,
+    }
+
+
+@router.post("/cases", response={201: s.CaseOut}, summary="Open a case")
+def create_case(request: HttpRequest, payload: s.CaseCreate) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    accounts = access.accounts_visible_to(user)
+    if payload.account_number:
+        account = accounts.filter(number=payload.account_number).first()
+    elif not user.is_staff_member and accounts.count() == 1:
+        account = accounts.first()
+    else:
+        raise InvalidInput.field("account_number", "Account number is required.")
+    if account is None:
+        raise InvalidInput.field("account_number", "No such account.")
+    request_type = RequestType.objects.select_related("department").filter(slug=payload.request_type).first()
+    if request_type is None:
+        raise InvalidInput.field("request_type", f"Unknown request type {payload.request_type!r}.")
+    contact = None
+    if payload.contact_id is not None:
+        contact = account.contacts.filter(pk=payload.contact_id).first()
+        if contact is None:
+            raise InvalidInput.field("contact_id", "That contact is not on this account.")
+    elif not user.is_staff_member:
+        contact = account.contacts.filter(user=user).first()
+    case = actions.do_open_case(
+        account=account, request_type=request_type, subject=payload.subject, body=payload.body,
+        goal=payload.goal, priority=payload.priority, contact=contact, facts=payload.facts,
+        channel=payload.channel, uploads=_uploads(payload.attachments), acting_user=user,
+    )
+    return 201, case_dict(access.case_for(user, case.pk))
+
+
+@router.get("/cases/{ref}", response=s.CaseOut, summary="Get a case by reference")
+def get_case(request: HttpRequest, ref: str) -> dict[str, Any]:
+    return case_dict(access.case_for(_user(request), ref))
+
+
+@router.get("/cases/{ref}/timeline", response=list[s.EntryOut], summary="The case's timeline, oldest first")
+def timeline(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
+    user = _user(request)
+    case = access.case_for(user, ref)
+    entries = (
+        access.entries_visible_to(user, case)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+    return [entry_dict(e) for e in entries]
+
+
+def _entry_response(user: User, entry: TimelineEntry) -> tuple[int, dict[str, Any]]:
+    entry = TimelineEntry.objects.select_related("author").prefetch_related("attachments").get(pk=entry.pk)
+    return 201, entry_dict(entry)
+
+
+@router.post("/cases/{ref}/replies", response={201: s.EntryOut}, summary="Add a public message")
+def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    case = access.case_for(user, ref, write=True)
+    entry = actions.do_add_reply(case, body=payload.body, acting_user=user, channel="api",
+                                 uploads=_uploads(payload.attachments), expected_version=payload.version)
+    return _entry_response(user, entry)
+
+
+@router.post("/cases/{ref}/notes", response={201: s.EntryOut}, summary="Add an internal note (staff)")
+def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    access.require_staff(user)
+    case = access.case_for(user, ref, write=True)
+    entry = actions.do_add_note(case, body=payload.body, acting_user=user, uploads=_uploads(payload.attachments))
+    return _entry_response(user, entry)
+
+
+@router.post("/cases/{ref}/calls", response={201: s.EntryOut}, summary="Log a call (staff)")
+def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    access.require_staff(user)
+    case = access.case_for(user, ref, write=True)
+    entry = actions.do_log_call(case, body=payload.body, acting_user=user, direction=payload.direction,
+                                duration_seconds=payload.duration_seconds, phone=payload.phone,
+                                public=payload.public)
+    return _entry_response(user, entry)
+
+
+def _staff_case(request: HttpRequest, ref: str) -> tuple[User, Case]:
+    user = _user(request)
+    access.require_staff(user)
+    return user, access.case_for(user, ref, write=True)
+
+
+def _done(user: User, case: Case) -> dict[str, Any]:
+    # Re-read through the door: after a transfer the actor may no longer see the case.
+    fresh = access.cases_visible_to(user).select_related(*CASE_RELATED).filter(pk=case.pk).first()
+    return case_dict(fresh or Case.objects.select_related(*CASE_RELATED).get(pk=case.pk))
+
+
+def _staff_member(username: str, field: str = "owner") -> User:
+    found = User.objects.filter(username=username, is_active=True).first()
+    if found is None or not found.is_staff_member:
+        raise InvalidInput.field(field, f"No staff member {username!r}.")
+    return found
+
+
+@router.post("/cases/{ref}/assign", response=s.CaseOut, summary="Assign (or take) a case")
+def assign(request: HttpRequest, ref: str, payload: s.AssignIn) -> dict[str, Any]:
+    user, case = _staff_case(request, ref)
+    owner = _staff_member(payload.owner)
+    case = actions.do_assign(case, owner, acting_user=user, expected_version=payload.version, channel="api")
+    return _done(user, case)
+
+
+@router.post("/cases/{ref}/transfer", response=s.CaseOut, summary="Transfer with a hand-off summary")
+def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str, Any]:
+    user, case = _staff_case(request, ref)
+    department = Department.objects.filter(slug=payload.department).first()
+    if department is None:
+        raise InvalidInput.field("department", f"Unknown department {payload.department!r}.")
+    owner = _staff_member(payload.owner) if payload.owner else None
+    case = actions.do_transfer(case, department, summary=payload.summary, owner=owner, acting_user=user,
+                               expected_version=payload.version, channel="api")
+    return _done(user, case)
+
+
+@router.post("/cases/{ref}/escalate", response=s.CaseOut, summary="Ask for a supervisor, with a reason")
+def escalate(request: HttpRequest, ref: str, payload: s.EscalateIn) -> dict[str, Any]:
+    user = _user(request)
+    case = access.case_for(user, ref, write=True)
+    case = actions.do_escalate(case, reason=payload.reason, acting_user=user,
+                               expected_version=payload.version, channel="api")
+    return _done(user, case)
+
+
+@router.post("/cases/{ref}/take-escalation", response=s.CaseOut, summary="Supervisor takes the escalation")
+def take_escalation(request: HttpRequest, ref: str, payload: s.VersionIn) -> dict[str, Any]:
+    user, case = _staff_case(request, ref)
+    case = actions.do_take_escalation(case, acting_user=user, expected_version=payload.version)
+    return _done(user, case)
+
+
+@router.post("/cases/{ref}/resolve", response=s.CaseOut, summary="Resolve with a resolution note")
+def resolve(request: HttpRequest, ref: str, payload: s.ResolveIn) -> dict[str, Any]:
+    user, case = _staff_case(request, ref)
+    case = actions.do_resolve(case, note=payload.note, acting_user=user, expected_version=payload.version,
+                              channel="api")
+    return _done(user, case)
+
+
+@router.post("/cases/{ref}/reopen", response=s.CaseOut, summary="Reopen a resolved case")
+def reopen(request: HttpRequest, ref: str, payload: s.ReopenIn) -> dict[str, Any]:
+    user, case = _staff_case(request, ref)
+    case = actions.do_reopen(case, reason=payload.reason, acting_user=user, expected_version=payload.version,
+                             channel="api")
+    return _done(user, case)
+
+

@@ -1,0 +1,165 @@
+"""Request and response shapes of API v1."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] = {}
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class AttachmentIn(Schema):
+    filename: str = Field(..., max_length=255)
+    content_type: str = Field(..., max_length=120)
+    content_base64: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class EntryOut(Schema):
+    id: int
+    kind: str
+    event: str
+    author: str
+    channel: str
+    visibility: str
+    body: str
+    data: dict[str, Any]
+    corrects: int | None
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class CaseOut(Schema):
+    ref: str
+    subject: str
+    status: str
+    priority: str
+    request_type: str
+    department: str
+    owner: str | None
+    account: str
+    contact_id: int | None
+    channel: str
+    goal: str
+    facts: dict[str, Any]
+    escalated: bool
+    handoff_summary: str
+    linked_case: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    version: int
+
+
+class CaseList(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class CaseCreate(Schema):
+    account_number: str | None = Field(None, description="Required for staff; customers may omit it when they have one account.")
+    request_type: str = Field(..., description="Slug of the request type, e.g. 'billing'.")
+    subject: str
+    body: str
+    goal: str = ""
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    contact_id: int | None = None
+    facts: dict[str, str] = {}
+    channel: Literal["portal", "email", "phone", "chat", "api"] = "api"
+    attachments: list[AttachmentIn] = []
+
+
+class VersionIn(Schema):
+    version: int | None = Field(None, description="The case version you saw; 409 stale_version if it moved on.")
+
+
+class ReplyIn(VersionIn):
+    body: str
+    attachments: list[AttachmentIn] = []
+
+
+class NoteIn(Schema):
+    body: str
+    attachments: list[AttachmentIn] = []
+
+
+class CallIn(Schema):
+    body: str
+    direction: Literal["inbound", "outbound"] = "inbound"
+    duration_seconds: int | None = None
+    phone: str = ""
+    public: bool = True
+
+
+class AssignIn(VersionIn):
+    owner: str = Field(..., description="Username of the new owner.")
+
+
+class TransferIn(VersionIn):
+    department: str = Field(..., description="Slug of the target department.")
+    summary: str = Field(..., description="Hand-off summary shown first to the next owner.")
+    owner: str | None = None
+
+
+class EscalateIn(VersionIn):
+    reason: str
+
+
+class ResolveIn(VersionIn):
+    note: str
+
+
+class ReopenIn(VersionIn):
+    reason: str = ""
+
+
+class ContactPointOut(Schema):
+    kind: str
+    value: str
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    account: str
+    emails: list[str]
+    phones: list[str]
+
+
+class ContactIn(Schema):
+    name: str
+    emails: list[str] = []
+    phones: list[str] = []
+
+
+class AccountOut(Schema):
+    number: str
+    name: str
+    service_area: str
+    services: list[str]
+    contacts: list[ContactOut]
+
+
+class AccountIn(Schema):
+    number: str
+    name: str
+    service_area: str = ""
+    services: list[str] = []
+    contacts: list[ContactIn] = []

@@ -1,0 +1,73 @@
+"""Model -> API dict. Callers preload the relations these read (no query per row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount
+from honeydesk.cases.models import REF_PREFIX, Case, TimelineEntry
+
+
+def case_dict(case: Case) -> dict[str, Any]:
+    return {
+        "ref": case.ref,
+        "subject": case.subject,
+        "status": case.status,
+        "priority": case.priority,
+        "request_type": case.request_type.slug,
+        "department": case.department.slug,
+        "owner": case.owner.username if case.owner else None,
+        "account": case.account.number,
+        "contact_id": case.contact_id,
+        "channel": case.channel,
+        "goal": case.goal,
+        "facts": case.facts,
+        "escalated": case.escalated,
+        "handoff_summary": case.handoff_summary,
+        "linked_case": f"{REF_PREFIX}{case.linked_case_id:06d}" if case.linked_case_id else None,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "first_response_at": case.first_response_at,
+        "resolved_at": case.resolved_at,
+        "version": case.version,
+    }
+
+
+def entry_dict(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "kind": entry.kind,
+        "event": entry.event,
+        "author": entry.who,
+        "channel": entry.channel,
+        "visibility": entry.visibility,
+        "body": entry.body,
+        "data": entry.data,
+        "corrects": entry.corrects_id,
+        "created_at": entry.created_at,
+        "attachments": [
+            {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in entry.attachments.all()
+        ],
+    }
+
+
+def contact_dict(contact: Contact, account: CustomerAccount) -> dict[str, Any]:
+    points = list(contact.points.all())
+    return {
+        "id": contact.pk,
+        "name": contact.name,
+        "account": account.number,
+        "emails": [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL],
+        "phones": [p.value for p in points if p.kind == ContactPoint.Kind.PHONE],
+    }
+
+
+def account_dict(account: CustomerAccount) -> dict[str, Any]:
+    return {
+        "number": account.number,
+        "name": account.name,
+        "service_area": account.service_area,
+        "services": account.services,
+        "contacts": [contact_dict(c, account) for c in account.contacts.all()],
+    }

@@ -1,0 +1,87 @@
+"""API v1: one JSON error shape, token auth, the same access door as the pages.
+
+Every error is `{"error": {"code": ..., "message": ..., "fields": {...}}}`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from honeydesk.api import accounts, cases
+from honeydesk.api.auth import TokenAuth
+from honeydesk.cases.models import AppendOnlyError
+from honeydesk.lib.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="honeydesk API",
+    version="1",
+    description="Cases, timelines, workflow actions, accounts and contacts. "
+    "Authenticate with `Authorization: Bearer <token>` (`honeydesk createtoken USERNAME`).",
+    auth=TokenAuth(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+api.add_router("", cases.router)
+api.add_router("", accounts.router)
+
+
+def error(request: HttpRequest, status: int, code: str, message: str,
+          fields: dict[str, list[str]] | None = None) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path", "filters")]
+        fields.setdefault(".".join(loc) or "body", []).append(str(err.get("msg", "invalid")))
+    return error(request, 422, "validation_error", "Some fields are missing or invalid.", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "unauthorized", "A valid API token is required (Authorization: Bearer <token>).")
+
+
+@api.exception_handler(HttpError)
+def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {400: "malformed_request", 401: "unauthorized", 403: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "error"
+    )
+    status = 404 if exc.status_code == 403 else exc.status_code
+    message = "The request body is not valid JSON." if exc.status_code == 400 else str(exc)
+    return error(request, status, code, message)
+
+
+@api.exception_handler(Http404)
+def _404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(AppendOnlyError)
+def _append_only(request: HttpRequest, exc: AppendOnlyError) -> HttpResponse:
+    return error(request, 409, "append_only", str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Never a bare 500 page from the API: log it and answer in the one shape.
+    log.exception("unexpected API error on %s %s", request.method, request.path)
+    return error(request, 500, "server_error", "Something went wrong on our side; it has been logged.")
+
+

@@ -1,0 +1,267 @@
+"""The case record.
+
+A *case* is one customer problem, owned by one person until it is really solved. Its
+*timeline* is the record of everything that happened: messages on every channel,
+internal notes, call logs and every decision (owner changes, transfers, escalations,
+status changes). Timeline entries are append-only — enforced by the model, the queryset
+and database triggers — and a correction is a new entry that points at the one it
+corrects, so the record a customer or a regulator reads later is the record as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from honeydesk.accounts.models import Contact, CustomerAccount, Department
+
+REF_PREFIX = "HD-"
+_REF_RE = re.compile(r"^\s*(?:HD-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def parse_ref(ref: str | int) -> int | None:
+    """'HD-000123' (or 'hd123', '123') -> 123; anything else -> None."""
+    if isinstance(ref, int):
+        return ref if ref > 0 else None
+    match = _REF_RE.match(ref or "")
+    return int(match.group(1)) if match else None
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    PORTAL = "portal", "Portal"
+    CHAT = "chat", "Chat"
+    API = "api", "API"
+    WORKSPACE = "workspace", "Workspace"
+    SYSTEM = "system", "System"
+
+
+class RequestType(models.Model):
+    """What the customer wants, with what they should have ready and the best channel."""
+
+    class BestChannel(models.TextChoices):
+        WRITE = "write", "Writing"
+        CALL = "call", "Calling"
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=40, unique=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="request_types")
+    # [{"key": "account_number", "label": "Account number", "pattern": "^[0-9-]{6,}$", "required": true}]
+    needs = models.JSONField(default=list, blank=True)
+    best_channel = models.CharField(max_length=5, choices=BestChannel.choices, default=BestChannel.WRITE)
+    channel_reason = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+WORKED_STATUSES = (Status.OPEN, Status.PENDING)
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Case(models.Model):
+    subject = models.CharField(max_length=200)
+    request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="cases")
+    goal = models.TextField(blank=True, help_text="The customer's stated goal: what outcome would resolve this.")
+    facts = models.JSONField(default=dict, blank=True, help_text="Facts the request type asks for.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="cases")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    # Denormalised for the queues: the open escalation and the latest hand-off.
+    escalated = models.BooleanField(default=False)
+    handoff_summary = models.TextField(blank=True)
+    linked_case = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups",
+        help_text="The earlier case this one continues (a reply after the reopen window).",
+    )
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every action; a client that sends the version it saw is told when
+    # someone else changed the case in between (see actions._lock_case).
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # An open case that someone works always has exactly one owner.
+            models.CheckConstraint(
+                condition=~Q(status__in=["open", "pending"]) | Q(owner__isnull=False),
+                name="case_worked_has_owner",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status", "-updated_at"], name="case_owner_queue"),
+            models.Index(fields=["department", "status", "-updated_at"], name="case_dept_queue"),
+            models.Index(fields=["status", "-updated_at"], name="case_status_queue"),
+            models.Index(fields=["escalated", "-updated_at"], name="case_escalated_queue"),
+            models.Index(fields=["account", "-created_at"], name="case_account"),
+            models.Index(fields=["updated_at", "id"], name="case_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.subject}"
+
+    @property
+    def ref(self) -> str:
+        return f"{REF_PREFIX}{self.pk:06d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove a timeline entry."""
+
+
+class TimelineEntryQuerySet(models.QuerySet["TimelineEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Timeline entries are append-only; add a correction instead.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Timeline entries are append-only; they are never deleted.")
+
+    def public(self) -> TimelineEntryQuerySet:
+        return self.filter(visibility=TimelineEntry.Visibility.PUBLIC)
+
+
+class TimelineEntry(models.Model):
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", "Message from customer"
+        OUTBOUND = "outbound", "Reply to customer"
+        NOTE = "note", "Internal note"
+        CALL = "call", "Call log"
+        EVENT = "event", "Event"
+
+    class Event(models.TextChoices):
+        OPENED = "opened", "Opened"
+        OWNER_CHANGED = "owner_changed", "Owner changed"
+        TRANSFERRED = "transferred", "Transferred"
+        ESCALATED = "escalated", "Escalated"
+        ESCALATION_TAKEN = "escalation_taken", "Escalation taken"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        RESOLVED = "resolved", "Resolved"
+        REOPENED = "reopened", "Reopened"
+        CLOSED = "closed", "Closed"
+        CORRECTION = "correction", "Correction"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        INTERNAL = "internal", "Internal"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    event = models.CharField(max_length=20, choices=Event.choices, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_name = models.CharField(max_length=200, blank=True, help_text="Who, when not a user (an e-mail sender).")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    created_at = models.DateTimeField()
+
+    objects = TimelineEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at", "id"], name="entry_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}:{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("Timeline entries are append-only; add a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Timeline entries are append-only; they are never deleted.")
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == self.Visibility.INTERNAL
+
+    @property
+    def who(self) -> str:
+        if self.author_id is not None and self.author is not None:
+            return self.author.display_name
+        return self.author_name or "honeydesk"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    entry = models.ForeignKey(TimelineEntry, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Escalation(models.Model):
+    """A request for a supervisor, with its reason, tracked until a supervisor takes it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="escalations")
+    reason = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(taken_at__isnull=True), name="one_open_escalation_per_case"
+            )
+        ]

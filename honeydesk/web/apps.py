@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    name = "honeydesk.web"
+    label = "web"
+    verbose_name = "Workspace and portal pages"
