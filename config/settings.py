@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "honeydesk.accounts",
     "honeydesk.cases",
     "honeydesk.intelligence",
+    "honeydesk.channels.email",
+    "honeydesk.channels.phone",
+    "honeydesk.jobs",
     "honeydesk.web",
 ]
 

@@ -13,6 +13,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from honeydesk.api import accounts, cases
+from honeydesk.channels.email import api as email_api
+from honeydesk.channels.phone import api as phone_api
 from honeydesk.api.auth import TokenAuth
 from honeydesk.cases.models import AppendOnlyError
 from honeydesk.lib.errors import DomainError
@@ -30,6 +32,8 @@ api = NinjaAPI(
 )
 api.add_router("", cases.router)
 api.add_router("", accounts.router)
+api.add_router("", email_api.router)
+api.add_router("", phone_api.router)
 
 
 def error(request: HttpRequest, status: int, code: str, message: str,
