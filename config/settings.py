@@ -189,6 +189,8 @@ ALLOWED_ATTACHMENT_TYPES = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1_000_000
 REOPEN_WINDOW_DAYS = env_int("HONEYDESK_REOPEN_WINDOW_DAYS", 14)
+# One-time portal sign-in links (and password resets) expire after 30 minutes.
+PASSWORD_RESET_TIMEOUT = 30 * 60
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")

@@ -1,8 +1,25 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web import views
+from honeydesk.web.views import auth, desk, portal
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", auth.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("desk/", desk.queue, name="queue"),
+    path("desk/search/", desk.search, name="search"),
+    path("desk/bulk-assign/", desk.bulk_assign, name="bulk_assign"),
+    path("desk/cases/<str:ref>/", desk.case_page, name="case"),
+    path("desk/cases/<str:ref>/compose/", desk.compose, name="compose"),
+    path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
+    path("portal/", portal.portal_home, name="portal"),
+    path("portal/login/", auth.portal_login, name="portal_login"),
+    path("portal/login/<str:uidb64>/<str:token>/", auth.portal_link, name="portal_link"),
+    path("portal/new/", portal.portal_new, name="portal_new"),
+    path("portal/cases/<str:ref>/", portal.portal_case, name="portal_case"),
+    path("portal/cases/<str:ref>/reply/", portal.portal_reply, name="portal_reply"),
+    path("portal/cases/<str:ref>/supervisor/", portal.portal_escalate, name="portal_escalate"),
+    path("portal/cases/<str:ref>/record/", portal.portal_record, name="portal_record"),
 ]

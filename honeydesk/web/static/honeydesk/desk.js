@@ -1,0 +1,35 @@
+// Keyboard shortcuts for the workspace. Ignored while typing in a field.
+(function () {
+  "use strict";
+  let pendingG = false;
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  function mode(value) {
+    const radio = document.querySelector('#composer input[name="mode"][value="' + value + '"]');
+    const body = document.getElementById("composer-body");
+    if (radio && body) { radio.checked = true; body.focus(); }
+  }
+  function open(id, focusSel) {
+    const box = document.getElementById(id);
+    if (box) { box.open = true; const f = box.querySelector(focusSel); if (f) f.focus(); }
+  }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.id === "composer-body") {
+      ev.preventDefault(); ev.target.form.requestSubmit(); return;
+    }
+    if (typing(ev.target) || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    if (pendingG) { pendingG = false; if (ev.key === "q") { window.location = "/desk/?queue=mine"; } return; }
+    switch (ev.key) {
+      case "/": ev.preventDefault(); document.getElementById("q")?.focus(); break;
+      case "g": pendingG = true; break;
+      case "r": ev.preventDefault(); mode("reply"); break;
+      case "n": ev.preventDefault(); mode("note"); break;
+      case "l": ev.preventDefault(); mode("call"); break;
+      case "t": document.getElementById("take")?.click(); break;
+      case "e": ev.preventDefault(); open("escalate-box", "textarea"); break;
+      case "s": ev.preventDefault(); open("resolve-box", "textarea"); break;
+      case "?": document.getElementById("shortcuts")?.showModal(); break;
+    }
+  });
+})();

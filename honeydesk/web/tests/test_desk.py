@@ -1,0 +1,154 @@
+"""The agent workspace: who may see which page, the actions, and constant query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from honeydesk.cases import actions
+from honeydesk.cases.models import Case, Escalation, TimelineEntry
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return len(ctx)
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(cast, client):
+    response = client.get("/desk/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("who", ["alice", "bob"])
+def test_it_hides_the_workspace_from_customers(cast, who):
+    c = cast.client(getattr(cast, who))
+    assert c.get("/desk/").status_code == 404
+    assert c.get(f"/desk/cases/{cast.alice_case.ref}/").status_code == 404
+    assert c.post(f"/desk/cases/{cast.alice_case.ref}/do/take/").status_code == 404
+
+
+def test_it_gives_the_same_404_for_other_departments_and_missing_cases(cast):
+    c = cast.client(cast.billing_agent)
+    other = c.get(f"/desk/cases/{cast.bob_case.ref}/")
+    missing = c.get("/desk/cases/HD-999999/")
+    assert other.status_code == missing.status_code == 404
+    assert other.content == missing.content
+    assert c.post(f"/desk/cases/{cast.bob_case.ref}/do/take/").status_code == 404
+    assert c.post(f"/desk/cases/{cast.bob_case.ref}/compose/", {"body": "x"}).status_code == 404
+
+
+def test_it_shows_internal_and_public_entries_told_apart(cast):
+    page = cast.client(cast.billing_agent).get(f"/desk/cases/{cast.alice_case.ref}/").content.decode()
+    assert "INTERNAL: likely duplicate payment run" in page
+    assert "internal-badge" in page and "public-badge" in page
+
+
+def test_it_lists_queues_with_counts(cast):
+    c = cast.client(cast.billing_agent)
+    page = c.get("/desk/?queue=unassigned").content.decode()
+    assert cast.alice_case.ref in page and cast.bob_case.ref not in page
+    actions.do_assign(cast.alice_case, cast.billing_agent, acting_user=cast.billing_agent)
+    mine = c.get("/desk/?queue=mine").content.decode()
+    assert cast.alice_case.ref in mine
+    assert 'My cases <span class="count">1</span>' in mine
+    sup = cast.client(cast.supervisor).get("/desk/?queue=department").content.decode()
+    assert cast.alice_case.ref in sup and cast.bob_case.ref in sup
+
+
+def test_it_takes_replies_and_notes_without_a_full_reload(cast):
+    c = cast.client(cast.billing_agent)
+    url = f"/desk/cases/{cast.alice_case.ref}/compose/"
+    r = c.post(url, {"mode": "reply", "body": "I have found the double charge."}, headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "<html" not in html and "I have found the double charge." in html
+    case = cast.fresh(cast.alice_case)
+    assert case.owner == cast.billing_agent and case.first_response_at is not None
+    c.post(url, {"mode": "note", "body": "Refund pending approval"}, headers={"HX-Request": "true"})
+    c.post(url, {"mode": "call", "body": "Called Alice back", "minutes": "4"}, headers={"HX-Request": "true"})
+    kinds = list(TimelineEntry.objects.filter(case=case).values_list("kind", flat=True))
+    assert {"outbound", "note", "call"} <= set(kinds)
+
+
+def test_it_transfers_with_a_handoff_the_next_agent_reads_first(cast):
+    c = cast.client(cast.billing_agent)
+    ref = cast.alice_case.ref
+    r = c.post(f"/desk/cases/{ref}/do/transfer/", {"department": cast.repair.pk, "summary": ""})
+    assert r.status_code == 422 and "Hand-off summary is required" in r.content.decode()
+    assert cast.fresh(cast.alice_case).department == cast.billing
+    r = c.post(f"/desk/cases/{ref}/do/transfer/",
+                {"department": cast.repair.pk, "summary": "Double charge of $89.99; refund approved, modem fine."})
+    assert r.status_code == 302 and r["Location"] == "/desk/"
+    page = cast.client(cast.repair_agent).get(f"/desk/cases/{ref}/").content.decode()
+    assert page.index("Hand-off summary") < page.index("Timeline")
+    assert "Double charge of $89.99; refund approved" in page
+
+
+def test_it_refuses_a_stale_form_and_changes_nothing(cast):
+    c = cast.client(cast.billing_agent)
+    ref = cast.alice_case.ref
+    seen = cast.alice_case.version
+    actions.do_assign(cast.alice_case, cast.supervisor, acting_user=cast.supervisor)
+    r = c.post(f"/desk/cases/{ref}/do/take/", {"version": seen}, headers={"HX-Request": "true"})
+    assert "changed by someone else" in r.content.decode()
+    assert cast.fresh(cast.alice_case).owner == cast.supervisor
+
+
+def test_it_lets_a_supervisor_take_an_escalation(cast):
+    actions.do_escalate(cast.alice_case, reason="Customer asked twice", acting_user=cast.billing_agent)
+    escalated = cast.client(cast.supervisor).get("/desk/?queue=escalated").content.decode()
+    assert cast.alice_case.ref in escalated and "supervisor requested" in escalated
+    r = cast.client(cast.supervisor).post(f"/desk/cases/{cast.alice_case.ref}/do/take-escalation/")
+    assert r.status_code == 302
+    assert Escalation.objects.get(case=cast.alice_case).taken_by == cast.supervisor
+    assert cast.fresh(cast.alice_case).owner == cast.supervisor
+
+
+def test_it_lets_supervisors_reassign_in_bulk_and_not_agents(cast):
+    refs = [cast.alice_case.ref, cast.bob_case.ref]
+    r = cast.client(cast.billing_agent).post("/desk/bulk-assign/", {"owner": cast.supervisor.pk, "cases": refs})
+    assert r.status_code == 302
+    assert Case.objects.filter(owner=cast.supervisor).count() == 0
+    cast.client(cast.supervisor).post("/desk/bulk-assign/", {"owner": cast.supervisor.pk, "cases": refs})
+    assert Case.objects.filter(owner=cast.supervisor).count() == 2
+
+
+def test_it_finds_cases_by_reference_account_email_phone_and_words(cast):
+    c = cast.client(cast.billing_agent)
+    r = c.get("/desk/search/", {"q": cast.alice_case.ref})
+    assert r.status_code == 302 and cast.alice_case.ref in r["Location"]
+    for q in ["1000001", "alice@example.test", "(415) 555-0101", "charged twice", "Archer"]:
+        page = c.get("/desk/search/", {"q": q}).content.decode()
+        assert cast.alice_case.ref in page, q
+    # Search goes through the same door: the billing agent never finds Repair's cases.
+    assert cast.bob_case.ref not in c.get("/desk/search/", {"q": "Modem"}).content.decode()
+
+
+def _more_cases(cast, n):
+    for i in range(n):
+        case = actions.do_open_case(account=cast.alice_account, contact=cast.alice_contact,
+                                    request_type=cast.billing_type, subject=f"Question {i}",
+                                    body="body", acting_user=cast.alice)
+        actions.do_assign(case, cast.billing_agent, acting_user=cast.billing_agent)
+
+
+def test_it_keeps_queue_queries_flat_as_cases_grow(cast):
+    c = cast.client(cast.billing_agent)
+    _more_cases(cast, 3)
+    few = {q: _queries(c, f"/desk/?queue={q}") for q in ["mine", "department", "unassigned"]}
+    _more_cases(cast, 25)
+    many = {q: _queries(c, f"/desk/?queue={q}") for q in ["mine", "department", "unassigned"]}
+    assert few == many
+
+
+def test_it_keeps_case_page_queries_flat_as_the_timeline_grows(cast):
+    c = cast.client(cast.billing_agent)
+    url = f"/desk/cases/{cast.alice_case.ref}/"
+    _more_cases(cast, 2)
+    before = _queries(c, url)
+    for i in range(20):
+        actions.do_add_note(cast.alice_case, body=f"note {i}", acting_user=cast.billing_agent)
+        actions.do_add_reply(cast.alice_case, body=f"reply {i}", acting_user=cast.billing_agent)
+    _more_cases(cast, 10)
+    assert _queries(c, url) == before

@@ -1,0 +1,241 @@
+"""The agent workspace: queues, the case page, its composer and actions, search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from honeydesk.accounts import access
+from honeydesk.accounts.models import Department, Role, User
+from honeydesk.cases import actions, queries
+from honeydesk.cases.models import Case, Priority, RequestType, Status
+from honeydesk.lib.errors import DomainError, InvalidInput
+from honeydesk.web.views.common import page, parse_version, staff_required, user_of
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    key = request.GET.get("queue", "mine")
+    if key not in queries.QUEUE_KEYS:
+        key = "mine"
+    sort = request.GET.get("sort", "updated")
+    if sort not in queries.SORTS:
+        sort = "updated"
+    cases = queries.queue_cases(user, key)
+    filters = {
+        "status": request.GET.get("status", ""),
+        "priority": request.GET.get("priority", ""),
+        "request_type": request.GET.get("request_type", ""),
+        "department": request.GET.get("department", ""),
+    }
+    if filters["status"] in Status.values:
+        cases = cases.filter(status=filters["status"])
+    if filters["priority"] in Priority.values:
+        cases = cases.filter(priority=filters["priority"])
+    if filters["request_type"]:
+        cases = cases.filter(request_type__slug=filters["request_type"])
+    if filters["department"]:
+        cases = cases.filter(department__slug=filters["department"])
+    if sort == "priority":
+        cases = queries.with_priority_rank(cases)
+    cases = cases.select_related(*queries.LIST_RELATED).order_by(*queries.SORTS[sort])
+    # No COUNT(*) over the whole queue for the pager: the tab count already says it.
+    page_number = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
+    start = (page_number - 1) * PAGE_SIZE
+    rows = list(cases[start : start + PAGE_SIZE + 1])
+    context: dict[str, Any] = {
+        "queue_key": key,
+        "tabs": [(q, n) for q, n in zip(queries.visible_queues(user), queries.queue_counts(user).values(), strict=True)],
+        "cases": rows[:PAGE_SIZE],
+        "has_next": len(rows) > PAGE_SIZE,
+        "page_number": page_number,
+        "sort": sort,
+        "sorts": list(queries.SORTS),
+        "filters": filters,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "request_types": RequestType.objects.filter(active=True).only("slug", "name"),
+        "departments": Department.objects.all() if user.sees_everything else user.departments.all(),
+        "staff": _assignable_staff(user) if user.sees_everything else [],
+    }
+    return page(request, "desk/queue.html", "desk/_queue_rows.html", context)
+
+
+def _assignable_staff(user: User) -> list[User]:
+    return list(
+        User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True).order_by(
+            "first_name", "username"
+        )
+    )
+
+
+@require_POST
+@staff_required
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Supervisors reassign several cases at once; each one is its own action."""
+    user = user_of(request)
+    if not user.sees_everything:
+        messages.error(request, "Only supervisors reassign cases in bulk.")
+        return redirect("web:queue")
+    owner = User.objects.filter(pk=request.POST.get("owner") or 0, is_active=True).first()
+    refs = request.POST.getlist("cases")
+    if owner is None or not refs:
+        messages.error(request, "Choose the cases and the new owner.")
+        return redirect(request.POST.get("next") or reverse("web:queue"))
+    moved, failed = 0, []
+    for ref in refs[:200]:
+        try:
+            case = access.case_for(user, ref, write=True)
+            actions.do_assign(case, owner, acting_user=user)
+            moved += 1
+        except DomainError as exc:
+            failed.append(f"{ref}: {exc.message}")
+    if moved:
+        messages.success(request, f"{moved} case(s) now owned by {owner.display_name}.")
+    for problem in failed[:10]:
+        messages.error(request, problem)
+    return redirect(request.POST.get("next") or reverse("web:queue"))
+
+
+def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    user = user_of(request)
+    return {
+        "case": case,
+        "entries": list(queries.case_page_entries(user, case)),
+        "panel": queries.customer_panel(user, case),
+        "escalation": queries.open_escalation(case),
+        "departments": Department.objects.exclude(pk=case.department_id),
+        "staff": _department_staff(case),
+        "is_supervisor": user.sees_everything,
+        "reopen_deadline": actions.reopen_deadline(case),
+        **extra,
+    }
+
+
+def _department_staff(case: Case) -> list[User]:
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(role__in=[Role.SUPERVISOR, Role.ADMIN])
+        .union(User.objects.filter(is_active=True, role=Role.AGENT, departments=case.department_id))
+        .order_by("first_name")
+    )
+
+
+@require_GET
+@staff_required
+def case_page(request: HttpRequest, ref: str) -> HttpResponse:
+    case = access.case_for(user_of(request), ref)
+    return page(request, "desk/case.html", None, _case_context(request, case))
+
+
+def _after_action(request: HttpRequest, ref: str, error: DomainError | None = None,
+                  form: dict[str, str] | None = None) -> HttpResponse:
+    """Re-render the case's main region (htmx) or redirect back (plain form post)."""
+    user = user_of(request)
+    try:
+        case = access.case_for(user, ref)
+    except DomainError:
+        # The action moved the case out of this person's sight (a transfer).
+        messages.success(request, f"{ref} was handed over.")
+        if request.htmx:  # type: ignore[attr-defined]
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("web:queue")
+            return response
+        return redirect("web:queue")
+    if error is None and not request.htmx:  # type: ignore[attr-defined]
+        return redirect("web:case", ref=case.ref)
+    context = _case_context(request, case, error=error, form=form or {})
+    status = 200 if error is None or request.htmx else error.status  # type: ignore[attr-defined]
+    return page(request, "desk/case.html", "desk/_case_main.html", context, status=status)
+
+
+def _act(request: HttpRequest, ref: str, run: Any) -> HttpResponse:
+    user = user_of(request)
+    case = access.case_for(user, ref, write=True)
+    try:
+        run(user, case)
+    except DomainError as exc:
+        return _after_action(request, ref, exc, dict(request.POST.items()))
+    return _after_action(request, ref)
+
+
+@require_POST
+@staff_required
+def compose(request: HttpRequest, ref: str) -> HttpResponse:
+    mode = request.POST.get("mode", "reply")
+    body = request.POST.get("body", "")
+    uploads = [actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")]
+
+    def run(user: User, case: Case) -> None:
+        if mode == "note":
+            actions.do_add_note(case, body=body, acting_user=user, uploads=uploads)
+        elif mode == "call":
+            minutes = request.POST.get("minutes", "").strip()
+            if minutes and not minutes.isdigit():
+                raise InvalidInput.field("minutes", "Minutes must be a whole number.")
+            actions.do_log_call(case, body=body, acting_user=user,
+                                direction=request.POST.get("direction", "inbound"),
+                                duration_seconds=int(minutes) * 60 if minutes else None)
+        else:
+            actions.do_add_reply(case, body=body, acting_user=user, uploads=uploads,
+                                 expected_version=parse_version(request))
+
+    return _act(request, ref, run)
+
+
+@require_POST
+@staff_required
+def case_action(request: HttpRequest, ref: str, name: str) -> HttpResponse:
+    version = parse_version(request)
+    post = request.POST
+
+    def run(user: User, case: Case) -> None:
+        if name == "take":
+            actions.do_assign(case, user, acting_user=user, expected_version=version)
+        elif name == "assign":
+            owner = User.objects.filter(pk=post.get("owner") or 0, is_active=True).first()
+            if owner is None:
+                raise InvalidInput.field("owner", "Choose who should own the case.")
+            actions.do_assign(case, owner, acting_user=user, expected_version=version)
+        elif name == "transfer":
+            department = Department.objects.filter(pk=post.get("department") or 0).first()
+            if department is None:
+                raise InvalidInput.field("department", "Choose the department to transfer to.")
+            actions.do_transfer(case, department, summary=post.get("summary", ""), acting_user=user,
+                                expected_version=version)
+        elif name == "escalate":
+            actions.do_escalate(case, reason=post.get("reason", ""), acting_user=user, expected_version=version)
+        elif name == "take-escalation":
+            actions.do_take_escalation(case, acting_user=user, expected_version=version)
+        elif name == "pending":
+            actions.do_set_pending(case, acting_user=user, expected_version=version)
+        elif name == "resolve":
+            actions.do_resolve(case, note=post.get("note", ""), acting_user=user, expected_version=version)
+        elif name == "reopen":
+            actions.do_reopen(case, reason=post.get("reason", ""), acting_user=user, expected_version=version)
+        else:
+            raise InvalidInput.field("action", f"Unknown action {name!r}.")
+
+    return _act(request, ref, run)
+
+
+@require_GET
+@staff_required
+def search(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    query = request.GET.get("q", "")[:200]
+    results = list(queries.search_cases(user, query))
+    if len(results) == 1 and queries.parse_ref(query) and query.upper().startswith("HD"):
+        return redirect("web:case", ref=results[0].ref)
+    return page(request, "desk/search.html", None, {"q": query, "cases": results})
+
+

@@ -1,0 +1,193 @@
+"""The customer portal: own cases, replies, asking for a supervisor, new requests with
+the facts each request type needs, and a downloadable record of communication."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from statistics import median
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from honeydesk.accounts import access
+from honeydesk.cases import actions
+from honeydesk.accounts.models import Department
+from honeydesk.cases.models import Case, RequestType, Status
+from honeydesk.lib.errors import DomainError
+from honeydesk.web.views.common import customer_required, user_of
+
+
+def typical_first_response(department: Department) -> timedelta | None:
+    """Median time to first response over the department's last 100 answered cases."""
+    rows = (
+        Case.objects.filter(department=department, first_response_at__isnull=False)
+        .order_by("-id")
+        .values_list("created_at", "first_response_at")[:100]
+    )
+    waits = [(answered - created).total_seconds() for created, answered in rows if answered >= created]
+    return timedelta(seconds=median(waits)) if waits else None
+
+
+def humanize(delta: timedelta | None) -> str:
+    if delta is None:
+        return "within one business day"
+    hours = delta.total_seconds() / 3600
+    if hours < 1:
+        return f"within about {max(1, round(hours * 60))} minutes"
+    if hours < 36:
+        return f"within about {round(hours)} hour{'s' if round(hours) != 1 else ''}"
+    return f"within about {round(hours / 24)} days"
+
+
+def next_step(case: Case) -> str:
+    if case.status == Status.NEW:
+        return (f"Your request is with our {case.department.name} team. They usually answer "
+                f"{humanize(typical_first_response(case.department))}.")
+    if case.status == Status.OPEN:
+        who = case.owner.first_name if case.owner and case.owner.first_name else "A specialist"
+        return f"{who} from {case.department.name} owns your case and is working on it."
+    if case.status == Status.PENDING:
+        return "We are waiting for your answer. Reply below and your case moves straight back to us."
+    if case.status == Status.RESOLVED:
+        return (f"We believe this is solved. If it is not, reply within {settings.REOPEN_WINDOW_DAYS} days "
+                "and we reopen it.")
+    return "This case is closed. If the problem is back, write a new request and we link it to this one."
+
+
+@require_GET
+@customer_required
+def portal_home(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    cases = (
+        access.cases_visible_to(user)
+        .select_related("department", "owner", "request_type")
+        .order_by("-updated_at")[:100]
+    )
+    rows = [{"case": c, "next": next_step(c)} for c in cases]
+    return render(request, "portal/home.html", {"rows": rows})
+
+
+def _portal_case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    user = user_of(request)
+    entries = access.entries_visible_to(user, case).select_related("author").prefetch_related("attachments")
+    return {"case": case, "entries": list(entries), "next": next_step(case), **extra}
+
+
+@require_GET
+@customer_required
+def portal_case(request: HttpRequest, ref: str) -> HttpResponse:
+    case = access.case_for(user_of(request), ref)
+    return render(request, "portal/case.html", _portal_case_context(request, case, new=request.GET.get("new") == "1"))
+
+
+@require_POST
+@customer_required
+def portal_reply(request: HttpRequest, ref: str) -> HttpResponse:
+    user = user_of(request)
+    case = access.case_for(user, ref, write=True)
+    uploads = [actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")]
+    try:
+        entry = actions.check_customer_writes(case, body=request.POST.get("body", ""), acting_user=user,
+                                              channel="portal", uploads=uploads)
+    except DomainError as exc:
+        context = _portal_case_context(request, case, error=exc, body=request.POST.get("body", ""))
+        return render(request, "portal/case.html", context, status=exc.status)
+    return redirect("web:portal_case", ref=entry.case.ref)
+
+
+@require_POST
+@customer_required
+def portal_escalate(request: HttpRequest, ref: str) -> HttpResponse:
+    user = user_of(request)
+    case = access.case_for(user, ref, write=True)
+    try:
+        actions.do_escalate(case, reason=request.POST.get("reason", ""), acting_user=user, channel="portal")
+    except DomainError as exc:
+        context = _portal_case_context(request, case, escalate_error=exc, reason=request.POST.get("reason", ""))
+        return render(request, "portal/case.html", context, status=exc.status)
+    return redirect("web:portal_case", ref=case.ref)
+
+
+@require_GET
+@customer_required
+def portal_record(request: HttpRequest, ref: str) -> HttpResponse:
+    """The full record of communication, printable; ?download=1 saves it as a file."""
+    user = user_of(request)
+    case = access.case_for(user, ref)
+    response = render(request, "portal/record.html", _portal_case_context(request, case))
+    if request.GET.get("download") == "1":
+        response["Content-Disposition"] = f'attachment; filename="{case.ref}-{slugify(case.subject)[:40]}.html"'
+    return response
+
+
+class NewRequestForm(forms.Form):
+    subject = forms.CharField(max_length=200, label="In a few words, what is it about?")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Tell us what happened",
+                           max_length=50_000)
+    goal = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                           label="What outcome would resolve this for you?",
+                           help_text="For example: a corrected bill, a technician visit, a refund of $20.")
+
+    def __init__(self, *args: Any, request_type: RequestType, accounts: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.request_type = request_type
+        if len(accounts) > 1:
+            self.fields["account"] = forms.ChoiceField(
+                choices=[(a.number, f"{a.number} — {a.name}") for a in accounts], label="Which account?"
+            )
+        for need in request_type.needs:
+            key = f"fact_{need['key']}"
+            self.fields[key] = forms.CharField(
+                label=need.get("label", need["key"]), required=bool(need.get("required")),
+                help_text=need.get("help", ""), max_length=200,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for need in self.request_type.needs:
+            key = f"fact_{need['key']}"
+            value = (data.get(key) or "").strip()
+            pattern = need.get("pattern")
+            if value and pattern and not re.fullmatch(pattern, value):
+                self.add_error(key, need.get("format_message") or f"This does not look like a valid {need.get('label', need['key']).lower()}.")
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def portal_new(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    types = list(RequestType.objects.filter(active=True).select_related("department"))
+    chosen = next((t for t in types if t.slug == (request.POST.get("type") or request.GET.get("type"))), None)
+    if chosen is None:
+        return render(request, "portal/new_choose.html", {"types": types})
+    accounts = list(access.accounts_visible_to(user))
+    if not accounts:
+        return render(request, "portal/new_choose.html", {"types": types,
+                      "error": "We could not find an account for you; please call us."}, status=400)
+    form = NewRequestForm(request.POST or None, request_type=chosen, accounts=accounts)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data.get("account") or accounts[0].number
+        account = next(a for a in accounts if a.number == number)
+        facts = {n["key"]: form.cleaned_data.get(f"fact_{n['key']}", "").strip() for n in chosen.needs}
+        contact = account.contacts.filter(user=user).first()
+        try:
+            case = actions.do_open_case(
+                account=account, contact=contact, request_type=chosen, subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"], goal=form.cleaned_data["goal"],
+                facts={k: v for k, v in facts.items() if v}, acting_user=user, channel="portal",
+                uploads=[actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")],
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            return redirect(f"/portal/cases/{case.ref}/?new=1")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "portal/new_form.html", {"form": form, "type": chosen, "error": error}, status=status)
