@@ -41,6 +41,28 @@ class Channel(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+class IntakeCategory(models.TextChoices):
+    """What the intake classifier recognises in free text; each maps to a request type."""
+
+    BILLING_EXPLANATION = "billing_explanation", "Billing explanation"
+    PRICE_QUOTE = "price_quote", "Price quote"
+    PLAN_CHANGE = "plan_change", "Plan change"
+    REPAIR_OUTAGE = "repair_outage", "Repair or outage"
+    CREDIT_REQUEST = "credit_request", "Credit request"
+    ORDER_TRACKING = "order_tracking", "Order tracking"
+    CANCELLATION = "cancellation", "Cancellation"
+    ACCOUNT_ACCESS = "account_access", "Account access"
+    COMPLAINT = "complaint_about_service_rep", "Complaint about a rep"
+    GENERAL = "general_question", "General question"
+
+
+class Tone(models.TextChoices):
+    CALM = "calm", "Calm"
+    FRUSTRATED = "frustrated", "Frustrated"
+    ANGRY = "angry", "Angry"
+    ABUSIVE = "abusive", "Abusive"
+
+
 class RequestType(models.Model):
     """What the customer wants, with what they should have ready and the best channel."""
 
@@ -55,6 +77,10 @@ class RequestType(models.Model):
     needs = models.JSONField(default=list, blank=True)
     best_channel = models.CharField(max_length=5, choices=BestChannel.choices, default=BestChannel.WRITE)
     channel_reason = models.CharField(max_length=300, blank=True)
+    intake_category = models.CharField(
+        max_length=40, choices=IntakeCategory.choices, blank=True,
+        help_text="Free text the classifier files under this category is offered this request type.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -102,6 +128,8 @@ class Case(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
     # Denormalised for the queues: the open escalation and the latest hand-off.
     escalated = models.BooleanField(default=False)
+    # The tone of the customer's latest message: angry and frustrated customers surface early.
+    attention = models.CharField(max_length=10, choices=Tone.choices, default=Tone.CALM)
     handoff_summary = models.TextField(blank=True)
     linked_case = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups",
@@ -251,7 +279,10 @@ class Escalation(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="escalations")
     reason = models.TextField()
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None when honeydesk escalated by itself (repeated abuse from an account).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField()
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, desk, portal
+from honeydesk.web.views import auth, desk, kb, portal
 
 app_name = "web"
 urlpatterns = [
@@ -13,8 +13,13 @@ urlpatterns = [
     path("desk/bulk-assign/", desk.bulk_assign, name="bulk_assign"),
     path("desk/cases/<str:ref>/", desk.case_page, name="case"),
     path("desk/cases/<str:ref>/compose/", desk.compose, name="compose"),
+    path("desk/cases/<str:ref>/coach/", desk.coach, name="coach"),
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
+    path("desk/kb/", kb.article_list, name="kb"),
+    path("desk/kb/new/", kb.article_edit, name="kb_new"),
+    path("desk/kb/<int:pk>/", kb.article_edit, name="kb_edit"),
     path("portal/", portal.portal_home, name="portal"),
+    path("portal/suggest/", kb.portal_suggest, name="portal_suggest"),
     path("portal/login/", auth.portal_login, name="portal_login"),
     path("portal/login/<str:uidb64>/<str:token>/", auth.portal_link, name="portal_link"),
     path("portal/new/", portal.portal_new, name="portal_new"),

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from honeydesk.accounts import access
 from honeydesk.accounts.models import Department, Role, User
-from honeydesk.cases import actions, queries
-from honeydesk.cases.models import Case, Priority, RequestType, Status
+from honeydesk.cases import actions, queries, tone_guard
+from honeydesk.cases.models import Case, Priority, RequestType, Status, TimelineEntry
+from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib.errors import DomainError, InvalidInput
 from honeydesk.web.views.common import page, parse_version, staff_required, user_of
 
@@ -117,8 +118,18 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "staff": _department_staff(case),
         "is_supervisor": user.sees_everything,
         "reopen_deadline": actions.reopen_deadline(case),
+        "hints": tone_guard.DEESCALATION_HINTS.get(case.attention, []),
+        "boundary_reply": tone_guard.BOUNDARY_REPLY.format(problem=case.subject.lower()),
+        "suggestions": suggest(f"{case.subject} {_first_message(case)}", public_only=False),
         **extra,
     }
+
+
+def _first_message(case: Case) -> str:
+    return (
+        TimelineEntry.objects.filter(case=case, kind=TimelineEntry.Kind.INBOUND)
+        .order_by("created_at", "id").values_list("body", flat=True).first() or ""
+    )
 
 
 def _department_staff(case: Case) -> list[User]:
@@ -239,3 +250,45 @@ def search(request: HttpRequest) -> HttpResponse:
     return page(request, "desk/search.html", None, {"q": query, "cases": results})
 
 
+
+
+COACH_CHECKS = [
+    ("acknowledges_problem", "Acknowledges the specific problem"),
+    ("empathy_or_apology", "Empathy or apology"),
+    ("validates_feelings", "Validates feelings"),
+    ("takes_ownership", "Takes ownership (I will…)"),
+    ("concrete_next_step", "Concrete next step"),
+    ("next_step_has_time", "A time for that step"),
+    ("uses_customer_name", "Uses the customer's name"),
+]
+COACH_WARNINGS = [
+    ("blames_customer", "Blames the customer"),
+    ("defensive_or_policy_hiding", "Defensive or hides behind policy"),
+    ("jargon", "Unexplained jargon"),
+]
+
+
+@require_POST
+@staff_required
+def coach(request: HttpRequest, ref: str) -> HttpResponse:
+    """The listening coach: checks the rep's draft as they type (htmx, debounced)."""
+    from honeydesk.intelligence.analyze import analyze_draft
+
+    user = user_of(request)
+    case = access.case_for(user, ref)
+    draft = request.POST.get("body", "")[:20_000]
+    if request.POST.get("mode", "reply") != "reply" or not draft.strip():
+        return HttpResponse("")
+    last = (
+        access.entries_visible_to(user, case).filter(kind="inbound").order_by("-created_at", "-id")
+        .values_list("body", flat=True).first()
+    )
+    name = case.contact.name.split(" ")[0] if case.contact and case.contact.name else None
+    result = analyze_draft(draft, last or case.subject, name)
+    flags = result["flags"]
+    context = {
+        "grade": result["grade"],
+        "checks": [(label, flags[key]) for key, label in COACH_CHECKS],
+        "warnings": [(label, flags[key]) for key, label in COACH_WARNINGS if flags[key]["value"]],
+    }
+    return page(request, "desk/_coach.html", "desk/_coach.html", context)

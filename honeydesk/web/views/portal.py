@@ -165,13 +165,19 @@ def portal_new(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     types = list(RequestType.objects.filter(active=True).select_related("department"))
     chosen = next((t for t in types if t.slug == (request.POST.get("type") or request.GET.get("type"))), None)
+    described = request.GET.get("describe", "").strip()[:5000]
+    intake: dict[str, Any] = {}
+    if described:
+        intake = intake_from_text(described)
+        chosen = chosen or next((t for t in types if t.intake_category == intake["category"]), None)
     if chosen is None:
-        return render(request, "portal/new_choose.html", {"types": types})
+        return render(request, "portal/new_choose.html", {"types": types, "described": described})
     accounts = list(access.accounts_visible_to(user))
     if not accounts:
         return render(request, "portal/new_choose.html", {"types": types,
                       "error": "We could not find an account for you; please call us."}, status=400)
-    form = NewRequestForm(request.POST or None, request_type=chosen, accounts=accounts)
+    initial = prefill(chosen, described, intake) if described else {}
+    form = NewRequestForm(request.POST or None, request_type=chosen, accounts=accounts, initial=initial)
     error = None
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data.get("account") or accounts[0].number
@@ -190,4 +196,27 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(f"/portal/cases/{case.ref}/?new=1")
     status = 422 if request.method == "POST" else 200
-    return render(request, "portal/new_form.html", {"form": form, "type": chosen, "error": error}, status=status)
+    context = {"form": form, "type": chosen, "error": error, "intake": intake,
+               "missing": [n["label"] for n in chosen.needs if n.get("required") and not initial.get(f"fact_{n['key']}")]
+               if described else []}
+    return render(request, "portal/new_form.html", context, status=status)
+
+
+def intake_from_text(text: str) -> dict[str, Any]:
+    from honeydesk.intelligence.analyze import analyze_message
+
+    return analyze_message(text)
+
+
+def prefill(request_type: RequestType, text: str, intake: dict[str, Any]) -> dict[str, str]:
+    """Initial form values from the customer's own words: the facts we could read, the
+    text as the description, its first sentence as the subject."""
+    first = re.split(r"(?<=[.!?])\s+", text, maxsplit=1)[0]
+    initial = {"body": text, "subject": first[:80].rstrip(" .!?")}
+    for need in request_type.needs:
+        value = intake.get("facts", {}).get(need["key"])
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value:
+            initial[f"fact_{need['key']}"] = value
+    return initial

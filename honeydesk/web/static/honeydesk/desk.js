@@ -14,6 +14,12 @@
     const box = document.getElementById(id);
     if (box) { box.open = true; const f = box.querySelector(focusSel); if (f) f.focus(); }
   }
+  // The boundary reply goes into the composer for the rep to finish; never sent as is.
+  document.addEventListener("click", function (ev) {
+    const button = ev.target.closest ? ev.target.closest("#boundary-reply") : null;
+    const body = document.getElementById("composer-body");
+    if (button && body) { body.value = button.dataset.text + body.value; body.focus(); }
+  });
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.id === "composer-body") {
       ev.preventDefault(); ev.target.form.requestSubmit(); return;

@@ -1,0 +1,97 @@
+"""Rep protection: every inbound message is read for tone before it is stored.
+
+The analysis rides on the timeline entry (entry.data["analysis"]) so the record shows what
+was flagged and why. Abusive messages are masked in the workspace until the rep reveals
+them, a supervisor is told, and an account that keeps abusing reps is escalated to a
+supervisor automatically with the reason on record. Angry and frustrated messages raise
+the case's attention level so these customers surface early.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from honeydesk.cases.models import Case, Escalation, TimelineEntry, Tone
+from honeydesk.lib import clock
+
+
+REPEAT_ABUSE_WINDOW = timedelta(days=30)
+REPEAT_ABUSE_LIMIT = 2
+
+BOUNDARY_REPLY = (
+    "I want to help you get this resolved, and I will keep working on it. I'm not able to continue "
+    "if the conversation includes personal insults or threats. Let's focus on the problem: {problem}. "
+    "Here is what I will do next: "
+)
+
+DEESCALATION_HINTS = {
+    Tone.FRUSTRATED: [
+        "Name the specific problem back to them so they know you read it.",
+        "Acknowledge the inconvenience before explaining anything.",
+        "Give one concrete next step and when it will happen.",
+    ],
+    Tone.ANGRY: [
+        "Let them finish; don't argue with the facts first — acknowledge the feeling (\"I understand why you're angry\").",
+        "Own it in the first person: \"I will…\", not \"the system…\" or policy.",
+        "Offer a concrete step with a time, or a supervisor if they asked for one.",
+    ],
+    Tone.ABUSIVE: [
+        "You don't have to accept insults. Use the boundary reply and keep to the problem.",
+        "A supervisor has been told about this message.",
+    ],
+}
+
+
+def analyze(text: str) -> dict[str, Any]:
+    """The stored analysis of one inbound message (tone, reasons, intake facts)."""
+    from honeydesk.intelligence.analyze import analyze_message
+
+    result = analyze_message(text)
+    return {
+        "tone": result["tone"],
+        "confidence": result["tone_confidence"],
+        "reasons": result["tone_reasons"],
+        "category": result["category"],
+        "facts": result["facts"],
+        "goal_stated": result["goal_stated"],
+        "wants_supervisor": result["wants_supervisor"],
+        "supervisor_reason_given": result["supervisor_reason_given"],
+        "best_channel": result["best_channel"],
+        "channel_reason": result["channel_reason"],
+    }
+
+
+def tone_of(entry: TimelineEntry) -> str:
+    analysis = entry.data.get("analysis") if isinstance(entry.data, dict) else None
+    return analysis.get("tone", Tone.CALM) if isinstance(analysis, dict) else Tone.CALM
+
+
+def after_inbound(case: Case, entry: TimelineEntry) -> None:
+    """Inside the action's transaction, with the case row locked."""
+    from honeydesk.cases import notify
+
+    tone = tone_of(entry)
+    if case.attention != tone:
+        case.attention = tone
+        Case.objects.filter(pk=case.pk).update(attention=tone)
+    if tone != Tone.ABUSIVE:
+        return
+    notify.abuse_flagged(case, entry)
+    since = clock.now() - REPEAT_ABUSE_WINDOW
+    abusive = TimelineEntry.objects.filter(
+        case__account_id=case.account_id, kind=TimelineEntry.Kind.INBOUND, created_at__gte=since,
+        data__analysis__tone=Tone.ABUSIVE,
+    ).count()
+    if abusive >= REPEAT_ABUSE_LIMIT and not case.escalated:
+        reason = (f"Automatic: {abusive} abusive messages from account {case.account.number} "
+                  f"in the last {REPEAT_ABUSE_WINDOW.days} days.")
+        Escalation.objects.create(case=case, reason=reason, requested_by=None, requested_at=clock.now())
+        case.escalated = True
+        Case.objects.filter(pk=case.pk).update(escalated=True)
+        TimelineEntry.objects.create(
+            case=case, kind=TimelineEntry.Kind.EVENT, event=TimelineEntry.Event.ESCALATED, author=None,
+            author_name="honeydesk", channel="system", visibility=TimelineEntry.Visibility.INTERNAL,
+            body=reason, data={"automatic": True, "abusive_messages": abusive}, created_at=clock.now(),
+        )
+        notify.escalated(case)
