@@ -1,3 +1,4 @@
+# ruff: noqa: RUF002 - homoglyphs are the point of these strings
 """Analysis keys for customer text.
 
 Customers (and spammers) sometimes write with look-alike letters from other scripts
@@ -134,7 +135,4 @@ def is_obfuscated(raw: str) -> bool:
         return False
     if any(ch in _EXPLICIT_INVISIBLE or unicodedata.category(ch) == "Cf" for ch in raw):
         return True
-    for w in raw.split():
-        if not w.isascii() and any(c.isascii() and c.isalpha() for c in w):
-            return True
-    return False
+    return any(not w.isascii() and any(c.isascii() and c.isalpha() for c in w) for w in raw.split())

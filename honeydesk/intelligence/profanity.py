@@ -40,15 +40,11 @@ class ProfanityModel:
             t: (idf[i], tuple(c[i] for c in coefs)) for i, t in enumerate(terms)
         }
         # Mean SVM weight per term: a cheap "how offensive is this word" lexicon.
-        self.term_weight: dict[str, float] = {
-            t: sum(v[1]) / len(v[1]) for t, v in self.table.items()
-        }
+        self.term_weight: dict[str, float] = {t: sum(v[1]) / len(v[1]) for t, v in self.table.items()}
 
     def prob(self, text: str) -> float:
         """Probability that ``text`` is offensive (same value as predict_prob)."""
-        counts = Counter(
-            t for t in _TOKEN_RE.findall(text.lower()) if t not in self.stop_words
-        )
+        counts = Counter(t for t in _TOKEN_RE.findall(text.lower()) if t not in self.stop_words)
         n = len(self.intercepts)
         dots = [0.0] * n
         norm2 = 0.0

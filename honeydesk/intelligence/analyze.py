@@ -1,0 +1,40 @@
+"""One call per message or draft, returning plain JSON-serialisable dicts.
+
+This is the façade the Django app, the API and ``manage.py analyze`` use, so every consumer
+sees the same predictions and the same field names.
+"""
+
+from __future__ import annotations
+
+from .coach import coach_reply
+from .intake import channel_advice, extract_facts, goal_stated, predict_category, supervisor_request
+from .normalize import is_obfuscated
+from .tone import analyze_tone
+
+
+def analyze_message(text: str) -> dict:
+    """Tone, request type, facts, goal, supervisor request and channel advice."""
+    text = text or ""
+    tone = analyze_tone(text)
+    category = predict_category(text)
+    wants, reason = supervisor_request(text)
+    channel, why = channel_advice(category, text, tone.label, wants)
+    return {
+        "tone": tone.label,
+        "tone_confidence": round(tone.confidence, 3),
+        "tone_reasons": [r.as_dict() for r in tone.reasons],
+        "profanity": None if tone.profanity is None else round(tone.profanity, 3),
+        "category": category,
+        "facts": extract_facts(text),
+        "goal_stated": goal_stated(text),
+        "wants_supervisor": wants,
+        "supervisor_reason_given": reason,
+        "best_channel": channel,
+        "channel_reason": why,
+        "obfuscated": is_obfuscated(text),
+    }
+
+
+def analyze_draft(draft: str, customer_message: str = "", customer_name: str | None = None) -> dict:
+    """The ten coach flags (value, triggering phrase, suggestion) and the overall grade."""
+    return coach_reply(draft or "", customer_message or "", customer_name).as_dict()

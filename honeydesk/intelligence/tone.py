@@ -1,0 +1,409 @@
+"""Tone of an incoming customer message: calm, frustrated, angry or abusive, with reasons.
+
+Practice 4 ("civil conversations; reps protected") needs two things from this module: a
+label a supervisor can trust (no calm customer may ever be branded abusive) and reasons that
+point at the words, so a rep sees *why* a message was masked. The reader is a cascade of
+rules over the analysis key (see ``normalize``):
+
+1. abusive: an insult or curse aimed at a person, a demeaning remark, or a threat of harm;
+2. angry: shouting, threats to leave, regulator threats, sarcasm, accusations of lying;
+3. frustrated: civil unhappiness cues, profanity aimed at a thing, VADER negativity;
+4. calm otherwise.
+
+Who a word is aimed at matters more than the word: "this damn modem" is frustrated, "you
+idiot" is abusive, "he called me an idiot" reports an insult and is not abuse. The
+alt-profanity-check model (via ``profanity``) scores how offensive the whole text is; it
+raises confidence but never decides the target on its own.
+"""
+
+# Regex alternations and message strings read best unbroken.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import lexicons as lx
+from .normalize import analysis_text
+from .profanity import model as profanity_model
+
+LABELS = ("calm", "frustrated", "angry", "abusive")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a label was given; ``words`` are quoted from the original text."""
+
+    kind: str
+    words: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "words": list(self.words)}
+
+
+@dataclass(frozen=True, slots=True)
+class ToneResult:
+    label: str
+    confidence: float
+    reasons: list[Reason] = field(default_factory=list)
+    # alt-profanity-check's P(offensive); None when no abusive or profane word was seen.
+    profanity: float | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 3),
+            "reasons": [r.as_dict() for r in self.reasons],
+            "profanity": None if self.profanity is None else round(self.profanity, 3),
+        }
+
+
+def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    # Patterns are lower-case and run on the lower-cased key: far faster than IGNORECASE.
+    return re.compile(pattern, flags)
+
+
+_ADJ = lx.alt(lx.INSULT_ADJ)
+_PERSON = lx.alt(lx.PERSON_NOUNS)
+_ADJ_STRICT = lx.alt([a for a in lx.INSULT_ADJ if a not in lx.AMBIGUOUS_ADJ])
+_PROF = lx.alt(lx.PROFANITY)
+_FILLER = r"(?:a|an|such|one|the|real|total|complete|absolute|utter|pack of|bunch of|lot of|all|so|too|this|that|just|really|freaking|bloody|damn|f\w*ing|f\*+\w*)"
+
+_STRONG_NOUN_RE = _c(r"\b" + lx.alt(lx.STRONG_INSULT_NOUNS) + r"\b")
+# "you moron", "you're a useless piece of garbage", "your idiot rep", "you people are clowns".
+_YOU_NOUN_RE = _c(
+    r"\b(?:you|ya|u|y'all)(?:'re| are| r| were| all| people| guys| lot| two)*"
+    rf"(?:,? (?:{_FILLER}|{_ADJ}|[\w\-]+ing))*,? {lx.alt(lx.INSULT_NOUNS)}\b"
+)
+# "useless call-centre drones", "clueless woman", "incompetent morons".
+_ADJ_PERSON_RE = _c(
+    rf"\b(?:{_ADJ_STRICT})(?:,? (?:and )?(?:{_ADJ}))*,? (?:(?!(?:with|at|on|in|to|for|of|and|the|a|an|my|your)\b)[\w\-]+ )?{_PERSON}\b(?! (?:support|service|line|page|app|team lead))"
+)
+# "you're useless", "are you this dumb", "you people are pathetic".
+_YOU_ADJ_RE = _c(
+    rf"\b(?:you|you guys|you people|you all|y'all|ya)(?:'re| are| r| were)(?: (?:{_FILLER}|not just|even|actually|being))* (?:{_ADJ})\b"
+    rf"|\bare (?:you|you people|you guys|all (?:of )?your \w+)(?: (?:{_FILLER}|actually|even|being))* (?:{_ADJ})\b"
+    rf"|\bhow (?:are|can) you (?:people |guys )?(?:be )?(?:this|so|that) (?:{_ADJ})\b"
+)
+_THIRD_STRONG_ADJ_RE = _c(
+    r"\b(?:he|she|they|your \w+|that \w+|this \w+)(?:'s|'re| is| are| was| were)(?: (?:so|such|too|really|just|completely|totally|utterly|absolutely|a|an))* "
+    r"(?:stupid|dumb|brainless|brain-? ?dead|idiotic|moronic|retarded|worthless|pathetic)\b"
+)
+_REPORTED_RE = _c(
+    r"(?:call(?:ed|ing|s)? (?:me|us|my \w+)|said (?:i|we) (?:was|were|am|are)|says? (?:i'm|i am)|think(?:s)? (?:i'm|i am)"
+    r"|treat(?:s|ed|ing)? (?:me|us|customers|people|everyone) like|like (?:i'm|i am|we're)|as if (?:i'm|i am|we're)"
+    r"|(?:i'm|i am|i was|i felt|i feel|i look|made me (?:feel|look)) (?:like )?(?:such |a total |a complete |an absolute )?(?:an? )?"
+    r"|i'm not|i am not|not an?|me an?|myself an?|\"|')\s*$"
+)
+_DEMEANING_RE = _c(r"\b" + lx.alt(lx.DEMEANING))
+_ADDRESS_RE = _c(
+    r"(?:^|[,.!?;:]\s*|\b(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\s*,?\s+)"
+    + lx.alt(lx.DEMEANING_ADDRESS)
+    + r"\s*(?:[,.!?;:]|$)"
+)
+_ADDRESS_LEAD_RE = _c(r"\W*(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\b")
+_CURSE_RE = _c(r"\b" + lx.alt(lx.CURSE_AT_PERSON))
+_HARM_RE = _c(r"\b" + lx.alt(lx.THREAT_OF_HARM))
+_REGULATOR_RE = _c(r"\b" + lx.alt(lx.REGULATORS) + r"\b")
+_REG_ACTION_RE = _c(r"\b" + lx.alt(lx.REGULATOR_ACTION))
+_REG_NEUTRAL_RE = _c(
+    r"\b(?:told me|says|said|according to|requires?|required|rules?|regulations?|approved|mandated?|fee|surcharge|licen[cs]e)\b"
+)
+_REG_FUTURE_RE = _c(
+    r"\b(?:i'm|i am|i'll|i will|i'd|going to|gonna|or|otherwise|next|will be|about to|ready to|won't hesitate|until|unless|if|then|straight)\b"
+)
+_LEAVE_RE = _c(r"\b" + lx.alt(lx.THREAT_TO_LEAVE))
+_SARCASM_RE = _c(r"\b" + lx.alt(lx.SARCASM))
+_SARCASM_OPEN_RE = _c(r"(?:^|(?<=[.!?\n])\s*)" + lx.alt(lx.SARCASM_OPENERS), re.MULTILINE)
+_SARCASM_SAFE_RE = _c(
+    r"said no ?one ever|thanks for nothing|how generous|how thoughtful|truly a|special thanks to \w+ for|is that too much to ask|do you (?:just|guys just|people just)|part of the|because (?:hiding|charging|making|ignoring)"
+)
+_NEG_CONTEXT_RE = _c(
+    r"\b(?:no|not|never|nothing|nobody|without|another|again|outage|hung|hold|wait\w*|late|broken|down|dead|charg\w+|fee|upgrad\w+|cancel\w*|\w+n't|can't|won't|instead|hid\w+|lost|missed|actually|fix|half|maybe|supposed)\b"
+)
+_ACCUSE_RE = _c(
+    r"\b(?:(?:you|you've|you have|they|your \w+)(?: \w+)? (?:lied|lie|are lying|keep lying)|lied to|been lied|lies\b|scam(?:med|mers?)?\b|rip(?:ping|ped)? (?:me|us|people|customers) off|rip-?off|daylight robbery|extortion|stealing (?:my|our)|theft)"
+)
+_PROF_RE = _c(r"(?<![\w*])" + _PROF + r"(?![\w*])")
+_PRAISE_SWEAR_RE = _c(
+    r"(?:"
+    + _PROF
+    + r") (?:good|great|awesome|amazing|brilliant|fast|quick|helpful|nice|well|fine|excellent|fantastic|legend)"
+    r"|hell of a (?:job|guy|rep|lady|woman|man|service|good|deal|price|offer|plan|team|product|lot)|badass|kick-?ass"
+)
+# One alternation finds candidate cues fast; the per-cue regexes then say which one matched
+# (capture groups would make the big alternation four times slower).
+_FRUSTRATION_ORDER = [p for p in lx.FRUSTRATION if p[0] != "["] + [p for p in lx.FRUSTRATION if p[0] == "["]
+_FRUSTRATION_RE = _c(
+    r"\b(?:"
+    + "|".join(p for p in lx.FRUSTRATION if p[0] != "[")
+    + ")|"
+    + "|".join(p for p in lx.FRUSTRATION if p[0] == "[")
+)
+_FRUSTRATION_EACH = [_c(p) for p in _FRUSTRATION_ORDER]
+_STILL_RE = _c(
+    r"\bstill\b(?! (?:offer|have|has|available|good|valid|within|on track|work at|want|use|interested|need|like))"
+    r"(?= (?:not|no|broken|down|waiting|there|being|charged|billed|haven't|hasn't|nothing|the same|showing|says|blinking|doesn't|isn't|can't|out|dead|on my|freezing|dropping|getting|nobody|no one)|\s*[.!])"
+)
+_STILL_BAD_RE = _c(r"\s*(?:broken|down|dead|not|no|nothing|waiting|out|[.!])")
+_AGAIN_RE = _c(r"\b(?:yet )?again\b(?=\s*[.!?,;]|\s*$)")
+_CALM_RE = _c(r"\b" + lx.alt(lx.CALM_MARKERS))
+_WEAK_FRUSTRATION = {
+    r"i just (?:want|need)\b",
+    r"(?:twice|three times|four times|five times|\d+ times|several times|many times|multiple times)",
+    r"actually",
+    r"this time",
+    r"(?:promised|was told|were told)",
+    r"shouldn't (?:i|we|you|this|it)",
+    r"(?:doesn't|does not|didn't|did not) (?:explain|answer|help|make (?:any )?sense)",
+    r"(?:still|yet again|again)\b",
+    r"(?:nobody|no one|no-one|nobody's|no one's)",
+    r"(?:every|each) (?:time|single time|month|night|day)",
+    r"(?:keeps?|kept) (?:on )?(?:\w+ing)",
+    r"(?:\w+ )?(?:days|weeks|months|hours) (?:now|later|and counting)",
+    r"(?:without|no) (?:internet|service|tv|phone|signal|power|connection)",
+    r"honestly",
+    r"(?:not|isn't|wasn't|aren't|hasn't|haven't) (?:been )?(?:fixed|resolved|solved|working|helpful|arrived|applied|shown up|refunded)",
+    r"never (?:arrived|came|showed|worked|got|received|fixed)",
+    r"i(?:'ve| have) (?:tried|asked|called|written|been trying|been waiting|been told|done)",
+    r"(?:it's|it has) been (?:a|an|two|three|four|five|six|several|\d+) (?:days?|weeks?|months?|hours?)",
+    r"(?:been|for) (?:trying|waiting|chasing)",
+    r"(?:overcharg|double[- ]charg)\w*",
+    r"(?:i|we) (?:don't|do not) (?:get|understand) (?:it|why)",
+}
+_CAPS_WORD_RE = re.compile(r"\b[A-Z][A-Z'&]+\b")
+_LETTER_WORD_RE = re.compile(r"\b[A-Za-z]{2,}|\b[IA]\b")
+# Between two shouted words: spaces, punctuation, "I" or "A" - no lower case, no digits.
+_CAPS_GAP_RE = re.compile(r"(?:[\s.,!?;:'\-]|\b[IA]\b)*")
+_WEAK_GROUPS = frozenset(i for i, p in enumerate(_FRUSTRATION_ORDER) if p in _WEAK_FRUSTRATION)
+_STILL_GROUP = _FRUSTRATION_ORDER.index(r"(?:still|yet again|again)\b")
+
+
+class _Doc:
+    """The analysis key plus its lower-cased copy (same length, same offsets)."""
+
+    __slots__ = ("at", "key", "low")
+
+    def __init__(self, text: str) -> None:
+        self.at = analysis_text(text)
+        self.key = self.at.key
+        low = self.key.lower()
+        if len(low) != len(self.key):  # e.g. U+0130 lower-cases to two characters
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in self.key)
+        self.low = low
+
+    def quote(self, m: re.Match[str]) -> str:
+        return self.quote_span(*m.span())
+
+    def quote_span(self, start: int, end: int) -> str:
+        key = self.key
+        # Trim separators the pattern needed but a reader does not.
+        while start < end and not key[start].isalnum() and key[start] not in "$*@#":
+            start += 1
+        while end > start and not key[end - 1].isalnum() and key[end - 1] not in "*":
+            end -= 1
+        return self.at.raw_slice(start, end).strip()
+
+
+def _is_reported(low: str, start: int) -> bool:
+    """An insult someone else said, or one the customer turns on themself."""
+    return bool(_REPORTED_RE.search(low[max(0, start - 40) : start]))
+
+
+def _caps_words(doc: _Doc) -> list[re.Match[str]]:
+    return [m for m in _CAPS_WORD_RE.finditer(doc.key) if m.group().strip("'") not in lx.ACRONYMS]
+
+
+def _shouting(doc: _Doc, caps: list[re.Match[str]]) -> list[str]:
+    """Whole message in capitals, or a run of capitalised words that are not IDs or labels."""
+    if len(caps) < 4:
+        return []
+    n_words = len(_LETTER_WORD_RE.findall(doc.key))
+    if len(caps) / max(n_words, 1) >= 0.6:
+        return ["(whole message in capitals)"]
+    # A run of four or more capitalised words ("I PAID FOR OVERNIGHT SHIPPING").
+    best = (0, 0, 0)
+    run_start, run_len = 0, 0
+    prev_end = -1
+    for m in caps:
+        gap = doc.key[prev_end : m.start()] if prev_end >= 0 else ""
+        if prev_end >= 0 and _CAPS_GAP_RE.fullmatch(gap):
+            run_len += 1
+        else:
+            run_start, run_len = m.start(), 1
+        prev_end = m.end()
+        if run_len > best[0]:
+            best = (run_len, run_start, prev_end)
+    if best[0] >= 4:
+        return [doc.at.raw_slice(best[1], best[2])]
+    return []
+
+
+def _emphasis_caps(doc: _Doc, caps: list[re.Match[str]]) -> list[str]:
+    """Single words in capitals for emphasis ("locked out AGAIN")."""
+    return [doc.at.raw_slice(*m.span()) for m in caps if len(m.group()) > 2]
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    # Imported lazily: only the calm/frustrated boundary needs it.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def _abuse_reasons(doc: _Doc) -> list[Reason]:
+    low = doc.low
+    found: dict[str, list[str]] = {}
+
+    def add(kind: str, m: re.Match[str]) -> None:
+        words = found.setdefault(kind, [])
+        q = doc.quote(m)
+        if q and q not in words:
+            words.append(q)
+
+    for rx in (_YOU_NOUN_RE, _STRONG_NOUN_RE, _ADJ_PERSON_RE, _YOU_ADJ_RE, _THIRD_STRONG_ADJ_RE):
+        for m in rx.finditer(low):
+            if not _is_reported(low, m.start()):
+                add("insult", m)
+    for m in _DEMEANING_RE.finditer(low):
+        add("demeaning", m)
+    # "Honey, I'm writing for my husband" is not belittling; "Listen, sweetheart, refund me" is.
+    negative = None
+    for m in _ADDRESS_RE.finditer(low):
+        if negative is None:
+            negative = bool(_NEG_CONTEXT_RE.search(low) or _FRUSTRATION_RE.search(low))
+        if negative or _ADDRESS_LEAD_RE.match(m.group()):
+            add("demeaning", m)
+    for m in _CURSE_RE.finditer(low):
+        add("cursing_at_person", m)
+    for m in _HARM_RE.finditer(low):
+        add("threat_of_harm", m)
+    # Overlapping matches ("you idiot" and "idiot"): keep the longer quote only.
+    for kind, words in found.items():
+        found[kind] = [w for w in words if not any(w != o and w in o for o in words)]
+    return [Reason(k, v) for k, v in found.items()]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?\n])", text) if s.strip()]
+
+
+def _angry_reasons(doc: _Doc, caps: list[re.Match[str]]) -> list[Reason]:
+    low = doc.low
+    reasons: list[Reason] = []
+    shout = _shouting(doc, caps)
+    if shout:
+        reasons.append(Reason("shouting", shout))
+    leave = [doc.quote(m) for m in _LEAVE_RE.finditer(low)]
+    if leave:
+        reasons.append(Reason("threat_to_leave", leave))
+    regs: list[str] = []
+    if _REGULATOR_RE.search(low):
+        offset = 0
+        for sent in _sentences(low):
+            start = low.find(sent, offset)
+            offset = start + len(sent)
+            if not _REG_ACTION_RE.search(sent):
+                continue
+            future = _REG_FUTURE_RE.search(sent)
+            # "the PUC told me there is no such fee" mentions a regulator without a threat.
+            if not future and (_REG_NEUTRAL_RE.search(sent) or sent.rstrip().endswith("?")):
+                continue
+            for m in _REGULATOR_RE.finditer(sent):
+                regs.append(doc.quote_span(start + m.start(), start + m.end()))
+    if regs:
+        reasons.append(Reason("regulator_threat", regs))
+    neg = bool(_NEG_CONTEXT_RE.search(low))
+    sarcasm = [
+        doc.quote(m)
+        for rx in (_SARCASM_OPEN_RE, _SARCASM_RE)
+        for m in rx.finditer(low)
+        if neg or _SARCASM_SAFE_RE.search(m.group())
+    ]
+    if sarcasm:
+        reasons.append(Reason("sarcasm", sarcasm))
+    accuse = [doc.quote(m) for m in _ACCUSE_RE.finditer(low)]
+    if accuse:
+        reasons.append(Reason("accusation", accuse))
+    return reasons
+
+
+def _frustration(doc: _Doc, abuse_words: set[str], caps: list[re.Match[str]]) -> tuple[float, list[Reason]]:
+    low = doc.low
+    score = 0.0
+    cues: list[str] = []
+    seen: set[int] = set()
+    for m in _FRUSTRATION_RE.finditer(low):
+        start = m.start()
+        group = next((i for i, rx in enumerate(_FRUSTRATION_EACH) if rx.match(low, start)), -1)
+        if group in seen:
+            continue
+        if group == _STILL_GROUP:
+            m2 = _STILL_RE.search(low) or _AGAIN_RE.search(low)
+            if m2 is None:
+                continue
+            m = m2
+        seen.add(group)
+        weak = group in _WEAK_GROUPS or (group == _STILL_GROUP and not _STILL_BAD_RE.match(low, m.end()))
+        score += 1.0 if weak else 2.0
+        cues.append(doc.quote(m))
+    reasons: list[Reason] = []
+    if cues:
+        reasons.append(Reason("unhappiness", cues))
+    praise = [m.span() for m in _PRAISE_SWEAR_RE.finditer(low)]
+    things = []
+    for m in _PROF_RE.finditer(low):
+        if any(a <= m.start() < b for a, b in praise):
+            continue
+        q = doc.quote(m)
+        if q and not any(q in w for w in abuse_words):
+            things.append(q)
+    if things:
+        score += 2.0
+        reasons.append(Reason("profanity_at_thing", things))
+    emphasis = _emphasis_caps(doc, caps)
+    if emphasis:
+        score += 1.0
+        reasons.append(Reason("emphasis", emphasis))
+    if _CALM_RE.search(low):
+        score -= 2.0
+    return score, reasons
+
+
+def analyze_tone(text: str) -> ToneResult:
+    """Read the tone of one customer message."""
+    doc = _Doc(text or "")
+    if not doc.key.strip():
+        return ToneResult("calm", 0.5, [])
+    caps = _caps_words(doc)
+    abuse = _abuse_reasons(doc)
+    angry = _angry_reasons(doc, caps)
+    abuse_words = {w for r in abuse for w in r.words}
+    fscore, frus = _frustration(doc, abuse_words, caps)
+    # The offensive-language model (~60 us) only runs when there is something to weigh.
+    prof = None
+    if abuse or any(r.kind == "profanity_at_thing" for r in frus):
+        prof = profanity_model().prob(doc.low)
+
+    if abuse:
+        strength = sum(len(r.words) for r in abuse)
+        conf = min(0.98, 0.7 + 0.08 * strength + 0.1 * (prof or 0.0))
+        return ToneResult("abusive", conf, abuse + angry, prof)
+    if angry:
+        strength = sum(len(r.words) for r in angry)
+        conf = min(0.95, 0.6 + 0.1 * strength + 0.03 * fscore)
+        return ToneResult("angry", conf, angry + frus, prof)
+    compound = 0.0
+    if 1.0 <= fscore < 2.0:
+        # Only the borderline case pays for VADER (about 0.1 ms).
+        compound = _vader().polarity_scores(doc.key)["compound"]
+        if compound <= -0.4:
+            fscore += 1.0
+    if fscore >= 2.0:
+        conf = min(0.9, 0.5 + 0.07 * fscore)
+        return ToneResult("frustrated", conf, frus, prof)
+    conf = 0.9 - 0.15 * max(fscore, 0.0) - (0.1 if compound < -0.3 else 0.0)
+    return ToneResult("calm", max(0.5, conf), frus, prof)
