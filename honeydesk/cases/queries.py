@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from honeydesk.accounts import access
 from honeydesk.accounts.models import ContactPoint, User
 from honeydesk.cases.models import ACTIVE_STATUSES, Attachment, Case, Escalation, Status, TimelineEntry, parse_ref
+from honeydesk.cases.search import matching_case_ids
 from honeydesk.lib.phones import to_e164
 
 LIST_RELATED = ("account", "department", "owner", "request_type", "contact")
@@ -131,8 +132,8 @@ def search_cases(user: User, query: str, limit: int = 50) -> QuerySet[Case]:
         return cases.filter(account__contacts__points__kind=ContactPoint.Kind.EMAIL,
                             account__contacts__points__value=q.lower()).distinct().order_by("-updated_at")[:limit]
     digits = "".join(ch for ch in q if ch.isdigit())
-    condition = Q(account__number=q) | Q(subject__icontains=q) | Q(account__name__icontains=q)
-    condition |= Q(contact__name__icontains=q)
+    condition = Q(account__number=q) | Q(account__name__icontains=q) | Q(contact__name__icontains=q)
+    condition |= Q(pk__in=matching_case_ids(q))
     phone = to_e164(q) if len(digits) >= 7 else None
     if phone:
         condition |= Q(account__contacts__points__value=phone)

@@ -99,6 +99,7 @@ def test_it_lets_a_supervisor_take_an_escalation(cast):
     actions.do_escalate(cast.alice_case, reason="Customer asked twice", acting_user=cast.billing_agent)
     escalated = cast.client(cast.supervisor).get("/desk/?queue=escalated").content.decode()
     assert cast.alice_case.ref in escalated and "supervisor requested" in escalated
+    assert "Reason:</strong> Customer asked twice" in escalated and "waiting" in escalated
     r = cast.client(cast.supervisor).post(f"/desk/cases/{cast.alice_case.ref}/do/take-escalation/")
     assert r.status_code == 302
     assert Escalation.objects.get(case=cast.alice_case).taken_by == cast.supervisor
@@ -118,7 +119,9 @@ def test_it_finds_cases_by_reference_account_email_phone_and_words(cast):
     c = cast.client(cast.billing_agent)
     r = c.get("/desk/search/", {"q": cast.alice_case.ref})
     assert r.status_code == 302 and cast.alice_case.ref in r["Location"]
-    for q in ["1000001", "alice@example.test", "(415) 555-0101", "charged twice", "Archer"]:
+    actions.do_add_note(cast.alice_case, body="Customer mentioned the Zephyr promo code", acting_user=cast.billing_agent)
+    for q in ["1000001", "alice@example.test", "(415) 555-0101", "charged twice", "Archer", "zephyr promo", "89.99",
+              "billed twi"]:
         page = c.get("/desk/search/", {"q": q}).content.decode()
         assert cast.alice_case.ref in page, q
     # Search goes through the same door: the billing agent never finds Repair's cases.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from honeydesk.accounts import access
 from honeydesk.accounts.models import Department, Role, User
 from honeydesk.cases import actions, queries, tone_guard
-from honeydesk.cases.models import Case, Priority, RequestType, Status, TimelineEntry
+from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib.errors import DomainError, InvalidInput
 from honeydesk.web.views.common import page, parse_version, staff_required, user_of
@@ -49,6 +50,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     if sort == "priority":
         cases = queries.with_priority_rank(cases)
     cases = cases.select_related(*queries.LIST_RELATED).order_by(*queries.SORTS[sort])
+    if key == "escalated":
+        cases = cases.prefetch_related(
+            Prefetch("escalations", queryset=Escalation.objects.filter(taken_at__isnull=True)
+                     .select_related("requested_by"), to_attr="open_escalations")
+        )
     # No COUNT(*) over the whole queue for the pager: the tab count already says it.
     page_number = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
     start = (page_number - 1) * PAGE_SIZE

@@ -102,8 +102,10 @@ def shot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 def sign_in(new_context: Callable[..., BrowserContext], live_server) -> Callable[..., Page]:
     """sign_in("bianca") opens a fresh browser context and signs in on /login/ with the password."""
 
-    def login(username: str, password: str | None = None, **context_args) -> Page:
-        page = new_context(**context_args).new_page()
+    def login(username: str, password: str | None = None, viewport: dict | None = None) -> Page:
+        page = new_context().new_page()
+        if viewport:
+            page.set_viewport_size(viewport)
         page.goto(f"{live_server.url}/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password or f"pw-{username}")
