@@ -77,9 +77,13 @@ class ApiClient:
 
 
 def make_staff(username: str, role: str, *departments: Department, first_name: str = "") -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username, role=role,
-                                    first_name=first_name or username.capitalize(),
-                                    email=f"{username}@honeydesk.test")
+    user = User.objects.create_user(
+        username=username,
+        password="pw-" + username,
+        role=role,
+        first_name=first_name or username.capitalize(),
+        email=f"{username}@honeydesk.test",
+    )
     user.departments.set(departments)
     return user
 
@@ -89,25 +93,36 @@ def make_cast() -> Cast:
     repair = Department.objects.create(name="Repair", slug="repair", email_from="repair@honeydesk.test")
     sales = Department.objects.create(name="Sales", slug="sales", email_from="sales@honeydesk.test")
     billing_type = RequestType.objects.create(
-        name="Billing question", slug="billing", department=billing, best_channel="write",
+        name="Billing question",
+        slug="billing",
+        department=billing,
+        best_channel="write",
         channel_reason="A bill is easiest to explain in writing, line by line.",
         needs=[{"key": "account_number", "label": "Account number", "pattern": r"^\d{6,10}$", "required": True}],
     )
     repair_type = RequestType.objects.create(
-        name="Repair", slug="repair", department=repair, best_channel="call",
+        name="Repair",
+        slug="repair",
+        department=repair,
+        best_channel="call",
         channel_reason="Troubleshooting goes faster live.",
     )
-    alice = User.objects.create_user(username="alice", password="pw-alice", role=Role.CUSTOMER,
-                                     first_name="Alice", email="alice@example.test")
-    bob = User.objects.create_user(username="bob", password="pw-bob", role=Role.CUSTOMER,
-                                   first_name="Bob", email="bob@example.test")
-    alice_account = do_create_account(number="1000001", name="Alice Archer", service_area="North", acting_user=None,
-                                      services=["Internet 500"])
+    alice = User.objects.create_user(
+        username="alice", password="pw-alice", role=Role.CUSTOMER, first_name="Alice", email="alice@example.test"
+    )
+    bob = User.objects.create_user(
+        username="bob", password="pw-bob", role=Role.CUSTOMER, first_name="Bob", email="bob@example.test"
+    )
+    alice_account = do_create_account(
+        number="1000001", name="Alice Archer", service_area="North", acting_user=None, services=["Internet 500"]
+    )
     bob_account = do_create_account(number="2000002", name="Bob Baker", service_area="South", acting_user=None)
-    alice_contact = do_add_contact(alice_account, ContactData("Alice Archer", ["alice@example.test"],
-                                                               ["+1 415 555 0101"]), acting_user=None)
-    bob_contact = do_add_contact(bob_account, ContactData("Bob Baker", ["bob@example.test"], ["+14155550202"]),
-                                 acting_user=None)
+    alice_contact = do_add_contact(
+        alice_account, ContactData("Alice Archer", ["alice@example.test"], ["+1 415 555 0101"]), acting_user=None
+    )
+    bob_contact = do_add_contact(
+        bob_account, ContactData("Bob Baker", ["bob@example.test"], ["+14155550202"]), acting_user=None
+    )
     Contact.objects.filter(pk=alice_contact.pk).update(user=alice)
     Contact.objects.filter(pk=bob_contact.pk).update(user=bob)
     billing_agent = make_staff("bianca", Role.AGENT, billing, first_name="Bianca")
@@ -116,16 +131,48 @@ def make_cast() -> Cast:
     admin = make_staff("ada", Role.ADMIN, first_name="Ada")
     alice_contact.refresh_from_db()
     bob_contact.refresh_from_db()
-    alice_case = actions.do_open_case(account=alice_account, contact=alice_contact, request_type=billing_type,
-                                      subject="Charged twice in March", body="I was billed $89.99 twice.",
-                                      acting_user=alice)
+    alice_case = actions.do_open_case(
+        account=alice_account,
+        contact=alice_contact,
+        request_type=billing_type,
+        subject="Charged twice in March",
+        body="I was billed $89.99 twice.",
+        acting_user=alice,
+    )
     actions.do_add_note(alice_case, body="INTERNAL: likely duplicate payment run", acting_user=billing_agent)
-    bob_case = actions.do_open_case(account=bob_account, contact=bob_contact, request_type=repair_type,
-                                    subject="Modem offline", body="No internet since Monday.", acting_user=bob)
+    bob_case = actions.do_open_case(
+        account=bob_account,
+        contact=bob_contact,
+        request_type=repair_type,
+        subject="Modem offline",
+        body="No internet since Monday.",
+        acting_user=bob,
+    )
     actions.do_add_note(bob_case, body="INTERNAL: area node flapping", acting_user=repair_agent)
     return Cast(
-        billing=billing, repair=repair, sales=sales, billing_type=billing_type, repair_type=repair_type,
-        alice=alice, bob=bob, billing_agent=billing_agent, repair_agent=repair_agent, supervisor=supervisor,
-        admin=admin, alice_account=alice_account, bob_account=bob_account, alice_contact=alice_contact,
-        bob_contact=bob_contact, alice_case=Case.objects.get(pk=alice_case.pk), bob_case=Case.objects.get(pk=bob_case.pk),
+        billing=billing,
+        repair=repair,
+        sales=sales,
+        billing_type=billing_type,
+        repair_type=repair_type,
+        alice=alice,
+        bob=bob,
+        billing_agent=billing_agent,
+        repair_agent=repair_agent,
+        supervisor=supervisor,
+        admin=admin,
+        alice_account=alice_account,
+        bob_account=bob_account,
+        alice_contact=alice_contact,
+        bob_contact=bob_contact,
+        alice_case=Case.objects.get(pk=alice_case.pk),
+        bob_case=Case.objects.get(pk=bob_case.pk),
     )
+
+
+def without_csrf(html: bytes) -> bytes:
+    """Pages embed a CSRF token masked afresh on every render; compare pages without it."""
+    import re
+
+    html = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+    return re.sub(rb'"X-CSRFToken": "[^"]+"', b"", html)

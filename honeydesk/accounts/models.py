@@ -13,6 +13,8 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from honeydesk.lib import clock
+
 
 class Role(models.TextChoices):
     CUSTOMER = "customer", "Customer"
@@ -55,7 +57,7 @@ class CustomerAccount(models.Model):
     name = models.CharField(max_length=200)
     service_area = models.CharField(max_length=80, blank=True)
     services = models.JSONField(default=list, blank=True, help_text="Service names the account holds.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["number"]
@@ -68,10 +70,14 @@ class Contact(models.Model):
     account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="contacts")
     name = models.CharField(max_length=200)
     user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts",
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
         help_text="The portal login of this person, if they have one.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["name"]
@@ -114,9 +120,12 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=80, blank=True)
     prefix = models.CharField(max_length=8)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
 
     @staticmethod
     def hash(raw: str) -> str:

@@ -43,8 +43,10 @@ def test_it_escalates_repeated_abuse_from_an_account_with_the_reason(cast):
 
 
 def test_it_raises_attention_for_angry_customers_and_shows_hints(cast):
-    _write(cast, "This is the THIRD time I am writing. If this is not fixed today I am cancelling and "
-                 "reporting you to the FCC.")
+    _write(
+        cast,
+        "This is the THIRD time I am writing. If this is not fixed today I am cancelling and reporting you to the FCC.",
+    )
     case = cast.fresh(cast.alice_case)
     assert case.attention in ("angry", "frustrated")
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
@@ -56,12 +58,21 @@ def test_it_raises_attention_for_angry_customers_and_shows_hints(cast):
 def test_it_coaches_a_draft_as_the_rep_types(cast):
     c = cast.client(cast.billing_agent)
     url = f"/desk/cases/{cast.alice_case.ref}/coach/"
-    poor = c.post(url, {"mode": "reply", "body": "You should have read the terms. Per policy we cannot refund."},
-                  headers={"HX-Request": "true"}).content.decode()
+    poor = c.post(
+        url,
+        {"mode": "reply", "body": "You should have read the terms. Per policy we cannot refund."},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "Blames the customer" in poor and "Defensive or hides behind policy" in poor
-    good = c.post(url, {"mode": "reply", "body": "Hi Alice, I'm sorry you were charged $89.99 twice. I will "
-                                                 "refund the duplicate charge today and call you by 5pm."},
-                  headers={"HX-Request": "true"}).content.decode()
+    good = c.post(
+        url,
+        {
+            "mode": "reply",
+            "body": "Hi Alice, I'm sorry you were charged $89.99 twice. I will "
+            "refund the duplicate charge today and call you by 5pm.",
+        },
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "Done:</span> Uses the customer&#x27;s name" in good
     assert "Done:</span> A time for that step" in good
     assert "Blames the customer" not in good
@@ -69,10 +80,16 @@ def test_it_coaches_a_draft_as_the_rep_types(cast):
 
 
 def test_it_suggests_answers_to_reps_and_public_ones_to_customers(cast):
-    Article.objects.create(title="Why was I charged twice?", body="A double charge happens when a payment is "
-                           "retried. We refund the duplicate within 3 days.", public=True)
-    Article.objects.create(title="Internal: refund approval limits", body="Agents may refund a customer charged "
-                           "twice up to $100 without approval.", public=False)
+    Article.objects.create(
+        title="Why was I charged twice?",
+        body="A double charge happens when a payment is retried. We refund the duplicate within 3 days.",
+        public=True,
+    )
+    Article.objects.create(
+        title="Internal: refund approval limits",
+        body="Agents may refund a customer charged twice up to $100 without approval.",
+        public=False,
+    )
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{cast.alice_case.ref}/").content.decode()
     assert "Why was I charged twice?" in page and "Internal: refund approval limits" in page
     portal = cast.client(cast.alice).get("/portal/suggest/", {"subject": "charged twice", "body": "duplicate charge"})
@@ -82,8 +99,15 @@ def test_it_suggests_answers_to_reps_and_public_ones_to_customers(cast):
 
 def test_it_lets_staff_edit_the_answer_library(cast):
     c = cast.client(cast.billing_agent)
-    r = c.post("/desk/kb/new/", {"title": "Outage credits", "body": "Credits for outages over 24h.", "public": "on",
-                                  "request_types": [cast.billing_type.pk]})
+    r = c.post(
+        "/desk/kb/new/",
+        {
+            "title": "Outage credits",
+            "body": "Credits for outages over 24h.",
+            "public": "on",
+            "request_types": [cast.billing_type.pk],
+        },
+    )
     assert r.status_code == 302
     article = Article.objects.get(title="Outage credits")
     assert article.updated_by == cast.billing_agent and list(article.request_types.all()) == [cast.billing_type]

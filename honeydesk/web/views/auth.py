@@ -55,8 +55,9 @@ def _portal_user_for(address: str) -> User | None:
         return contact.user if contact.user.role == Role.CUSTOMER else None
     user = User.objects.filter(username=point.value).first()
     if user is None:
-        user = User.objects.create_user(username=point.value, email=point.value, role=Role.CUSTOMER,
-                                        first_name=contact.name.split(" ")[0][:150])
+        user = User.objects.create_user(
+            username=point.value, email=point.value, role=Role.CUSTOMER, first_name=contact.name.split(" ")[0][:150]
+        )
         user.set_unusable_password()
         user.save(update_fields=["password"])
     if user.role != Role.CUSTOMER:
@@ -99,7 +100,11 @@ def portal_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
     if user is None or not one_time_links.check_token(user, token):
-        return render(request, "portal/login.html", {"error": "This sign-in link has expired or was used already. "
-                                                     "Ask for a new one below."}, status=400)
+        return render(
+            request,
+            "portal/login.html",
+            {"error": "This sign-in link has expired or was used already. Ask for a new one below."},
+            status=400,
+        )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("web:portal")

@@ -48,8 +48,9 @@ def customer_required(view: View) -> View:
     return wrapped
 
 
-def page(request: HttpRequest, template: str, fragment: str | None, context: dict[str, Any],
-         status: int = 200) -> HttpResponse:
+def page(
+    request: HttpRequest, template: str, fragment: str | None, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     """htmx asks for the fragment; a normal request gets the whole page."""
     if fragment and getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, fragment, context, status=status)

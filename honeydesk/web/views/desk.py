@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from honeydesk.accounts import access
 from honeydesk.accounts.models import Department, Role, User
 from honeydesk.cases import actions, queries, tone_guard
-from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry
+from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib.errors import DomainError, InvalidInput
 from honeydesk.web.views.common import page, parse_version, staff_required, user_of
@@ -52,8 +52,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     cases = cases.select_related(*queries.LIST_RELATED).order_by(*queries.SORTS[sort])
     if key == "escalated":
         cases = cases.prefetch_related(
-            Prefetch("escalations", queryset=Escalation.objects.filter(taken_at__isnull=True)
-                     .select_related("requested_by"), to_attr="open_escalations")
+            Prefetch(
+                "escalations",
+                queryset=Escalation.objects.filter(taken_at__isnull=True).select_related("requested_by"),
+                to_attr="open_escalations",
+            )
         )
     # No COUNT(*) over the whole queue for the pager: the tab count already says it.
     page_number = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
@@ -61,7 +64,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = list(cases[start : start + PAGE_SIZE + 1])
     context: dict[str, Any] = {
         "queue_key": key,
-        "tabs": [(q, n) for q, n in zip(queries.visible_queues(user), queries.queue_counts(user).values(), strict=True)],
+        "tabs": [
+            (q, n) for q, n in zip(queries.visible_queues(user), queries.queue_counts(user).values(), strict=True)
+        ],
         "cases": rows[:PAGE_SIZE],
         "has_next": len(rows) > PAGE_SIZE,
         "page_number": page_number,
@@ -124,7 +129,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "staff": _department_staff(case),
         "is_supervisor": user.sees_everything,
         "reopen_deadline": actions.reopen_deadline(case),
-        "hints": tone_guard.DEESCALATION_HINTS.get(case.attention, []),
+        "hints": tone_guard.DEESCALATION_HINTS.get(Tone(case.attention), []),
         "boundary_reply": tone_guard.BOUNDARY_REPLY.format(problem=case.subject.lower()),
         "suggestions": suggest(f"{case.subject} {_first_message(case)}", public_only=False),
         **extra,
@@ -134,7 +139,10 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
 def _first_message(case: Case) -> str:
     return (
         TimelineEntry.objects.filter(case=case, kind=TimelineEntry.Kind.INBOUND)
-        .order_by("created_at", "id").values_list("body", flat=True).first() or ""
+        .order_by("created_at", "id")
+        .values_list("body", flat=True)
+        .first()
+        or ""
     )
 
 
@@ -154,8 +162,9 @@ def case_page(request: HttpRequest, ref: str) -> HttpResponse:
     return page(request, "desk/case.html", None, _case_context(request, case))
 
 
-def _after_action(request: HttpRequest, ref: str, error: DomainError | None = None,
-                  form: dict[str, str] | None = None) -> HttpResponse:
+def _after_action(
+    request: HttpRequest, ref: str, error: DomainError | None = None, form: dict[str, str] | None = None
+) -> HttpResponse:
     """Re-render the case's main region (htmx) or redirect back (plain form post)."""
     user = user_of(request)
     try:
@@ -181,7 +190,7 @@ def _act(request: HttpRequest, ref: str, run: Any) -> HttpResponse:
     try:
         run(user, case)
     except DomainError as exc:
-        return _after_action(request, ref, exc, dict(request.POST.items()))
+        return _after_action(request, ref, exc, {k: str(v) for k, v in request.POST.items()})
     return _after_action(request, ref)
 
 
@@ -199,12 +208,17 @@ def compose(request: HttpRequest, ref: str) -> HttpResponse:
             minutes = request.POST.get("minutes", "").strip()
             if minutes and not minutes.isdigit():
                 raise InvalidInput.field("minutes", "Minutes must be a whole number.")
-            actions.do_log_call(case, body=body, acting_user=user,
-                                direction=request.POST.get("direction", "inbound"),
-                                duration_seconds=int(minutes) * 60 if minutes else None)
+            actions.do_log_call(
+                case,
+                body=body,
+                acting_user=user,
+                direction=request.POST.get("direction", "inbound"),
+                duration_seconds=int(minutes) * 60 if minutes else None,
+            )
         else:
-            actions.do_add_reply(case, body=body, acting_user=user, uploads=uploads,
-                                 expected_version=parse_version(request))
+            actions.do_add_reply(
+                case, body=body, acting_user=user, uploads=uploads, expected_version=parse_version(request)
+            )
 
     return _act(request, ref, run)
 
@@ -227,8 +241,9 @@ def case_action(request: HttpRequest, ref: str, name: str) -> HttpResponse:
             department = Department.objects.filter(pk=post.get("department") or 0).first()
             if department is None:
                 raise InvalidInput.field("department", "Choose the department to transfer to.")
-            actions.do_transfer(case, department, summary=post.get("summary", ""), acting_user=user,
-                                expected_version=version)
+            actions.do_transfer(
+                case, department, summary=post.get("summary", ""), acting_user=user, expected_version=version
+            )
         elif name == "escalate":
             actions.do_escalate(case, reason=post.get("reason", ""), acting_user=user, expected_version=version)
         elif name == "take-escalation":
@@ -254,8 +269,6 @@ def search(request: HttpRequest) -> HttpResponse:
     if len(results) == 1 and queries.parse_ref(query) and query.upper().startswith("HD"):
         return redirect("web:case", ref=results[0].ref)
     return page(request, "desk/search.html", None, {"q": query, "cases": results})
-
-
 
 
 COACH_CHECKS = [
@@ -286,8 +299,11 @@ def coach(request: HttpRequest, ref: str) -> HttpResponse:
     if request.POST.get("mode", "reply") != "reply" or not draft.strip():
         return HttpResponse("")
     last = (
-        access.entries_visible_to(user, case).filter(kind="inbound").order_by("-created_at", "-id")
-        .values_list("body", flat=True).first()
+        access.entries_visible_to(user, case)
+        .filter(kind="inbound")
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)
+        .first()
     )
     name = case.contact.name.split(" ")[0] if case.contact and case.contact.name else None
     result = analyze_draft(draft, last or case.subject, name)

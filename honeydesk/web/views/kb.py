@@ -16,8 +16,7 @@ class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = ["title", "body", "request_types", "public"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12}),
-                   "request_types": forms.CheckboxSelectMultiple}
+        widgets = {"body": forms.Textarea(attrs={"rows": 12}), "request_types": forms.CheckboxSelectMultiple}
 
 
 @require_GET
@@ -38,8 +37,12 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         saved.save()
         form.save_m2m()
         return redirect("web:kb")
-    return render(request, "desk/kb_form.html", {"form": form, "article": article},
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "desk/kb_form.html",
+        {"form": form, "article": article},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @require_GET

@@ -16,8 +16,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from honeydesk.accounts import access
-from honeydesk.cases import actions
 from honeydesk.accounts.models import Department
+from honeydesk.cases import actions
 from honeydesk.cases.models import Case, RequestType, Status
 from honeydesk.lib.errors import DomainError
 from honeydesk.web.views.common import customer_required, user_of
@@ -30,7 +30,9 @@ def typical_first_response(department: Department) -> timedelta | None:
         .order_by("-id")
         .values_list("created_at", "first_response_at")[:100]
     )
-    waits = [(answered - created).total_seconds() for created, answered in rows if answered >= created]
+    waits = [
+        (answered - created).total_seconds() for created, answered in rows if answered and answered >= created
+    ]
     return timedelta(seconds=median(waits)) if waits else None
 
 
@@ -47,16 +49,20 @@ def humanize(delta: timedelta | None) -> str:
 
 def next_step(case: Case) -> str:
     if case.status == Status.NEW:
-        return (f"Your request is with our {case.department.name} team. They usually answer "
-                f"{humanize(typical_first_response(case.department))}.")
+        return (
+            f"Your request is with our {case.department.name} team. They usually answer "
+            f"{humanize(typical_first_response(case.department))}."
+        )
     if case.status == Status.OPEN:
         who = case.owner.first_name if case.owner and case.owner.first_name else "A specialist"
         return f"{who} from {case.department.name} owns your case and is working on it."
     if case.status == Status.PENDING:
         return "We are waiting for your answer. Reply below and your case moves straight back to us."
     if case.status == Status.RESOLVED:
-        return (f"We believe this is solved. If it is not, reply within {settings.REOPEN_WINDOW_DAYS} days "
-                "and we reopen it.")
+        return (
+            f"We believe this is solved. If it is not, reply within {settings.REOPEN_WINDOW_DAYS} days "
+            "and we reopen it."
+        )
     return "This case is closed. If the problem is back, write a new request and we link it to this one."
 
 
@@ -93,8 +99,9 @@ def portal_reply(request: HttpRequest, ref: str) -> HttpResponse:
     case = access.case_for(user, ref, write=True)
     uploads = [actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")]
     try:
-        entry = actions.check_customer_writes(case, body=request.POST.get("body", ""), acting_user=user,
-                                              channel="portal", uploads=uploads)
+        entry = actions.check_customer_writes(
+            case, body=request.POST.get("body", ""), acting_user=user, channel="portal", uploads=uploads
+        )
     except DomainError as exc:
         context = _portal_case_context(request, case, error=exc, body=request.POST.get("body", ""))
         return render(request, "portal/case.html", context, status=exc.status)
@@ -128,11 +135,13 @@ def portal_record(request: HttpRequest, ref: str) -> HttpResponse:
 
 class NewRequestForm(forms.Form):
     subject = forms.CharField(max_length=200, label="In a few words, what is it about?")
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Tell us what happened",
-                           max_length=50_000)
-    goal = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-                           label="What outcome would resolve this for you?",
-                           help_text="For example: a corrected bill, a technician visit, a refund of $20.")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Tell us what happened", max_length=50_000)
+    goal = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label="What outcome would resolve this for you?",
+        help_text="For example: a corrected bill, a technician visit, a refund of $20.",
+    )
 
     def __init__(self, *args: Any, request_type: RequestType, accounts: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -144,8 +153,10 @@ class NewRequestForm(forms.Form):
         for need in request_type.needs:
             key = f"fact_{need['key']}"
             self.fields[key] = forms.CharField(
-                label=need.get("label", need["key"]), required=bool(need.get("required")),
-                help_text=need.get("help", ""), max_length=200,
+                label=need.get("label", need["key"]),
+                required=bool(need.get("required")),
+                help_text=need.get("help", ""),
+                max_length=200,
             )
 
     def clean(self) -> dict[str, Any]:
@@ -155,7 +166,11 @@ class NewRequestForm(forms.Form):
             value = (data.get(key) or "").strip()
             pattern = need.get("pattern")
             if value and pattern and not re.fullmatch(pattern, value):
-                self.add_error(key, need.get("format_message") or f"This does not look like a valid {need.get('label', need['key']).lower()}.")
+                self.add_error(
+                    key,
+                    need.get("format_message")
+                    or f"This does not look like a valid {need.get('label', need['key']).lower()}.",
+                )
         return data
 
 
@@ -174,8 +189,12 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/new_choose.html", {"types": types, "described": described})
     accounts = list(access.accounts_visible_to(user))
     if not accounts:
-        return render(request, "portal/new_choose.html", {"types": types,
-                      "error": "We could not find an account for you; please call us."}, status=400)
+        return render(
+            request,
+            "portal/new_choose.html",
+            {"types": types, "error": "We could not find an account for you; please call us."},
+            status=400,
+        )
     initial = prefill(chosen, described, intake) if described else {}
     form = NewRequestForm(request.POST or None, request_type=chosen, accounts=accounts, initial=initial)
     error = None
@@ -186,9 +205,15 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         contact = account.contacts.filter(user=user).first()
         try:
             case = actions.do_open_case(
-                account=account, contact=contact, request_type=chosen, subject=form.cleaned_data["subject"],
-                body=form.cleaned_data["body"], goal=form.cleaned_data["goal"],
-                facts={k: v for k, v in facts.items() if v}, acting_user=user, channel="portal",
+                account=account,
+                contact=contact,
+                request_type=chosen,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                goal=form.cleaned_data["goal"],
+                facts={k: v for k, v in facts.items() if v},
+                acting_user=user,
+                channel="portal",
                 uploads=[actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")],
             )
         except DomainError as exc:
@@ -196,9 +221,15 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(f"/portal/cases/{case.ref}/?new=1")
     status = 422 if request.method == "POST" else 200
-    context = {"form": form, "type": chosen, "error": error, "intake": intake,
-               "missing": [n["label"] for n in chosen.needs if n.get("required") and not initial.get(f"fact_{n['key']}")]
-               if described else []}
+    context = {
+        "form": form,
+        "type": chosen,
+        "error": error,
+        "intake": intake,
+        "missing": [n["label"] for n in chosen.needs if n.get("required") and not initial.get(f"fact_{n['key']}")]
+        if described
+        else [],
+    }
     return render(request, "portal/new_form.html", context, status=status)
 
 

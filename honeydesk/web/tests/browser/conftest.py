@@ -22,8 +22,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 DESKTOP = {"width": 1280, "height": 800}
@@ -77,6 +83,7 @@ def new_context(new_context: Callable[..., BrowserContext], outside_requests: li
 
     def make(**kwargs) -> BrowserContext:
         context = new_context(**kwargs)
+        context.set_default_timeout(10_000)
         context.on("request", lambda request: None if _is_local(request.url) else outside_requests.append(request.url))
         return context
 
@@ -86,13 +93,13 @@ def new_context(new_context: Callable[..., BrowserContext], outside_requests: li
 
 @pytest.fixture
 def shot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Callable[[Page, str], Path]:
-    """shot(page, "name") saves a numbered full-page screenshot in this test's own folder."""
+    """shot(page, "name") saves a numbered (full-page) screenshot in this test's own folder."""
     folder = tmp_path_factory.mktemp(re.sub(r"\W+", "-", request.node.name)[:60], numbered=True)
     count = iter(range(1, 100))
 
-    def save(page: Page, name: str) -> Path:
+    def save(page: Page, name: str, full_page: bool = True) -> Path:
         path = folder / f"{next(count):02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return save
@@ -114,4 +121,3 @@ def sign_in(new_context: Callable[..., BrowserContext], live_server) -> Callable
         return page
 
     return login
-

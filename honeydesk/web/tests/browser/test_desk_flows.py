@@ -74,8 +74,10 @@ def test_agent_replies_customer_answers_and_the_case_is_handed_to_repair(live_ca
     # Bianca sees the answer and hands the case to Repair with a summary.
     bianca.reload()
     expect(bianca.locator(".entries")).to_contain_text(answer)
-    summary = ("Double charge of $89.99 in March refunded (5 days). Alice reports the modem reboots every night "
-               "since the April firmware update; please check the line. She prefers e-mail.")
+    summary = (
+        "Double charge of $89.99 in March refunded (5 days). Alice reports the modem reboots every night "
+        "since the April firmware update; please check the line. She prefers e-mail."
+    )
     bianca.get_by_text("Transfer to another department").click()
     bianca.get_by_label("Department", exact=True).select_option(label="Repair")
     bianca.get_by_label("Hand-off summary").fill(summary)
@@ -121,6 +123,8 @@ def test_a_customer_asks_for_a_supervisor_and_the_supervisor_takes_it(live_cast,
     expect(sam.get_by_role("link", name=re.compile(r"^Escalated")).locator(".count")).to_have_text("1")
     row = sam.get_by_role("row").filter(has=sam.get_by_role("link", name=ref, exact=True))
     expect(row).to_contain_text("supervisor requested")
+    expect(row.locator(".esc-reason")).to_contain_text(reason)
+    expect(row.locator(".esc-reason")).to_contain_text(re.compile(r"asked by Alice.*, waiting \d+"))
     shot(sam, "escalations-queue")
     row.get_by_role("link", name=ref, exact=True).click()
 
@@ -139,15 +143,3 @@ def test_a_customer_asks_for_a_supervisor_and_the_supervisor_takes_it(live_cast,
     assert taken.taken_by == live_cast.supervisor and taken.reason == reason
     sam.goto(f"{base}/desk/?queue=escalated")
     expect(sam.get_by_role("link", name=ref, exact=True)).to_have_count(0)
-
-
-@pytest.mark.xfail(strict=True, reason="the escalations queue lists no reasons or waiting times yet (issue 3, part 3)")
-def test_the_escalations_queue_shows_the_reason_and_the_wait(live_cast, live_server, sign_in):
-    from honeydesk.cases import actions
-
-    actions.do_escalate(live_cast.alice_case, reason="Third call, still no refund", acting_user=live_cast.alice,
-                        channel="portal")
-    sam = sign_in("sam")
-    sam.goto(f"{live_server.url}/desk/?queue=escalated")
-    row = sam.get_by_role("row").filter(has=sam.get_by_role("link", name=live_cast.alice_case.ref, exact=True))
-    expect(row).to_contain_text("Third call, still no refund", timeout=1_000)

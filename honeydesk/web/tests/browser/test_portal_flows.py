@@ -105,8 +105,13 @@ def test_a_customer_signs_in_with_an_emailed_link_and_submits_a_request(live_cas
 def test_a_customer_cannot_open_another_customers_case_by_editing_the_url(live_cast, live_server, sign_in, shot):
     page = sign_in("alice")
     bob_ref, alice_ref = live_cast.bob_case.ref, live_cast.alice_case.ref
-    for path in [f"/portal/cases/{bob_ref}/", f"/portal/cases/{bob_ref}/record/", f"/desk/cases/{bob_ref}/",
-                 f"/desk/cases/{alice_ref}/", "/desk/"]:
+    for path in [
+        f"/portal/cases/{bob_ref}/",
+        f"/portal/cases/{bob_ref}/record/",
+        f"/desk/cases/{bob_ref}/",
+        f"/desk/cases/{alice_ref}/",
+        "/desk/",
+    ]:
         response = page.goto(live_server.url + path)
         assert response.status == 404, path
         expect(page.get_by_role("heading", level=1)).to_contain_text("not found", ignore_case=True)

@@ -1,0 +1,80 @@
+"""`honeydesk createtoken USERNAME`: a token on stdout that the API accepts."""
+
+from __future__ import annotations
+
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connections
+from django.test import Client
+
+from honeydesk.accounts.models import ApiToken
+
+
+def create_token(*args: str) -> str:
+    out = StringIO()
+    call_command("createtoken", *args, stdout=out)
+    return out.getvalue()
+
+
+def get_cases(token: str):
+    return Client().get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_it_prints_only_a_token_that_authenticates(cast):
+    output = create_token(cast.supervisor.username)
+    token = output.strip()
+    assert output == token + "\n" and token.startswith("hd_") and " " not in token
+    response = get_cases(token)
+    assert response.status_code == 200
+    refs = {c["ref"] for c in response.json()["items"]}
+    assert {cast.alice_case.ref, cast.bob_case.ref} <= refs
+
+
+def test_it_gives_each_person_their_own_view(cast):
+    response = get_cases(create_token(cast.alice.username).strip())
+    assert response.status_code == 200
+    assert [c["ref"] for c in response.json()["items"]] == [cast.alice_case.ref]
+
+
+def test_it_names_the_token_and_stores_only_its_hash(cast):
+    token = create_token(cast.billing_agent.username, "--name", "billing export").strip()
+    stored = ApiToken.objects.get(user=cast.billing_agent)
+    assert stored.name == "billing export"
+    assert stored.digest == ApiToken.hash(token) and token not in (stored.digest, stored.prefix)
+
+
+def test_it_issues_a_new_token_each_time(cast):
+    first, second = create_token("sam").strip(), create_token("sam").strip()
+    assert first != second
+    assert get_cases(first).status_code == 200 and get_cases(second).status_code == 200
+
+
+def test_it_fails_clearly_for_an_unknown_user(cast):
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        create_token("nobody")
+    assert not ApiToken.objects.exists()
+
+
+def test_it_refuses_a_deactivated_user(cast):
+    cast.repair_agent.is_active = False
+    cast.repair_agent.save(update_fields=["is_active"])
+    with pytest.raises(CommandError, match="deactivated"):
+        create_token(cast.repair_agent.username)
+
+
+def test_a_made_up_token_is_refused(cast):
+    assert get_cases("hd_not-a-real-token").status_code == 401
+
+
+def test_the_honeydesk_console_script_runs_it(cast, monkeypatch, capsys):
+    from honeydesk import cli
+
+    monkeypatch.setattr(sys, "argv", ["honeydesk", "createtoken", "sam"])
+    # run_from_argv closes every connection when it is done; the test's connection must stay open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    cli.main()
+    token = capsys.readouterr().out.strip()
+    assert get_cases(token).status_code == 200
