@@ -161,9 +161,6 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
-# Whitenoise is not needed: granian/Django serve static in demo mode; a real deployment
-# puts a reverse proxy in front (see README).
-SERVE_STATIC = env_bool("SERVE_STATIC", True)
 
 # Limits that protect the system; request types and policies are in the database.
 MAX_BODY_CHARS = env_int("HONEYDESK_MAX_BODY_CHARS", 50_000)

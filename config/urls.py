@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -9,8 +8,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("", include("honeydesk.web.urls")),
 ]
-
-if settings.SERVE_STATIC:
-    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-
-    urlpatterns += staticfiles_urlpatterns()
+# Static files: `honeydesk serve` has granian serve /static/ from STATIC_ROOT; under
+# DEBUG, runserver's staticfiles app serves them; behind a proxy, the proxy does.

@@ -29,7 +29,7 @@ QUEUES = [
     Queue("department", "My department"),
     Queue("unassigned", "Unassigned"),
     Queue("waiting", "Waiting on customer"),
-    Queue("escalated", "Escalated"),
+    Queue("escalated", "Escalated", supervisors_only=True),
 ]
 QUEUE_KEYS = {q.key for q in QUEUES}
 
@@ -70,7 +70,8 @@ def queue_counts(user: User) -> dict[str, int]:
 
 
 def with_priority_rank(cases: QuerySet[Case]) -> QuerySet[Case]:
-    from django.db.models import Case as When_, IntegerField, Value, When
+    from django.db.models import Case as When_
+    from django.db.models import IntegerField, Value, When
 
     return cases.annotate(
         priority_rank=When_(
@@ -129,8 +130,13 @@ def search_cases(user: User, query: str, limit: int = 50) -> QuerySet[Case]:
     if number is not None:
         return cases.filter(pk=number)
     if "@" in q:
-        return cases.filter(account__contacts__points__kind=ContactPoint.Kind.EMAIL,
-                            account__contacts__points__value=q.lower()).distinct().order_by("-updated_at")[:limit]
+        return (
+            cases.filter(
+                account__contacts__points__kind=ContactPoint.Kind.EMAIL, account__contacts__points__value=q.lower()
+            )
+            .distinct()
+            .order_by("-updated_at")[:limit]
+        )
     digits = "".join(ch for ch in q if ch.isdigit())
     condition = Q(account__number=q) | Q(account__name__icontains=q) | Q(contact__name__icontains=q)
     condition |= Q(pk__in=matching_case_ids(q))

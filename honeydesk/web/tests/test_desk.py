@@ -173,3 +173,18 @@ def test_it_keeps_case_page_queries_flat_as_the_timeline_grows(cast):
         actions.do_add_reply(cast.alice_case, body=f"reply {i}", acting_user=cast.billing_agent)
     _more_cases(cast, 10)
     assert _queries(c, url) == before
+
+
+def test_it_keeps_the_escalations_queue_for_supervisors(cast):
+    actions.do_escalate(cast.alice_case, reason="Wants a manager", acting_user=cast.alice)
+    agent_view = cast.client(cast.billing_agent).get("/desk/?queue=escalated").content.decode()
+    assert "Reason:</strong> Wants a manager" not in agent_view and ">Escalated <" not in agent_view
+    assert "Reason:</strong> Wants a manager" in cast.client(cast.supervisor).get("/desk/?queue=escalated").content.decode()
+
+
+def test_it_shows_the_customers_facts_under_their_labels(cast):
+    case = actions.do_open_case(account=cast.alice_account, contact=cast.alice_contact, request_type=cast.billing_type,
+                                subject="Bill", body="Explain please", facts={"account_number": "1000001"},
+                                acting_user=cast.alice)
+    page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "<dt>Account number</dt><dd>1000001</dd>" in page

@@ -27,7 +27,7 @@ PAGE_SIZE = 50
 def queue(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     key = request.GET.get("queue", "mine")
-    if key not in queries.QUEUE_KEYS:
+    if key not in {q.key for q in queries.visible_queues(user)}:
         key = "mine"
     sort = request.GET.get("sort", "updated")
     if sort not in queries.SORTS:
@@ -129,11 +129,18 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "staff": _department_staff(case),
         "is_supervisor": user.sees_everything,
         "reopen_deadline": actions.reopen_deadline(case),
+        "facts": _labelled_facts(case),
         "hints": tone_guard.DEESCALATION_HINTS.get(Tone(case.attention), []),
         "boundary_reply": tone_guard.BOUNDARY_REPLY.format(problem=case.subject.lower()),
         "suggestions": suggest(f"{case.subject} {_first_message(case)}", public_only=False),
         **extra,
     }
+
+
+def _labelled_facts(case: Case) -> list[tuple[str, str]]:
+    """The customer's facts under the labels their request type gives them."""
+    labels = {n["key"]: n.get("label", n["key"]) for n in case.request_type.needs}
+    return [(labels.get(k, k.replace("_", " ").capitalize()), str(v)) for k, v in case.facts.items() if v]
 
 
 def _first_message(case: Case) -> str:

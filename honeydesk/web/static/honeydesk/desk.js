@@ -14,6 +14,14 @@
     const box = document.getElementById(id);
     if (box) { box.open = true; const f = box.querySelector(focusSel); if (f) f.focus(); }
   }
+  // After an htmx swap the focused button may be gone; put focus on the case heading so
+  // keyboard and screen-reader users keep their place.
+  document.body.addEventListener("htmx:afterSwap", function (ev) {
+    if (ev.detail.target && ev.detail.target.id === "case-main" && document.activeElement === document.body) {
+      const heading = ev.detail.target.querySelector("h1");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
+  });
   // The boundary reply goes into the composer for the rep to finish; never sent as is.
   document.addEventListener("click", function (ev) {
     const button = ev.target.closest ? ev.target.closest("#boundary-reply") : null;
