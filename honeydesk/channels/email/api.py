@@ -1,5 +1,62 @@
-"""API endpoints of the email channel (wired into /api/v1/ by honeydesk.api.urls)."""
+"""API endpoints of the email channel (wired into /api/v1/ by honeydesk.api.urls).
 
-from ninja import Router
+`POST /inbound/email`: a mail server or forwarding service posts one raw RFC 822
+message as the request body (`Content-Type: message/rfc822`). The answer, 202, comes
+after the message is committed (or quarantined): `{"status": "stored" | "duplicate" |
+"quarantined", "case": "HD-000123" | null}`. A 5xx means nothing was stored; post again.
+
+Who may post: admins, and any active account holding the permission
+`email_channel.post_inbound` (give a dedicated service account just that). Anyone else
+gets 404, like every other thing they may not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from honeydesk.accounts.models import Role, User
+from honeydesk.channels.email.ingest import ingest
+from honeydesk.lib.errors import DomainError, InvalidInput
 
 router = Router(tags=["email"])
+
+
+class TooLarge(DomainError):
+    code = "too_large"
+    status = 413
+
+
+class InboundOut(Schema):
+    status: str
+    case: str | None
+
+
+def may_post_inbound(user: User) -> bool:
+    return user.is_active and (user.role == Role.ADMIN or user.has_perm("email_channel.post_inbound"))
+
+
+def max_message_bytes() -> int:
+    return int(getattr(settings, "HONEYDESK_EMAIL_MAX_BYTES", 0) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
+@router.post("/inbound/email", response={202: InboundOut}, summary="Post one raw e-mail (message/rfc822)")
+def inbound_email(request: HttpRequest) -> Status[dict[str, Any]]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    if not may_post_inbound(user):
+        raise HttpError(403, "forbidden")
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > max_message_bytes():
+        raise TooLarge(f"The message is larger than {max_message_bytes()} bytes.")
+    ctype = (request.content_type or "").lower()
+    if ctype not in ("message/rfc822", "application/octet-stream", "text/plain"):
+        raise InvalidInput.field("content_type", "Send the raw message with Content-Type: message/rfc822.")
+    raw = request.body
+    if not raw.strip():
+        raise InvalidInput.field("body", "The request body is empty; send the raw message.")
+    result = ingest(raw, "api", envelope_from=request.headers.get("X-Envelope-From"))
+    return Status(202, {"status": result.status, "case": result.case})

@@ -1,0 +1,243 @@
+"""The one inbound pipeline: `ingest(raw, source)`, fed by IMAP, SMTP and the API.
+
+Parse -> dedupe -> thread -> store (raw message, timeline entry, attachments) in one
+transaction. The caller tells its source that the message was taken (IMAP flag, SMTP
+250, HTTP 202) only after `ingest` returns, i.e. after the commit. A message that
+cannot be processed goes to the quarantine with the reason; `ingest` then returns
+normally so the feed moves on to the next message. Only a failure to write even the
+quarantine row (the database is down) raises, and then the source is not told anything
+and delivers again later — which dedupe makes harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from honeydesk.cases.actions import Upload, do_receive_message
+from honeydesk.cases.models import REF_PREFIX, Channel
+from honeydesk.channels.email import threading
+from honeydesk.channels.email.content import latest_reply, sanitize_html
+from honeydesk.channels.email.models import Mailbox, Message, Quarantine
+from honeydesk.channels.email.parse import ParsedMail, Part, parse
+from honeydesk.lib import clock
+
+log = logging.getLogger(__name__)
+
+# Outlook's winmail.dat is kept as it came; the viewer can offer it for download.
+EXTRA_ATTACHMENT_TYPES = {"application/ms-tnef"}
+MAX_FULL_TEXT = 200_000
+
+
+class RateLimited(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    status: str  # "stored" | "duplicate" | "quarantined"
+    case: str | None = None
+    message: int | None = None
+    noise: str = ""
+    quarantine: int | None = None
+    reason: str = ""
+
+
+def dedupe_key(parsed: ParsedMail) -> str:
+    return f"mid:{parsed.message_id}" if parsed.message_id else f"sha:{parsed.content_hash}"
+
+
+def rate_limit() -> tuple[int, int]:
+    """(messages, seconds) per sender: settings.HONEYDESK_EMAIL_RATE_LIMIT, default 20 per 600 s."""
+    raw = str(getattr(settings, "HONEYDESK_EMAIL_RATE_LIMIT", "20/600"))
+    count, _, seconds = raw.partition("/")
+    return int(count), int(seconds or 600)
+
+
+def _duplicate(key: str) -> Result | None:
+    found = Message.objects.filter(dedupe_key=key).values_list("pk", "case_id")[:1]
+    if not found:
+        return None
+    pk, case_id = found[0]
+    return Result("duplicate", case=f"{REF_PREFIX}{case_id:06d}" if case_id else None, message=pk)
+
+
+def quarantine(raw: bytes, source: str, reason: str, *, key: str = "", sender: str = "", subject: str = "",
+               existing: Quarantine | None = None) -> Result:
+    key = key or "sha:" + hashlib.sha256(raw).hexdigest()
+    now = clock.now()
+    if existing is not None:
+        Quarantine.objects.filter(pk=existing.pk).update(reason=reason[:5000], retried_at=now,
+                                                         retries=existing.retries + 1)
+        return Result("quarantined", quarantine=existing.pk, reason=reason)
+    found = Quarantine.objects.filter(dedupe_key=key, resolved=False).first()
+    if found is not None:  # the same poison delivered again: one row, not one per poll
+        return Result("quarantined", quarantine=found.pk, reason=found.reason)
+    row = Quarantine.objects.create(raw=raw, dedupe_key=key[:255], reason=reason[:5000], source=source[:80],
+                                    sender=sender[:254], subject=subject[:255], created_at=now)
+    log.warning("quarantined a message from %s (%s): %s", sender or "?", source, reason)
+    return Result("quarantined", quarantine=row.pk, reason=reason)
+
+
+def ingest(raw: bytes, source: str, *, mailbox: Mailbox | None = None, envelope_from: str | None = None,
+           recipients: Sequence[str] = (), check_rate: bool = True, retry_of: Quarantine | None = None) -> Result:
+    try:
+        parsed = parse(raw, envelope_from=envelope_from)
+    except Exception as exc:
+        return quarantine(raw, source, f"Could not parse the message: {type(exc).__name__}: {exc}",
+                          existing=retry_of)
+    key = dedupe_key(parsed)
+    duplicate = _duplicate(key)
+    if duplicate is not None:
+        return duplicate
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _store(raw, parsed, key, source, mailbox=mailbox, recipients=recipients,
+                              check_rate=check_rate)
+        except IntegrityError as exc:
+            # Another worker stored it first (same Message-ID), or created the same new
+            # contact a moment earlier: look again, then try once more.
+            duplicate = _duplicate(key)
+            if duplicate is not None:
+                return duplicate
+            if attempt == 2:
+                return quarantine(raw, source, f"Database conflict: {exc}", key=key, sender=parsed.from_addr,
+                                  subject=parsed.subject, existing=retry_of)
+        except RateLimited as exc:
+            return quarantine(raw, source, str(exc), key=key, sender=parsed.from_addr, subject=parsed.subject,
+                              existing=retry_of)
+        except Exception as exc:
+            log.exception("processing a message from %s failed", parsed.from_addr)
+            return quarantine(raw, source, f"{type(exc).__name__}: {exc}", key=key, sender=parsed.from_addr,
+                              subject=parsed.subject, existing=retry_of)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_rate(sender: str) -> None:
+    limit, seconds = rate_limit()
+    since = clock.now() - timedelta(seconds=seconds)
+    recent = Message.objects.filter(sender=sender, direction=Message.Direction.IN, created_at__gte=since).count()
+    if recent >= limit:
+        raise RateLimited(f"Rate limit: {recent} messages from {sender} in the last {seconds} s (limit {limit}).")
+
+
+def _uploads(parts: list[Part]) -> tuple[list[Upload], list[dict[str, Any]], dict[str, str]]:
+    allowed = set(settings.ALLOWED_ATTACHMENT_TYPES) | EXTRA_ATTACHMENT_TYPES
+    uploads: list[Upload] = []
+    skipped: list[dict[str, Any]] = []
+    inline: dict[str, str] = {}
+    for part in parts:
+        info = {"filename": part.filename, "content_type": part.content_type, "size": len(part.content)}
+        if len(part.content) > settings.MAX_ATTACHMENT_BYTES:
+            skipped.append({**info, "reason": f"larger than {settings.MAX_ATTACHMENT_BYTES} bytes"})
+        elif part.content_type not in allowed:
+            skipped.append({**info, "reason": "type not accepted"})
+        elif not part.content:
+            skipped.append({**info, "reason": "empty"})
+        elif len(uploads) >= settings.MAX_ATTACHMENTS_PER_ENTRY:
+            skipped.append({**info, "reason": f"more than {settings.MAX_ATTACHMENTS_PER_ENTRY} attachments"})
+        else:
+            uploads.append(Upload(part.filename, part.content_type, part.content))
+            if part.content_id:
+                inline[part.content_id] = hashlib.sha256(part.content).hexdigest()
+    return uploads, skipped, inline
+
+
+def _entry_data(parsed: ParsedMail, source: str, thread: threading.Thread, body: str,
+                skipped: list[dict[str, Any]], inline: dict[str, str], noise: str) -> dict[str, Any]:
+    html, remote = sanitize_html(parsed.html) if parsed.html else ("", [])
+    data: dict[str, Any] = {
+        "email": {"message_id": parsed.message_id, "from": parsed.from_addr, "to": parsed.to, "cc": parsed.cc,
+                  "subject": parsed.subject[:300], "date": parsed.date, "source": source},
+        "thread": thread.how,
+    }
+    if parsed.text.strip() != body.strip():
+        data["full_text"] = parsed.text[:MAX_FULL_TEXT]
+    if html:
+        data["html"] = html[:MAX_FULL_TEXT]
+    if remote:
+        data["remote_images"] = remote[:50]
+    if inline:
+        data["inline"] = inline  # Content-ID -> attachment sha256
+    if skipped:
+        data["skipped_attachments"] = skipped
+    if thread.refused:
+        data["thread_refused"] = thread.refused
+    if noise:
+        data["auto"] = noise
+    if parsed.defects:
+        data["defects"] = parsed.defects[:10]
+    return data
+
+
+def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Mailbox | None,
+           recipients: Sequence[str], check_rate: bool) -> Result:
+    sender = parsed.from_addr
+    if check_rate and sender:
+        _check_rate(sender)
+    noise = parsed.auto_reason or ("sent from one of our own addresses" if sender in threading.own_addresses()
+                                   else "")
+    contact = threading.find_contact(sender)
+    thread = threading.find_thread(parsed, contact, record_only=bool(noise))
+    case = thread.case
+    # A reply only adds its new part (the history is already on the case); a new case
+    # keeps everything, since a forward's quoted text is the story we do not have yet.
+    body = latest_reply(parsed.text) if case is not None else parsed.text.strip()
+    uploads, skipped, inline = _uploads(parsed.attachments)
+    data = _entry_data(parsed, source, thread, body, skipped, inline, noise)
+    entry = None
+    if noise and case is not None:
+        entry = do_receive_message(
+            case=case, account=case.account, contact=contact, request_type=case.request_type,
+            subject=parsed.subject, body=body, channel=Channel.EMAIL, data=data, uploads=uploads,
+            record_only=True, author_name=parsed.from_name or sender,
+        )
+    elif not noise:
+        if contact is None:
+            contact = threading.contact_for_sender(sender, parsed.from_name, known_missing=True)
+        if case is None:
+            request_type = threading.request_type_for(mailbox, [*parsed.to, *parsed.cc, *recipients])
+        else:
+            request_type = case.request_type
+        entry = do_receive_message(
+            case=case, account=case.account if case else contact.account, contact=contact,
+            request_type=request_type, subject=parsed.subject, body=body, channel=Channel.EMAIL, data=data,
+            uploads=uploads, acknowledge=True,
+        )
+    all_recipients = dict.fromkeys([*parsed.to, *parsed.cc, *(r.lower() for r in recipients)])
+    message = Message.objects.create(
+        direction=Message.Direction.IN,
+        state=Message.State.NOISE if noise else Message.State.STORED,
+        dedupe_key=key,
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
+        references=" ".join(parsed.references),
+        sender=sender,
+        recipients=" ".join(all_recipients)[:10_000],
+        subject=parsed.subject[:255],
+        auto_reason=noise[:60],
+        source=source[:80],
+        case=entry.case if entry else None,
+        entry=entry,
+        raw=raw,
+        size=len(raw),
+        created_at=clock.now(),
+    )
+    return Result("stored", case=entry.case.ref if entry else None, message=message.pk, noise=noise)
+
+
+def retry_quarantined(row: Quarantine) -> Result:
+    """Run a quarantined message through the pipeline again (rate limit not applied)."""
+    result = ingest(bytes(row.raw), row.source or "quarantine", check_rate=False, retry_of=row)
+    if result.status in ("stored", "duplicate"):
+        Quarantine.objects.filter(pk=row.pk).update(resolved=True, retried_at=clock.now(),
+                                                    retries=row.retries + 1, message=result.message)
+    return result

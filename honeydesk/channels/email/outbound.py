@@ -1,0 +1,135 @@
+"""Outbound mail: queued in the action's transaction, sent by a job after the commit.
+
+`queue_mail` writes a `Message` row (direction out, with its Message-ID already fixed,
+so a customer's answer threads even before the mail has left) and a job. The job builds
+the message — text and HTML parts, In-Reply-To/References to the customer's last
+message (or to the first mail of the case), the case reference in the subject, From
+per department — and sends it with Django's mail backend. An SMTP outage makes the job
+fail and retry with backoff; the action that queued it is never undone. Delivery is at
+least once: a worker killed between the SMTP answer and the database update sends again.
+"""
+
+from __future__ import annotations
+
+import re
+from email.utils import formataddr, make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from honeydesk.cases.models import Case, TimelineEntry
+from honeydesk.channels.email.models import Message
+from honeydesk.jobs.runner import enqueue
+from honeydesk.lib import clock
+
+_REF_TOKEN = re.compile(r"\[?\bHD-?\d{1,12}\b\]?", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+MAX_REFERENCES = 20
+
+
+def clean_subject(subject: str) -> str:
+    """'Re: [HD-000007] Re: Modem' -> 'Modem': no growing chains of prefixes and refs
+    (django-helpdesk #756)."""
+    previous = None
+    while previous != subject:
+        previous = subject
+        subject = _PREFIX.sub("", _REF_TOKEN.sub("", subject)).strip()
+    return " ".join(subject.split()) or "(no subject)"
+
+
+def case_subject(case: Case, label: str = "") -> str:
+    return f"[{case.ref}] {label}{clean_subject(case.subject)}"
+
+
+def from_address(case: Case) -> str:
+    address = case.department.email_from or settings.DEFAULT_FROM_EMAIL
+    return formataddr((case.department.name, address))
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip(">").strip() or "honeydesk.invalid"
+
+
+def queue_mail(*, case: Case, to: list[str], subject: str, template: str, entry: TimelineEntry | None = None,
+               context: dict[str, Any] | None = None, auto_submitted: str = "") -> Message | None:
+    """Record an outbound mail and a job to send it. Call inside the action's transaction."""
+    to = [a.strip().lower() for a in to if a and a.strip()]
+    if not to:
+        return None
+    sender = case.department.email_from or settings.DEFAULT_FROM_EMAIL
+    message_id = make_msgid(idstring=f"hd{case.pk}", domain=_domain(sender)).strip("<>")
+    with transaction.atomic():
+        message = Message.objects.create(
+            direction=Message.Direction.OUT, state=Message.State.QUEUED, dedupe_key=f"mid:{message_id}",
+            message_id=message_id, sender=sender.lower(), recipients=" ".join(to), subject=subject[:255],
+            case=case, entry=entry, created_at=clock.now(),
+            data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
+        )
+        enqueue(send_message, {"message_id": message.pk})
+    return message
+
+
+def _thread_headers(message: Message) -> dict[str, str]:
+    """In-Reply-To the customer's last message before this one; otherwise the first mail
+    we sent on the case, so every mail of a case sits in one thread in the client."""
+    inbound = Message.objects.filter(case_id=message.case_id, direction=Message.Direction.IN,
+                                     state=Message.State.STORED).exclude(message_id="")
+    inbound = inbound.exclude(message_id__startswith="sha256:")
+    # An acknowledgement answers the very message it acknowledges (written just after it).
+    parent = inbound.filter(entry_id=message.entry_id).first() if message.entry_id else None
+    parent = parent or inbound.filter(id__lt=message.pk).order_by("-id").first()
+    earlier = Message.objects.filter(case_id=message.case_id, id__lt=message.pk).exclude(message_id="")
+    if parent is None:
+        parent = earlier.filter(direction=Message.Direction.OUT).order_by("id").first()
+    if parent is None:
+        return {}
+    chain = [r for r in parent.references.split() if not r.startswith("sha256:")]
+    chain = [*chain[-(MAX_REFERENCES - 1):], parent.message_id]
+    return {"In-Reply-To": f"<{parent.message_id}>", "References": " ".join(f"<{r}>" for r in chain)}
+
+
+def build(message: Message) -> EmailMultiAlternatives:
+    case = Case.objects.select_related("department", "contact", "request_type").get(pk=message.case_id)
+    entry = TimelineEntry.objects.filter(pk=message.entry_id).first() if message.entry_id else None
+    template = message.data.get("template", "")
+    context = {"case": case, "entry": entry, "base_url": settings.BASE_URL, **message.data.get("context", {})}
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    headers = {"Message-ID": f"<{message.message_id}>", "X-Honeydesk-Case": case.ref,
+               "Reply-To": from_address(case), **_thread_headers(message)}
+    auto = message.data.get("auto_submitted", "")
+    if auto:
+        # RFC 3834: other robots must not answer; Exchange: no out-of-office replies.
+        headers["Auto-Submitted"] = auto
+        headers["X-Auto-Response-Suppress"] = "All"
+    mail = EmailMultiAlternatives(subject=message.subject, body=text, from_email=from_address(case),
+                                  to=message.recipients.split(), headers=headers)
+    mail.attach_alternative(html, "text/html")
+    if entry is not None:
+        for attachment in entry.attachments.all():
+            with attachment.file.open("rb") as f:
+                mail.attach(attachment.filename, f.read(), attachment.content_type)
+    return mail
+
+
+def send_message(message_id: int) -> None:
+    """The job: send one queued message. Idempotent: a sent message is not sent again."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or message.state == Message.State.SENT:
+        return
+    mail = build(message)
+    try:
+        mail.send()
+    except Exception as exc:
+        Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1, error=str(exc)[:2000])
+        raise
+    raw = mail.message().as_bytes()
+    Message.objects.filter(pk=message.pk).update(
+        state=Message.State.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, error="", raw=raw,
+        size=len(raw), in_reply_to=(mail.extra_headers.get("In-Reply-To") or "").strip("<>"),
+        references=" ".join(r.strip("<>") for r in (mail.extra_headers.get("References") or "").split()),
+    )

@@ -1,0 +1,155 @@
+"""Which case does a message belong to, and who sent it.
+
+Order (issue 4, point 3), with the lessons of other help desks built in:
+
+1. In-Reply-To, then References (nearest first), then the Message-IDs of an original
+   embedded in a bounce, against every Message-ID we sent *and* received — not only
+   In-Reply-To (django-helpdesk #756, Chatwoot #10028) and not only mail that reached us
+   first (Zammad #5716).
+2. The case reference in the subject ("[HD-000123]" or "HD-123"), but only when the
+   sender is a contact on that case's account: typing someone's reference never puts
+   mail on their case (Zammad #5064).
+3. Otherwise a new case.
+
+A header match is also checked: it counts when the sender is a contact on the case's
+account, or when the matched message is one we sent to this very address (a customer
+answering from an address we do not have on file yet). A reply by a third party to a
+message of another customer's case (a newsletter-style fan-out, Chatwoot PR #13502)
+starts a new case instead of joining — the refusal is noted in the entry data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account, find_contact_by_point
+from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department
+from honeydesk.cases.models import Case, RequestType
+from honeydesk.channels.email.models import Mailbox, Message
+from honeydesk.lib.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from honeydesk.channels.email.parse import ParsedMail
+
+_SUBJECT_REF = re.compile(r"\bHD-?0*(\d{1,12})\b", re.IGNORECASE)
+UNMATCHED_PREFIX = "MAIL-"
+
+
+@dataclass
+class Thread:
+    case: Case | None
+    how: str  # "headers" | "subject" | "new"
+    refused: str = ""
+
+
+def _may_join(contact: Contact | None, sender: str, case: Case, matched: Message | None = None,
+              *, lenient: bool = False) -> bool:
+    if contact is not None and contact.account_id == case.account_id:
+        return True
+    if lenient and matched is not None and matched.direction == Message.Direction.OUT:
+        return True
+    return bool(
+        matched is not None and matched.direction == Message.Direction.OUT and sender
+        and sender in matched.recipients.split()
+    )
+
+
+def find_thread(parsed: ParsedMail, contact: Contact | None, *, record_only: bool = False) -> Thread:
+    """`record_only` (auto-replies, bounces: kept as internal entries that change
+    nothing) may also join through any message we sent, whoever answers it: a bounce
+    comes from a mailer-daemon, never from the customer."""
+    refused = ""
+    ids = parsed.thread_ids
+    if ids:
+        matches: dict[str, Message] = {}
+        for msg in (Message.objects.filter(message_id__in=ids, case__isnull=False)
+                    .select_related("case").order_by("-id")):
+            matches.setdefault(msg.message_id, msg)
+        for mid in ids:
+            msg = matches.get(mid)
+            if msg is not None and msg.case is not None:
+                if _may_join(contact, parsed.from_addr, msg.case, msg, lenient=record_only):
+                    return Thread(msg.case, "headers")
+                refused = f"headers point at {msg.case.ref}, but the sender is not on its account"
+    for number in _SUBJECT_REF.findall(parsed.subject)[:5]:
+        case = Case.objects.filter(pk=int(number)).first()
+        if case is None:
+            continue
+        if _may_join(contact, parsed.from_addr, case):
+            return Thread(case, "subject")
+        refused = refused or f"subject names {case.ref}, but the sender is not on its account"
+    return Thread(None, "new", refused)
+
+
+def find_contact(address: str) -> Contact | None:
+    return find_contact_by_point(ContactPoint.Kind.EMAIL, address) if address else None
+
+
+def contact_for_sender(address: str, name: str, *, known_missing: bool = False) -> Contact:
+    """The contact with this address, or a new one.
+
+    An unknown sender gets a contact on an account of their own, numbered MAIL-<hash of
+    the address>, rather than on one shared "unmatched" account: customers see cases by
+    account, so a shared account would show strangers each other's cases, and anyone on
+    it could use another's reference. Staff move the contact to the right account later.
+    """
+    found = None if known_missing else find_contact(address)
+    if found is not None:
+        return found
+    display = (name or address.split("@", 1)[0] or address).strip()[:200]
+    number = UNMATCHED_PREFIX + hashlib.sha256(address.encode()).hexdigest()[:16].upper()
+    try:
+        account = do_create_account(number=number, name=display, acting_user=None)
+    except InvalidInput:  # the account outlived its contact
+        account = CustomerAccount.objects.get(number=number)
+    return do_add_contact(account, ContactData(display, [address]), acting_user=None)
+
+
+_own_cache: tuple[float, set[str]] = (0.0, set())
+OWN_CACHE_SECONDS = 30.0
+
+
+def own_addresses() -> set[str]:
+    """Addresses we send from: mail from these is never answered. Cached for 30 s."""
+    global _own_cache
+    now = time.monotonic()
+    if now - _own_cache[0] > OWN_CACHE_SECONDS:
+        found = {a.lower() for a in Department.objects.exclude(email_from="").values_list("email_from", flat=True)}
+        found |= {u.lower() for u in Mailbox.objects.values_list("username", flat=True) if "@" in u}
+        _own_cache = (now, found)
+    return _own_cache[1] | {settings.DEFAULT_FROM_EMAIL.lower()}
+
+
+def forget_cached_addresses() -> None:
+    global _own_cache
+    _own_cache = (0.0, set())
+
+
+def request_type_for(mailbox: Mailbox | None, recipients: list[str]) -> RequestType:
+    """New cases: the mailbox's request type or department, else the department whose
+    address the mail was sent to, else settings.HONEYDESK_EMAIL_REQUEST_TYPE (a slug),
+    else the first active request type."""
+    active = RequestType.objects.filter(active=True).select_related("department").order_by("id")
+    if mailbox is not None:
+        if mailbox.request_type_id and mailbox.request_type and mailbox.request_type.active:
+            return mailbox.request_type
+        if mailbox.department_id:
+            found = active.filter(department_id=mailbox.department_id).first()
+            if found:
+                return found
+    if recipients:
+        department_ids = Department.objects.filter(email_from__in=recipients).values("id")
+        found = active.filter(department__in=department_ids).first()
+        if found:
+            return found
+    slug = getattr(settings, "HONEYDESK_EMAIL_REQUEST_TYPE", "")
+    found = (active.filter(slug=slug).first() if slug else None) or active.first()
+    if found is None:
+        raise LookupError("No active request type is configured for new e-mail cases.")
+    return found
