@@ -78,7 +78,9 @@ class RequestType(models.Model):
     best_channel = models.CharField(max_length=5, choices=BestChannel.choices, default=BestChannel.WRITE)
     channel_reason = models.CharField(max_length=300, blank=True)
     intake_category = models.CharField(
-        max_length=40, choices=IntakeCategory.choices, blank=True,
+        max_length=40,
+        choices=IntakeCategory.choices,
+        blank=True,
         help_text="Free text the classifier files under this category is offered this request type.",
     )
     active = models.BooleanField(default=True)
@@ -132,7 +134,11 @@ class Case(models.Model):
     attention = models.CharField(max_length=10, choices=Tone.choices, default=Tone.CALM)
     handoff_summary = models.TextField(blank=True)
     linked_case = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
         help_text="The earlier case this one continues (a reply after the reopen window).",
     )
     created_at = models.DateTimeField(db_index=True)
@@ -224,9 +230,7 @@ class TimelineEntry(models.Model):
     visibility = models.CharField(max_length=8, choices=Visibility.choices)
     body = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
-    corrects = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
-    )
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     created_at = models.DateTimeField()
 
     objects = TimelineEntryQuerySet.as_manager()
@@ -296,3 +300,6 @@ class Escalation(models.Model):
                 fields=["case"], condition=Q(taken_at__isnull=True), name="one_open_escalation_per_case"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Escalation of case {self.case_id}"

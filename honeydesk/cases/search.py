@@ -24,7 +24,7 @@ def matching_case_ids(query: str, limit: int = 500) -> list[int]:
                 [match.strip(), limit],
             )
         else:
-            tsquery = " & ".join(words[:-1] + [words[-1] + ":*"])
+            tsquery = " & ".join([*words[:-1], words[-1] + ":*"])
             cursor.execute(
                 "SELECT id FROM ("
                 " SELECT id FROM cases_case WHERE to_tsvector('simple', subject) @@ to_tsquery('simple', %s)"

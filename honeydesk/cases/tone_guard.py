@@ -15,7 +15,6 @@ from typing import Any
 from honeydesk.cases.models import Case, Escalation, TimelineEntry, Tone
 from honeydesk.lib import clock
 
-
 REPEAT_ABUSE_WINDOW = timedelta(days=30)
 REPEAT_ABUSE_LIMIT = 2
 
@@ -32,8 +31,9 @@ DEESCALATION_HINTS = {
         "Give one concrete next step and when it will happen.",
     ],
     Tone.ANGRY: [
-        "Let them finish; don't argue with the facts first — acknowledge the feeling (\"I understand why you're angry\").",
-        "Own it in the first person: \"I will…\", not \"the system…\" or policy.",
+        "Let them finish; don't argue with the facts first — acknowledge the feeling "
+        '("I understand why you\'re angry").',
+        'Own it in the first person: "I will…", not "the system…" or policy.',
         "Offer a concrete step with a time, or a supervisor if they asked for one.",
     ],
     Tone.ABUSIVE: [
@@ -80,18 +80,29 @@ def after_inbound(case: Case, entry: TimelineEntry) -> None:
     notify.abuse_flagged(case, entry)
     since = clock.now() - REPEAT_ABUSE_WINDOW
     abusive = TimelineEntry.objects.filter(
-        case__account_id=case.account_id, kind=TimelineEntry.Kind.INBOUND, created_at__gte=since,
+        case__account_id=case.account_id,
+        kind=TimelineEntry.Kind.INBOUND,
+        created_at__gte=since,
         data__analysis__tone=Tone.ABUSIVE,
     ).count()
     if abusive >= REPEAT_ABUSE_LIMIT and not case.escalated:
-        reason = (f"Automatic: {abusive} abusive messages from account {case.account.number} "
-                  f"in the last {REPEAT_ABUSE_WINDOW.days} days.")
+        reason = (
+            f"Automatic: {abusive} abusive messages from account {case.account.number} "
+            f"in the last {REPEAT_ABUSE_WINDOW.days} days."
+        )
         Escalation.objects.create(case=case, reason=reason, requested_by=None, requested_at=clock.now())
         case.escalated = True
         Case.objects.filter(pk=case.pk).update(escalated=True)
         TimelineEntry.objects.create(
-            case=case, kind=TimelineEntry.Kind.EVENT, event=TimelineEntry.Event.ESCALATED, author=None,
-            author_name="honeydesk", channel="system", visibility=TimelineEntry.Visibility.INTERNAL,
-            body=reason, data={"automatic": True, "abusive_messages": abusive}, created_at=clock.now(),
+            case=case,
+            kind=TimelineEntry.Kind.EVENT,
+            event=TimelineEntry.Event.ESCALATED,
+            author=None,
+            author_name="honeydesk",
+            channel="system",
+            visibility=TimelineEntry.Visibility.INTERNAL,
+            body=reason,
+            data={"automatic": True, "abusive_messages": abusive},
+            created_at=clock.now(),
         )
         notify.escalated(case)
