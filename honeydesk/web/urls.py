@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, desk, kb, portal
+from honeydesk.web.views import auth, desk, files, kb, portal
 
 app_name = "web"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("desk/cases/<str:ref>/", desk.case_page, name="case"),
     path("desk/cases/<str:ref>/compose/", desk.compose, name="compose"),
     path("desk/cases/<str:ref>/coach/", desk.coach, name="coach"),
+    path("desk/cases/<str:ref>/entries/<int:entry_id>/html/", files.entry_html, name="entry_html"),
+    path("cases/<str:ref>/attachments/<int:attachment_id>/", files.attachment, name="attachment"),
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
     path("desk/kb/", kb.article_list, name="kb"),
     path("desk/kb/new/", kb.article_edit, name="kb_new"),
