@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, User
 from honeydesk.lib.errors import InvalidInput
 from honeydesk.lib.phones import to_e164
+
+# ContactPoint.value holds at most 254 characters (RFC 5321's path limit).
+EMAIL_MAX_CHARS = 254
 
 
 @dataclass
@@ -26,20 +29,27 @@ def _normalise_points(prefix: str, data: ContactData) -> list[tuple[str, str]]:
     points: list[tuple[str, str]] = []
     if not data.name.strip():
         errors[f"{prefix}name"] = ["Name is required."]
+    elif "\x00" in data.name:
+        errors[f"{prefix}name"] = ["Name contains a NUL character."]
     for raw in data.emails:
         address = raw.strip().lower()
         try:
             validate_email(address)
+            if len(address) > EMAIL_MAX_CHARS:
+                raise ValidationError("too long")
         except ValidationError:
             errors.setdefault(f"{prefix}emails", []).append(f"{raw!r} is not a valid e-mail address.")
             continue
         points.append((ContactPoint.Kind.EMAIL, address))
     for raw in data.phones:
-        number = to_e164(raw)
+        number = to_e164(raw) if "\x00" not in raw else None
         if number is None:
             errors.setdefault(f"{prefix}phones", []).append(f"{raw!r} is not a valid phone number.")
             continue
         points.append((ContactPoint.Kind.PHONE, number))
+    # The same address typed twice ("A@x.com", "a@x.com") or one number in two formats
+    # is one contact point, not a unique-constraint failure.
+    points = list(dict.fromkeys(points))
     if errors:
         raise InvalidInput("The contact details are not valid.", fields=errors)
     taken = ContactPoint.objects.filter(value__in=[v for _, v in points]).values_list("value", flat=True)
@@ -51,40 +61,65 @@ def _normalise_points(prefix: str, data: ContactData) -> list[tuple[str, str]]:
     return points
 
 
-def do_add_contact(account: CustomerAccount, data: ContactData, *, acting_user: User | None,
-                   prefix: str = "") -> Contact:
+def do_add_contact(
+    account: CustomerAccount, data: ContactData, *, acting_user: User | None, prefix: str = ""
+) -> Contact:
     points = _normalise_points(prefix, data)
-    with transaction.atomic():
-        contact = Contact.objects.create(account=account, name=data.name.strip()[:200])
-        ContactPoint.objects.bulk_create([ContactPoint(contact=contact, kind=k, value=v) for k, v in points])
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(account=account, name=data.name.strip()[:200])
+            ContactPoint.objects.bulk_create([ContactPoint(contact=contact, kind=k, value=v) for k, v in points])
+    except IntegrityError:
+        # Someone filed the same address or number between the check and the insert.
+        raise InvalidInput.field(f"{prefix}contact", "These details already belong to another contact.") from None
     return contact
 
 
-def do_create_account(*, number: str, name: str, service_area: str = "", services: Sequence[str] = (),
-                      contacts: Sequence[ContactData] = (), acting_user: User | None) -> CustomerAccount:
+def do_create_account(
+    *,
+    number: str,
+    name: str,
+    service_area: str = "",
+    services: Sequence[str] = (),
+    contacts: Sequence[ContactData] = (),
+    acting_user: User | None,
+) -> CustomerAccount:
     number = number.strip()
     errors: dict[str, list[str]] = {}
     if not number:
         errors["number"] = ["Account number is required."]
     elif len(number) > 32:
         errors["number"] = ["Account number is at most 32 characters."]
+    elif "\x00" in number:
+        errors["number"] = ["Account number contains a NUL character."]
     if not name.strip():
         errors["name"] = ["Name is required."]
+    elif "\x00" in name + service_area or any("\x00" in s for s in services):
+        errors["name"] = ["The account details contain a NUL character."]
     if errors:
         raise InvalidInput("The account is not valid.", fields=errors)
+    taken = InvalidInput.field("number", f"Account {number} already exists.")
     if CustomerAccount.objects.filter(number=number).exists():
-        raise InvalidInput.field("number", f"Account {number} already exists.")
-    with transaction.atomic():
-        account = CustomerAccount.objects.create(
-            number=number, name=name.strip()[:200], service_area=service_area.strip()[:80],
-            services=[s.strip() for s in services if s.strip()],
-        )
-        for i, contact in enumerate(contacts):
-            do_add_contact(account, contact, acting_user=acting_user, prefix=f"contacts.{i}.")
+        raise taken
+    try:
+        with transaction.atomic():
+            account = CustomerAccount.objects.create(
+                number=number,
+                name=name.strip()[:200],
+                service_area=service_area.strip()[:80],
+                services=[s.strip() for s in services if s.strip()],
+            )
+            for i, contact in enumerate(contacts):
+                do_add_contact(account, contact, acting_user=acting_user, prefix=f"contacts.{i}.")
+    except IntegrityError:
+        # The same number created by someone else a moment ago.
+        raise taken from None
     return account
 
 
 def find_contact_by_point(kind: str, raw: str) -> Contact | None:
+    if "\x00" in raw:
+        return None
     value = raw.strip().lower() if kind == ContactPoint.Kind.EMAIL else to_e164(raw)
     if not value:
         return None

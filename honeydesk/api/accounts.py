@@ -33,15 +33,20 @@ def create_account(request: HttpRequest, payload: s.AccountIn) -> tuple[int, dic
     user = _user(request)
     access.require_staff(user)
     account = do_create_account(
-        number=payload.number, name=payload.name, service_area=payload.service_area, services=payload.services,
-        contacts=[ContactData(c.name, c.emails, c.phones) for c in payload.contacts], acting_user=user,
+        number=payload.number,
+        name=payload.name,
+        service_area=payload.service_area,
+        services=payload.services,
+        contacts=[ContactData(c.name, c.emails, c.phones) for c in payload.contacts],
+        acting_user=user,
     )
     return 201, account_dict(_account(user, account.number))
 
 
 @router.get("/accounts", response=list[s.AccountOut], summary="Look up accounts by number, e-mail or phone")
-def lookup(request: HttpRequest, number: str | None = None, email: str | None = None,
-           phone: str | None = None) -> list[dict[str, Any]]:
+def lookup(
+    request: HttpRequest, number: str | None = None, email: str | None = None, phone: str | None = None
+) -> list[dict[str, Any]]:
     user = _user(request)
     given = [(k, v) for k, v in (("number", number), ("email", email), ("phone", phone)) if v]
     if len(given) != 1:
@@ -76,8 +81,11 @@ def add_contact(request: HttpRequest, number: str, payload: s.ContactIn) -> tupl
 def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     user = _user(request)
     contact = (
-        access.contacts_visible_to(user).select_related("account").prefetch_related("points")
-        .filter(pk=contact_id).first()
+        access.contacts_visible_to(user)
+        .select_related("account")
+        .prefetch_related("points")
+        .filter(pk=contact_id)
+        .first()
     )
     if contact is None:
         raise NotFound("No such contact.")

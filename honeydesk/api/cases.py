@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from honeydesk.accounts import access
 from honeydesk.accounts.models import Department, User
@@ -54,7 +54,7 @@ def _decode_cursor(cursor: str) -> int:
         raise InvalidInput.field("cursor", "Not a cursor this API gave out.") from None
 
 
-class CaseFilters(Schema):
+class CaseFilters(s.In):
     status: str | None = None
     owner: str | None = None
     department: str | None = None
@@ -79,12 +79,24 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     if filters.owner:
         if filters.owner == "none":
             cases = cases.filter(owner__isnull=True)
+        elif filters.owner == "me":
+            cases = cases.filter(owner=user)
         else:
-            cases = cases.filter(owner__username=user.username if filters.owner == "me" else filters.owner)
+            # An unknown name is a typo to report, not a silently empty list.
+            owner_id = User.objects.filter(username=filters.owner).values_list("pk", flat=True).first()
+            if owner_id is None:
+                raise InvalidInput.field("owner", f"Unknown owner {filters.owner!r}; use me, none or a username.")
+            cases = cases.filter(owner_id=owner_id)
     if filters.department:
-        cases = cases.filter(department__slug=filters.department)
+        department_id = Department.objects.filter(slug=filters.department).values_list("pk", flat=True).first()
+        if department_id is None:
+            raise InvalidInput.field("department", f"Unknown department {filters.department!r}.")
+        cases = cases.filter(department_id=department_id)
     if filters.request_type:
-        cases = cases.filter(request_type__slug=filters.request_type)
+        type_id = RequestType.objects.filter(slug=filters.request_type).values_list("pk", flat=True).first()
+        if type_id is None:
+            raise InvalidInput.field("request_type", f"Unknown request type {filters.request_type!r}.")
+        cases = cases.filter(request_type_id=type_id)
     if filters.updated_since:
         cases = cases.filter(updated_at__gte=filters.updated_since)
     if filters.cursor:
@@ -93,7 +105,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     more = len(page) > filters.limit
     page = page[: filters.limit]
     return {
-        "items": [case_dict(c) for c in page],
+        "items": [case_dict(c, staff=user.is_staff_member) for c in page],
         "next_cursor": _encode_cursor(page[-1].pk) if more else None,
     }
 
@@ -121,16 +133,27 @@ def create_case(request: HttpRequest, payload: s.CaseCreate) -> tuple[int, dict[
     elif not user.is_staff_member:
         contact = account.contacts.filter(user=user).first()
     case = actions.do_open_case(
-        account=account, request_type=request_type, subject=payload.subject, body=payload.body,
-        goal=payload.goal, priority=payload.priority, contact=contact, facts=payload.facts,
-        channel=payload.channel, uploads=_uploads(payload.attachments), acting_user=user,
+        account=account,
+        request_type=request_type,
+        subject=payload.subject,
+        body=payload.body,
+        goal=payload.goal,
+        priority=payload.priority,
+        contact=contact,
+        facts=payload.facts,
+        channel=payload.channel,
+        uploads=_uploads(payload.attachments),
+        acting_user=user,
     )
-    return 201, case_dict(access.case_for(user, case.pk))
+    # An agent may open a case for another department, which they then cannot see: they
+    # still get what they created (201), not a 404 for a case that exists.
+    return 201, _done(user, case)
 
 
 @router.get("/cases/{ref}", response=s.CaseOut, summary="Get a case by reference")
 def get_case(request: HttpRequest, ref: str) -> dict[str, Any]:
-    return case_dict(access.case_for(_user(request), ref))
+    user = _user(request)
+    return case_dict(access.case_for(user, ref), staff=user.is_staff_member)
 
 
 @router.get("/cases/{ref}/timeline", response=list[s.EntryOut], summary="The case's timeline, oldest first")
@@ -154,8 +177,17 @@ def _entry_response(user: User, entry: TimelineEntry) -> tuple[int, dict[str, An
 def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> tuple[int, dict[str, Any]]:
     user = _user(request)
     case = access.case_for(user, ref, write=True)
-    entry = actions.do_add_reply(case, body=payload.body, acting_user=user, channel="api",
-                                 uploads=_uploads(payload.attachments), expected_version=payload.version)
+    uploads = _uploads(payload.attachments)
+    if user.is_staff_member:
+        entry = actions.do_add_reply(
+            case, body=payload.body, acting_user=user, channel="api", uploads=uploads, expected_version=payload.version
+        )
+    else:
+        # A customer writing after the reopen window starts a new case linked to this one,
+        # exactly as a portal message or an e-mail would.
+        entry = actions.check_customer_writes(
+            case, body=payload.body, acting_user=user, channel="api", uploads=uploads, expected_version=payload.version
+        )
     return _entry_response(user, entry)
 
 
@@ -173,9 +205,15 @@ def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> tuple[int, di
     user = _user(request)
     access.require_staff(user)
     case = access.case_for(user, ref, write=True)
-    entry = actions.do_log_call(case, body=payload.body, acting_user=user, direction=payload.direction,
-                                duration_seconds=payload.duration_seconds, phone=payload.phone,
-                                public=payload.public)
+    entry = actions.do_log_call(
+        case,
+        body=payload.body,
+        acting_user=user,
+        direction=payload.direction,
+        duration_seconds=payload.duration_seconds,
+        phone=payload.phone,
+        public=payload.public,
+    )
     return _entry_response(user, entry)
 
 
@@ -188,7 +226,7 @@ def _staff_case(request: HttpRequest, ref: str) -> tuple[User, Case]:
 def _done(user: User, case: Case) -> dict[str, Any]:
     # Re-read through the door: after a transfer the actor may no longer see the case.
     fresh = access.cases_visible_to(user).select_related(*CASE_RELATED).filter(pk=case.pk).first()
-    return case_dict(fresh or Case.objects.select_related(*CASE_RELATED).get(pk=case.pk))
+    return case_dict(fresh or Case.objects.select_related(*CASE_RELATED).get(pk=case.pk), staff=user.is_staff_member)
 
 
 def _staff_member(username: str, field: str = "owner") -> User:
@@ -213,8 +251,15 @@ def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str,
     if department is None:
         raise InvalidInput.field("department", f"Unknown department {payload.department!r}.")
     owner = _staff_member(payload.owner) if payload.owner else None
-    case = actions.do_transfer(case, department, summary=payload.summary, owner=owner, acting_user=user,
-                               expected_version=payload.version, channel="api")
+    case = actions.do_transfer(
+        case,
+        department,
+        summary=payload.summary,
+        owner=owner,
+        acting_user=user,
+        expected_version=payload.version,
+        channel="api",
+    )
     return _done(user, case)
 
 
@@ -222,8 +267,9 @@ def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str,
 def escalate(request: HttpRequest, ref: str, payload: s.EscalateIn) -> dict[str, Any]:
     user = _user(request)
     case = access.case_for(user, ref, write=True)
-    case = actions.do_escalate(case, reason=payload.reason, acting_user=user,
-                               expected_version=payload.version, channel="api")
+    case = actions.do_escalate(
+        case, reason=payload.reason, acting_user=user, expected_version=payload.version, channel="api"
+    )
     return _done(user, case)
 
 
@@ -237,16 +283,16 @@ def take_escalation(request: HttpRequest, ref: str, payload: s.VersionIn) -> dic
 @router.post("/cases/{ref}/resolve", response=s.CaseOut, summary="Resolve with a resolution note")
 def resolve(request: HttpRequest, ref: str, payload: s.ResolveIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
-    case = actions.do_resolve(case, note=payload.note, acting_user=user, expected_version=payload.version,
-                              channel="api")
+    case = actions.do_resolve(
+        case, note=payload.note, acting_user=user, expected_version=payload.version, channel="api"
+    )
     return _done(user, case)
 
 
 @router.post("/cases/{ref}/reopen", response=s.CaseOut, summary="Reopen a resolved case")
 def reopen(request: HttpRequest, ref: str, payload: s.ReopenIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
-    case = actions.do_reopen(case, reason=payload.reason, acting_user=user, expected_version=payload.version,
-                             channel="api")
+    case = actions.do_reopen(
+        case, reason=payload.reason, acting_user=user, expected_version=payload.version, channel="api"
+    )
     return _done(user, case)
-
-

@@ -6,6 +6,32 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class In(Schema):
+    """Base of every request shape: text with NUL characters is refused up front.
+
+    PostgreSQL cannot store NUL in text or JSON, and would even fail a look-up with one;
+    refusing it here keeps both databases answering the same 422.
+    """
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("Text may not contain NUL characters.")
+        return value
 
 
 class ErrorDetail(Schema):
@@ -18,7 +44,7 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
-class AttachmentIn(Schema):
+class AttachmentIn(In):
     filename: str = Field(..., max_length=255)
     content_type: str = Field(..., max_length=120)
     content_base64: str
@@ -33,6 +59,7 @@ class AttachmentOut(Schema):
 
 class EntryOut(Schema):
     id: int
+    case: str = Field(..., description="Reference of the case the entry is on (a late reply may open a new one).")
     kind: str
     event: str
     author: str
@@ -73,8 +100,10 @@ class CaseList(Schema):
     next_cursor: str | None
 
 
-class CaseCreate(Schema):
-    account_number: str | None = Field(None, description="Required for staff; customers may omit it when they have one account.")
+class CaseCreate(In):
+    account_number: str | None = Field(
+        None, description="Required for staff; customers may omit it when they have one account."
+    )
     request_type: str = Field(..., description="Slug of the request type, e.g. 'billing'.")
     subject: str
     body: str
@@ -86,7 +115,7 @@ class CaseCreate(Schema):
     attachments: list[AttachmentIn] = []
 
 
-class VersionIn(Schema):
+class VersionIn(In):
     version: int | None = Field(None, description="The case version you saw; 409 stale_version if it moved on.")
 
 
@@ -95,12 +124,12 @@ class ReplyIn(VersionIn):
     attachments: list[AttachmentIn] = []
 
 
-class NoteIn(Schema):
+class NoteIn(In):
     body: str
     attachments: list[AttachmentIn] = []
 
 
-class CallIn(Schema):
+class CallIn(In):
     body: str
     direction: Literal["inbound", "outbound"] = "inbound"
     duration_seconds: int | None = None
@@ -143,7 +172,7 @@ class ContactOut(Schema):
     phones: list[str]
 
 
-class ContactIn(Schema):
+class ContactIn(In):
     name: str
     emails: list[str] = []
     phones: list[str] = []
@@ -157,7 +186,7 @@ class AccountOut(Schema):
     contacts: list[ContactOut]
 
 
-class AccountIn(Schema):
+class AccountIn(In):
     number: str
     name: str
     service_area: str = ""

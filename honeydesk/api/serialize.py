@@ -8,7 +8,9 @@ from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount
 from honeydesk.cases.models import REF_PREFIX, Case, TimelineEntry
 
 
-def case_dict(case: Case) -> dict[str, Any]:
+def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
+    """`staff` False for customers: the hand-off summary is staff's internal note (its
+    timeline entry is internal), so customers never get it."""
     return {
         "ref": case.ref,
         "subject": case.subject,
@@ -23,7 +25,7 @@ def case_dict(case: Case) -> dict[str, Any]:
         "goal": case.goal,
         "facts": case.facts,
         "escalated": case.escalated,
-        "handoff_summary": case.handoff_summary,
+        "handoff_summary": case.handoff_summary if staff else "",
         "linked_case": f"{REF_PREFIX}{case.linked_case_id:06d}" if case.linked_case_id else None,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
@@ -36,6 +38,7 @@ def case_dict(case: Case) -> dict[str, Any]:
 def entry_dict(entry: TimelineEntry) -> dict[str, Any]:
     return {
         "id": entry.pk,
+        "case": f"{REF_PREFIX}{entry.case_id:06d}",
         "kind": entry.kind,
         "event": entry.event,
         "author": entry.who,

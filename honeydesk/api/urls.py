@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import logging
 
-
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from honeydesk.api import accounts, cases
-from honeydesk.channels.email import api as email_api
-from honeydesk.channels.phone import api as phone_api
 from honeydesk.api.auth import TokenAuth
 from honeydesk.cases.models import AppendOnlyError
+from honeydesk.channels.email import api as email_api
+from honeydesk.channels.phone import api as phone_api
 from honeydesk.lib.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ api.add_router("", email_api.router)
 api.add_router("", phone_api.router)
 
 
-def error(request: HttpRequest, status: int, code: str, message: str,
-          fields: dict[str, list[str]] | None = None) -> HttpResponse:
+def error(
+    request: HttpRequest, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> HttpResponse:
     return api.create_response(
         request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
     )
@@ -82,10 +84,22 @@ def _append_only(request: HttpRequest, exc: AppendOnlyError) -> HttpResponse:
     return error(request, 409, "append_only", str(exc))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error(request, 413, "too_large", "The request body is larger than this server accepts.")
+
+
+@api.exception_handler(DataError)
+def _data(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # A last net under the validation: a value the database cannot store (too long, out
+    # of range) is the client's input, not a server fault. The action's transaction has
+    # rolled back, so nothing was half-saved.
+    log.warning("database refused a value on %s %s: %s", request.method, request.path, exc)
+    return error(request, 422, "validation_error", "A value is too long or out of range.")
+
+
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Never a bare 500 page from the API: log it and answer in the one shape.
     log.exception("unexpected API error on %s %s", request.method, request.path)
     return error(request, 500, "server_error", "Something went wrong on our side; it has been logged.")
-
-

@@ -23,10 +23,9 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from honeydesk.lib import clock
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
-from honeydesk.cases import notify
+from honeydesk.cases import notify, tone_guard
 from honeydesk.cases.models import (
     ACTIVE_STATUSES,
     Attachment,
@@ -38,6 +37,7 @@ from honeydesk.cases.models import (
     Status,
     TimelineEntry,
 )
+from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
 
 Kind = TimelineEntry.Kind
@@ -66,6 +66,9 @@ def _require_text(name: str, value: str | None, *, max_chars: int | None = None,
     label = label or name.replace("_", " ").capitalize()
     if not text:
         raise InvalidInput.field(name, f"{label} is required.")
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL in text; SQLite would, and the two must agree.
+        raise InvalidInput.field(name, f"{label} contains a NUL character.")
     limit = max_chars or settings.MAX_BODY_CHARS
     if len(text) > limit:
         raise InvalidInput.field(name, f"{label} is too long ({len(text)} characters; the limit is {limit}).")
@@ -98,7 +101,10 @@ def _check_staff(user: User, field: str = "owner") -> None:
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().select_related("department", "owner").get(pk=case.pk)
+    # of=("self",): lock the case row only. PostgreSQL refuses FOR UPDATE on the nullable
+    # side of an outer join (owner), and locking the department or owner rows would
+    # serialise unrelated cases.
+    locked = Case.objects.select_for_update(of=("self",)).select_related("department", "owner").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
             f"{locked.ref} was changed by someone else while you were looking at it "
@@ -128,6 +134,9 @@ def _entry(
     uploads: Sequence[Upload] = (),
     at: Any = None,
 ) -> TimelineEntry:
+    if kind == Kind.INBOUND and body:
+        # Read before storing: the record keeps what was flagged and why (rep protection).
+        data = {**(data or {}), "analysis": tone_guard.analyze(body)}
     entry = TimelineEntry.objects.create(
         case=case,
         kind=kind,
@@ -153,6 +162,8 @@ def _entry(
         # Content-addressed: a rolled-back transaction leaves at most an unreferenced file.
         attachment.file.save(digest, ContentFile(upload.content), save=False)
         attachment.save()
+    if kind == Kind.INBOUND:
+        tone_guard.after_inbound(case, entry)
     return entry
 
 
@@ -288,7 +299,7 @@ def do_transfer(case: Case, department: Department, *, summary: str, acting_user
         if case.status not in ACTIVE_STATUSES:
             raise InvalidTransition(f"{case.ref} is {case.get_status_display().lower()}; only active cases move.")
         if department.pk == case.department_id:
-            raise InvalidInput.field("department", f"{case.ref} is already in {department.name}.")
+            raise InvalidTransition(f"{case.ref} is already in {department.name}.")
         if owner is not None:
             _check_can_own(case, owner, department)
         before = case.department
@@ -522,7 +533,8 @@ def do_correct_entry(entry: TimelineEntry, *, body: str, acting_user: User) -> T
 
 
 def check_customer_writes(case: Case, *, body: str, acting_user: User, channel: str,
-                          uploads: Sequence[Upload] = (), author_name: str = "") -> TimelineEntry:
+                          uploads: Sequence[Upload] = (), author_name: str = "",
+                          expected_version: int | None = None) -> TimelineEntry:
     """A customer wrote about an existing case: append, reopen within the window, or —
     when the case is closed or past the window — open a new case linked to it."""
     deadline = reopen_deadline(case)
@@ -530,10 +542,89 @@ def check_customer_writes(case: Case, *, body: str, acting_user: User, channel: 
         case.status == Status.RESOLVED and deadline is not None and clock.now() > deadline
     )
     if not past_window:
-        return do_add_reply(case, body=body, acting_user=acting_user, channel=channel, uploads=uploads)
+        return do_add_reply(case, body=body, acting_user=acting_user, channel=channel, uploads=uploads,
+                            expected_version=expected_version)
     new_case = do_open_case(
         account=case.account, contact=case.contact, request_type=case.request_type,
         subject=f"Re: {case.subject}"[:200], body=body, acting_user=acting_user, channel=channel,
         uploads=uploads, linked_case=case, author_name=author_name,
     )
     return new_case.entries.filter(kind=Kind.INBOUND).first()  # type: ignore[return-value]
+
+
+# --- channel entry points -------------------------------------------------------------
+# Owned by the e-mail channel. Messages from people who may have no portal login: the
+# author is recorded by name and contact, never as a user.
+
+
+def do_receive_message(
+    *,
+    case: Case | None,
+    account: CustomerAccount,
+    contact: Contact | None,
+    request_type: RequestType,
+    subject: str,
+    body: str,
+    channel: str,
+    author_name: str = "",
+    data: dict[str, Any] | None = None,
+    uploads: Sequence[Upload] = (),
+    acknowledge: bool = True,
+    record_only: bool = False,
+) -> TimelineEntry:
+    """A customer message arrived on a channel (e-mail) without a signed-in user.
+
+    - `case` None: a new case is opened (acknowledged unless `acknowledge` is False).
+    - `record_only`: the message is kept on `case` as an internal entry that changes
+      nothing (an auto-reply or bounce must never reopen a case or start a loop).
+    - otherwise it is appended to `case`, reopening it within the reopen window; a
+      closed case or one past the window gets a new case linked to it.
+
+    Uploads must already be within the limits (the channel records what it skipped).
+    """
+    subject = (" ".join(subject.split()) or "(no subject)")[:200]
+    body = body.strip()[: settings.MAX_BODY_CHARS] or "(no text)"
+    author_name = (author_name or (contact.name if contact else ""))[:200]
+    data = {"contact_id": contact.pk if contact else None, **(data or {})}
+    now = clock.now()
+    if case is not None and record_only:
+        with transaction.atomic():
+            case = _lock(case, None)
+            entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
+                           visibility=Vis.INTERNAL, body=body, uploads=uploads, at=now,
+                           data={**data, "record_only": True})
+            _touch(case, [], now)
+        return entry
+    linked_case = None
+    if case is not None:
+        deadline = reopen_deadline(case)
+        if case.status == Status.CLOSED or (
+            case.status == Status.RESOLVED and deadline is not None and now > deadline
+        ):
+            linked_case, case = case, None
+    with transaction.atomic():
+        if case is None:
+            department = request_type.department
+            case = Case.objects.create(
+                subject=subject, request_type=request_type, account=account, contact=contact,
+                department=department, channel=channel, linked_case=linked_case, created_at=now, updated_at=now,
+            )
+            _entry(case, Kind.EVENT, event=Event.OPENED, acting_user=None, author_name=author_name,
+                   channel=channel, visibility=Vis.PUBLIC, body=f"Case opened: {subject}", at=now,
+                   data={"linked_case": linked_case.ref} if linked_case else {})
+            entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
+                           visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now, data=data)
+            if acknowledge:
+                notify.case_opened(case, entry)
+            return entry
+        case = _lock(case, None)
+        fields = ["status"]
+        if case.status == Status.RESOLVED:
+            _reopen(case, acting_user=None, channel=channel, why="The customer wrote again.")
+            fields.append("resolved_at")
+        entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
+                       visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now, data=data)
+        if case.status == Status.PENDING:
+            _set_status(case, Status.OPEN, acting_user=None, channel=channel)
+        _touch(case, fields, now)
+    return entry

@@ -1,0 +1,262 @@
+"""Who sees what, through the API (issue 2, point 5).
+
+Every endpoint is called by every member of the cast on both cast cases: a customer sees
+only their own account's cases and only public entries, an agent only their departments'
+cases, supervisors and admins everything. Missing and forbidden give the same 404 body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from honeydesk.accounts.models import ApiToken
+from honeydesk.cases import actions
+from honeydesk.testing import Cast
+
+MISSING_REF = "HD-999999"
+
+# Which cast case each person may see.
+SEES = {
+    "alice": {"alice_case"},
+    "bob": {"bob_case"},
+    "bianca": {"alice_case"},
+    "rafael": {"bob_case"},
+    "sam": {"alice_case", "bob_case"},
+    "ada": {"alice_case", "bob_case"},
+}
+PEOPLE = list(SEES)
+CUSTOMERS = {"alice", "bob"}
+DEPT_AGENT = {"alice_case": "bianca", "bob_case": "rafael"}
+
+
+def person(cast: Cast, username: str) -> Any:
+    return next(u for u in cast.everyone if u.username == username)
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: str  # with {ref}
+    payload: Callable[[Cast, str], dict[str, Any]] = lambda cast, case: {}
+    staff_only: bool = False
+    setup: Callable[[Cast, str], None] = lambda cast, case: None
+    # Status for someone allowed to reach the case; a role may get a domain answer instead.
+    ok: int = 200
+    ok_for: Callable[[str], int] | None = None
+
+
+def _escalate(cast: Cast, case: str) -> None:
+    actions.do_escalate(getattr(cast, case), reason="Third call about this", acting_user=cast.admin)
+
+
+def _resolve(cast: Cast, case: str) -> None:
+    actions.do_resolve(getattr(cast, case), note="Refunded the duplicate", acting_user=cast.admin)
+
+
+CASE_ENDPOINTS = [
+    Endpoint("get", "get", "/cases/{ref}"),
+    Endpoint("timeline", "get", "/cases/{ref}/timeline"),
+    Endpoint("reply", "post", "/cases/{ref}/replies", lambda c, k: {"body": "Any news?"}, ok=201),
+    Endpoint("note", "post", "/cases/{ref}/notes", lambda c, k: {"body": "checked"}, staff_only=True, ok=201),
+    Endpoint("call", "post", "/cases/{ref}/calls", lambda c, k: {"body": "Called back"}, staff_only=True, ok=201),
+    Endpoint("assign", "post", "/cases/{ref}/assign", lambda c, k: {"owner": DEPT_AGENT[k]}, staff_only=True),
+    Endpoint(
+        "transfer",
+        "post",
+        "/cases/{ref}/transfer",
+        lambda c, k: {"department": "sales", "summary": "Wants to change plan"},
+        staff_only=True,
+    ),
+    Endpoint("escalate", "post", "/cases/{ref}/escalate", lambda c, k: {"reason": "Nobody answers"}),
+    Endpoint(
+        "take-escalation",
+        "post",
+        "/cases/{ref}/take-escalation",
+        staff_only=True,
+        setup=_escalate,
+        ok_for=lambda who: 200 if who in ("sam", "ada") else 422,
+    ),
+    Endpoint("resolve", "post", "/cases/{ref}/resolve", lambda c, k: {"note": "Refunded"}, staff_only=True),
+    Endpoint(
+        "reopen",
+        "post",
+        "/cases/{ref}/reopen",
+        lambda c, k: {"reason": "Charged again"},
+        staff_only=True,
+        setup=_resolve,
+    ),
+]
+
+
+def call(cast: Cast, who: str | None, ep: Endpoint, ref: str, case: str) -> Any:
+    api = cast.api(person(cast, who) if who else None)
+    path = ep.path.format(ref=ref)
+    return api.get(path) if ep.method == "get" else api.post(path, ep.payload(cast, case))
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize("ep", CASE_ENDPOINTS, ids=lambda ep: ep.name)
+def test_it_applies_the_permission_matrix_to_every_case_endpoint(cast, ep, who):
+    missing = call(cast, who, ep, MISSING_REF, "alice_case")
+    assert missing.status_code == 404
+    assert set(missing.json()) == {"error"} and missing.json()["error"]["code"] == "not_found"
+    for case in ("alice_case", "bob_case"):
+        ep.setup(cast, case)
+        before = cast.fresh(getattr(cast, case))
+        response = call(cast, who, ep, getattr(cast, case).ref, case)
+        allowed = case in SEES[who] and not (ep.staff_only and who in CUSTOMERS)
+        if not allowed:
+            assert response.status_code == 404, (case, response.json())
+            assert response.json() == missing.json(), "forbidden must look exactly like missing"
+            after = cast.fresh(getattr(cast, case))
+            assert after.version == before.version, "a refused call changed the case"
+        else:
+            expected = ep.ok_for(who) if ep.ok_for else ep.ok
+            assert response.status_code == expected, (case, response.json())
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_shows_customers_only_public_entries(cast, who):
+    actions.do_log_call(cast.alice_case, body="INTERNAL call: disputed", acting_user=cast.billing_agent, public=False)
+    actions.do_transfer(
+        cast.bob_case, cast.sales, summary="INTERNAL handoff: wants cheaper plan", acting_user=cast.repair_agent
+    )
+    api = cast.api(person(cast, who))
+    for case in SEES[who]:
+        ref = getattr(cast, case).ref
+        entries = api.get(f"/cases/{ref}/timeline").json()
+        if who == "rafael" and case == "bob_case":
+            # Transferred to Sales: rafael no longer sees it.
+            assert entries["error"]["code"] == "not_found"
+            continue
+        internal = [e for e in entries if e["visibility"] == "internal"]
+        shown = api.get(f"/cases/{ref}").json()
+        if who in CUSTOMERS:
+            assert internal == []
+            assert all("INTERNAL" not in e["body"] for e in entries)
+            assert shown["handoff_summary"] == ""
+            assert {e["kind"] for e in entries} >= {"inbound"}
+        else:
+            assert any("INTERNAL" in e["body"] for e in internal), "staff see internal notes"
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_lists_only_the_cases_a_person_may_see(cast, who):
+    response = cast.api(person(cast, who)).get("/cases")
+    assert response.status_code == 200
+    assert {c["ref"] for c in response.json()["items"]} == {getattr(cast, c).ref for c in SEES[who]}
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_answers_guessed_references_like_missing_ones(cast, who):
+    api = cast.api(person(cast, who))
+    missing = api.get(f"/cases/{MISSING_REF}").json()
+    assert missing == api.get("/cases/not-a-ref").json()
+    for case in {"alice_case", "bob_case"} - SEES[who]:
+        pk = getattr(cast, case).pk
+        for guess in (f"HD-{pk:06d}", f"hd{pk}", str(pk), f"HD{pk}", f"hd-{pk:03d}"):
+            for suffix in ("", "/timeline"):
+                response = api.get(f"/cases/{guess}{suffix}")
+                assert response.status_code == 404
+                assert response.json() == missing
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_lets_people_open_cases_only_on_accounts_they_may_see(cast, who):
+    api = cast.api(person(cast, who))
+    new = {"request_type": "billing", "subject": "Paperless billing", "body": "Please switch me."}
+    if who in CUSTOMERS:
+        own = api.post("/cases", new)  # a customer with one account need not name it
+        assert own.status_code == 201
+        assert own.json()["account"] == getattr(cast, f"{who}_account").number
+        other = "2000002" if who == "alice" else "1000001"
+        foreign = api.post("/cases", {**new, "account_number": other})
+        nonexistent = api.post("/cases", {**new, "account_number": "0000000"})
+        assert foreign.status_code == 422
+        assert foreign.json() == nonexistent.json()
+    else:
+        response = api.post("/cases", {**new, "account_number": "2000002"})
+        assert response.status_code == 201, response.json()
+        assert response.json()["account"] == "2000002"
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_applies_the_permission_matrix_to_accounts_and_contacts(cast, who):
+    api = cast.api(person(cast, who))
+    staff = who not in CUSTOMERS
+    own_account = who == "alice" or staff
+    created = api.post("/accounts", {"number": f"77{len(who)}", "name": "New Co"})
+    assert created.status_code == (201 if staff else 404)
+
+    found = api.get("/accounts", number="1000001")
+    assert found.status_code == 200
+    assert [a["number"] for a in found.json()] == (["1000001"] if own_account else [])
+    by_mail = api.get("/accounts", email="ALICE@example.test").json()
+    assert [a["number"] for a in by_mail] == (["1000001"] if own_account else [])
+
+    missing_account = api.get("/accounts/9999999")
+    got = api.get("/accounts/1000001")
+    if own_account:
+        assert got.status_code == 200
+        assert got.json()["contacts"][0]["emails"] == ["alice@example.test"]
+    else:
+        assert got.status_code == 404 and got.json() == missing_account.json()
+
+    contact = {"name": "Carol Archer", "emails": [f"carol-{who}@example.test"]}
+    added = api.post("/accounts/1000001/contacts", contact)
+    if staff:
+        assert added.status_code == 201
+    else:
+        assert added.status_code == 404
+        assert added.json() == api.post("/accounts/9999999/contacts", contact).json()
+
+    missing_contact = api.get("/contacts/999999")
+    shown = api.get(f"/contacts/{cast.alice_contact.pk}")
+    if own_account:
+        assert shown.status_code == 200 and shown.json()["account"] == "1000001"
+    else:
+        assert shown.status_code == 404 and shown.json() == missing_contact.json()
+
+
+ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001")) for ep in CASE_ENDPOINTS] + [
+    ("get", "/cases"),
+    ("post", "/cases"),
+    ("get", "/accounts?number=1000001"),
+    ("post", "/accounts"),
+    ("get", "/accounts/1000001"),
+    ("post", "/accounts/1000001/contacts"),
+    ("get", "/contacts/1"),
+]
+
+
+def _unauthorised_headers(cast: Cast) -> dict[str, dict[str, str]]:
+    revoked, raw_revoked = ApiToken.issue(cast.alice, "old laptop")
+    ApiToken.objects.filter(pk=revoked.pk).update(revoked=True)
+    inactive_raw = cast.token(cast.bob)
+    type(cast.bob).objects.filter(pk=cast.bob.pk).update(is_active=False)
+    return {
+        "none": {},
+        "empty bearer": {"Authorization": "Bearer "},
+        "basic": {"Authorization": "Basic YWxpY2U6cHctYWxpY2U="},
+        "made up": {"Authorization": "Bearer hd_not-a-real-token"},
+        "revoked": {"Authorization": f"Bearer {raw_revoked}"},
+        "inactive user": {"Authorization": f"Bearer {inactive_raw}"},
+    }
+
+
+@pytest.mark.parametrize(("method", "path"), ALL_CALLS, ids=[f"{m} {p}" for m, p in ALL_CALLS])
+def test_it_refuses_missing_bad_and_revoked_tokens(cast, client, method, path):
+    for label, headers in _unauthorised_headers(cast).items():
+        url = f"/api/v1{path}"
+        if method == "get":
+            response = client.get(url, headers=headers)
+        else:
+            response = client.post(url, "{}", content_type="application/json", headers=headers)
+        assert response.status_code == 401, label
+        error = response.json()["error"]
+        assert error["code"] == "unauthorized" and error["message"] and error["fields"] == {}, label
