@@ -510,7 +510,7 @@ def do_complete_callback(task: CallbackTask, *, outcome: str, note: str = "", ac
         raise InvalidInput.field("note", "The note is at most 2000 characters.")
     now = clock.now()
     with transaction.atomic():
-        task = CallbackTask.objects.select_for_update().select_related("case").get(pk=task.pk)
+        task = CallbackTask.objects.select_for_update(of=("self",)).select_related("case").get(pk=task.pk)
         if task.done_at is not None:
             raise InvalidTransition(f"Call-back #{task.pk} was already recorded as {task.get_outcome_display()}.")
         task.done_at, task.done_by, task.outcome, task.outcome_note = now, acting_user, outcome, note
