@@ -308,7 +308,7 @@ def _stem(w: str) -> str:
 
 def _content(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for w in _TOKEN_RE.findall(text.lower()):
+    for w in _TOKEN_RE.findall(text.lower().replace("-", "")):
         if w not in _STOP and len(w) > 2:
             out.setdefault(_stem(w), w)
     return out
@@ -326,8 +326,11 @@ _SYNONYMS = [
     {"supervisor", "manager", "senior", "escalat"},
     {"callback", "call"},
     {"late", "delay", "wait"},
+    {"down", "drop", "dropping", "outage", "dead", "offline", "disconnect"},
+    {"suspend", "suspended", "disconnect", "cut", "cutoff"},
 ]
 _SYN_INDEX = {_stem(w): i for i, group in enumerate(_SYNONYMS) for w in group}
+_DOWN_RE = _c(r"\b(?:is|are|was|were|been|went|goes|gone|keeps going) down\b")
 
 
 def _acknowledges(draft: str, customer: str) -> str | None:
@@ -339,6 +342,9 @@ def _acknowledges(draft: str, customer: str) -> str | None:
     d, c = _content(draft), _content(customer)
     shared = [d[s] for s in d if s in c]
     groups = {_SYN_INDEX[s] for s in c if s in _SYN_INDEX}
+    if _DOWN_RE.search(customer):
+        # "down" is a stop word in general, but "the internet is down" names the problem.
+        groups.add(_SYN_INDEX["down"])
     synonyms = [d[s] for s in d if s not in c and _SYN_INDEX.get(s) in groups]
     hits = shared + synonyms
     if not hits:
@@ -352,6 +358,8 @@ _EMPATHY_RE = _c(
     r"\b(?:i'm|i am|we're|we are) (?:so |very |truly |really |terribly )?sorry\b(?! (?:that |if )?you feel)(?! to say)"
     r"|\bsorry (?:about|for|that|the|your|to hear)\b|\b(?:my|our|sincere) apologies\b|\bi (?:do )?apologi[sz]e\b|\bwe apologi[sz]e\b"
     r"|^\s*sorry\b(?! (?:that |if )?you feel)|\bi(?:'m| am) (?:so |truly )?sorry|\bi regret\b|\boh no\b|\bthat must (?:be|have been)\b"
+    r"|^\s*apologies\b|\bapologies for\b|\bi (?:completely |totally |really |fully )?(?:understand|know|get) (?:that )?you(?:'re| are| feel| must be)\b"
+    r"|\bi know how much (?:it|this|that) matters\b"
     r"|\bi (?:completely |totally |really )?understand (?:how|why|your)|\bi can (?:see|imagine) (?:why|how)|\bi(?:'d| would) be (?:just as |equally )?\w+ too\b|\bi(?:'d| would) be just as"
 )
 _VALIDATE_RE = _c(
@@ -360,6 +368,10 @@ _VALIDATE_RE = _c(
     r"|\bi (?:can )?see why you(?:'re| are)\b|\bi(?:'d| would) be (?:just as |equally )?(?:angry|alarmed|upset|frustrated|annoyed|furious|worried)"
     r"|\b(?:is|was|are|be|feel|seems?) (?:so |really |very |incredibly |definitely |truly )?(?:frustrating|stressful|upsetting|alarming|worrying|humiliating|exhausting|infuriating|maddening|confusing|annoying|awful|unacceptable|not okay|not ok)\b"
     r"|\bi know (?:that's|that is|it's|it is|how) (?:\w+ )?(?:frustrating|stressful|upsetting|worrying|hard|difficult|annoying)"
+    r"|\b(?:that's|that is|it's|it is|this is|that must be|must be) (?:so |really |very |incredibly |genuinely |understandably |completely |such )?(?:an? )?(?:frustrating|stressful|upsetting|alarming|worrying|humiliating|exhausting|infuriating|maddening|confusing|annoying|awful|horrible)\b"
+    r"|\b(?:frustrating|stressful|upsetting|worrying|maddening|exhausting|infuriating|awful|horrible|anxious) (?:wait|time|experience|situation|few days|week|day|morning|ordeal|position)\b"
+    r"|\bwould (?:drive|make) anyone\b|\banyone would (?:be|feel)\b|\bi know how much (?:it|this|that) matters\b"
+    r"|\bi (?:completely |totally |really |fully )?(?:understand|know|get|see|hear)(?: that)? you(?:'re| are| feel| must be| must feel)? (?:so |really |very )?(?:angry|upset|frustrated|annoyed|worried|stressed|disappointed|furious|anxious|fed up|ignored|let down|exhausted)\b"
     r"|\bwhich i know is\b|\bnot okay\b|\bnot the experience\b|\b\w+ too many\b|\bwould make me\b|\bhow (?:alarming|awkward|frustrating|stressful|upsetting|worrying)"
 )
 _HANDOFF_RE = _c(
@@ -371,17 +383,22 @@ _OWN_RE = _c(
     r"(?:booked|scheduled|issued|refunded|credited|removed|sent|reset|processed|applied|restored|escalated|arranged|reserved|frozen|froze|extended|added|logged|moved|upgraded|waived|e-?mailed|attached|reported|pushed|opened|checked|found|confirmed|pulled|run|ran|called|spoke|asked|cancelled|canceled|fixed|replaced|corrected|updated|set up|flagged|noted|raised|requested|resent|verified|investigated|contacted|emailed|texted|dispatched|ordered|raised|made sure"
     r"|book|schedule|issue|refund|credit|remove|send|reset|process|apply|restore|escalate|arrange|reserve|extend|add|call|phone|ring|text|email|e-mail|check|confirm|keep|follow up|personally|make sure|sort|fix|replace|update|look into|take care|get this|investigate|review|contact|respect|waive|see (?:this|it) through|stay on|chase)\b"
     r"|\blet me (?:look|check|fix|sort|find|see|get|take)\b|\b(?:that|this) (?:was|is) (?:our|my) (?:mistake|error|fault|failure)\b|\bour (?:mistake|error|fault|failure)\b"
+    r"|\bi(?:'ll| will|'m going to| am going to)(?: also| personally| now| then| go ahead and)? (?!be\b|need\b|have to\b|try\b|pass\b|forward\b|let\b|ask\b|hope\b|see if\b|not\b|never\b|just need\b|have (?:someone|somebody|the|a)\b)[a-z]{3,}\b"
+    r"|\bi(?:'ve| have)(?: also| already| now| just| personally)? (?!been\b|had\b|passed\b|forwarded\b|noted\b|asked (?:them|someone|the \w+ team)\b|heard\b|seen\b|received\b|tried\b|checked\b|looked\b)(?:re[a-z]+ed|un[a-z]+ed|[a-z]{3,}ed|sent|resent|run|put|set|made|done|spoken|written|taken|given|shipped)\b"
     r"|\bwe got (?:that|this|it) wrong\b|\bi(?:'m| am) taking ownership\b|\bi own this\b|\bi(?:'m| am) (?:happy|glad) to (?:check|fix|sort|book|help with your)"
 )
 _STEP_US_RE = _c(
     r"\bi(?:'ve| have)?(?: also| already| now| just)?\s+(?:booked|scheduled|issued|refunded|credited|removed|sent|reset|processed|applied|restored|arranged|reserved|frozen|extended|moved|upgraded|waived|e-?mailed|attached|reported|pushed|opened|logged a complaint|escalated your case|cancelled|canceled|replaced|corrected|dispatched|set up|added an? \w+ flag|added a note to your account so|pulled the recording|run a line test|confirmed the fault)"
-    r"|\bi(?:'ll| will)(?: also| personally)? (?:call|phone|ring|text|e-?mail|send|book|schedule|check|confirm|reply|refund|credit|arrange|keep|be in touch|update)\b"
+    r"|\bi(?:'ll| will)(?: also| personally)? (?:call|phone|ring|text|e-?mail|send|book|schedule|check|confirm|reply|refund|credit|arrange|keep|be in touch|update"
+    r"|open|ship|remove|raise|issue|apply|reopen|unlock|upgrade|add|cancel|process|escalate|replace|waive|reverse|correct|fix|stay on|reset|restore|extend|move|order|dispatch|post|courier|trace|file|log|repair)\b"
+    r"|\bi(?:'ve| have)(?: also| already| now| just)? (?:resent|reopened|unlocked|shipped|re-?sent|reversed|rebooked|re-?issued|refunded|credited|waived|fixed|repaired|reset|restored|removed)\b"
     r"|\b(?:will|'ll) (?:call|phone|contact) you\b|\b(?:i|we) can check whether\b|\bhas been (?:approved|issued|booked|scheduled)\b|\b(?:is|are) booked\b|\bjust reply\b|\bout for delivery\b|\brelabelled\b"
     r"|\bi(?:'m| am) (?:sending|booking|issuing|refunding|crediting|calling)\b|^done\b|\bhas been (?:removed|credited|refunded)\b"
 )
 _STEP_YOU_RE = _c(
     r"\b(?:please |try |you can |could you |just )(?:restart|reboot|unplug|power cycle|send|reply|forward|bring|clear|clearing|reinstall|uninstall|book|reschedule|check with your neighbou?rs|look around|drop|return|use|enter|click|tap|upload)"
-    r"|^(?:restart|reboot|unplug|reset|reply|forward|bring|send|clear|try) |\bmust be paid\b|\bask for a receipt\b|\bbring the\b"
+    r"|^(?:restart|reboot|unplug|reset|reply|forward|bring|send|clear|try|hit|press|hold|click|tap) |\bmust be paid\b|\bask for a receipt\b|\bbring the\b"
+    r"|\byou can \w+[^.]{0,30}\b(?:under|in|on|from|via) (?:the |your )?[\w ]{0,20}(?:page|menu|tab|settings|section|screen|preferences)\b|\bcheck your (?:spam|junk) folder\b"
 )
 _DEFLECT_STEP_RE = _c(
     r"\b(?:contact|call|check with) (?:your bank|us|support|technical support|the contracting|the carrier)\b|\bvisit our website\b|\bgive us a call\b|\blet us know\b|\brefer to your bill\b|\bcheck your next statement\b|\bplease wait\b|\bhang tight\b"
@@ -393,12 +410,14 @@ _TIME_RE = _c(
     r"|\b(?:today|tonight|tomorrow(?: morning| afternoon)?|this (?:afternoon|evening|morning))\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}\b|\bnext (?:bill|billing cycle|statement)\b|\bfirst thing tomorrow\b"
     r"|\b(?:now|immediately|right away|straight away)\b(?! (?:that|on))|\beffective today\b|\bsame day\b|\bfor (?:the next )?\d+ days\b"
+    r"|\bi(?:'ve| have) just\b|\bwhile you (?:try|wait|test|restart|check)\b|\bstay on the (?:line|chat|phone)\b|\bwithin (?:the next |the )?(?:hour|half hour|half an hour|few minutes)\b"
 )
 _NOT_TIME_RE = _c(r"\bhelp (?:you )?with [^.]* right now\b|\bas soon as\b|\bsoon\b|\basap\b|\bthis week\b")
 _GREETING_NAME_RE = re.compile(
     r"^\s*(?:(?i:hi|hello|hey|dear|good (?:morning|afternoon|evening)|thanks|thank you)\s*,?\s+)?"
     r"(?P<name>(?:(?i:mr|ms|mrs|miss|mx|dr)\.?\s+)?[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?)\s*[,.!:]",
 )
+_LEAD_NAME_RE = re.compile(r"^\s*(?P<name>[A-Z][a-z'\-]+)\s*,")
 _VOCATIVE_RE = re.compile(r",\s+(?P<name>(?:(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+)?[A-Z][a-z'\-]+)\s*[.!?]")
 _NOT_NAMES = frozenset(
     [
@@ -439,7 +458,9 @@ _PLACEHOLDER_RE = re.compile(
     r"[\[{<]{1,2}\s*(?:customer|first|last|full)?[_ ]?name\s*[\]}>]{1,2}|\bCUSTOMER_NAME\b", re.IGNORECASE
 )
 _BLAME_RE = _c(
-    r"\byou should(?:'ve| have)\b|\byou (?:probably|must have|may have|might have)\b|\bthat's on you\b|\bthat is on you\b|\byour (?:own )?fault\b"
+    r"\byou should(?:'ve| have)\b(?! (?:received|got|gotten|had|been (?:sent|given|told|offered|notified|contacted|called|refunded|credited|informed)))"
+    r"|\bif (?:the \w+|it|you|your \w+) had (?:been )?(?:paid|read|checked|followed|updated|returned|entered|set up|called)\b"
+    r"|\b(?:caused|due) (?:by|to) (?:customers?|users?|you|your (?:own )?\w+ing)\b|\byou (?:probably|must have|may have|might have)\b|\bthat's on you\b|\bthat is on you\b|\byour (?:own )?fault\b"
     r"|\byou failed to\b|\byou didn't (?:read|follow|check|update|tell)\b|\bmake sure you\b[^.]*\bnext time\b|\bnext time\b[^.]*\byou\b|\bi'm sure there (?:was|has been) (?:a |some )?misunderstanding"
     r"|\byou (?:misunderstood|misread|were told|agreed to|signed)\b|\bif you had (?:read|followed|checked)\b|\buser error\b|\bas you were (?:told|informed)\b"
 )
@@ -449,11 +470,18 @@ _DEFENSIVE_RE = _c(
     r"|\bnot (?:my|our) (?:department|responsibility)\b|\bhandled by a separate team\b|\bi don't have (?:any )?(?:information|access)\b|\bnot able to see\b|\bunable to see\b"
     r"|\bour records show\b|\bthe carrier confirms\b|\bwe have no record\b|\bthe charge stands\b|\b(?:charge|fee) is correct\b|\bclearly stated\b|\btrained professionals\b"
     r"|\bas stated in\b|\bstated in (?:our|your|the)\b|\bare not provided\b|\bwe (?:aren't|are not) responsible\b|\bmust be requested\b|\bwe cannot process\b|\bcannot be waived\b|\b(?:are|is) not available\b"
-    r"|\bplease refer to\b|\bterms and conditions\b|\bcheck with your bank\b|\bcontact the (?:contracting|manufacturer|carrier)\b|\bapplies to [\w\- ]+ only\b|\bcan be affected by\b|\bmay take some time\b"
+    r"|\b(?:we're|we are|i'm|i am) (?:not able|unable) to (?:offer|give|provide|refund|credit|waive|make|reverse|remove)\b"
+    r"|\b(?:we|i) (?:can't|cannot|don't|do not) (?:offer|give|provide|refund|credit|waive|make exceptions|reverse)\b|\bnot (?:ours|mine|our job|my job|our problem|my problem) to\b"
+    r"|\bnot something (?:we|i) (?:handle|deal with|cover|do|can help with)\b|\b(?:we|i) don't (?:handle|deal with|cover) (?:that|this|those)\b"
+    r"|\bthe (?:fee|charge|policy) stands\b|\bno exceptions\b|\bplease refer to\b|\bterms and conditions\b|\bcheck with your bank\b|\bcontact the (?:contracting|manufacturer|carrier)\b|\bapplies to [\w\- ]+ only\b|\bcan be affected by\b|\bmay take some time\b"
 )
 _JARGON_RE = re.compile(
     r"\b(?:CPE|DOCSIS|SNR|NOC|truck roll|L[123] ticket|L[123]\b|tier[- ]?[23] ticket|reprovision(?:ed|ing)?|provisioning|uncorrectables?|DS channels?|US channels?|ingress|egress"
     r"|splitter|ONT|OLT|headend|dBmV|QAM|DHCP|NAT|MAC address|packet loss|jitter|RMA|SLA|BRAS|DSLAM|node split|upstream|downstream|firmware|modem sync|SNR margin|ticket escalated to NOC)\b"
+)
+_REFUSAL_RE = _c(
+    r"\b(?:not able|unable|can't|cannot|don't|do not)(?: to)? (?:offer|give|provide|refund|credit|waive|make|reverse|remove)\b"
+    r"|\bstands\b|\bno exceptions\b|\bnot (?:ours|mine|our job|my job|our problem|my problem) to\b"
 )
 _UPSET_RE = _c(
     r"\b(?:no|not|never|hasn't|haven't|didn't|don't|can't|won't|isn't|wasn't|still|late|damaged|broken|wrong|twice|missed|cut off|charged|upset|worst|idiots?|useless|rude|laughed|hung up|locked out|down|cracked|disabled|freezing|keeps?)\b|!"
@@ -496,7 +524,7 @@ def _next_step(draft: str) -> tuple[str | None, str | None]:
     return step, time
 
 
-def _name(draft: str, customer_name: str | None) -> str | None:
+def _name(draft: str, customer_name: str | None, customer_message: str = "") -> str | None:
     if _PLACEHOLDER_RE.search(draft) and not customer_name:
         return None
     if customer_name:
@@ -507,6 +535,15 @@ def _name(draft: str, customer_name: str | None) -> str | None:
                 if m:
                     return m.group()
         return None
+    # "Grace, I'm really sorry..." - a bare first word is a name when the customer signed with it.
+    m = _LEAD_NAME_RE.match(draft)
+    if (
+        m
+        and customer_message
+        and m.group("name").lower() not in _NOT_NAMES
+        and re.search(rf"\b{re.escape(m.group('name'))}\b", customer_message)
+    ):
+        return m.group("name")
     for rx in (_GREETING_NAME_RE, _VOCATIVE_RE):
         for m in rx.finditer(draft):
             name = m.group("name")
@@ -536,7 +573,7 @@ def coach_reply(draft: str, customer_message: str = "", customer_name: str | Non
     step, time = _next_step(draft_key)
     found["concrete_next_step"] = step
     found["next_step_has_time"] = time if step else None
-    found["uses_customer_name"] = _name(draft or "", customer_name)
+    found["uses_customer_name"] = _name(draft or "", customer_name, customer_message or "")
     blame = _find(_BLAME_RE, draft_key)
     if blame and re.search(r"\bnot yours\b", draft_key, re.IGNORECASE):
         blame = None
@@ -555,6 +592,13 @@ def _grade(f: dict[str, str | None], n_jargon: int, customer: str, customer_name
     has = {k: v is not None for k, v in f.items()}
     core = has["acknowledges_problem"] and has["takes_ownership"] and has["concrete_next_step"]
     if has["blames_customer"]:
+        return "poor"
+    if (
+        has["defensive_or_policy_hiding"]
+        and _REFUSAL_RE.search(f["defensive_or_policy_hiding"] or "")
+        and not has["concrete_next_step"]
+    ):
+        # "Warm words don't rescue a refusal with no route forward."
         return "poor"
     if has["defensive_or_policy_hiding"]:
         return "fair" if has["empathy_or_apology"] and not (has["concrete_next_step"] and not core) else "poor"

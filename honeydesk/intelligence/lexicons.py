@@ -132,6 +132,22 @@ INSULT_NOUNS = [
     r"deadbeats?",
     r"retards?",
     r"mouth-?breathers?",
+    r"[a-z*]+[- ]for[- ]brains",
+    r"numbskulls?",
+    r"dingbats?",
+    r"plonkers?",
+    r"pillocks?",
+    r"prats?",
+    r"gits?",
+    r"dummies",
+    r"cows?",
+    r"cowboys?",
+    r"zombies?",
+    r"sheeple",
+    r"script[- ]?(?:readers?|monkeys?|robots?|drones?|parrots?)",
+    r"(?:pencil|paper)[- ]pushers?",
+    r"desk[- ]jockeys?",
+    r"(?:phone|call[- ]?cent(?:re|er)|help ?desk) (?:drones?|monkeys?|robots?|jockeys?|zombies?|parrots?)",
     r"waste of (?:space|oxygen|skin|air|a (?:salary|paycheck|human))",
     r"excuse for (?:a |an )?(?:human|person|rep|agent|customer service|employee|company)",
     r"piece of (?:garbage|trash|crap|shit|sh\*+t|s\*+t|work|junk|filth|dirt)",
@@ -145,7 +161,7 @@ STRONG_INSULT_NOUNS = [
     if not re.match(
         r"(?:drones|monkeys|robots|sheep|amateurs|incompetents|snakes|weasels|rats|cowards"
         r"|hacks|pests|goons|trolls|slackers|pigs|crooks|thieves|con|leeches|bloodsuckers"
-        r"|liars|fools|jerks|losers|dicks|deadbeats)",
+        r"|liars|fools|jerks|losers|dicks|deadbeats|cows|cowboys|zombies|gits|prats|dummies|script|pencil|desk|phone)",
         n,
     )
 ]
@@ -262,6 +278,23 @@ PERSON_NOUNS = [
     r"drones?",
     r"minions?",
     r"lackeys?",
+    r"script[- ]?readers?",
+    r"readers?",
+    r"lads?",
+    r"blokes?",
+    r"chaps?",
+    r"fellas?",
+    r"dudes?",
+    r"kids?",
+    r"clerks?",
+    r"cashiers?",
+    r"salespeople",
+    r"salesm[ae]n",
+    r"(?:call )?handlers?",
+    r"call[- ]?takers?",
+    r"(?:help ?desk|customer service|call[- ]?cent(?:re|er)) (?:workers?|people|staff|agents?|reps?)",
+    r"pushers?",
+    r"jockeys?",
 ]
 
 # Belittling ways to address someone: "listen, sweetheart".
@@ -299,7 +332,7 @@ DEMEANING_ADDRESS = [
 
 # Belittling questions and remarks that insult without an insult word.
 DEMEANING = [
-    r"(?:are|is) (?:you|he|she|they|all your \w+|your \w+)(?: people| guys| all)? "
+    r"(?:are|is) (?:you|he|she|they|all your \w+|your \w+)(?: people| guys| all| lot| lads| two)? "
     r"(?:actually |really |just |even |seriously )?(?:this |that |so |too )?"
     r"(?:stupid|dumb|thick|dense|slow|simple|brain-? ?dead|deaf|illiterate|incompetent|useless)",
     r"(?:anyone|anybody|someone|somebody|one person)(?: there| at your company| in your company)?"
@@ -319,6 +352,7 @@ DEMEANING = [
     r"get a (?:real |proper )?job",
     r"(?:win|won) the (?:idiot|moron|clown) lottery",
     r"(?:too|this|so) stupid to",
+    r"(?:you|you people|you guys|you lot|you all|y'all|your (?:people|staff|reps?|agents?|techs?|team|lot))\b[^.?!]{0,30}\btoo (?:lazy|stupid|dumb|thick|dense|incompetent|useless|brainless|clueless|ignorant|illiterate|inept) to\b",
     r"(?:reading|read) off a (?:screen|script) like a",
 ]
 
@@ -361,9 +395,23 @@ THREAT_OF_HARM = [
     r"won't (?:be|know) what hit",
     r"(?:teach|show) (?:him|her|them|you) a lesson",
     r"you(?:'d| had) better (?:watch|hope|pray)",
+    r"i swear,? (?:if|when)\b[^.!?]{0,80}\b(?:he|she|they|you)(?:'ll| will) (?:be|get|regret|need|wish)\b",
+    r"pick(?:ing)? (?:himself|herself|themselves|yourself|yourselves) (?:up )?off the floor",
     r"i swear (?:he|she|they|you)(?:'s|'re| is| are| will|'ll) (?:going to|gonna|get|be)",
     r"off (?:my|the) property[^.!?]{0,40}(?:or else|regret|sorry)",
     r"or else\b",
+    r"watch (?:yourself|himself|herself|themselves|yourselves|your step)\b",
+    r"(?:i|we) know (?:which|what|where)(?: \w+){0,3} (?:you|he|she|they|your \w+) (?:works?|lives?|parks?|drives?|sleeps?)\b",
+    r"(?:i|we) know (?:which|what) (?:branch|store|office|shop|house|car|depot)",
+    r"so help me\b",
+    r"(?:he|she|they|you)(?:'ll| will) (?:regret|be sorry)\b",
+    r"(?:it|things) (?:will|would|could|is going to) get ugly",
+    r"(?:in|for) a world of hurt",
+    r"(?:knee-?caps?|broken legs?)\b",
+    r"(?:i'll|i will) be waiting for (?:him|her|them|you)",
+    r"(?:see|meet|catch) (?:him|her|them|you) (?:outside|after work|in the car park|in the parking lot)",
+    r"hope (?:he|she|they|you) (?:gets?|get) (?:hit|hurt|run over|what)",
+    r"deserves? (?:a )?(?:beating|slap|punch|smack)",
 ]
 
 # Regulators and official bodies a complaint can be taken to.
@@ -417,6 +465,12 @@ REGULATOR_ACTION = [
     r"involv(?:e|ing)",
     r"get(?:ting)? (?:the|my) ",
     r"turn(?:ing)? (?:you|this) (?:in|over)",
+    r"(?:love|like|be (?:very )?interested|want) to (?:hear|know|learn|see)",
+    r"(?:written|wrote|sent (?:a )?(?:letter|complaint)) to",
+    r"(?:is|are|will be) next\b",
+    r"next on my list",
+    r"(?:get|getting|bring|bringing) (?:\w+ )?involved",
+    r"cc(?:'d|ed|ing)?\b",
 ]
 
 # Leaving, or other consequences short of harm: angry, not abusive.
@@ -440,6 +494,9 @@ THREAT_TO_LEAVE = [
     r"(?:my )?(?:lawyer|attorney|solicitor|small claims|legal action|lawsuit|sue you|suing)",
     r"(?:stop|stopping|withhold|withholding) (?:paying|payment)",
     r"don't you dare",
+    r"(?:sign|signing|signed|go|going|stick|sticking) (?:up )?with (?:[a-z][\w\-]* ){1,2}instead",
+    r"(?:go|going|take|taking|move|moving)(?: my (?:business|custom|money|lines?|accounts?))? elsewhere",
+    r"(?:to|with|for) (?:a|another|your|the) (?:competitor|rival)s?\b",
     r"(?:you|you've|you have) lost (?:a|my|another) customer",
 ]
 
@@ -487,6 +544,21 @@ SARCASM = [
     r"classic\b[.!]",
     r"unbelievable\b",
     r"as (?:usual|always)[.!]",
+    r"(?:lovely|nice|pleasant|wonderful|delightful) surprise",
+    r"(?:your|such) creativity",
+    r"(?:truly|really|so|how|very) inspiring",
+]
+
+# Scare quotes around a promise word: my 'express' delivery, the agent who 'resolved' it.
+SARCASM_QUOTED = [
+    r"['\"](?:express|resolved|fixed|free|unlimited|priority|premium|guaranteed|fast|faster|helped|helpful|upgrade|system upgrade|improvements?|improved|next-day|same-day|instant|high-speed|reliable|courtesy|complimentary|special offer|valued customer|investigat\w+|looked into|escalated|on its way)['\"]",
+]
+
+# Sarcastic one-word or stock verdicts that need no negative context.
+SARCASM_STRONG = [
+    r"(?:^|(?<=[.!?]\s))(?:charming|classy|real classy|smooth|very professional|how professional|nice one|good one|cheers for that|just perfect|just great|just brilliant|just wonderful)[.!]",
+    r"\w+, that's (?:where|what|why|how|who|when)[.!]",
+    r"thanks? (?:a lot|a bunch|a million|for nothing)\b",
 ]
 
 # Civil signals of unhappiness or impatience.
@@ -559,6 +631,19 @@ FRUSTRATION = [
     r"(?:surprise|unexpected) (?:charge|fee|bill)s?",
     r"[?!]{2,}",
     r"(?:sigh|ugh|argh|grr+)\b",
+    r"why (?:so|is it so|is this so|does it have to be so) (?:difficult|hard|complicated|long|slow)",
+    r"for nothing\b",
+    r"i (?:try|trying|wait|waiting|call|calling|ask|asking|write|writing)\b[^.?!]{0,40}\b(?:since|already)\b",
+    r"(?:not|didn't|did not|never) (?:come|show(?:ed)? up|turn(?:ed)? up)\b",
+    r"(?:doesn't|does not|didn't|did not|won't|will not) (?:work|load|open|connect)\b",
+    r"(?:since|but|and|yet) you (?:said|told me|promised|claimed)",
+    r"yet (?:i|i've|i'm|i am|it|they|you|still|again|nothing|nobody|no one)\b",
+    r"(?:it|they|he|she|that|this) (?:did not|didn't|has not|hasn't|never did|was not|wasn't|never came|never arrived)[.!]",
+    r"(?:waited|waiting|wait|on hold|holding)(?: \w+){0,2} (?:\d+|twenty|thirty|forty|forty-five|two|three|several) (?:minutes|mins|hours)",
+    r"(?:took|take|taken|taking) (?:a |the )?(?:day|morning|afternoon) off",
+    r"(?:rubbish|garbage|junk|useless|pathetic|hopeless|worthless|stupid|cheap|crappy) (?:router|modem|box|service|app|website|site|remote|phone|system|thing|connection|internet|equipment|network|signal)",
+    r"(?:want|need|get|give me|put|speak to|talk to)(?: \w+){0,4} (?:supervisor|manager)\b|(?:supervisor|manager)[,.!]? (?:please|now)\b",
+    r"(?:^|(?<=[.!?]\s))(?:now|right now|immediately)[.!]",
 ]
 
 # Calm context: grief, politeness and "no hurry" soften otherwise negative words.
@@ -570,6 +655,8 @@ CALM_MARKERS = [
     r"just (?:checking|wanted to check|curious|wondering)",
     r"passed away",
     r"(?:my condolences|bereavement|executor|funeral)",
+    r"(?:has|have|had) (?:always )?been (?:great|excellent|fantastic|brilliant|perfect|superb|wonderful)",
+    r"(?:love|loved|happy with|pleased with) (?:your|the) (?:service|support|team|help)",
 ]
 
 # Acronyms and labels that are capitalised without any shouting.
@@ -667,3 +754,92 @@ ACRONYMS = frozenset(
 )
 
 COMPILED_FLAGS = re.IGNORECASE
+
+
+# --------------------------------------------------------------------------- speed helpers
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """Characters a match of ``pattern`` can start with, or None when that is not simple to tell.
+
+    Used to skip regexes (and alternation branches) that cannot match at a position: the big
+    cue lists are scanned once, and only the cues whose first character fits are tried.
+    """
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        return _first(list(_parser.parse(pattern)), _parser)
+    except Exception:  # pragma: no cover - unusual syntax: no shortcut, never a wrong answer
+        return None
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _first(items: list, p) -> frozenset[str] | None:
+    """First-character set of a parsed sequence; optional leading items add their own set."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is p.AT:
+            continue
+        if op in (p.MAX_REPEAT, p.MIN_REPEAT):
+            f = _first(list(av[2]), p)
+            if f is None:
+                return None
+            out |= f
+            if av[0] >= 1:
+                return frozenset(out)
+            continue  # optional: the next item may come first
+        if op is p.SUBPATTERN:
+            f = _first(list(av[-1]), p)
+        elif op is p.BRANCH:
+            acc: set[str] = set()
+            for branch in av[1]:
+                g = _first(list(branch), p)
+                if g is None:
+                    return None
+                acc |= g
+            f = frozenset(acc)
+        else:
+            f = _first_atom(op, av, p)
+        if f is None:
+            return None
+        return frozenset(out | f)
+    return None  # everything optional: could match the empty string
+
+
+def _first_atom(op, av, p) -> frozenset[str] | None:
+    if op is p.LITERAL:
+        return frozenset({chr(av)})
+    if op is p.IN:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is p.LITERAL:
+                chars.add(chr(iav))
+            elif iop is p.RANGE and iav[1] - iav[0] < 128:
+                chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
+            elif iop is p.CATEGORY and iav is p.CATEGORY_DIGIT:
+                chars.update("0123456789")
+            elif iop is p.CATEGORY and iav is p.CATEGORY_WORD:
+                chars.update(_WORD_CHARS)
+            else:
+                return None
+        return frozenset(chars)
+    return None
+
+
+WORD_START = r"(?<!\w)(?=\w)"
+
+
+def fast_compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    r"""Compile a ``\b``-led pattern so the engine can skip positions by their first character.
+
+    ``\b(?:cat|dog)`` tries every branch at every position; ``(?<!\w)(?=[cd])(?:cat|dog)``
+    matches the same strings (when every branch starts with a word character) but lets the
+    regex engine jump straight to candidate characters, which is 1.5-3x faster on our lists.
+    """
+    if pattern.startswith(r"\b"):
+        rest = pattern[2:]
+        chars = first_chars(rest)
+        if chars and chars <= _WORD_CHARS:
+            # At a word start (no word character behind, one ahead) \b holds by definition.
+            return re.compile(rf"(?<!\w)(?=\w){rest}", flags)
+    return re.compile(pattern, flags)

@@ -86,6 +86,8 @@ class AnalysisText:
     key: str
     # None means the key is identical to the raw text (the common, all-ASCII case).
     offsets: tuple[int, ...] | None = None
+    # The key lower-cased with the same length and offsets (rules run on this copy).
+    low: str = ""
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Raw-text span covering key[start:end]."""
@@ -102,7 +104,7 @@ class AnalysisText:
 def analysis_text(raw: str) -> AnalysisText:
     """Build the analysis key with its offset map."""
     if raw.isascii():
-        return AnalysisText(raw, raw, None)
+        return AnalysisText(raw, raw, None, raw.lower())
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(raw):
@@ -113,7 +115,15 @@ def analysis_text(raw: str) -> AnalysisText:
         for c in _fold_char(ch):
             chars.append(c)
             offsets.append(i)
-    return AnalysisText(raw, "".join(chars), tuple(offsets))
+    key = "".join(chars)
+    return AnalysisText(raw, key, tuple(offsets), _lower_same_length(key))
+
+
+def _lower_same_length(key: str) -> str:
+    low = key.lower()
+    if len(low) != len(key):  # e.g. U+0130 lower-cases to two characters
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in key)
+    return low
 
 
 def normalize(raw: str) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import lexicons as lx
-from .normalize import analysis_text
+from .normalize import AnalysisText, analysis_text
 from .profanity import model as profanity_model
 
 LABELS = ("calm", "frustrated", "angry", "abusive")
@@ -71,7 +71,7 @@ _ADJ_STRICT = lx.alt([a for a in lx.INSULT_ADJ if a not in lx.AMBIGUOUS_ADJ])
 _PROF = lx.alt(lx.PROFANITY)
 _FILLER = r"(?:a|an|such|one|the|real|total|complete|absolute|utter|pack of|bunch of|lot of|all|so|too|this|that|just|really|freaking|bloody|damn|f\w*ing|f\*+\w*)"
 
-_STRONG_NOUN_RE = _c(r"\b" + lx.alt(lx.STRONG_INSULT_NOUNS) + r"\b")
+_STRONG_NOUN_RE = _c(lx.WORD_START + lx.alt(lx.STRONG_INSULT_NOUNS) + r"\b")
 # "you moron", "you're a useless piece of garbage", "your idiot rep", "you people are clowns".
 _YOU_NOUN_RE = _c(
     r"\b(?:you|ya|u|y'all)(?:'re| are| r| were| all| people| guys| lot| two)*"
@@ -83,8 +83,8 @@ _ADJ_PERSON_RE = _c(
 )
 # "you're useless", "are you this dumb", "you people are pathetic".
 _YOU_ADJ_RE = _c(
-    rf"\b(?:you|you guys|you people|you all|y'all|ya)(?:'re| are| r| were)(?: (?:{_FILLER}|not just|even|actually|being))* (?:{_ADJ})\b"
-    rf"|\bare (?:you|you people|you guys|all (?:of )?your \w+)(?: (?:{_FILLER}|actually|even|being))* (?:{_ADJ})\b"
+    rf"\b(?:you|you guys|you people|you all|you lot|you lads|you two|y'all|ya)(?:'re| are| r| were)(?: (?:{_FILLER}|not just|even|actually|being))* (?:{_ADJ})\b"
+    rf"|\bare (?:you|you people|you guys|you lot|you lads|you two|you all|y'all|all (?:of )?your \w+)(?: (?:{_FILLER}|actually|even|being))* (?:{_ADJ})\b"
     rf"|\bhow (?:are|can) you (?:people |guys )?(?:be )?(?:this|so|that) (?:{_ADJ})\b"
 )
 _THIRD_STRONG_ADJ_RE = _c(
@@ -92,21 +92,24 @@ _THIRD_STRONG_ADJ_RE = _c(
     r"(?:stupid|dumb|brainless|brain-? ?dead|idiotic|moronic|retarded|worthless|pathetic)\b"
 )
 _REPORTED_RE = _c(
-    r"(?:call(?:ed|ing|s)? (?:me|us|my \w+)|said (?:i|we) (?:was|were|am|are)|says? (?:i'm|i am)|think(?:s)? (?:i'm|i am)"
+    r"(?:\b(?:he|she|they|people|everyone|everybody|someone|somebody|my \w+|his \w+|her \w+|our \w+|a \w+|neighbou?rs?|friends?)"
+    r"(?: \w+)? (?:says?|said|thinks?|thought|calls?|called|reckons?|jokes?|joked|told me)\b(?: that)?[^.!?]{0,45}$"
+    r"|call(?:ed|ing|s)? (?:me|us|my \w+)|said (?:i|we) (?:was|were|am|are)|says? (?:i'm|i am)|think(?:s)? (?:i'm|i am)"
     r"|treat(?:s|ed|ing)? (?:me|us|customers|people|everyone) like|like (?:i'm|i am|we're)|as if (?:i'm|i am|we're)"
     r"|(?:i'm|i am|i was|i felt|i feel|i look|made me (?:feel|look)) (?:like )?(?:such |a total |a complete |an absolute )?(?:an? )?"
     r"|i'm not|i am not|not an?|me an?|myself an?|\"|')\s*$"
 )
-_DEMEANING_RE = _c(r"\b" + lx.alt(lx.DEMEANING))
+_DEMEANING_RE = lx.fast_compile(r"\b" + lx.alt(lx.DEMEANING))
 _ADDRESS_RE = _c(
     r"(?:^|[,.!?;:]\s*|\b(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\s*,?\s+)"
     + lx.alt(lx.DEMEANING_ADDRESS)
     + r"\s*(?:[,.!?;:]|$)"
 )
+_ADDRESS_WORD_RE = _c(lx.WORD_START + lx.alt(lx.DEMEANING_ADDRESS) + r"\b")
 _ADDRESS_LEAD_RE = _c(r"\W*(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\b")
-_CURSE_RE = _c(r"\b" + lx.alt(lx.CURSE_AT_PERSON))
-_HARM_RE = _c(r"\b" + lx.alt(lx.THREAT_OF_HARM))
-_REGULATOR_RE = _c(r"\b" + lx.alt(lx.REGULATORS) + r"\b")
+_CURSE_RE = _c(lx.WORD_START + lx.alt(lx.CURSE_AT_PERSON))
+_HARM_RE = _c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM))
+_REGULATOR_RE = lx.fast_compile(r"\b" + lx.alt(lx.REGULATORS) + r"\b")
 _REG_ACTION_RE = _c(r"\b" + lx.alt(lx.REGULATOR_ACTION))
 _REG_NEUTRAL_RE = _c(
     r"\b(?:told me|says|said|according to|requires?|required|rules?|regulations?|approved|mandated?|fee|surcharge|licen[cs]e)\b"
@@ -114,13 +117,14 @@ _REG_NEUTRAL_RE = _c(
 _REG_FUTURE_RE = _c(
     r"\b(?:i'm|i am|i'll|i will|i'd|going to|gonna|or|otherwise|next|will be|about to|ready to|won't hesitate|until|unless|if|then|straight)\b"
 )
-_LEAVE_RE = _c(r"\b" + lx.alt(lx.THREAT_TO_LEAVE))
-_SARCASM_RE = _c(r"\b" + lx.alt(lx.SARCASM))
+_LEAVE_RE = lx.fast_compile(r"\b" + lx.alt(lx.THREAT_TO_LEAVE))
+_SARCASM_RE = _c(lx.WORD_START + lx.alt(lx.SARCASM) + "|" + lx.alt(lx.SARCASM_QUOTED))
+_SARCASM_STRONG_RE = _c(lx.WORD_START + lx.alt(lx.SARCASM_STRONG))
 _SARCASM_OPEN_RE = _c(r"(?:^|(?<=[.!?\n])\s*)" + lx.alt(lx.SARCASM_OPENERS), re.MULTILINE)
 _SARCASM_SAFE_RE = _c(
     r"said no ?one ever|thanks for nothing|how generous|how thoughtful|truly a|special thanks to \w+ for|is that too much to ask|do you (?:just|guys just|people just)|part of the|because (?:hiding|charging|making|ignoring)"
 )
-_NEG_CONTEXT_RE = _c(
+_NEG_CONTEXT_RE = lx.fast_compile(
     r"\b(?:no|not|never|nothing|nobody|without|another|again|outage|hung|hold|wait\w*|late|broken|down|dead|charg\w+|fee|upgrad\w+|cancel\w*|\w+n't|can't|won't|instead|hid\w+|lost|missed|actually|fix|half|maybe|supposed)\b"
 )
 _ACCUSE_RE = _c(
@@ -137,19 +141,27 @@ _PRAISE_SWEAR_RE = _c(
 # (capture groups would make the big alternation four times slower).
 _FRUSTRATION_ORDER = [p for p in lx.FRUSTRATION if p[0] != "["] + [p for p in lx.FRUSTRATION if p[0] == "["]
 _FRUSTRATION_RE = _c(
-    r"\b(?:"
+    r"(?<!\w)(?=\w)(?:"
     + "|".join(p for p in lx.FRUSTRATION if p[0] != "[")
     + ")|"
     + "|".join(p for p in lx.FRUSTRATION if p[0] == "[")
 )
 _FRUSTRATION_EACH = [_c(p) for p in _FRUSTRATION_ORDER]
+_FRUSTRATION_FIRST = [lx.first_chars(p) for p in _FRUSTRATION_ORDER]
+_FRUSTRATION_BY_CHAR = {
+    ch: tuple(i for i, f in enumerate(_FRUSTRATION_FIRST) if f is None or ch in f)
+    for ch in set().union(*(f for f in _FRUSTRATION_FIRST if f is not None))
+}
+_FRUSTRATION_ANY = tuple(i for i, f in enumerate(_FRUSTRATION_FIRST) if f is None)
 _STILL_RE = _c(
     r"\bstill\b(?! (?:offer|have|has|available|good|valid|within|on track|work at|want|use|interested|need|like))"
-    r"(?= (?:not|no|broken|down|waiting|there|being|charged|billed|haven't|hasn't|nothing|the same|showing|says|blinking|doesn't|isn't|can't|out|dead|on my|freezing|dropping|getting|nobody|no one)|\s*[.!])"
+    r"(?= (?:not|no|broken|down|waiting|there|being|charged|billed|paid|paying|got|haven't|hasn't|nothing|the same|showing|says|blinking|doesn't|isn't|can't|out|dead|on my|freezing|dropping|getting|nobody|no one)|\s*[.!])"
 )
-_STILL_BAD_RE = _c(r"\s*(?:broken|down|dead|not|no|nothing|waiting|out|[.!])")
+_STILL_BAD_RE = _c(
+    r"\s*(?:broken|down|dead|not|no|nothing|waiting|out|being (?:billed|charged)|getting (?:billed|charged)|paying|[.!])"
+)
 _AGAIN_RE = _c(r"\b(?:yet )?again\b(?=\s*[.!?,;]|\s*$)")
-_CALM_RE = _c(r"\b" + lx.alt(lx.CALM_MARKERS))
+_CALM_RE = lx.fast_compile(r"\b" + lx.alt(lx.CALM_MARKERS))
 _WEAK_FRUSTRATION = {
     r"i just (?:want|need)\b",
     r"(?:twice|three times|four times|five times|\d+ times|several times|many times|multiple times)",
@@ -172,7 +184,41 @@ _WEAK_FRUSTRATION = {
     r"(?:been|for) (?:trying|waiting|chasing)",
     r"(?:overcharg|double[- ]charg)\w*",
     r"(?:i|we) (?:don't|do not) (?:get|understand) (?:it|why)",
+    r"(?:not|didn't|did not|never) (?:come|show(?:ed)? up|turn(?:ed)? up)\b",
+    r"(?:doesn't|does not|didn't|did not|won't|will not) (?:work|load|open|connect)\b",
+    r"(?:since|but|and|yet) you (?:said|told me|promised|claimed)",
+    r"yet (?:i|i've|i'm|i am|it|they|you|still|again|nothing|nobody|no one)\b",
+    r"(?:it|they|he|she|that|this) (?:did not|didn't|has not|hasn't|never did|was not|wasn't|never came|never arrived)[.!]",
+    r"(?:waited|waiting|wait|on hold|holding)(?: \w+){0,2} (?:\d+|twenty|thirty|forty|forty-five|two|three|several) (?:minutes|mins|hours)",
+    r"(?:took|take|taken|taking) (?:a |the )?(?:day|morning|afternoon) off",
+    r"(?:want|need|get|give me|put|speak to|talk to)(?: \w+){0,4} (?:supervisor|manager)\b|(?:supervisor|manager)[,.!]? (?:please|now)\b",
+    r"(?:^|(?<=[.!?]\s))(?:now|right now|immediately)[.!]",
 }
+_REPEAT_RE = _c(
+    r"\b(?:tried|try|trying|asked|ask|asking|called|call|rang|written|wrote|write|emailed|e-mailed|chased|contacted|requested|reported|explained|told you)\b"
+    r"[^.?!]{0,50}\b(?:twice|three times|four times|five times|\d+ times|several times|multiple times|many times|a dozen times|again and again)"
+)
+_IMPATIENT_CAPS = frozenset(
+    {
+        "again",
+        "still",
+        "never",
+        "twice",
+        "nothing",
+        "nobody",
+        "not",
+        "no",
+        "ever",
+        "every",
+        "another",
+        "always",
+        "yet",
+        "three",
+        "four",
+        "five",
+    }
+)
+_VADER_TOKEN_RE = re.compile(r"[a-z']+")
 _CAPS_WORD_RE = re.compile(r"\b[A-Z][A-Z'&]+\b")
 _LETTER_WORD_RE = re.compile(r"\b[A-Za-z]{2,}|\b[IA]\b")
 # Between two shouted words: spaces, punctuation, "I" or "A" - no lower case, no digits.
@@ -186,13 +232,10 @@ class _Doc:
 
     __slots__ = ("at", "key", "low")
 
-    def __init__(self, text: str) -> None:
-        self.at = analysis_text(text)
+    def __init__(self, text: str | AnalysisText) -> None:
+        self.at = text if isinstance(text, AnalysisText) else analysis_text(text)
         self.key = self.at.key
-        low = self.key.lower()
-        if len(low) != len(self.key):  # e.g. U+0130 lower-cases to two characters
-            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in self.key)
-        self.low = low
+        self.low = self.at.low
 
     def quote(self, m: re.Match[str]) -> str:
         return self.quote_span(*m.span())
@@ -209,7 +252,7 @@ class _Doc:
 
 def _is_reported(low: str, start: int) -> bool:
     """An insult someone else said, or one the customer turns on themself."""
-    return bool(_REPORTED_RE.search(low[max(0, start - 40) : start]))
+    return bool(_REPORTED_RE.search(low[max(0, start - 60) : start]))
 
 
 def _caps_words(doc: _Doc) -> list[re.Match[str]]:
@@ -254,6 +297,25 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
+@lru_cache(maxsize=1)
+def _vader_negative_gate() -> tuple[frozenset[str], frozenset[str]]:
+    """VADER's negative-valence words and its negation words.
+
+    A compound score below zero needs one of them (a negative word, or a negation turning a
+    positive word round), so a text with neither can skip the ~1 ms VADER call.
+    """
+    from vaderSentiment import vaderSentiment as vs
+
+    negative = frozenset(w for w, v in _vader().lexicon.items() if v < 0)
+    return negative, frozenset(vs.NEGATE)
+
+
+def _vader_may_be_negative(low: str) -> bool:
+    negative, negate = _vader_negative_gate()
+    toks = set(_VADER_TOKEN_RE.findall(low))
+    return "n't" in low or not toks.isdisjoint(negative) or not toks.isdisjoint(negate)
+
+
 def _abuse_reasons(doc: _Doc) -> list[Reason]:
     low = doc.low
     found: dict[str, list[str]] = {}
@@ -272,7 +334,7 @@ def _abuse_reasons(doc: _Doc) -> list[Reason]:
         add("demeaning", m)
     # "Honey, I'm writing for my husband" is not belittling; "Listen, sweetheart, refund me" is.
     negative = None
-    for m in _ADDRESS_RE.finditer(low):
+    for m in _ADDRESS_RE.finditer(low) if _ADDRESS_WORD_RE.search(low) else ():
         if negative is None:
             negative = bool(_NEG_CONTEXT_RE.search(low) or _FRUSTRATION_RE.search(low))
         if negative or _ADDRESS_LEAD_RE.match(m.group()):
@@ -316,13 +378,13 @@ def _angry_reasons(doc: _Doc, caps: list[re.Match[str]]) -> list[Reason]:
                 regs.append(doc.quote_span(start + m.start(), start + m.end()))
     if regs:
         reasons.append(Reason("regulator_threat", regs))
-    neg = bool(_NEG_CONTEXT_RE.search(low))
-    sarcasm = [
-        doc.quote(m)
-        for rx in (_SARCASM_OPEN_RE, _SARCASM_RE)
-        for m in rx.finditer(low)
-        if neg or _SARCASM_SAFE_RE.search(m.group())
-    ]
+    cues = [m for rx in (_SARCASM_OPEN_RE, _SARCASM_RE) for m in rx.finditer(low)]
+    neg = bool(cues) and bool(_NEG_CONTEXT_RE.search(low))
+    # Praise words alone may be sincere; with a complaint nearby, or stacked two or more
+    # deep ("Love how ... 'express' ... Brilliant service."), they are sarcasm.
+    stacked = len({m.group() for m in cues}) >= 2
+    sarcasm = [doc.quote(m) for m in cues if neg or stacked or _SARCASM_SAFE_RE.search(m.group())]
+    sarcasm += [doc.quote(m) for m in _SARCASM_STRONG_RE.finditer(low)]
     if sarcasm:
         reasons.append(Reason("sarcasm", sarcasm))
     accuse = [doc.quote(m) for m in _ACCUSE_RE.finditer(low)]
@@ -338,7 +400,14 @@ def _frustration(doc: _Doc, abuse_words: set[str], caps: list[re.Match[str]]) ->
     seen: set[int] = set()
     for m in _FRUSTRATION_RE.finditer(low):
         start = m.start()
-        group = next((i for i, rx in enumerate(_FRUSTRATION_EACH) if rx.match(low, start)), -1)
+        group = next(
+            (
+                i
+                for i in _FRUSTRATION_BY_CHAR.get(low[start], _FRUSTRATION_ANY)
+                if _FRUSTRATION_EACH[i].match(low, start)
+            ),
+            -1,
+        )
         if group in seen:
             continue
         if group == _STILL_GROUP:
@@ -347,15 +416,27 @@ def _frustration(doc: _Doc, abuse_words: set[str], caps: list[re.Match[str]]) ->
                 continue
             m = m2
         seen.add(group)
-        weak = group in _WEAK_GROUPS or (group == _STILL_GROUP and not _STILL_BAD_RE.match(low, m.end()))
+        if group == _STILL_GROUP:
+            # "still broken" / "still being billed" is a grievance; "still waiting for" and a
+            # bare "again" ("thanks again!") are weaker.
+            weak = not (m.group().startswith("yet") or (m.group() == "still" and _STILL_BAD_RE.match(low, m.end())))
+        else:
+            weak = group in _WEAK_GROUPS
         score += 1.0 if weak else 2.0
         cues.append(doc.quote(m))
+    repeat = _REPEAT_RE.search(low)
+    if repeat:
+        # "I've asked three times": repeated attempts are impatience, not a neutral count.
+        score += 1.0
+        cues.append(doc.quote(repeat))
     reasons: list[Reason] = []
     if cues:
         reasons.append(Reason("unhappiness", cues))
-    praise = [m.span() for m in _PRAISE_SWEAR_RE.finditer(low)]
+    praise: list[tuple[int, int]] | None = None  # only looked for once a swear word is seen
     things = []
     for m in _PROF_RE.finditer(low):
+        if praise is None:
+            praise = [p.span() for p in _PRAISE_SWEAR_RE.finditer(low)]
         if any(a <= m.start() < b for a, b in praise):
             continue
         q = doc.quote(m)
@@ -366,16 +447,18 @@ def _frustration(doc: _Doc, abuse_words: set[str], caps: list[re.Match[str]]) ->
         reasons.append(Reason("profanity_at_thing", things))
     emphasis = _emphasis_caps(doc, caps)
     if emphasis:
-        score += 1.0
+        # Capitals on a repetition or status word ("locked out AGAIN", "STILL broken") are
+        # impatience; capitals on a date or reference number are not counted at all.
+        score += 2.0 if any(w.lower() in _IMPATIENT_CAPS for w in emphasis) else 1.0
         reasons.append(Reason("emphasis", emphasis))
     if _CALM_RE.search(low):
         score -= 2.0
     return score, reasons
 
 
-def analyze_tone(text: str) -> ToneResult:
-    """Read the tone of one customer message."""
-    doc = _Doc(text or "")
+def analyze_tone(text: str | AnalysisText) -> ToneResult:
+    """Read the tone of one customer message (raw text, or its AnalysisText if already built)."""
+    doc = _Doc(text if isinstance(text, AnalysisText) else (text or ""))
     if not doc.key.strip():
         return ToneResult("calm", 0.5, [])
     caps = _caps_words(doc)
@@ -397,7 +480,7 @@ def analyze_tone(text: str) -> ToneResult:
         conf = min(0.95, 0.6 + 0.1 * strength + 0.03 * fscore)
         return ToneResult("angry", conf, angry + frus, prof)
     compound = 0.0
-    if 1.0 <= fscore < 2.0:
+    if 1.0 <= fscore < 2.0 and _vader_may_be_negative(doc.low):
         # Only the borderline case pays for VADER (about 0.1 ms).
         compound = _vader().polarity_scores(doc.key)["compound"]
         if compound <= -0.4:
