@@ -189,7 +189,17 @@ REOPEN_WINDOW_DAYS = env_int("HONEYDESK_REOPEN_WINDOW_DAYS", 14)
 # One-time portal sign-in links (and password resets) expire after 30 minutes.
 PASSWORD_RESET_TIMEOUT = 30 * 60
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Background jobs (outgoing mail) run in `honeydesk worker`. Inline mode also tries each job
+# in the web process right after its commit: lower latency on a one-process demo, but
+# every request then pays for the mail server; off for production.
+JOBS_RUN_AFTER_COMMIT = env_bool("HONEYDESK_JOBS_INLINE", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# A local demo (DEBUG) prints mail, such as portal sign-in links, to the terminal.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -17,6 +17,7 @@ from honeydesk.api import schemas as s
 from honeydesk.api.serialize import case_dict, entry_dict
 from honeydesk.cases import actions
 from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
+from honeydesk.cases.queries import page_of
 from honeydesk.lib.errors import InvalidInput
 
 router = Router(tags=["cases"])
@@ -101,7 +102,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
         cases = cases.filter(updated_at__gte=filters.updated_since)
     if filters.cursor:
         cases = cases.filter(id__lt=_decode_cursor(filters.cursor))
-    page = list(cases[: filters.limit + 1])
+    page = page_of(cases.order_by("-id"), 0, filters.limit + 1)
     more = len(page) > filters.limit
     page = page[: filters.limit]
     return {
@@ -147,7 +148,9 @@ def create_case(request: HttpRequest, payload: s.CaseCreate) -> tuple[int, dict[
     )
     # An agent may open a case for another department, which they then cannot see: they
     # still get what they created (201), not a 404 for a case that exists.
-    return 201, _done(user, case)
+    # The new case carries its relations already; its creator may see it (or, an agent
+    # opening it for another department, is told what was created once).
+    return 201, case_dict(case, staff=user.is_staff_member)
 
 
 @router.get("/cases/{ref}", response=s.CaseOut, summary="Get a case by reference")

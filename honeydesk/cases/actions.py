@@ -560,12 +560,12 @@ def check_customer_writes(case: Case, *, body: str, acting_user: User, channel: 
 def do_receive_message(
     *,
     case: Case | None,
-    account: CustomerAccount,
     contact: Contact | None,
-    request_type: RequestType,
     subject: str,
     body: str,
     channel: str,
+    account: CustomerAccount | None = None,
+    request_type: RequestType | None = None,
     author_name: str = "",
     data: dict[str, Any] | None = None,
     uploads: Sequence[Upload] = (),
@@ -574,13 +574,17 @@ def do_receive_message(
 ) -> TimelineEntry:
     """A customer message arrived on a channel (e-mail) without a signed-in user.
 
-    - `case` None: a new case is opened (acknowledged unless `acknowledge` is False).
+    - `case` None: a new case is opened on `account` (default: the contact's) with
+      `request_type` (required then), acknowledged unless `acknowledge` is False.
     - `record_only`: the message is kept on `case` as an internal entry that changes
       nothing (an auto-reply or bounce must never reopen a case or start a loop).
     - otherwise it is appended to `case`, reopening it within the reopen window; a
-      closed case or one past the window gets a new case linked to it.
+      closed case or one past the window gets a new case linked to it (same account
+      and request type as the old one unless given).
 
     Uploads must already be within the limits (the channel records what it skipped).
+    Inside a caller's transaction no savepoint is taken: a failure here fails the
+    caller's transaction too, which is what the e-mail pipeline wants (it quarantines).
     """
     subject = (" ".join(subject.split()) or "(no subject)")[:200]
     body = body.strip()[: settings.MAX_BODY_CHARS] or "(no text)"
@@ -588,7 +592,7 @@ def do_receive_message(
     data = {"contact_id": contact.pk if contact else None, **(data or {})}
     now = clock.now()
     if case is not None and record_only:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             case = _lock(case, None)
             entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
                            visibility=Vis.INTERNAL, body=body, uploads=uploads, at=now,
@@ -602,12 +606,24 @@ def do_receive_message(
             case.status == Status.RESOLVED and deadline is not None and now > deadline
         ):
             linked_case, case = case, None
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if case is None:
-            department = request_type.department
+            if request_type is None:
+                if linked_case is None:
+                    raise InvalidInput.field("request_type", "A request type is required for a new case.")
+                request_type = linked_case.request_type
+            if account is not None:
+                account_id = account.pk
+            elif linked_case is not None:
+                account_id = linked_case.account_id
+            elif contact is not None:
+                account_id = contact.account_id
+            else:
+                raise InvalidInput.field("account", "An account or a contact is required for a new case.")
             case = Case.objects.create(
-                subject=subject, request_type=request_type, account=account, contact=contact,
-                department=department, channel=channel, linked_case=linked_case, created_at=now, updated_at=now,
+                subject=subject, request_type=request_type, account_id=account_id, contact=contact,
+                department=request_type.department, channel=channel, linked_case=linked_case, created_at=now,
+                updated_at=now,
             )
             _entry(case, Kind.EVENT, event=Event.OPENED, acting_user=None, author_name=author_name,
                    channel=channel, visibility=Vis.PUBLIC, body=f"Case opened: {subject}", at=now,

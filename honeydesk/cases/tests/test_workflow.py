@@ -270,7 +270,8 @@ def test_it_writes_a_timeline_entry_for_every_action(cast, run, event, visibilit
     assert TimelineEntry.objects.filter(case=cast.alice_case).count() > before
 
 
-def test_it_mails_the_customer_a_reply_only_after_commit(cast, django_capture_on_commit_callbacks):
+def test_it_mails_the_customer_a_reply_only_after_commit(cast, django_capture_on_commit_callbacks, settings):
+    settings.JOBS_RUN_AFTER_COMMIT = True  # the inline mode under test
     with django_capture_on_commit_callbacks(execute=False) as pending:
         actions.do_add_reply(cast.alice_case, body="We refunded the duplicate.", acting_user=cast.billing_agent)
     assert mail.outbox == [] and pending, "mail waits for the commit"

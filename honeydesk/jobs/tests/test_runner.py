@@ -74,7 +74,8 @@ def test_the_worker_command_runs_due_jobs_once(settings):
     assert CALLS == [{"n": 3}]
 
 
-def test_a_job_runs_right_after_the_commit(django_capture_on_commit_callbacks):
+def test_a_job_runs_right_after_the_commit(django_capture_on_commit_callbacks, settings):
+    settings.JOBS_RUN_AFTER_COMMIT = True  # the inline mode under test
     with django_capture_on_commit_callbacks(execute=True):
         enqueue(record, {"n": 4})
     assert CALLS == [{"n": 4}] and Job.objects.get().state == Job.State.DONE

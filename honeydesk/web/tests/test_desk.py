@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from honeydesk.cases import actions
-from honeydesk.testing import without_csrf
 from honeydesk.cases.models import Case, Escalation, TimelineEntry
+from honeydesk.testing import without_csrf
 
 
 def _queries(client, url):

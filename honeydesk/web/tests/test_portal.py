@@ -6,8 +6,8 @@ import re
 from django.core import mail
 
 from honeydesk.cases import actions
-from honeydesk.testing import without_csrf
 from honeydesk.cases.models import Case, Escalation
+from honeydesk.testing import without_csrf
 
 
 def test_it_shows_customers_only_their_own_cases(cast):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,6 +17,7 @@ from honeydesk.cases import actions, queries, tone_guard
 from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib.errors import DomainError, InvalidInput
+from honeydesk.web.rows import queue_rows
 from honeydesk.web.views.common import page, parse_version, staff_required, user_of
 
 PAGE_SIZE = 50
@@ -49,25 +50,26 @@ def queue(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(department__slug=filters["department"])
     if sort == "priority":
         cases = queries.with_priority_rank(cases)
-    cases = cases.select_related(*queries.LIST_RELATED).order_by(*queries.SORTS[sort])
+    cases = cases.order_by(*queries.SORTS[sort])
+    # No COUNT(*) over the whole queue for the pager: the tab count already says it.
+    page_number = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
+    start = (page_number - 1) * PAGE_SIZE
+    rows = queries.page_of(cases, start, PAGE_SIZE + 1)
     if key == "escalated":
-        cases = cases.prefetch_related(
+        prefetch_related_objects(
+            rows,
             Prefetch(
                 "escalations",
                 queryset=Escalation.objects.filter(taken_at__isnull=True).select_related("requested_by"),
                 to_attr="open_escalations",
-            )
+            ),
         )
-    # No COUNT(*) over the whole queue for the pager: the tab count already says it.
-    page_number = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
-    start = (page_number - 1) * PAGE_SIZE
-    rows = list(cases[start : start + PAGE_SIZE + 1])
     context: dict[str, Any] = {
         "queue_key": key,
         "tabs": [
             (q, n) for q, n in zip(queries.visible_queues(user), queries.queue_counts(user).values(), strict=True)
         ],
-        "cases": rows[:PAGE_SIZE],
+        "rows": queue_rows(rows[:PAGE_SIZE]),
         "has_next": len(rows) > PAGE_SIZE,
         "page_number": page_number,
         "sort": sort,

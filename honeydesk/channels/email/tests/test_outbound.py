@@ -85,7 +85,8 @@ def test_an_smtp_outage_retries_and_never_undoes_the_action(cast, settings):
     assert Job.objects.get(pk=job.pk).state == Job.State.DONE
 
 
-def test_mail_goes_out_right_after_the_commit_without_a_worker(cast, django_capture_on_commit_callbacks):
+def test_mail_goes_out_right_after_the_commit_without_a_worker(cast, django_capture_on_commit_callbacks, settings):
+    settings.JOBS_RUN_AFTER_COMMIT = True  # the inline mode under test
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_add_reply(cast.alice_case, body="Quick answer.", acting_user=cast.billing_agent)
