@@ -5,3 +5,22 @@ class EmailChannelConfig(AppConfig):
     name = "honeydesk.channels.email"
     label = "email_channel"
     verbose_name = "E-mail channel"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from honeydesk.accounts.models import Department
+        from honeydesk.cases.models import RequestType
+        from honeydesk.channels.email.models import Mailbox
+
+        # The routing and own-address caches (threading.py) last 30 s; a change made in
+        # this process is seen at once.
+        for model in (Department, RequestType, Mailbox):
+            post_save.connect(_forget, sender=model, dispatch_uid=f"email-routing-{model.__name__}")
+            post_delete.connect(_forget, sender=model, dispatch_uid=f"email-routing-del-{model.__name__}")
+
+
+def _forget(**kwargs: object) -> None:
+    from honeydesk.channels.email.threading import forget_cached_addresses
+
+    forget_cached_addresses()

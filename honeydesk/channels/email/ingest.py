@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from honeydesk.cases.actions import Upload, do_receive_message
 from honeydesk.cases.models import REF_PREFIX, Channel
@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 # Outlook's winmail.dat is kept as it came; the viewer can offer it for download.
 EXTRA_ATTACHMENT_TYPES = {"application/ms-tnef"}
 MAX_FULL_TEXT = 200_000
-
-
-class RateLimited(Exception):
-    pass
 
 
 @dataclass
@@ -66,7 +62,37 @@ def _duplicate(key: str) -> Result | None:
     if not found:
         return None
     pk, case_id = found[0]
+    return _duplicate_result(pk, case_id)
+
+
+def _duplicate_result(pk: int, case_id: int | None) -> Result:
     return Result("duplicate", case=f"{REF_PREFIX}{case_id:06d}" if case_id else None, message=pk)
+
+
+# Message._meta.db_table; double-quoted identifiers work on SQLite and PostgreSQL.
+_PRECHECK_SQL = (
+    'SELECT (SELECT id FROM "email_channel_message" WHERE dedupe_key = %s), '
+    '(SELECT case_id FROM "email_channel_message" WHERE dedupe_key = %s), '
+    '(SELECT COUNT(*) FROM (SELECT 1 AS one FROM "email_channel_message" '
+    "WHERE sender = %s AND direction = %s AND created_at >= %s LIMIT %s) AS recent)"
+)
+
+
+def _precheck(key: str, sender: str, check_rate: bool) -> tuple[Result | None, bool]:
+    """One indexed query for the two checks every message needs before any work: is it
+    stored already (dedupe_key, unique), and has its sender reached the rate limit (the
+    (sender, direction, created_at) index; the count stops at the limit). Hand-written
+    SQL: this runs for every message, and the ORM costs more than the query itself."""
+    limit, seconds = rate_limit()
+    rate = check_rate and bool(sender)
+    since = connection.ops.adapt_datetimefield_value(clock.now() - timedelta(seconds=seconds))
+    with connection.cursor() as cursor:
+        cursor.execute(_PRECHECK_SQL, [key, key, sender if rate else "", Message.Direction.IN, since,
+                                       limit if rate else 0])
+        pk, case_id, recent = cursor.fetchone()
+    if pk is not None:
+        return _duplicate_result(pk, case_id), False
+    return None, rate and recent >= limit
 
 
 def quarantine(raw: bytes, source: str, reason: str, *, key: str = "", sender: str = "", subject: str = "",
@@ -94,26 +120,27 @@ def ingest(raw: bytes, source: str, *, mailbox: Mailbox | None = None, envelope_
         return quarantine(raw, source, f"Could not parse the message: {type(exc).__name__}: {exc}",
                           existing=retry_of)
     key = dedupe_key(parsed)
-    duplicate = _duplicate(key)
+    duplicate, limited = _precheck(key, parsed.from_addr, check_rate)
     if duplicate is not None:
         return duplicate
+    if limited:
+        return quarantine(raw, source, _rate_limit_reason(parsed.from_addr), key=key, sender=parsed.from_addr,
+                          subject=parsed.subject, existing=retry_of)
     for attempt in (1, 2):
         try:
             with transaction.atomic():
                 return _store(raw, parsed, key, source, mailbox=mailbox, recipients=recipients,
-                              check_rate=check_rate)
+                              careful=attempt == 2)
         except IntegrityError as exc:
             # Another worker stored it first (same Message-ID), or created the same new
-            # contact a moment earlier: look again, then try once more.
+            # contact a moment earlier, or the stranger's account outlived its contact:
+            # look again, then try once more, checking before each insert this time.
             duplicate = _duplicate(key)
             if duplicate is not None:
                 return duplicate
             if attempt == 2:
                 return quarantine(raw, source, f"Database conflict: {exc}", key=key, sender=parsed.from_addr,
                                   subject=parsed.subject, existing=retry_of)
-        except RateLimited as exc:
-            return quarantine(raw, source, str(exc), key=key, sender=parsed.from_addr, subject=parsed.subject,
-                              existing=retry_of)
         except Exception as exc:
             log.exception("processing a message from %s failed", parsed.from_addr)
             return quarantine(raw, source, f"{type(exc).__name__}: {exc}", key=key, sender=parsed.from_addr,
@@ -121,12 +148,12 @@ def ingest(raw: bytes, source: str, *, mailbox: Mailbox | None = None, envelope_
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_rate(sender: str) -> None:
+def _rate_limit_reason(sender: str) -> str:
+    """The exact count, for the quarantine reason (only when the limit was reached)."""
     limit, seconds = rate_limit()
     since = clock.now() - timedelta(seconds=seconds)
     recent = Message.objects.filter(sender=sender, direction=Message.Direction.IN, created_at__gte=since).count()
-    if recent >= limit:
-        raise RateLimited(f"Rate limit: {recent} messages from {sender} in the last {seconds} s (limit {limit}).")
+    return f"Rate limit: {recent} messages from {sender} in the last {seconds} s (limit {limit})."
 
 
 def _uploads(parts: list[Part]) -> tuple[list[Upload], list[dict[str, Any]], dict[str, str]]:
@@ -179,10 +206,8 @@ def _entry_data(parsed: ParsedMail, source: str, thread: threading.Thread, body:
 
 
 def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Mailbox | None,
-           recipients: Sequence[str], check_rate: bool) -> Result:
+           recipients: Sequence[str], careful: bool) -> Result:
     sender = parsed.from_addr
-    if check_rate and sender:
-        _check_rate(sender)
     noise = parsed.auto_reason or ("sent from one of our own addresses" if sender in threading.own_addresses()
                                    else "")
     contact = threading.find_contact(sender)
@@ -196,21 +221,20 @@ def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Ma
     entry = None
     if noise and case is not None:
         entry = do_receive_message(
-            case=case, account=case.account, contact=contact, request_type=case.request_type,
-            subject=parsed.subject, body=body, channel=Channel.EMAIL, data=data, uploads=uploads,
-            record_only=True, author_name=parsed.from_name or sender,
+            case=case, contact=contact, subject=parsed.subject, body=body, channel=Channel.EMAIL, data=data,
+            uploads=uploads, record_only=True, author_name=parsed.from_name or sender,
         )
     elif not noise:
         if contact is None:
-            contact = threading.contact_for_sender(sender, parsed.from_name, known_missing=True)
+            contact = threading.contact_for_sender(sender, parsed.from_name, known_missing=True, careful=careful)
+        request_type = None
         if case is None:
             request_type = threading.request_type_for(mailbox, [*parsed.to, *parsed.cc, *recipients])
-        else:
-            request_type = case.request_type
+        # A reply: the case's own request type and account are used (loaded only if the
+        # case turns out to be closed and a linked case is opened).
         entry = do_receive_message(
-            case=case, account=case.account if case else contact.account, contact=contact,
-            request_type=request_type, subject=parsed.subject, body=body, channel=Channel.EMAIL, data=data,
-            uploads=uploads, acknowledge=True,
+            case=case, contact=contact, request_type=request_type, subject=parsed.subject, body=body,
+            channel=Channel.EMAIL, data=data, uploads=uploads, acknowledge=True,
         )
     all_recipients = dict.fromkeys([*parsed.to, *parsed.cc, *(r.lower() for r in recipients)])
     message = Message.objects.create(
@@ -225,13 +249,14 @@ def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Ma
         subject=parsed.subject[:255],
         auto_reason=noise[:60],
         source=source[:80],
-        case=entry.case if entry else None,
+        case_id=entry.case_id if entry else None,
         entry=entry,
         raw=raw,
         size=len(raw),
         created_at=clock.now(),
     )
-    return Result("stored", case=entry.case.ref if entry else None, message=message.pk, noise=noise)
+    return Result("stored", case=f"{REF_PREFIX}{entry.case_id:06d}" if entry else None, message=message.pk,
+                  noise=noise)
 
 
 def retry_quarantined(row: Quarantine) -> Result:

@@ -16,7 +16,7 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -29,6 +29,12 @@ from honeydesk.lib import clock
 _REF_TOKEN = re.compile(r"\[?\bHD-?\d{1,12}\b\]?", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 MAX_REFERENCES = 20
+DEFAULT_EMAIL_TIMEOUT = 30  # seconds; a hung SMTP server must not hold a worker forever
+
+
+def email_timeout() -> float:
+    """settings.EMAIL_TIMEOUT when set (Django's default is None: no timeout), else 30 s."""
+    return getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_EMAIL_TIMEOUT
 
 
 def clean_subject(subject: str) -> str:
@@ -62,7 +68,8 @@ def queue_mail(*, case: Case, to: list[str], subject: str, template: str, entry:
         return None
     sender = case.department.email_from or settings.DEFAULT_FROM_EMAIL
     message_id = make_msgid(idstring=f"hd{case.pk}", domain=_domain(sender)).strip("<>")
-    with transaction.atomic():
+    # Both rows or neither; inside the action's transaction no savepoint is needed.
+    with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             direction=Message.Direction.OUT, state=Message.State.QUEUED, dedupe_key=f"mid:{message_id}",
             message_id=message_id, sender=sender.lower(), recipients=" ".join(to), subject=subject[:255],
@@ -122,6 +129,7 @@ def send_message(message_id: int) -> None:
     if message is None or message.state == Message.State.SENT:
         return
     mail = build(message)
+    mail.connection = get_connection(timeout=email_timeout())
     try:
         mail.send()
     except Exception as exc:

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
-from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account, find_contact_by_point
+from honeydesk.accounts.actions import EMAIL_MAX_CHARS, ContactData, do_add_contact, do_create_account
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department
 from honeydesk.cases.models import Case, RequestType
 from honeydesk.channels.email.models import Mailbox, Message
@@ -68,8 +70,10 @@ def find_thread(parsed: ParsedMail, contact: Contact | None, *, record_only: boo
     ids = parsed.thread_ids
     if ids:
         matches: dict[str, Message] = {}
+        # Only what the decision needs: not the raw bytes of every matched message.
         for msg in (Message.objects.filter(message_id__in=ids, case__isnull=False)
-                    .select_related("case").order_by("-id")):
+                    .select_related("case").only("id", "message_id", "direction", "recipients", "case")
+                    .order_by("-id")):
             matches.setdefault(msg.message_id, msg)
         for mid in ids:
             msg = matches.get(mid)
@@ -88,27 +92,51 @@ def find_thread(parsed: ParsedMail, contact: Contact | None, *, record_only: boo
 
 
 def find_contact(address: str) -> Contact | None:
-    return find_contact_by_point(ContactPoint.Kind.EMAIL, address) if address else None
+    """The contact with this e-mail address (one query; the account is not loaded)."""
+    value = address.strip().lower() if address and "\x00" not in address else ""
+    if not value:
+        return None
+    point = (ContactPoint.objects.select_related("contact").only("contact")
+             .filter(kind=ContactPoint.Kind.EMAIL, value=value).first())
+    return point.contact if point else None
 
 
-def contact_for_sender(address: str, name: str, *, known_missing: bool = False) -> Contact:
+def contact_for_sender(address: str, name: str, *, known_missing: bool = False, careful: bool = True) -> Contact:
     """The contact with this address, or a new one.
 
     An unknown sender gets a contact on an account of their own, numbered MAIL-<hash of
     the address>, rather than on one shared "unmatched" account: customers see cases by
     account, so a shared account would show strangers each other's cases, and anyone on
     it could use another's reference. Staff move the contact to the right account later.
+
+    With `careful=False` (the caller has just looked the address up in this transaction
+    and will retry the whole transaction with `careful=True` on an IntegrityError) the
+    three rows are inserted without existence checks or savepoints: the unique
+    constraints on the account number and the address are the check.
     """
     found = None if known_missing else find_contact(address)
     if found is not None:
         return found
-    display = (name or address.split("@", 1)[0] or address).strip()[:200]
+    address = address.strip().lower()
+    display = (name.strip() or address.split("@", 1)[0].strip() or address)[:200]
     number = UNMATCHED_PREFIX + hashlib.sha256(address.encode()).hexdigest()[:16].upper()
+    if careful:
+        try:
+            account = do_create_account(number=number, name=display, acting_user=None)
+        except InvalidInput:  # the account outlived its contact
+            account = CustomerAccount.objects.get(number=number)
+        return do_add_contact(account, ContactData(display, [address]), acting_user=None)
     try:
-        account = do_create_account(number=number, name=display, acting_user=None)
-    except InvalidInput:  # the account outlived its contact
-        account = CustomerAccount.objects.get(number=number)
-    return do_add_contact(account, ContactData(display, [address]), acting_user=None)
+        validate_email(address)
+        if len(address) > EMAIL_MAX_CHARS:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise InvalidInput("The contact details are not valid.",
+                           fields={"emails": [f"{address!r} is not a valid e-mail address."]}) from None
+    account = CustomerAccount.objects.create(number=number, name=display)
+    contact = Contact.objects.create(account=account, name=display)
+    ContactPoint.objects.create(contact=contact, kind=ContactPoint.Kind.EMAIL, value=address)
+    return contact
 
 
 _own_cache: tuple[float, set[str]] = (0.0, set())
@@ -127,29 +155,61 @@ def own_addresses() -> set[str]:
 
 
 def forget_cached_addresses() -> None:
-    global _own_cache
+    global _own_cache, _routing_cache
     _own_cache = (0.0, set())
+    _routing_cache = None
+
+
+@dataclass
+class _Routing:
+    at: float
+    active: list[RequestType]  # active request types (department loaded), by id
+    by_department_address: dict[str, int]  # department e-mail (lower-case) -> department id
+
+
+_routing_cache: _Routing | None = None
+ROUTING_CACHE_SECONDS = 30.0
+
+
+def _routing() -> _Routing:
+    """Active request types and department addresses, cached per process for 30 s and
+    dropped at once when this process saves a request type, department or mailbox
+    (see apps.py): routing a new case costs no query."""
+    global _routing_cache
+    now = time.monotonic()
+    cached = _routing_cache
+    if cached is None or now - cached.at > ROUTING_CACHE_SECONDS:
+        active = list(RequestType.objects.filter(active=True).select_related("department").order_by("id"))
+        addresses: dict[str, int] = {}
+        for pk, address in Department.objects.exclude(email_from="").order_by("id").values_list("id", "email_from"):
+            addresses.setdefault(address, pk)
+            addresses.setdefault(address.lower(), pk)
+        cached = _routing_cache = _Routing(now, active, addresses)
+    return cached
 
 
 def request_type_for(mailbox: Mailbox | None, recipients: list[str]) -> RequestType:
     """New cases: the mailbox's request type or department, else the department whose
     address the mail was sent to, else settings.HONEYDESK_EMAIL_REQUEST_TYPE (a slug),
     else the first active request type."""
-    active = RequestType.objects.filter(active=True).select_related("department").order_by("id")
+    routing = _routing()
+    active = routing.active
     if mailbox is not None:
-        if mailbox.request_type_id and mailbox.request_type and mailbox.request_type.active:
-            return mailbox.request_type
+        if mailbox.request_type_id:
+            found = next((rt for rt in active if rt.pk == mailbox.request_type_id), None)
+            if found:
+                return found
         if mailbox.department_id:
-            found = active.filter(department_id=mailbox.department_id).first()
+            found = next((rt for rt in active if rt.department_id == mailbox.department_id), None)
             if found:
                 return found
     if recipients:
-        department_ids = Department.objects.filter(email_from__in=recipients).values("id")
-        found = active.filter(department__in=department_ids).first()
+        departments = {routing.by_department_address[r] for r in recipients if r in routing.by_department_address}
+        found = next((rt for rt in active if rt.department_id in departments), None) if departments else None
         if found:
             return found
     slug = getattr(settings, "HONEYDESK_EMAIL_REQUEST_TYPE", "")
-    found = (active.filter(slug=slug).first() if slug else None) or active.first()
+    found = (next((rt for rt in active if rt.slug == slug), None) if slug else None) or (active[0] if active else None)
     if found is None:
         raise LookupError("No active request type is configured for new e-mail cases.")
     return found

@@ -179,7 +179,8 @@ def test_it_keeps_the_escalations_queue_for_supervisors(cast):
     actions.do_escalate(cast.alice_case, reason="Wants a manager", acting_user=cast.alice)
     agent_view = cast.client(cast.billing_agent).get("/desk/?queue=escalated").content.decode()
     assert "Reason:</strong> Wants a manager" not in agent_view and ">Escalated <" not in agent_view
-    assert "Reason:</strong> Wants a manager" in cast.client(cast.supervisor).get("/desk/?queue=escalated").content.decode()
+    supervisor_view = cast.client(cast.supervisor).get("/desk/?queue=escalated").content.decode()
+    assert "Reason:</strong> Wants a manager" in supervisor_view
 
 
 def test_it_shows_the_customers_facts_under_their_labels(cast):
