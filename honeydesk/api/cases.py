@@ -168,12 +168,12 @@ def timeline(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
-    return [entry_dict(e) for e in entries]
+    return [entry_dict(e, staff=user.is_staff_member) for e in entries]
 
 
 def _entry_response(user: User, entry: TimelineEntry) -> tuple[int, dict[str, Any]]:
     entry = TimelineEntry.objects.select_related("author").prefetch_related("attachments").get(pk=entry.pk)
-    return 201, entry_dict(entry)
+    return 201, entry_dict(entry, staff=user.is_staff_member)
 
 
 @router.post("/cases/{ref}/replies", response={201: s.EntryOut}, summary="Add a public message")

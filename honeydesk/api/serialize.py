@@ -35,7 +35,13 @@ def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
     }
 
 
-def entry_dict(entry: TimelineEntry) -> dict[str, Any]:
+# What a customer may read of an entry's structured data. The rest is for staff: tone
+# analysis of their messages, call recordings, mail routing details.
+CUSTOMER_DATA_KEYS = frozenset({"direction", "duration_seconds", "linked_case"})
+
+
+def entry_dict(entry: TimelineEntry, *, staff: bool) -> dict[str, Any]:
+    data = entry.data if staff else {k: v for k, v in entry.data.items() if k in CUSTOMER_DATA_KEYS}
     return {
         "id": entry.pk,
         "case": f"{REF_PREFIX}{entry.case_id:06d}",
@@ -45,7 +51,7 @@ def entry_dict(entry: TimelineEntry) -> dict[str, Any]:
         "channel": entry.channel,
         "visibility": entry.visibility,
         "body": entry.body,
-        "data": entry.data,
+        "data": data,
         "corrects": entry.corrects_id,
         "created_at": entry.created_at,
         "attachments": [

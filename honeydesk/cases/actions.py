@@ -254,6 +254,8 @@ def do_open_case(
             linked_case=linked_case,
             created_at=now,
             updated_at=now,
+            # A rep who opens the case during a live call or chat has already answered.
+            first_response_at=now if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT) else None,
         )
         _entry(case, Kind.EVENT, event=Event.OPENED, acting_user=acting_user, channel=channel,
                visibility=Vis.PUBLIC, body=f"Case opened: {subject}", at=now,
@@ -385,6 +387,17 @@ def do_resolve(case: Case, *, note: str, acting_user: User, expected_version: in
         case = _lock(case, expected_version)
         if case.status not in ACTIVE_STATUSES:
             raise InvalidTransition(f"{case.ref} is already {case.get_status_display().lower()}.")
+        if case.escalated:
+            # A customer who asked for a supervisor gets one: an agent cannot close the
+            # matter around the request; a supervisor resolving it takes it on record.
+            if acting_user.role not in (Role.SUPERVISOR, Role.ADMIN):
+                raise InvalidTransition(
+                    f"{case.ref} is waiting for a supervisor; a supervisor takes the escalation before it is resolved."
+                )
+            Escalation.objects.filter(case=case, taken_at__isnull=True).update(taken_by=acting_user, taken_at=now)
+            case.escalated = False
+            _event(case, Event.ESCALATION_TAKEN, acting_user=acting_user, channel=channel, public=True,
+                   body=f"{acting_user.display_name} (supervisor) took the escalation.")
         if case.owner_id is None:
             _check_staff(acting_user)
             _set_owner(case, acting_user, acting_user=acting_user, channel=channel)
@@ -392,7 +405,7 @@ def do_resolve(case: Case, *, note: str, acting_user: User, expected_version: in
         _entry(case, Kind.EVENT, event=Event.RESOLVED, acting_user=acting_user, channel=channel,
                visibility=Vis.PUBLIC, body=note)
         _set_status(case, Status.RESOLVED, acting_user=acting_user, channel=channel)
-        _touch(case, ["status", "owner", "resolved_at"], now)
+        _touch(case, ["status", "owner", "resolved_at", "escalated"], now)
     return case
 
 
@@ -434,6 +447,9 @@ def do_close(case: Case, *, acting_user: User | None) -> Case:
         if case.status != Status.RESOLVED:
             raise InvalidTransition(f"Only resolved cases close; {case.ref} is {case.status}.")
         case.closed_at = now
+        _event(case, Event.CLOSED, acting_user=acting_user, channel=Channel.SYSTEM, public=True,
+               body=f"Closed: the {settings.REOPEN_WINDOW_DAYS}-day window to reopen it has passed."
+               if acting_user is None else "Closed.")
         _set_status(case, Status.CLOSED, acting_user=acting_user, channel=Channel.SYSTEM)
         _touch(case, ["status", "closed_at"], now)
     return case
@@ -512,6 +528,10 @@ def do_log_call(case: Case, *, body: str, acting_user: User, direction: str = "i
         if acting_user.is_staff_member and case.first_response_at is None:
             case.first_response_at = now
             fields.append("first_response_at")
+        if direction == "inbound" and case.status == Status.PENDING:
+            # The customer called back with what we were waiting for: the case moves on.
+            _set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+            fields.append("status")
         _touch(case, fields, now)
     return entry
 

@@ -223,3 +223,25 @@ def test_it_lists_a_timeline_in_a_constant_number_of_queries(cast, who):
         actions.do_add_reply(cast.alice_case, body=f"Answer {i}", acting_user=cast.alice)
     assert len(api.get(path).json()) >= 30
     assert count_queries(api, path) == few
+
+
+def test_it_shows_customers_no_staff_only_entry_data(cast):
+    from honeydesk.cases import actions
+
+    actions.do_add_reply(cast.alice_case, body="You useless idiot, fix it", acting_user=cast.alice)
+    actions.do_log_call(cast.alice_case, body="Called back", acting_user=cast.billing_agent, duration_seconds=60,
+                        data={"recording_url": "https://pbx.example/rec/1"})
+    seen_by_alice = cast.api(cast.alice).get(f"/cases/{cast.alice_case.ref}/timeline").json()
+    assert all("analysis" not in e["data"] and "recording_url" not in e["data"] for e in seen_by_alice)
+    assert any(e["data"].get("duration_seconds") == 60 for e in seen_by_alice)
+    seen_by_staff = cast.api(cast.billing_agent).get(f"/cases/{cast.alice_case.ref}/timeline").json()
+    assert any("analysis" in e["data"] for e in seen_by_staff)
+    assert any(e["data"].get("recording_url") for e in seen_by_staff)
+
+
+def test_it_answers_unknown_paths_and_wrong_methods_in_the_error_shape(cast):
+    api = cast.api(cast.billing_agent)
+    missing = api.get("/no-such-thing")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    wrong = api.client.delete(f"/api/v1/cases/{cast.alice_case.ref}", headers=api.headers)
+    assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"

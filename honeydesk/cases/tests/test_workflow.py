@@ -295,3 +295,33 @@ def test_it_sends_nothing_when_the_action_fails(cast, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(InvalidTransition):
         actions.do_close(cast.alice_case, acting_user=None)
     assert mail.outbox == []
+
+
+def test_it_moves_a_waiting_case_on_when_the_customer_calls(cast):
+    actions.do_assign(cast.alice_case, cast.billing_agent, acting_user=cast.billing_agent)
+    actions.do_set_pending(cast.alice_case, acting_user=cast.billing_agent)
+    actions.do_log_call(cast.alice_case, body="Alice called with her statement date", acting_user=cast.billing_agent)
+    assert cast.fresh(cast.alice_case).status == "open"
+
+
+def test_it_records_the_close_on_the_timeline(cast):
+    actions.do_resolve(cast.alice_case, note="Refunded", acting_user=cast.billing_agent)
+    actions.do_close(cast.alice_case, acting_user=None)
+    assert cast.alice_case.entries.filter(event="closed", visibility="public").exists()
+
+
+def test_it_keeps_an_escalated_case_for_a_supervisor(cast):
+    actions.do_escalate(cast.alice_case, reason="Wants a manager", acting_user=cast.alice)
+    with pytest.raises(InvalidTransition):
+        actions.do_resolve(cast.alice_case, note="Done", acting_user=cast.billing_agent)
+    actions.do_resolve(cast.alice_case, note="Refunded and apologised", acting_user=cast.supervisor)
+    case = cast.fresh(cast.alice_case)
+    assert case.status == "resolved" and not case.escalated
+    assert case.escalations.get().taken_by == cast.supervisor
+
+
+def test_it_counts_a_case_opened_on_a_live_call_as_answered(cast):
+    case = actions.do_open_case(account=cast.alice_account, contact=cast.alice_contact, request_type=cast.billing_type,
+                                subject="Called about bill", body="Customer asked about a fee", channel="phone",
+                                acting_user=cast.billing_agent)
+    assert case.first_response_at == case.created_at
