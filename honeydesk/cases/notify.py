@@ -8,7 +8,7 @@ through mail-server outages (see honeydesk.channels.email.outbound).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from honeydesk.cases.models import Case, TimelineEntry
@@ -21,19 +21,60 @@ def _customer_address(case: Case) -> list[str]:
     return [address] if address else []
 
 
-def _queue(case: Case, template: str, to: list[str], *, label: str = "", entry: TimelineEntry | None = None,
-           auto_submitted: str = "", **context: str) -> None:
+def _queue(
+    case: Case,
+    template: str,
+    to: list[str],
+    *,
+    label: str = "",
+    entry: TimelineEntry | None = None,
+    auto_submitted: str = "",
+    **context: Any,
+) -> None:
     from honeydesk.channels.email.outbound import case_subject, queue_mail
 
-    queue_mail(case=case, to=to, subject=case_subject(case, label), template=template, entry=entry,
-               context=context, auto_submitted=auto_submitted)
+    queue_mail(
+        case=case,
+        to=to,
+        subject=case_subject(case, label),
+        template=template,
+        entry=entry,
+        context=context,
+        auto_submitted=auto_submitted,
+    )
 
 
 def case_opened(case: Case, entry: TimelineEntry) -> None:
     # The acknowledgement. Channels decide whether to call this at all: an inbound
     # auto-reply or bulk mail opens no case and gets no acknowledgement.
-    _queue(case, "case_opened", _customer_address(case), label="We have your request: ", entry=entry,
-           auto_submitted="auto-replied")
+    _queue(
+        case,
+        "case_opened",
+        _customer_address(case),
+        label="We have your request: ",
+        entry=entry,
+        auto_submitted="auto-replied",
+        **intake_summary(case, entry),
+    )
+
+
+def intake_summary(case: Case, entry: TimelineEntry) -> dict[str, Any]:
+    """What the acknowledgement asks for: the facts this request type needs that neither
+    the form nor the message gave us, the outcome if none was stated, and whether calling
+    would be faster than writing for what the message is about."""
+    analysis = entry.data.get("analysis", {}) if isinstance(entry.data, dict) else {}
+    found = {**analysis.get("facts", {}), **case.facts}
+    missing = [
+        n.get("label", n["key"]) for n in case.request_type.needs if n.get("required") and not found.get(n["key"])
+    ]
+    best = analysis.get("best_channel") or case.request_type.best_channel
+    reason = analysis.get("channel_reason") or case.request_type.channel_reason
+    return {
+        "missing": missing,
+        "ask_goal": not case.goal and not analysis.get("goal_stated", True),
+        "call_faster": best == "call",
+        "channel_reason": reason,
+    }
 
 
 def reply_sent(case: Case, entry: TimelineEntry) -> None:
@@ -45,8 +86,15 @@ def status_changed(case: Case, before: str, after: str) -> None:
     # ask something of them or close the loop.
     if after in ("pending", "resolved"):
         label = f"{case.get_status_display()}: "
-        _queue(case, "status", _customer_address(case), label=label, auto_submitted="auto-generated",
-               before=before, after=after)
+        _queue(
+            case,
+            "status",
+            _customer_address(case),
+            label=label,
+            auto_submitted="auto-generated",
+            before=before,
+            after=after,
+        )
 
 
 def escalated(case: Case) -> None:

@@ -124,3 +124,31 @@ def test_it_prefills_the_portal_form_from_the_customers_words(cast):
     assert "We read your description" in page
     unclear = cast.client(cast.alice).get("/portal/new/", {"describe": "hello"}).content.decode()
     assert "We could not tell which kind of request this is" in unclear
+
+
+def test_it_asks_for_missing_facts_and_suggests_calling_in_the_acknowledgement(cast):
+    from honeydesk.channels.email.outbound import build
+
+    repair = actions.do_open_case(
+        account=cast.alice_account,
+        contact=cast.alice_contact,
+        request_type=cast.billing_type,
+        subject="Internet down",
+        body="My internet has been down since Monday, the modem lights are red.",
+        acting_user=cast.alice,
+    )
+    ack = Message.objects.get(case=repair, data__template="case_opened")
+    text = build(ack).body
+    assert "Account number" in text and "what outcome would resolve this" in text
+    assert "Calling us is usually faster" in text
+    billing = actions.do_open_case(
+        account=cast.alice_account,
+        contact=cast.alice_contact,
+        request_type=cast.billing_type,
+        facts={"account_number": "1000001"},
+        subject="Bill",
+        body="Please explain the $12 fee on my bill; I want it removed.",
+        acting_user=cast.alice,
+    )
+    text = build(Message.objects.get(case=billing, data__template="case_opened")).body
+    assert "please reply with" not in text and "Calling us is usually faster" not in text
