@@ -4,7 +4,7 @@
 #   make test            the whole test suite on SQLite (installs Chromium and Dovecot when root)
 #   make test-postgres   the whole suite again on a throw-away PostgreSQL 15 cluster
 #   make lint            ruff check, ruff format --check, mypy
-#   make bench           benchmark at 100,000 cases (BENCH_ARGS=--quick for a smoke run)
+#   make bench           pages and API at 100,000 cases, then text intelligence (BENCH_ARGS=--quick: smoke run)
 #   make bench-email     e-mail ingest benchmark (10,000 messages, one worker)
 #   make eval            the evaluation script
 #
@@ -96,6 +96,7 @@ lint-ci: venv
 
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	SECRET_KEY=bench-only-not-a-secret $(BIN)/python bench/intelligence.py
 
 # E-mail ingest (issue 4), written by the e-mail channel's owner.
 bench-email: venv

@@ -620,6 +620,23 @@ def session_cookie(username: str) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+def bench_customer() -> tuple[str, list[int], str]:
+    """A portal login on the account with the most cases: its session, case ids, a request type."""
+    from django.db.models import Count
+
+    from honeydesk.accounts.models import Contact, CustomerAccount, Role, User
+    from honeydesk.cases.models import Case, RequestType
+
+    account = CustomerAccount.objects.annotate(n=Count("cases")).order_by("-n").first()
+    assert account is not None, "no accounts generated"
+    user, _ = User.objects.get_or_create(username="bench-customer", defaults={"role": Role.CUSTOMER})
+    contact = account.contacts.first() or Contact.objects.create(account=account, name="Bench Customer")
+    Contact.objects.filter(pk=contact.pk).update(user=user)
+    cases = list(Case.objects.filter(account=account).values_list("id", flat=True)[:200])
+    slug = RequestType.objects.filter(active=True).values_list("slug", flat=True).first() or ""
+    return session_cookie(user.username), cases, slug
+
+
 def api_token(username: str) -> tuple[str, str]:
     """A bearer token from `honeydesk createtoken`, or straight from the model until it exists."""
     if _has_command("createtoken"):
@@ -745,6 +762,9 @@ def main() -> int:
     token_create, token_source = api_token("bench-gail")
     token_list, _ = api_token(QUEUE_AGENT)
     cookie = session_cookie(QUEUE_AGENT)
+    customer_cookie, customer_cases, portal_type = bench_customer()
+    supervisor = User.objects.filter(role="supervisor").values_list("username", flat=True).first()
+    supervisor_cookie = session_cookie(supervisor) if supervisor else cookie
     agent = User.objects.get(username=QUEUE_AGENT)
     visible = list(
         Case.objects.filter(department__in=agent.departments.all()).order_by("?").values_list("id", flat=True)[:2000]
@@ -777,8 +797,26 @@ def main() -> int:
                 page_headers,
             ),
             ("Case list API /api/v1/cases (first page)", ["/api/v1/cases"], api_headers),
+            (
+                "Supervisor escalations queue /desk/?queue=escalated",
+                ["/desk/?queue=escalated"],
+                {"Cookie": supervisor_cookie},
+            ),
+            ("Portal: customer's cases /portal/", ["/portal/"], {"Cookie": customer_cookie}),
+            (
+                "Portal: case page /portal/cases/<ref>/",
+                [f"/portal/cases/HD-{pk:06d}/" for pk in customer_cases],
+                {"Cookie": customer_cookie},
+            ),
+            (
+                "Portal: request form /portal/new/?type=…",
+                [f"/portal/new/?type={portal_type}"],
+                {"Cookie": customer_cookie},
+            ),
         ]
         page_targets = {specs[0][0], specs[1][0]}
+        # Issue 3: every page under 100 ms server time at 100,000 cases.
+        other_page_targets = {specs[3][0], specs[4][0], specs[5][0], specs[6][0]}
         rounds: dict[str, list[Timing]] = {name: [] for name, _p, _h in specs}
         for r in range(args.rounds):
             for name, paths, headers in specs:
@@ -801,8 +839,9 @@ def main() -> int:
         for tm in timings:
             for k, v in tm.statuses.items():
                 statuses[k] = statuses.get(k, 0) + v
-        target = "≤ 50 ms" if name in page_targets else "-"
-        ok = "" if target == "-" else (" ✅" if p95 <= TARGETS["page_p95_ms"] and set(statuses) == {200} else " ❌")
+        limit = 50.0 if name in page_targets else 100.0 if name in other_page_targets else None
+        target = f"≤ {limit:.0f} ms" if limit else "-"
+        ok = "" if limit is None else (" ✅" if p95 <= limit and set(statuses) == {200} else " ❌")
         rows.append(f"| {name} | {p50:.1f} ms | {p95:.1f} ms | {target}{ok} | {fmt_status(statuses)} |")
     create_ok = " ✅" if create["rate"] >= TARGETS["api_create_per_s"] else " ❌"  # type: ignore[operator]
     table = "\n".join(
