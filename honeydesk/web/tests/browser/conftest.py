@@ -41,7 +41,8 @@ expect.set_options(timeout=5_000)
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium")
+        # Fail, never skip: a green run must mean the browser tests ran (`make test` installs it).
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium chromium-driver")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
