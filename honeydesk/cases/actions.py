@@ -602,6 +602,8 @@ def do_receive_message(
       closed case or one past the window gets a new case linked to it (same account
       and request type as the old one unless given).
 
+    `case` may be a stub holding only its id (`Case.from_db` with the other fields
+    deferred): it is re-read under the row lock before anything is decided.
     Uploads must already be within the limits (the channel records what it skipped).
     Inside a caller's transaction no savepoint is taken: a failure here fails the
     caller's transaction too, which is what the e-mail pipeline wants (it quarantines).
@@ -611,56 +613,55 @@ def do_receive_message(
     author_name = (author_name or (contact.name if contact else ""))[:200]
     data = {"contact_id": contact.pk if contact else None, **(data or {})}
     now = clock.now()
-    if case is not None and record_only:
-        with transaction.atomic(savepoint=False):
-            case = _lock(case, None)
-            entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
-                           visibility=Vis.INTERNAL, body=body, uploads=uploads, at=now,
-                           data={**data, "record_only": True})
-            _touch(case, [], now)
-        return entry
     linked_case = None
-    if case is not None:
-        deadline = reopen_deadline(case)
-        if case.status == Status.CLOSED or (
-            case.status == Status.RESOLVED and deadline is not None and now > deadline
-        ):
-            linked_case, case = case, None
     with transaction.atomic(savepoint=False):
-        if case is None:
-            if request_type is None:
-                if linked_case is None:
-                    raise InvalidInput.field("request_type", "A request type is required for a new case.")
-                request_type = linked_case.request_type
-            if account is not None:
-                account_id = account.pk
-            elif linked_case is not None:
-                account_id = linked_case.account_id
-            elif contact is not None:
-                account_id = contact.account_id
-            else:
-                raise InvalidInput.field("account", "An account or a contact is required for a new case.")
-            case = Case.objects.create(
-                subject=subject, request_type=request_type, account_id=account_id, contact=contact,
-                department=request_type.department, channel=channel, linked_case=linked_case, created_at=now,
-                updated_at=now,
-            )
-            _entry(case, Kind.EVENT, event=Event.OPENED, acting_user=None, author_name=author_name,
-                   channel=channel, visibility=Vis.PUBLIC, body=f"Case opened: {subject}", at=now,
-                   data={"linked_case": linked_case.ref} if linked_case else {})
+        if case is not None:
+            # The case as it is now, locked: `case` may be a stub with only its id.
+            case = _lock(case, None)
+            if record_only:
+                entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
+                               visibility=Vis.INTERNAL, body=body, uploads=uploads, at=now,
+                               data={**data, "record_only": True})
+                _touch(case, [], now)
+                return entry
+            deadline = reopen_deadline(case)
+            if case.status == Status.CLOSED or (
+                case.status == Status.RESOLVED and deadline is not None and now > deadline
+            ):
+                linked_case, case = case, None
+        if case is not None:
+            fields = ["status"]
+            if case.status == Status.RESOLVED:
+                _reopen(case, acting_user=None, channel=channel, why="The customer wrote again.")
+                fields.append("resolved_at")
             entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
                            visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now, data=data)
-            if acknowledge:
-                notify.case_opened(case, entry)
+            if case.status == Status.PENDING:
+                _set_status(case, Status.OPEN, acting_user=None, channel=channel)
+            _touch(case, fields, now)
             return entry
-        case = _lock(case, None)
-        fields = ["status"]
-        if case.status == Status.RESOLVED:
-            _reopen(case, acting_user=None, channel=channel, why="The customer wrote again.")
-            fields.append("resolved_at")
+        if request_type is None:
+            if linked_case is None:
+                raise InvalidInput.field("request_type", "A request type is required for a new case.")
+            request_type = linked_case.request_type
+        if account is not None:
+            account_id = account.pk
+        elif linked_case is not None:
+            account_id = linked_case.account_id
+        elif contact is not None:
+            account_id = contact.account_id
+        else:
+            raise InvalidInput.field("account", "An account or a contact is required for a new case.")
+        case = Case.objects.create(
+            subject=subject, request_type=request_type, account_id=account_id, contact=contact,
+            department=request_type.department, channel=channel, linked_case=linked_case, created_at=now,
+            updated_at=now,
+        )
+        _entry(case, Kind.EVENT, event=Event.OPENED, acting_user=None, author_name=author_name,
+               channel=channel, visibility=Vis.PUBLIC, body=f"Case opened: {subject}", at=now,
+               data={"linked_case": linked_case.ref} if linked_case else {})
         entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
                        visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now, data=data)
-        if case.status == Status.PENDING:
-            _set_status(case, Status.OPEN, acting_user=None, channel=channel)
-        _touch(case, fields, now)
+        if acknowledge:
+            notify.case_opened(case, entry)
     return entry

@@ -24,12 +24,12 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection
+from django.db import connection, models
 
 from honeydesk.accounts.actions import EMAIL_MAX_CHARS, ContactData, do_add_contact, do_create_account
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department
@@ -40,6 +40,7 @@ from honeydesk.lib.errors import InvalidInput
 if TYPE_CHECKING:
     from honeydesk.channels.email.parse import ParsedMail
 
+M = TypeVar("M", bound=models.Model)
 _SUBJECT_REF = re.compile(r"\bHD-?0*(\d{1,12})\b", re.IGNORECASE)
 UNMATCHED_PREFIX = "MAIL-"
 
@@ -70,26 +71,53 @@ def find_thread(parsed: ParsedMail, contact: Contact | None, *, record_only: boo
     refused = ""
     ids = parsed.thread_ids
     if ids:
-        matches: dict[str, Message] = {}
-        # Only what the decision needs: not the raw bytes of every matched message.
-        for msg in (Message.objects.filter(message_id__in=ids, case__isnull=False)
-                    .select_related("case").only("id", "message_id", "direction", "recipients", "case")
-                    .order_by("-id")):
-            matches.setdefault(msg.message_id, msg)
+        matches: dict[str, tuple[Message, Case]] = {}
+        for msg, case in _messages_with_cases(ids):
+            matches.setdefault(msg.message_id, (msg, case))
         for mid in ids:
-            msg = matches.get(mid)
-            if msg is not None and msg.case is not None:
-                if _may_join(contact, parsed.from_addr, msg.case, msg, lenient=record_only):
-                    return Thread(msg.case, "headers")
-                refused = f"headers point at {msg.case.ref}, but the sender is not on its account"
+            if mid in matches:
+                msg, case = matches[mid]
+                if _may_join(contact, parsed.from_addr, case, msg, lenient=record_only):
+                    return Thread(case, "headers")
+                refused = f"headers point at {case.ref}, but the sender is not on its account"
     for number in _SUBJECT_REF.findall(parsed.subject)[:5]:
-        case = Case.objects.filter(pk=int(number)).first()
-        if case is None:
+        found = Case.objects.filter(pk=int(number)).values_list("id", "account_id").first()
+        if found is None:
             continue
+        case = _case_stub(*found)
         if _may_join(contact, parsed.from_addr, case):
             return Thread(case, "subject")
         refused = refused or f"subject names {case.ref}, but the sender is not on its account"
     return Thread(None, "new", refused)
+
+
+def _case_stub(pk: int, account_id: int) -> Case:
+    """A case with only its id and account loaded (the rest deferred): enough to decide
+    the thread; do_receive_message re-reads it under the row lock."""
+    return _loaded(Case, id=pk, account_id=account_id)
+
+
+def _loaded(model: type[M], **values: object) -> M:
+    """A model instance from a row we read ourselves, the other fields deferred (read
+    from the database if anyone asks). from_db takes values in field order."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[n] for n in names])
+
+
+def _messages_with_cases(ids: list[str]) -> list[tuple[Message, Case]]:
+    """Messages with these Message-IDs that are on a case, newest first: only the fields
+    the decision needs (not the raw bytes), in one query without the ORM's overhead."""
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        "SELECT m.id, m.message_id, m.direction, m.recipients, m.case_id, c.account_id "  # noqa: S608
+        'FROM "email_channel_message" m JOIN "cases_case" c ON c.id = m.case_id '
+        f"WHERE m.message_id IN ({placeholders}) ORDER BY m.id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    return [(_loaded(Message, id=pk, message_id=mid, direction=direction, recipients=recipients, case_id=case_id),
+             _case_stub(case_id, account_id)) for pk, mid, direction, recipients, case_id, account_id in rows]
 
 
 # The contact with an address and all the contact's points (ContactPoint's ordering):
@@ -124,9 +152,10 @@ def find_contact(address: str) -> Contact | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    contact = Contact.from_db(connection.alias, ["id", "account_id", "name", "user_id"], rows[0][:4])
-    points = [ContactPoint.from_db(connection.alias, ["id", "contact_id", "kind", "value"], (pk, contact.pk, kind, v))
-              for *_, pk, kind, v in rows]
+    contact_id, account_id, name, user_id = rows[0][:4]
+    contact = _loaded(Contact, id=contact_id, account_id=account_id, name=name, user_id=user_id)
+    points = [_loaded(ContactPoint, id=pk, contact_id=contact_id, kind=kind, value=value)
+              for *_, pk, kind, value in rows]
     return _with_points(contact, points)
 
 

@@ -292,3 +292,55 @@ def test_a_failure_anywhere_in_the_pipeline_quarantines_with_the_reason_and_retr
     call_command("mail", "retry-quarantine")
     row.refresh_from_db()
     assert row.resolved and row.retries == 1 and Message.objects.get(pk=row.message_id).case is not None
+
+
+# --- the fast paths keep the rules ---------------------------------------------------
+
+
+def test_a_stranger_whose_account_outlived_its_contact_is_stored_on_that_account(cast):
+    from honeydesk.accounts.models import Contact, CustomerAccount
+
+    first = ingest(eml("plain_qp.eml"), "test")
+    case = Case.objects.get(pk=int(first.case[3:]))
+    account = case.account
+    # Staff removed the contact's address; the MAIL- account stays.
+    ContactPoint.objects.filter(value="carol@example.test").delete()
+    again = ingest(eml("plain_qp.eml", **{"qp-1@mail": "qp-9@mail", "Rechnung": "Mahnung"}), "test")
+    assert again.status == "stored", again.reason
+    new_case = Case.objects.get(pk=int(again.case[3:]))
+    assert new_case.account == account and CustomerAccount.objects.filter(number=account.number).count() == 1
+    assert Contact.objects.get(points__value="carol@example.test").account == account
+
+
+def test_the_contact_is_found_with_one_query_and_its_address_needs_none(cast, django_assert_num_queries):
+    from honeydesk.channels.email.threading import find_contact
+
+    with django_assert_num_queries(1):
+        contact = find_contact(" Alice@Example.TEST ")
+        assert contact.pk == cast.alice_contact.pk and contact.account_id == cast.alice_account.pk
+        assert contact.name == "Alice Archer" and contact.primary_email == "alice@example.test"
+    assert contact.created_at == cast.alice_contact.created_at  # deferred fields still load
+    assert find_contact("nobody@example.test") is None and find_contact("") is None
+
+
+def test_routing_sees_a_new_department_address_at_once(cast):
+    from honeydesk.accounts.models import Department
+    from honeydesk.cases.models import RequestType
+
+    ingest(eml("calendar_invite.eml"), "test")  # fills the routing cache
+    moving = Department.objects.create(name="Moving", slug="moving", email_from="Moving@Honeydesk.test")
+    RequestType.objects.create(name="Move", slug="move", department=moving)
+    raw = b"From: dora@example.test\nTo: moving@honeydesk.test\nSubject: New flat\nMessage-ID: <mv-1@x>\n\nHello\n"
+    case = Case.objects.get(pk=int(ingest(raw, "test").case[3:]))
+    assert case.department == moving
+
+
+def test_the_rate_limit_reason_gives_the_exact_count(cast, settings):
+    settings.HONEYDESK_EMAIL_RATE_LIMIT = "2/600"
+    results = [ingest(f"From: burst@example.test\nMessage-ID: <b{i}@x>\nSubject: s{i}\n\nx\n".encode(), "t")
+               for i in range(3)]
+    assert [r.status for r in results] == ["stored", "stored", "quarantined"]
+    assert results[2].reason.startswith("Rate limit: 2 messages from burst@example.test in the last 600 s")
+    # Messages from other senders and old ones do not count.
+    Message.objects.filter(sender="burst@example.test").update(created_at=clock.now() - timedelta(seconds=601))
+    assert ingest(b"From: burst@example.test\nMessage-ID: <b9@x>\nSubject: s9\n\nx\n", "t").status == "stored"

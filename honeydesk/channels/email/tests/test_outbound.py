@@ -100,3 +100,19 @@ def test_mail_goes_out_right_after_the_commit_without_a_worker(cast, django_capt
 ])
 def test_subjects_do_not_grow_chains_of_prefixes(subject, clean):
     assert clean_subject(subject) == clean
+
+
+def test_sending_has_a_timeout_so_a_hung_mail_server_cannot_hold_the_worker(settings):
+    from django.core.mail.backends.smtp import EmailBackend
+
+    from honeydesk.channels.email.outbound import email_timeout
+
+    settings.EMAIL_TIMEOUT = None  # Django's default: no timeout
+    assert email_timeout() == 30
+    settings.EMAIL_TIMEOUT = 7
+    assert email_timeout() == 7
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    from django.core.mail import get_connection
+
+    assert isinstance(get_connection(timeout=email_timeout()), EmailBackend)
+    assert get_connection(timeout=email_timeout()).timeout == 7
