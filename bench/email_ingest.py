@@ -60,9 +60,29 @@ REPLY_STYLES = [
     "Am 03.03.25 um 10:00 schrieb Support:\n> {old}\n",
 ]
 WORDS = [
-    "invoice", "router", "modem", "outage", "refund", "charge", "contract", "signal", "technician",
-    "appointment", "payment", "account", "speed", "fibre", "cable", "box", "remote", "credit", "plan",
-    "upgrade", "cancel", "porting", "number",
+    "invoice",
+    "router",
+    "modem",
+    "outage",
+    "refund",
+    "charge",
+    "contract",
+    "signal",
+    "technician",
+    "appointment",
+    "payment",
+    "account",
+    "speed",
+    "fibre",
+    "cable",
+    "box",
+    "remote",
+    "credit",
+    "plan",
+    "upgrade",
+    "cancel",
+    "porting",
+    "number",
 ]
 
 
@@ -82,8 +102,7 @@ def generate(count: int, contacts: int, seed: int = 7) -> list[bytes]:
             continue
         if roll < 0.40 and sent:
             parent, sender, subject = rng.choice(sent)
-            body = sentence(rng, 20) + "\n\n" + rng.choice(REPLY_STYLES).format(old=sentence(rng, 30),
-                                                                                 subject=subject)
+            body = sentence(rng, 20) + "\n\n" + rng.choice(REPLY_STYLES).format(old=sentence(rng, 30), subject=subject)
             headers = f"In-Reply-To: <{parent}>\nReferences: <{parent}>\nSubject: Re: {subject}\n"
             auto = ""
         else:
@@ -99,9 +118,11 @@ def generate(count: int, contacts: int, seed: int = 7) -> list[bytes]:
             sender = f"spill{i}@elsewhere.bench"
         per_sender[sender] = per_sender.get(sender, 0) + 1
         mid = f"bench-{i}@mail.bench"
-        raw = (f"From: Person {i} <{sender}>\nTo: support@bench.test\n{headers}{auto}Message-ID: <{mid}>\n"
-               f"Date: Mon, 3 Mar 2025 10:00:00 +0000\nMIME-Version: 1.0\n"
-               f"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{body}\n")
+        raw = (
+            f"From: Person {i} <{sender}>\nTo: support@bench.test\n{headers}{auto}Message-ID: <{mid}>\n"
+            f"Date: Mon, 3 Mar 2025 10:00:00 +0000\nMIME-Version: 1.0\n"
+            f"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{body}\n"
+        )
         messages.append(raw.encode())
         if not auto:
             sent.append((mid, sender, subject))
@@ -138,8 +159,12 @@ def main() -> None:
     department = Department.objects.create(name="Support", slug="support", email_from="support@bench.test")
     RequestType.objects.create(name="General", slug="general", department=department)
     for n in range(args.contacts):
-        do_create_account(number=f"B{n:06d}", name=f"Customer {n}", acting_user=None,
-                          contacts=[ContactData(f"Customer {n}", [f"contact{n}@customers.bench"])])
+        do_create_account(
+            number=f"B{n:06d}",
+            name=f"Customer {n}",
+            acting_user=None,
+            contacts=[ContactData(f"Customer {n}", [f"contact{n}@customers.bench"])],
+        )
     messages = generate(args.count, args.contacts)
     outcomes: dict[str, int] = {}
     profiler = None
@@ -159,6 +184,7 @@ def main() -> None:
                 return func(*a, **kw)
             finally:
                 spent[name] += time.process_time() - t0
+
         return wrapper
 
     import honeydesk.cases.tone_guard as tone_guard
@@ -196,26 +222,37 @@ def main() -> None:
     rate = len(messages) / elapsed
     per_msg = cpu / len(messages) * 1000
     median = statistics.median(chunk_cpu) * 1000 if chunk_cpu else per_msg
-    print(f"email ingest: {len(messages)} messages in {elapsed:.1f} s = {rate:.0f} messages/s "
-          f"(one worker, SQLite {settings.DATABASES['default']['NAME']})")
-    print(f"CPU: {per_msg:.2f} ms/message overall, median of {len(chunk_cpu)} chunks of {chunk}: "
-          f"{median:.2f} ms/message = {1000 / median:.0f} messages/s on an idle core")
+    print(
+        f"email ingest: {len(messages)} messages in {elapsed:.1f} s = {rate:.0f} messages/s "
+        f"(one worker, SQLite {settings.DATABASES['default']['NAME']})"
+    )
+    print(
+        f"CPU: {per_msg:.2f} ms/message overall, median of {len(chunk_cpu)} chunks of {chunk}: "
+        f"{median:.2f} ms/message = {1000 / median:.0f} messages/s on an idle core"
+    )
     n = len(messages)
-    print(f"CPU split: parse {spent['parse'] / n * 1000:.2f}, tone analysis {spent['tone'] / n * 1000:.2f}, "
-          f"the rest {(cpu - spent['parse'] - spent['tone']) / n * 1000:.2f} ms/message")
+    print(
+        f"CPU split: parse {spent['parse'] / n * 1000:.2f}, tone analysis {spent['tone'] / n * 1000:.2f}, "
+        f"the rest {(cpu - spent['parse'] - spent['tone']) / n * 1000:.2f} ms/message"
+    )
     if args.queries:
         print(f"SQL: {query_count[0] / n:.1f} queries/message")
-    print("outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())),
-          f"| cases threaded: {Message.objects.filter(direction='in', case__isnull=False).count()}")
+    print(
+        "outcomes:",
+        ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())),
+        f"| cases threaded: {Message.objects.filter(direction='in', case__isnull=False).count()}",
+    )
     # The same input must give the same records, however fast: compare these between runs.
     from honeydesk.accounts.models import CustomerAccount
     from honeydesk.cases.models import Case, TimelineEntry
     from honeydesk.jobs.models import Job
 
-    print(f"records: {Case.objects.count()} cases, {TimelineEntry.objects.count()} timeline entries, "
-          f"{Message.objects.filter(direction='out').count()} acknowledgements with "
-          f"{Job.objects.count()} jobs, {CustomerAccount.objects.count() - args.contacts} new accounts, "
-          f"{Message.objects.filter(state='noise').count()} noise")
+    print(
+        f"records: {Case.objects.count()} cases, {TimelineEntry.objects.count()} timeline entries, "
+        f"{Message.objects.filter(direction='out').count()} acknowledgements with "
+        f"{Job.objects.count()} jobs, {CustomerAccount.objects.count() - args.contacts} new accounts, "
+        f"{Message.objects.filter(state='noise').count()} noise"
+    )
     if not args.keep:
         shutil.rmtree(var_dir, ignore_errors=True)
 

@@ -22,11 +22,10 @@ class ApiErrorShapeMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             code, message = CODES[response.status_code]
-            shaped = JsonResponse({"error": {"code": code, "message": message, "fields": {}}},
-                                  status=response.status_code)
+            shaped = JsonResponse(
+                {"error": {"code": code, "message": message, "fields": {}}}, status=response.status_code
+            )
             if response.has_header("Allow"):
                 shaped["Allow"] = response["Allow"]
             return shaped
         return response
-
-

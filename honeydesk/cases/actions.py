@@ -167,11 +167,25 @@ def _entry(
     return entry
 
 
-def _event(case: Case, event: str, *, acting_user: User | None, channel: str, body: str = "",
-           data: dict[str, Any] | None = None, public: bool = False) -> TimelineEntry:
+def _event(
+    case: Case,
+    event: str,
+    *,
+    acting_user: User | None,
+    channel: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    public: bool = False,
+) -> TimelineEntry:
     return _entry(
-        case, Kind.EVENT, event=event, acting_user=acting_user, channel=channel,
-        visibility=Vis.PUBLIC if public else Vis.INTERNAL, body=body, data=data,
+        case,
+        Kind.EVENT,
+        event=event,
+        acting_user=acting_user,
+        channel=channel,
+        visibility=Vis.PUBLIC if public else Vis.INTERNAL,
+        body=body,
+        data=data,
     )
 
 
@@ -181,7 +195,10 @@ def _set_owner(case: Case, owner: User | None, *, acting_user: User | None, chan
     before = case.owner.display_name if case.owner else None
     case.owner = owner
     _event(
-        case, Event.OWNER_CHANGED, acting_user=acting_user, channel=channel,
+        case,
+        Event.OWNER_CHANGED,
+        acting_user=acting_user,
+        channel=channel,
         body=f"Owner: {before or 'nobody'} → {owner.display_name if owner else 'nobody'}",
         data={"from": before, "to": owner.display_name if owner else None, "to_id": owner.pk if owner else None},
     )
@@ -194,7 +211,11 @@ def _set_status(case: Case, status: str, *, acting_user: User | None, channel: s
     before = case.status
     case.status = status
     _event(
-        case, Event.STATUS_CHANGED, acting_user=acting_user, channel=channel, public=public,
+        case,
+        Event.STATUS_CHANGED,
+        acting_user=acting_user,
+        channel=channel,
+        public=public,
         body=f"Status: {Status(before).label} → {Status(status).label}",
         data={"from": before, "to": status},
     )
@@ -257,22 +278,37 @@ def do_open_case(
             # A rep who opens the case during a live call or chat has already answered.
             first_response_at=now if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT) else None,
         )
-        _entry(case, Kind.EVENT, event=Event.OPENED, acting_user=acting_user, channel=channel,
-               visibility=Vis.PUBLIC, body=f"Case opened: {subject}", at=now,
-               data={"linked_case": linked_case.ref} if linked_case else {})
+        _entry(
+            case,
+            Kind.EVENT,
+            event=Event.OPENED,
+            acting_user=acting_user,
+            channel=channel,
+            visibility=Vis.PUBLIC,
+            body=f"Case opened: {subject}",
+            at=now,
+            data={"linked_case": linked_case.ref} if linked_case else {},
+        )
         from_customer = not acting_user.is_staff_member
         entry = _entry(
-            case, Kind.INBOUND, acting_user=acting_user if from_customer else None,
-            author_name=author_name or (contact.name if contact else ""), channel=channel,
-            visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now,
+            case,
+            Kind.INBOUND,
+            acting_user=acting_user if from_customer else None,
+            author_name=author_name or (contact.name if contact else ""),
+            channel=channel,
+            visibility=Vis.PUBLIC,
+            body=body,
+            uploads=uploads,
+            at=now,
             data={} if from_customer else {"recorded_by": acting_user.display_name},
         )
         notify.case_opened(case, entry)
     return case
 
 
-def do_assign(case: Case, owner: User, *, acting_user: User, expected_version: int | None = None,
-              channel: str = Channel.WORKSPACE) -> Case:
+def do_assign(
+    case: Case, owner: User, *, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
+) -> Case:
     """Take (owner == acting_user) or assign an active case."""
     with transaction.atomic():
         case = _lock(case, expected_version)
@@ -288,9 +324,16 @@ def do_assign(case: Case, owner: User, *, acting_user: User, expected_version: i
     return case
 
 
-def do_transfer(case: Case, department: Department, *, summary: str, acting_user: User,
-                owner: User | None = None, expected_version: int | None = None,
-                channel: str = Channel.WORKSPACE) -> Case:
+def do_transfer(
+    case: Case,
+    department: Department,
+    *,
+    summary: str,
+    acting_user: User,
+    owner: User | None = None,
+    expected_version: int | None = None,
+    channel: str = Channel.WORKSPACE,
+) -> Case:
     """Move a case to another department with a hand-off summary for the next owner.
 
     Without a named owner the case waits, unassigned, in the new department's queue.
@@ -308,8 +351,13 @@ def do_transfer(case: Case, department: Department, *, summary: str, acting_user
         case.department = department
         case.handoff_summary = summary
         _entry(
-            case, Kind.EVENT, event=Event.TRANSFERRED, acting_user=acting_user, channel=channel,
-            visibility=Vis.INTERNAL, body=summary,
+            case,
+            Kind.EVENT,
+            event=Event.TRANSFERRED,
+            acting_user=acting_user,
+            channel=channel,
+            visibility=Vis.INTERNAL,
+            body=summary,
             data={"from": before.name, "to": department.name, "from_id": before.pk, "to_id": department.pk},
         )
         _set_owner(case, owner, acting_user=acting_user, channel=channel)
@@ -321,8 +369,9 @@ def do_transfer(case: Case, department: Department, *, summary: str, acting_user
     return case
 
 
-def do_escalate(case: Case, *, reason: str, acting_user: User, expected_version: int | None = None,
-                channel: str = Channel.WORKSPACE) -> Case:
+def do_escalate(
+    case: Case, *, reason: str, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
+) -> Case:
     """Ask for a supervisor. Customers and staff both may; the reason is required."""
     reason = _require_text("reason", reason, max_chars=2000)
     now = clock.now()
@@ -336,8 +385,16 @@ def do_escalate(case: Case, *, reason: str, acting_user: User, expected_version:
             _reopen(case, acting_user=acting_user, channel=channel, why="supervisor requested")
         Escalation.objects.create(case=case, reason=reason, requested_by=acting_user, requested_at=now)
         case.escalated = True
-        _entry(case, Kind.EVENT, event=Event.ESCALATED, acting_user=acting_user, channel=channel,
-               visibility=Vis.PUBLIC, body=reason, data={"by_customer": not acting_user.is_staff_member})
+        _entry(
+            case,
+            Kind.EVENT,
+            event=Event.ESCALATED,
+            acting_user=acting_user,
+            channel=channel,
+            visibility=Vis.PUBLIC,
+            body=reason,
+            data={"by_customer": not acting_user.is_staff_member},
+        )
         _touch(case, ["escalated", "status", "owner", "resolved_at"], now)
         notify.escalated(case)
     return case
@@ -357,10 +414,16 @@ def do_take_escalation(case: Case, *, acting_user: User, expected_version: int |
         escalation.save(update_fields=["taken_by", "taken_at"])
         case.escalated = False
         waited = int((now - escalation.requested_at).total_seconds())
-        _entry(case, Kind.EVENT, event=Event.ESCALATION_TAKEN, acting_user=acting_user,
-               channel=Channel.WORKSPACE, visibility=Vis.PUBLIC,
-               body=f"{acting_user.display_name} (supervisor) took the escalation.",
-               data={"waited_seconds": waited})
+        _entry(
+            case,
+            Kind.EVENT,
+            event=Event.ESCALATION_TAKEN,
+            acting_user=acting_user,
+            channel=Channel.WORKSPACE,
+            visibility=Vis.PUBLIC,
+            body=f"{acting_user.display_name} (supervisor) took the escalation.",
+            data={"waited_seconds": waited},
+        )
         _set_owner(case, acting_user, acting_user=acting_user, channel=Channel.WORKSPACE)
         if case.status == Status.NEW:
             _set_status(case, Status.OPEN, acting_user=acting_user, channel=Channel.WORKSPACE)
@@ -379,8 +442,9 @@ def do_set_pending(case: Case, *, acting_user: User, expected_version: int | Non
     return case
 
 
-def do_resolve(case: Case, *, note: str, acting_user: User, expected_version: int | None = None,
-               channel: str = Channel.WORKSPACE) -> Case:
+def do_resolve(
+    case: Case, *, note: str, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
+) -> Case:
     note = _require_text("note", note, label="Resolution note")
     now = clock.now()
     with transaction.atomic():
@@ -396,14 +460,27 @@ def do_resolve(case: Case, *, note: str, acting_user: User, expected_version: in
                 )
             Escalation.objects.filter(case=case, taken_at__isnull=True).update(taken_by=acting_user, taken_at=now)
             case.escalated = False
-            _event(case, Event.ESCALATION_TAKEN, acting_user=acting_user, channel=channel, public=True,
-                   body=f"{acting_user.display_name} (supervisor) took the escalation.")
+            _event(
+                case,
+                Event.ESCALATION_TAKEN,
+                acting_user=acting_user,
+                channel=channel,
+                public=True,
+                body=f"{acting_user.display_name} (supervisor) took the escalation.",
+            )
         if case.owner_id is None:
             _check_staff(acting_user)
             _set_owner(case, acting_user, acting_user=acting_user, channel=channel)
         case.resolved_at = now
-        _entry(case, Kind.EVENT, event=Event.RESOLVED, acting_user=acting_user, channel=channel,
-               visibility=Vis.PUBLIC, body=note)
+        _entry(
+            case,
+            Kind.EVENT,
+            event=Event.RESOLVED,
+            acting_user=acting_user,
+            channel=channel,
+            visibility=Vis.PUBLIC,
+            body=note,
+        )
         _set_status(case, Status.RESOLVED, acting_user=acting_user, channel=channel)
         _touch(case, ["status", "owner", "resolved_at", "escalated"], now)
     return case
@@ -430,8 +507,14 @@ def _reopen(case: Case, *, acting_user: User | None, channel: str, why: str) -> 
     _set_status(case, Status.OPEN if case.owner_id else Status.NEW, acting_user=acting_user, channel=channel)
 
 
-def do_reopen(case: Case, *, acting_user: User, reason: str = "", expected_version: int | None = None,
-              channel: str = Channel.WORKSPACE) -> Case:
+def do_reopen(
+    case: Case,
+    *,
+    acting_user: User,
+    reason: str = "",
+    expected_version: int | None = None,
+    channel: str = Channel.WORKSPACE,
+) -> Case:
     with transaction.atomic():
         case = _lock(case, expected_version)
         _reopen(case, acting_user=acting_user, channel=channel, why=reason.strip() or "Reopened")
@@ -447,16 +530,30 @@ def do_close(case: Case, *, acting_user: User | None) -> Case:
         if case.status != Status.RESOLVED:
             raise InvalidTransition(f"Only resolved cases close; {case.ref} is {case.status}.")
         case.closed_at = now
-        _event(case, Event.CLOSED, acting_user=acting_user, channel=Channel.SYSTEM, public=True,
-               body=f"Closed: the {settings.REOPEN_WINDOW_DAYS}-day window to reopen it has passed."
-               if acting_user is None else "Closed.")
+        _event(
+            case,
+            Event.CLOSED,
+            acting_user=acting_user,
+            channel=Channel.SYSTEM,
+            public=True,
+            body=f"Closed: the {settings.REOPEN_WINDOW_DAYS}-day window to reopen it has passed."
+            if acting_user is None
+            else "Closed.",
+        )
         _set_status(case, Status.CLOSED, acting_user=acting_user, channel=Channel.SYSTEM)
         _touch(case, ["status", "closed_at"], now)
     return case
 
 
-def do_add_reply(case: Case, *, body: str, acting_user: User, channel: str = Channel.WORKSPACE,
-                 uploads: Sequence[Upload] = (), expected_version: int | None = None) -> TimelineEntry:
+def do_add_reply(
+    case: Case,
+    *,
+    body: str,
+    acting_user: User,
+    channel: str = Channel.WORKSPACE,
+    uploads: Sequence[Upload] = (),
+    expected_version: int | None = None,
+) -> TimelineEntry:
     """A public message on the case: from staff an outbound reply, from a customer an
     inbound message (which reopens a resolved case within the window)."""
     body = _require_text("body", body, label="Message")
@@ -468,8 +565,16 @@ def do_add_reply(case: Case, *, body: str, acting_user: User, channel: str = Cha
             raise InvalidTransition(f"{case.ref} is closed; write a new request and it will be linked.")
         fields = ["status"]
         if acting_user.is_staff_member:
-            entry = _entry(case, Kind.OUTBOUND, acting_user=acting_user, channel=channel,
-                           visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now)
+            entry = _entry(
+                case,
+                Kind.OUTBOUND,
+                acting_user=acting_user,
+                channel=channel,
+                visibility=Vis.PUBLIC,
+                body=body,
+                uploads=uploads,
+                at=now,
+            )
             if case.owner_id is None:
                 # Whoever answers an unowned case owns it: no case is worked by nobody.
                 _set_owner(case, acting_user, acting_user=acting_user, channel=channel)
@@ -484,8 +589,16 @@ def do_add_reply(case: Case, *, body: str, acting_user: User, channel: str = Cha
             if case.status == Status.RESOLVED:
                 _reopen(case, acting_user=acting_user, channel=channel, why="The customer wrote again.")
                 fields.append("resolved_at")
-            entry = _entry(case, Kind.INBOUND, acting_user=acting_user, channel=channel,
-                           visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now)
+            entry = _entry(
+                case,
+                Kind.INBOUND,
+                acting_user=acting_user,
+                channel=channel,
+                visibility=Vis.PUBLIC,
+                body=body,
+                uploads=uploads,
+                at=now,
+            )
             if case.status == Status.PENDING:
                 _set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
         _touch(case, fields, now)
@@ -498,15 +611,31 @@ def do_add_note(case: Case, *, body: str, acting_user: User, uploads: Sequence[U
     check_uploads(uploads)
     with transaction.atomic():
         case = _lock(case, None)
-        entry = _entry(case, Kind.NOTE, acting_user=acting_user, channel=Channel.WORKSPACE,
-                       visibility=Vis.INTERNAL, body=body, uploads=uploads)
+        entry = _entry(
+            case,
+            Kind.NOTE,
+            acting_user=acting_user,
+            channel=Channel.WORKSPACE,
+            visibility=Vis.INTERNAL,
+            body=body,
+            uploads=uploads,
+        )
         _touch(case, [])
     return entry
 
 
-def do_log_call(case: Case, *, body: str, acting_user: User, direction: str = "inbound",
-                duration_seconds: int | None = None, phone: str = "", public: bool = True,
-                channel: str = Channel.PHONE, data: dict[str, Any] | None = None) -> TimelineEntry:
+def do_log_call(
+    case: Case,
+    *,
+    body: str,
+    acting_user: User,
+    direction: str = "inbound",
+    duration_seconds: int | None = None,
+    phone: str = "",
+    public: bool = True,
+    channel: str = Channel.PHONE,
+    data: dict[str, Any] | None = None,
+) -> TimelineEntry:
     """A phone conversation on the record. Public by default: calls are part of the
     customer's record of communication."""
     body = _require_text("body", body, label="Call summary")
@@ -520,8 +649,13 @@ def do_log_call(case: Case, *, body: str, acting_user: User, direction: str = "i
         if case.status == Status.CLOSED:
             raise InvalidTransition(f"{case.ref} is closed.")
         entry = _entry(
-            case, Kind.CALL, acting_user=acting_user, channel=channel,
-            visibility=Vis.PUBLIC if public else Vis.INTERNAL, body=body, at=now,
+            case,
+            Kind.CALL,
+            acting_user=acting_user,
+            channel=channel,
+            visibility=Vis.PUBLIC if public else Vis.INTERNAL,
+            body=body,
+            at=now,
             data={"direction": direction, "duration_seconds": duration_seconds, "phone": phone, **(data or {})},
         )
         fields: list[str] = []
@@ -545,16 +679,29 @@ def do_correct_entry(entry: TimelineEntry, *, body: str, acting_user: User) -> T
     with transaction.atomic():
         case = _lock(entry.case, None)
         correction = _entry(
-            case, Kind.EVENT, event=Event.CORRECTION, acting_user=acting_user, channel=Channel.WORKSPACE,
-            visibility=entry.visibility, body=body, corrects=entry,
+            case,
+            Kind.EVENT,
+            event=Event.CORRECTION,
+            acting_user=acting_user,
+            channel=Channel.WORKSPACE,
+            visibility=entry.visibility,
+            body=body,
+            corrects=entry,
         )
         _touch(case, [])
     return correction
 
 
-def check_customer_writes(case: Case, *, body: str, acting_user: User, channel: str,
-                          uploads: Sequence[Upload] = (), author_name: str = "",
-                          expected_version: int | None = None) -> TimelineEntry:
+def check_customer_writes(
+    case: Case,
+    *,
+    body: str,
+    acting_user: User,
+    channel: str,
+    uploads: Sequence[Upload] = (),
+    author_name: str = "",
+    expected_version: int | None = None,
+) -> TimelineEntry:
     """A customer wrote about an existing case: append, reopen within the window, or —
     when the case is closed or past the window — open a new case linked to it."""
     deadline = reopen_deadline(case)
@@ -562,12 +709,25 @@ def check_customer_writes(case: Case, *, body: str, acting_user: User, channel: 
         case.status == Status.RESOLVED and deadline is not None and clock.now() > deadline
     )
     if not past_window:
-        return do_add_reply(case, body=body, acting_user=acting_user, channel=channel, uploads=uploads,
-                            expected_version=expected_version)
+        return do_add_reply(
+            case,
+            body=body,
+            acting_user=acting_user,
+            channel=channel,
+            uploads=uploads,
+            expected_version=expected_version,
+        )
     new_case = do_open_case(
-        account=case.account, contact=case.contact, request_type=case.request_type,
-        subject=f"Re: {case.subject}"[:200], body=body, acting_user=acting_user, channel=channel,
-        uploads=uploads, linked_case=case, author_name=author_name,
+        account=case.account,
+        contact=case.contact,
+        request_type=case.request_type,
+        subject=f"Re: {case.subject}"[:200],
+        body=body,
+        acting_user=acting_user,
+        channel=channel,
+        uploads=uploads,
+        linked_case=case,
+        author_name=author_name,
     )
     return new_case.entries.filter(kind=Kind.INBOUND).first()  # type: ignore[return-value]
 
@@ -619,9 +779,18 @@ def do_receive_message(
             # The case as it is now, locked: `case` may be a stub with only its id.
             case = _lock(case, None)
             if record_only:
-                entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
-                               visibility=Vis.INTERNAL, body=body, uploads=uploads, at=now,
-                               data={**data, "record_only": True})
+                entry = _entry(
+                    case,
+                    Kind.INBOUND,
+                    acting_user=None,
+                    author_name=author_name,
+                    channel=channel,
+                    visibility=Vis.INTERNAL,
+                    body=body,
+                    uploads=uploads,
+                    at=now,
+                    data={**data, "record_only": True},
+                )
                 _touch(case, [], now)
                 return entry
             deadline = reopen_deadline(case)
@@ -634,8 +803,18 @@ def do_receive_message(
             if case.status == Status.RESOLVED:
                 _reopen(case, acting_user=None, channel=channel, why="The customer wrote again.")
                 fields.append("resolved_at")
-            entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
-                           visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now, data=data)
+            entry = _entry(
+                case,
+                Kind.INBOUND,
+                acting_user=None,
+                author_name=author_name,
+                channel=channel,
+                visibility=Vis.PUBLIC,
+                body=body,
+                uploads=uploads,
+                at=now,
+                data=data,
+            )
             if case.status == Status.PENDING:
                 _set_status(case, Status.OPEN, acting_user=None, channel=channel)
             _touch(case, fields, now)
@@ -653,15 +832,40 @@ def do_receive_message(
         else:
             raise InvalidInput.field("account", "An account or a contact is required for a new case.")
         case = Case.objects.create(
-            subject=subject, request_type=request_type, account_id=account_id, contact=contact,
-            department=request_type.department, channel=channel, linked_case=linked_case, created_at=now,
+            subject=subject,
+            request_type=request_type,
+            account_id=account_id,
+            contact=contact,
+            department=request_type.department,
+            channel=channel,
+            linked_case=linked_case,
+            created_at=now,
             updated_at=now,
         )
-        _entry(case, Kind.EVENT, event=Event.OPENED, acting_user=None, author_name=author_name,
-               channel=channel, visibility=Vis.PUBLIC, body=f"Case opened: {subject}", at=now,
-               data={"linked_case": linked_case.ref} if linked_case else {})
-        entry = _entry(case, Kind.INBOUND, acting_user=None, author_name=author_name, channel=channel,
-                       visibility=Vis.PUBLIC, body=body, uploads=uploads, at=now, data=data)
+        _entry(
+            case,
+            Kind.EVENT,
+            event=Event.OPENED,
+            acting_user=None,
+            author_name=author_name,
+            channel=channel,
+            visibility=Vis.PUBLIC,
+            body=f"Case opened: {subject}",
+            at=now,
+            data={"linked_case": linked_case.ref} if linked_case else {},
+        )
+        entry = _entry(
+            case,
+            Kind.INBOUND,
+            acting_user=None,
+            author_name=author_name,
+            channel=channel,
+            visibility=Vis.PUBLIC,
+            body=body,
+            uploads=uploads,
+            at=now,
+            data=data,
+        )
         if acknowledge:
             notify.case_opened(case, entry)
     return entry

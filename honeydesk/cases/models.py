@@ -176,9 +176,7 @@ class Case(models.Model):
                 condition=Q(status="new", owner__isnull=True),
                 name="case_q_unassigned",
             ),
-            models.Index(
-                fields=["owner", "-updated_at", "-id"], condition=Q(status="pending"), name="case_q_waiting"
-            ),
+            models.Index(fields=["owner", "-updated_at", "-id"], condition=Q(status="pending"), name="case_q_waiting"),
             # Supervisors' views span departments.
             models.Index(fields=["-updated_at", "-id"], condition=Q(status__in=ACTIVE_STATUSES), name="case_q_active"),
             models.Index(

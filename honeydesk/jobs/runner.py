@@ -35,8 +35,14 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
-def enqueue(func: str | Callable[..., Any], payload: dict[str, Any] | None = None, *, delay: float = 0,
-            max_attempts: int = 8, run_after_commit: bool | None = None) -> Job:
+def enqueue(
+    func: str | Callable[..., Any],
+    payload: dict[str, Any] | None = None,
+    *,
+    delay: float = 0,
+    max_attempts: int = 8,
+    run_after_commit: bool | None = None,
+) -> Job:
     """Write a job row in the current transaction.
 
     With `run_after_commit` (default: settings.JOBS_RUN_AFTER_COMMIT, True) the job is
@@ -45,8 +51,13 @@ def enqueue(func: str | Callable[..., Any], payload: dict[str, Any] | None = Non
     """
     path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
     now = timezone.now()
-    job = Job.objects.create(func=path, payload=payload or {}, run_after=now + timedelta(seconds=delay),
-                             max_attempts=max_attempts, created_at=now)
+    job = Job.objects.create(
+        func=path,
+        payload=payload or {},
+        run_after=now + timedelta(seconds=delay),
+        max_attempts=max_attempts,
+        created_at=now,
+    )
     eager = getattr(settings, "JOBS_RUN_AFTER_COMMIT", True) if run_after_commit is None else run_after_commit
     if eager and not delay:
         transaction.on_commit(lambda: run_job_now(job.pk))
@@ -93,8 +104,11 @@ def run(job: Job) -> bool:
         final = job.attempts >= job.max_attempts
         log.warning("job %s failed (attempt %s/%s): %s", job, job.attempts, job.max_attempts, exc)
         Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
-            state=State.FAILED if final else State.QUEUED, last_error=error, locked_until=None,
-            run_after=now + backoff(job.attempts), finished_at=now if final else None,
+            state=State.FAILED if final else State.QUEUED,
+            last_error=error,
+            locked_until=None,
+            run_after=now + backoff(job.attempts),
+            finished_at=now if final else None,
         )
         return False
     Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(

@@ -27,7 +27,7 @@ def ago(moment: datetime, now: datetime) -> str:
         if seconds >= size:
             n = seconds // size
             return f"{n} {unit}{'s' if n != 1 else ''}"
-    return "moments"
+    return "under a minute"
 
 
 @dataclass

@@ -229,8 +229,13 @@ def test_it_shows_customers_no_staff_only_entry_data(cast):
     from honeydesk.cases import actions
 
     actions.do_add_reply(cast.alice_case, body="You useless idiot, fix it", acting_user=cast.alice)
-    actions.do_log_call(cast.alice_case, body="Called back", acting_user=cast.billing_agent, duration_seconds=60,
-                        data={"recording_url": "https://pbx.example/rec/1"})
+    actions.do_log_call(
+        cast.alice_case,
+        body="Called back",
+        acting_user=cast.billing_agent,
+        duration_seconds=60,
+        data={"recording_url": "https://pbx.example/rec/1"},
+    )
     seen_by_alice = cast.api(cast.alice).get(f"/cases/{cast.alice_case.ref}/timeline").json()
     assert all("analysis" not in e["data"] and "recording_url" not in e["data"] for e in seen_by_alice)
     assert any(e["data"].get("duration_seconds") == 60 for e in seen_by_alice)

@@ -321,7 +321,13 @@ def test_it_keeps_an_escalated_case_for_a_supervisor(cast):
 
 
 def test_it_counts_a_case_opened_on_a_live_call_as_answered(cast):
-    case = actions.do_open_case(account=cast.alice_account, contact=cast.alice_contact, request_type=cast.billing_type,
-                                subject="Called about bill", body="Customer asked about a fee", channel="phone",
-                                acting_user=cast.billing_agent)
+    case = actions.do_open_case(
+        account=cast.alice_account,
+        contact=cast.alice_contact,
+        request_type=cast.billing_type,
+        subject="Called about bill",
+        body="Customer asked about a fee",
+        channel="phone",
+        acting_user=cast.billing_agent,
+    )
     assert case.first_response_at == case.created_at

@@ -57,7 +57,7 @@ def poll(mailbox: Mailbox, *, stop: Callable[[], bool] = lambda: False, batch: i
         client.select_folder(mailbox.folder)
         uids = sorted(client.search(["UNSEEN"]))
         for start in range(0, len(uids), batch):
-            chunk = uids[start:start + batch]
+            chunk = uids[start : start + batch]
             fetched = client.fetch(chunk, ["BODY.PEEK[]"])
             for uid in chunk:
                 if stop():
@@ -95,6 +95,7 @@ def poll_all(*, stop: Callable[[], bool] = lambda: False) -> dict[str, PollStats
             Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(), last_error="")
         except Exception as exc:
             log.warning("polling mailbox %s failed: %s", mailbox, exc)
-            Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(),
-                                                         last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            Mailbox.objects.filter(pk=mailbox.pk).update(
+                last_polled_at=timezone.now(), last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
     return results

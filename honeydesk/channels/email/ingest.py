@@ -87,50 +87,80 @@ def _precheck(key: str, sender: str, check_rate: bool) -> tuple[Result | None, b
     rate = check_rate and bool(sender)
     since = connection.ops.adapt_datetimefield_value(clock.now() - timedelta(seconds=seconds))
     with connection.cursor() as cursor:
-        cursor.execute(_PRECHECK_SQL, [key, key, sender if rate else "", Message.Direction.IN, since,
-                                       limit if rate else 0])
+        cursor.execute(
+            _PRECHECK_SQL, [key, key, sender if rate else "", Message.Direction.IN, since, limit if rate else 0]
+        )
         pk, case_id, recent = cursor.fetchone()
     if pk is not None:
         return _duplicate_result(pk, case_id), False
     return None, rate and recent >= limit
 
 
-def quarantine(raw: bytes, source: str, reason: str, *, key: str = "", sender: str = "", subject: str = "",
-               existing: Quarantine | None = None) -> Result:
+def quarantine(
+    raw: bytes,
+    source: str,
+    reason: str,
+    *,
+    key: str = "",
+    sender: str = "",
+    subject: str = "",
+    existing: Quarantine | None = None,
+) -> Result:
     key = key or "sha:" + hashlib.sha256(raw).hexdigest()
     now = clock.now()
     if existing is not None:
-        Quarantine.objects.filter(pk=existing.pk).update(reason=reason[:5000], retried_at=now,
-                                                         retries=existing.retries + 1)
+        Quarantine.objects.filter(pk=existing.pk).update(
+            reason=reason[:5000], retried_at=now, retries=existing.retries + 1
+        )
         return Result("quarantined", quarantine=existing.pk, reason=reason)
     found = Quarantine.objects.filter(dedupe_key=key, resolved=False).first()
     if found is not None:  # the same poison delivered again: one row, not one per poll
         return Result("quarantined", quarantine=found.pk, reason=found.reason)
-    row = Quarantine.objects.create(raw=raw, dedupe_key=key[:255], reason=reason[:5000], source=source[:80],
-                                    sender=sender[:254], subject=subject[:255], created_at=now)
+    row = Quarantine.objects.create(
+        raw=raw,
+        dedupe_key=key[:255],
+        reason=reason[:5000],
+        source=source[:80],
+        sender=sender[:254],
+        subject=subject[:255],
+        created_at=now,
+    )
     log.warning("quarantined a message from %s (%s): %s", sender or "?", source, reason)
     return Result("quarantined", quarantine=row.pk, reason=reason)
 
 
-def ingest(raw: bytes, source: str, *, mailbox: Mailbox | None = None, envelope_from: str | None = None,
-           recipients: Sequence[str] = (), check_rate: bool = True, retry_of: Quarantine | None = None) -> Result:
+def ingest(
+    raw: bytes,
+    source: str,
+    *,
+    mailbox: Mailbox | None = None,
+    envelope_from: str | None = None,
+    recipients: Sequence[str] = (),
+    check_rate: bool = True,
+    retry_of: Quarantine | None = None,
+) -> Result:
     try:
         parsed = parse(raw, envelope_from=envelope_from)
     except Exception as exc:
-        return quarantine(raw, source, f"Could not parse the message: {type(exc).__name__}: {exc}",
-                          existing=retry_of)
+        return quarantine(raw, source, f"Could not parse the message: {type(exc).__name__}: {exc}", existing=retry_of)
     key = dedupe_key(parsed)
     duplicate, limited = _precheck(key, parsed.from_addr, check_rate)
     if duplicate is not None:
         return duplicate
     if limited:
-        return quarantine(raw, source, _rate_limit_reason(parsed.from_addr), key=key, sender=parsed.from_addr,
-                          subject=parsed.subject, existing=retry_of)
+        return quarantine(
+            raw,
+            source,
+            _rate_limit_reason(parsed.from_addr),
+            key=key,
+            sender=parsed.from_addr,
+            subject=parsed.subject,
+            existing=retry_of,
+        )
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _store(raw, parsed, key, source, mailbox=mailbox, recipients=recipients,
-                              careful=attempt == 2)
+                return _store(raw, parsed, key, source, mailbox=mailbox, recipients=recipients, careful=attempt == 2)
         except IntegrityError as exc:
             # Another worker stored it first (same Message-ID), or created the same new
             # contact a moment earlier, or the stranger's account outlived its contact:
@@ -139,12 +169,26 @@ def ingest(raw: bytes, source: str, *, mailbox: Mailbox | None = None, envelope_
             if duplicate is not None:
                 return duplicate
             if attempt == 2:
-                return quarantine(raw, source, f"Database conflict: {exc}", key=key, sender=parsed.from_addr,
-                                  subject=parsed.subject, existing=retry_of)
+                return quarantine(
+                    raw,
+                    source,
+                    f"Database conflict: {exc}",
+                    key=key,
+                    sender=parsed.from_addr,
+                    subject=parsed.subject,
+                    existing=retry_of,
+                )
         except Exception as exc:
             log.exception("processing a message from %s failed", parsed.from_addr)
-            return quarantine(raw, source, f"{type(exc).__name__}: {exc}", key=key, sender=parsed.from_addr,
-                              subject=parsed.subject, existing=retry_of)
+            return quarantine(
+                raw,
+                source,
+                f"{type(exc).__name__}: {exc}",
+                key=key,
+                sender=parsed.from_addr,
+                subject=parsed.subject,
+                existing=retry_of,
+            )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -178,12 +222,26 @@ def _uploads(parts: list[Part]) -> tuple[list[Upload], list[dict[str, Any]], dic
     return uploads, skipped, inline
 
 
-def _entry_data(parsed: ParsedMail, source: str, thread: threading.Thread, body: str,
-                skipped: list[dict[str, Any]], inline: dict[str, str], noise: str) -> dict[str, Any]:
+def _entry_data(
+    parsed: ParsedMail,
+    source: str,
+    thread: threading.Thread,
+    body: str,
+    skipped: list[dict[str, Any]],
+    inline: dict[str, str],
+    noise: str,
+) -> dict[str, Any]:
     html, remote = sanitize_html(parsed.html) if parsed.html else ("", [])
     data: dict[str, Any] = {
-        "email": {"message_id": parsed.message_id, "from": parsed.from_addr, "to": parsed.to, "cc": parsed.cc,
-                  "subject": parsed.subject[:300], "date": parsed.date, "source": source},
+        "email": {
+            "message_id": parsed.message_id,
+            "from": parsed.from_addr,
+            "to": parsed.to,
+            "cc": parsed.cc,
+            "subject": parsed.subject[:300],
+            "date": parsed.date,
+            "source": source,
+        },
         "thread": thread.how,
     }
     if parsed.text.strip() != body.strip():
@@ -205,11 +263,18 @@ def _entry_data(parsed: ParsedMail, source: str, thread: threading.Thread, body:
     return data
 
 
-def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Mailbox | None,
-           recipients: Sequence[str], careful: bool) -> Result:
+def _store(
+    raw: bytes,
+    parsed: ParsedMail,
+    key: str,
+    source: str,
+    *,
+    mailbox: Mailbox | None,
+    recipients: Sequence[str],
+    careful: bool,
+) -> Result:
     sender = parsed.from_addr
-    noise = parsed.auto_reason or ("sent from one of our own addresses" if sender in threading.own_addresses()
-                                   else "")
+    noise = parsed.auto_reason or ("sent from one of our own addresses" if sender in threading.own_addresses() else "")
     contact = threading.find_contact(sender)
     thread = threading.find_thread(parsed, contact, record_only=bool(noise))
     case = thread.case
@@ -221,8 +286,15 @@ def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Ma
     entry = None
     if noise and case is not None:
         entry = do_receive_message(
-            case=case, contact=contact, subject=parsed.subject, body=body, channel=Channel.EMAIL, data=data,
-            uploads=uploads, record_only=True, author_name=parsed.from_name or sender,
+            case=case,
+            contact=contact,
+            subject=parsed.subject,
+            body=body,
+            channel=Channel.EMAIL,
+            data=data,
+            uploads=uploads,
+            record_only=True,
+            author_name=parsed.from_name or sender,
         )
     elif not noise:
         if contact is None:
@@ -233,8 +305,15 @@ def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Ma
         # A reply: the case's own request type and account are used (loaded only if the
         # case turns out to be closed and a linked case is opened).
         entry = do_receive_message(
-            case=case, contact=contact, request_type=request_type, subject=parsed.subject, body=body,
-            channel=Channel.EMAIL, data=data, uploads=uploads, acknowledge=True,
+            case=case,
+            contact=contact,
+            request_type=request_type,
+            subject=parsed.subject,
+            body=body,
+            channel=Channel.EMAIL,
+            data=data,
+            uploads=uploads,
+            acknowledge=True,
         )
     all_recipients = dict.fromkeys([*parsed.to, *parsed.cc, *(r.lower() for r in recipients)])
     message = Message.objects.create(
@@ -255,14 +334,14 @@ def _store(raw: bytes, parsed: ParsedMail, key: str, source: str, *, mailbox: Ma
         size=len(raw),
         created_at=clock.now(),
     )
-    return Result("stored", case=f"{REF_PREFIX}{entry.case_id:06d}" if entry else None, message=message.pk,
-                  noise=noise)
+    return Result("stored", case=f"{REF_PREFIX}{entry.case_id:06d}" if entry else None, message=message.pk, noise=noise)
 
 
 def retry_quarantined(row: Quarantine) -> Result:
     """Run a quarantined message through the pipeline again (rate limit not applied)."""
     result = ingest(bytes(row.raw), row.source or "quarantine", check_rate=False, retry_of=row)
     if result.status in ("stored", "duplicate"):
-        Quarantine.objects.filter(pk=row.pk).update(resolved=True, retried_at=clock.now(),
-                                                    retries=row.retries + 1, message=result.message)
+        Quarantine.objects.filter(pk=row.pk).update(
+            resolved=True, retried_at=clock.now(), retries=row.retries + 1, message=result.message
+        )
     return result

@@ -96,11 +96,18 @@ class Mailbox(models.Model):
     password = models.CharField(max_length=200, blank=True)
     password_env = models.CharField(max_length=100, blank=True, help_text="Environment variable holding the password.")
     folder = models.CharField(max_length=200, default="INBOX")
-    processed_folder = models.CharField(max_length=200, blank=True,
-                                        help_text="Move stored messages here (blank: only flag them \\Seen).")
+    processed_folder = models.CharField(
+        max_length=200, blank=True, help_text="Move stored messages here (blank: only flag them \\Seen)."
+    )
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    request_type = models.ForeignKey(RequestType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     help_text="Request type of new cases from this mailbox.")
+    request_type = models.ForeignKey(
+        RequestType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Request type of new cases from this mailbox.",
+    )
     active = models.BooleanField(default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -60,8 +60,16 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].strip(">").strip() or "honeydesk.invalid"
 
 
-def queue_mail(*, case: Case, to: list[str], subject: str, template: str, entry: TimelineEntry | None = None,
-               context: dict[str, Any] | None = None, auto_submitted: str = "") -> Message | None:
+def queue_mail(
+    *,
+    case: Case,
+    to: list[str],
+    subject: str,
+    template: str,
+    entry: TimelineEntry | None = None,
+    context: dict[str, Any] | None = None,
+    auto_submitted: str = "",
+) -> Message | None:
     """Record an outbound mail and a job to send it. Call inside the action's transaction."""
     to = [a.strip().lower() for a in to if a and a.strip()]
     if not to:
@@ -71,9 +79,16 @@ def queue_mail(*, case: Case, to: list[str], subject: str, template: str, entry:
     # Both rows or neither; inside the action's transaction no savepoint is needed.
     with transaction.atomic(savepoint=False):
         message = Message.objects.create(
-            direction=Message.Direction.OUT, state=Message.State.QUEUED, dedupe_key=f"mid:{message_id}",
-            message_id=message_id, sender=sender.lower(), recipients=" ".join(to), subject=subject[:255],
-            case=case, entry=entry, created_at=clock.now(),
+            direction=Message.Direction.OUT,
+            state=Message.State.QUEUED,
+            dedupe_key=f"mid:{message_id}",
+            message_id=message_id,
+            sender=sender.lower(),
+            recipients=" ".join(to),
+            subject=subject[:255],
+            case=case,
+            entry=entry,
+            created_at=clock.now(),
             data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
         )
         enqueue(send_message, {"message_id": message.pk})
@@ -83,8 +98,11 @@ def queue_mail(*, case: Case, to: list[str], subject: str, template: str, entry:
 def _thread_headers(message: Message) -> dict[str, str]:
     """In-Reply-To the customer's last message before this one; otherwise the first mail
     we sent on the case, so every mail of a case sits in one thread in the client."""
-    inbound = Message.objects.filter(case_id=message.case_id, direction=Message.Direction.IN,
-                                     state=Message.State.STORED).exclude(message_id="")
+    if message.case_id is None:
+        return {}
+    inbound = Message.objects.filter(
+        case_id=message.case_id, direction=Message.Direction.IN, state=Message.State.STORED
+    ).exclude(message_id="")
     inbound = inbound.exclude(message_id__startswith="sha256:")
     # An acknowledgement answers the very message it acknowledges (written just after it).
     parent = inbound.filter(entry_id=message.entry_id).first() if message.entry_id else None
@@ -95,26 +113,36 @@ def _thread_headers(message: Message) -> dict[str, str]:
     if parent is None:
         return {}
     chain = [r for r in parent.references.split() if not r.startswith("sha256:")]
-    chain = [*chain[-(MAX_REFERENCES - 1):], parent.message_id]
+    chain = [*chain[-(MAX_REFERENCES - 1) :], parent.message_id]
     return {"In-Reply-To": f"<{parent.message_id}>", "References": " ".join(f"<{r}>" for r in chain)}
 
 
 def build(message: Message) -> EmailMultiAlternatives:
+    assert message.case_id is not None, "outbound mail always belongs to a case"
     case = Case.objects.select_related("department", "contact", "request_type").get(pk=message.case_id)
     entry = TimelineEntry.objects.filter(pk=message.entry_id).first() if message.entry_id else None
     template = message.data.get("template", "")
     context = {"case": case, "entry": entry, "base_url": settings.BASE_URL, **message.data.get("context", {})}
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
-    headers = {"Message-ID": f"<{message.message_id}>", "X-Honeydesk-Case": case.ref,
-               "Reply-To": from_address(case), **_thread_headers(message)}
+    headers = {
+        "Message-ID": f"<{message.message_id}>",
+        "X-Honeydesk-Case": case.ref,
+        "Reply-To": from_address(case),
+        **_thread_headers(message),
+    }
     auto = message.data.get("auto_submitted", "")
     if auto:
         # RFC 3834: other robots must not answer; Exchange: no out-of-office replies.
         headers["Auto-Submitted"] = auto
         headers["X-Auto-Response-Suppress"] = "All"
-    mail = EmailMultiAlternatives(subject=message.subject, body=text, from_email=from_address(case),
-                                  to=message.recipients.split(), headers=headers)
+    mail = EmailMultiAlternatives(
+        subject=message.subject,
+        body=text,
+        from_email=from_address(case),
+        to=message.recipients.split(),
+        headers=headers,
+    )
     mail.attach_alternative(html, "text/html")
     if entry is not None:
         for attachment in entry.attachments.all():
@@ -137,7 +165,12 @@ def send_message(message_id: int) -> None:
         raise
     raw = mail.message().as_bytes()
     Message.objects.filter(pk=message.pk).update(
-        state=Message.State.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, error="", raw=raw,
-        size=len(raw), in_reply_to=(mail.extra_headers.get("In-Reply-To") or "").strip("<>"),
+        state=Message.State.SENT,
+        sent_at=timezone.now(),
+        attempts=message.attempts + 1,
+        error="",
+        raw=raw,
+        size=len(raw),
+        in_reply_to=(mail.extra_headers.get("In-Reply-To") or "").strip("<>"),
         references=" ".join(r.strip("<>") for r in (mail.extra_headers.get("References") or "").split()),
     )

@@ -22,6 +22,7 @@ from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
 from functools import lru_cache
+from typing import Any
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
@@ -33,8 +34,17 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
 _SURROGATES = re.compile(r"[\udc80-\udcff]")
 # Charsets whose label is often wrong: bytes that are valid UTF-8 almost never are meant
 # as Latin-1 text, so UTF-8 is tried before believing the label.
-_OFTEN_MISLABELLED = {"", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso-8859-15",
-                      "windows-1252", "cp1252"}
+_OFTEN_MISLABELLED = {
+    "",
+    "us-ascii",
+    "ascii",
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+    "iso-8859-15",
+    "windows-1252",
+    "cp1252",
+}
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
 
 
@@ -47,7 +57,7 @@ class _CachingPolicy(EmailPolicy):
     read-only values, so equal raw values share one parsed object (writing a message
     out re-parses through `fold`, which does not use this cache)."""
 
-    def header_fetch_parse(self, name: str, value: str) -> object:
+    def header_fetch_parse(self, name: str, value: str) -> Any:
         if hasattr(value, "name") or len(value) > 998 or not name.lower().startswith("content-"):
             return super().header_fetch_parse(name, value)
         return _parsed_header(self, name, value)
@@ -246,7 +256,8 @@ def _leaves(part: Message, depth: int, out: list[Message], defects: list[str]) -
         return
     payload = part.get_payload()
     for sub in payload if isinstance(payload, list) else []:
-        _leaves(sub, depth + 1, out, defects)
+        if isinstance(sub, Message):
+            _leaves(sub, depth + 1, out, defects)
 
 
 def _payload_bytes(part: Message) -> bytes:
@@ -264,10 +275,10 @@ def _payload_bytes(part: Message) -> bytes:
         data = part.get_payload(decode=True)
     except Exception:
         data = None
-    if data is None:
-        raw = part.get_payload()
-        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-    return data
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 
 def _filename(part: Message, ctype: str, index: int) -> str:
@@ -278,9 +289,19 @@ def _filename(part: Message, ctype: str, index: int) -> str:
     name = clean_text(re.sub(r"[\x00-\x1f/\\]", "_", str(name))).strip(" .")[:200]
     if name:
         return name
-    ext = {"text/calendar": "ics", "message/rfc822": "eml", "text/html": "html", "text/plain": "txt",
-           "application/ms-tnef": "dat", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
-           "application/pdf": "pdf", "text/rfc822-headers": "txt", "message/delivery-status": "txt"}.get(ctype, "bin")
+    ext = {
+        "text/calendar": "ics",
+        "message/rfc822": "eml",
+        "text/html": "html",
+        "text/plain": "txt",
+        "application/ms-tnef": "dat",
+        "image/png": "png",
+        "image/jpeg": "jpg",
+        "image/gif": "gif",
+        "application/pdf": "pdf",
+        "text/rfc822-headers": "txt",
+        "message/delivery-status": "txt",
+    }.get(ctype, "bin")
     base = {"text/calendar": "invite", "message/rfc822": "forwarded", "application/ms-tnef": "winmail"}.get(
         ctype, "attachment"
     )
@@ -359,8 +380,15 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
             inline = (part.get_content_disposition() or "") == "inline"
         except Exception:
             inline = False
-        attachments.append(Part(filename=_filename(part, ctype, index), content_type=ctype, content=content,
-                                content_id=cid[:200], inline=inline or bool(cid)))
+        attachments.append(
+            Part(
+                filename=_filename(part, ctype, index),
+                content_type=ctype,
+                content=content,
+                content_id=cid[:200],
+                inline=inline or bool(cid),
+            )
+        )
     html = "\n".join(htmls)
     text = "\n".join(t.strip("\n") for t in texts) if texts else html_to_text(html)
     message_id = parse_ids(header(msg, "Message-ID"))

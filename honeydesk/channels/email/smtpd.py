@@ -40,8 +40,9 @@ class IngestHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self.executor, self._ingest, raw, envelope.mail_from or "",
-                                                list(envelope.rcpt_tos))
+            result = await loop.run_in_executor(
+                self.executor, self._ingest, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+            )
         except Exception:
             log.exception("could not store a message from %s", envelope.mail_from)
             return "451 4.3.0 Could not store the message now; try again later"
@@ -60,5 +61,12 @@ class IngestController(Controller):
 
 
 def controller(host: str, port: int, *, max_bytes: int) -> Controller:
-    return IngestController(IngestHandler(), hostname=host, port=port, data_size_limit=max_bytes,
-                            decode_data=False, server_hostname="honeydesk", ident="honeydesk smtpd")
+    return IngestController(
+        IngestHandler(),
+        hostname=host,
+        port=port,
+        data_size_limit=max_bytes,
+        decode_data=False,
+        server_hostname="honeydesk",
+        ident="honeydesk smtpd",
+    )

@@ -52,14 +52,17 @@ class Thread:
     refused: str = ""
 
 
-def _may_join(contact: Contact | None, sender: str, case: Case, matched: Message | None = None,
-              *, lenient: bool = False) -> bool:
+def _may_join(
+    contact: Contact | None, sender: str, case: Case, matched: Message | None = None, *, lenient: bool = False
+) -> bool:
     if contact is not None and contact.account_id == case.account_id:
         return True
     if lenient and matched is not None and matched.direction == Message.Direction.OUT:
         return True
     return bool(
-        matched is not None and matched.direction == Message.Direction.OUT and sender
+        matched is not None
+        and matched.direction == Message.Direction.OUT
+        and sender
         and sender in matched.recipients.split()
     )
 
@@ -116,8 +119,13 @@ def _messages_with_cases(ids: list[str]) -> list[tuple[Message, Case]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
         rows = cursor.fetchall()
-    return [(_loaded(Message, id=pk, message_id=mid, direction=direction, recipients=recipients, case_id=case_id),
-             _case_stub(case_id, account_id)) for pk, mid, direction, recipients, case_id, account_id in rows]
+    return [
+        (
+            _loaded(Message, id=pk, message_id=mid, direction=direction, recipients=recipients, case_id=case_id),
+            _case_stub(case_id, account_id),
+        )
+        for pk, mid, direction, recipients, case_id, account_id in rows
+    ]
 
 
 # The contact with an address and all the contact's points (ContactPoint's ordering):
@@ -137,8 +145,8 @@ def _with_points(contact: Contact, points: list[ContactPoint]) -> Contact:
         point.contact = contact
     queryset = ContactPoint.objects.filter(contact=contact)
     queryset._result_cache = points
-    queryset._prefetch_done = True
-    contact._prefetched_objects_cache = {"points": queryset}
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    contact._prefetched_objects_cache = {"points": queryset}  # type: ignore[attr-defined]
     return contact
 
 
@@ -154,8 +162,9 @@ def find_contact(address: str) -> Contact | None:
         return None
     contact_id, account_id, name, user_id = rows[0][:4]
     contact = _loaded(Contact, id=contact_id, account_id=account_id, name=name, user_id=user_id)
-    points = [_loaded(ContactPoint, id=pk, contact_id=contact_id, kind=kind, value=value)
-              for *_, pk, kind, value in rows]
+    points = [
+        _loaded(ContactPoint, id=pk, contact_id=contact_id, kind=kind, value=value) for *_, pk, kind, value in rows
+    ]
     return _with_points(contact, points)
 
 
@@ -189,8 +198,9 @@ def contact_for_sender(address: str, name: str, *, known_missing: bool = False, 
         if len(address) > EMAIL_MAX_CHARS:
             raise ValidationError("too long")
     except ValidationError:
-        raise InvalidInput("The contact details are not valid.",
-                           fields={"emails": [f"{address!r} is not a valid e-mail address."]}) from None
+        raise InvalidInput(
+            "The contact details are not valid.", fields={"emails": [f"{address!r} is not a valid e-mail address."]}
+        ) from None
     account = CustomerAccount.objects.create(number=number, name=display)
     contact = Contact.objects.create(account=account, name=display)
     point = ContactPoint.objects.create(contact=contact, kind=ContactPoint.Kind.EMAIL, value=address)

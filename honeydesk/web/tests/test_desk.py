@@ -184,8 +184,14 @@ def test_it_keeps_the_escalations_queue_for_supervisors(cast):
 
 
 def test_it_shows_the_customers_facts_under_their_labels(cast):
-    case = actions.do_open_case(account=cast.alice_account, contact=cast.alice_contact, request_type=cast.billing_type,
-                                subject="Bill", body="Explain please", facts={"account_number": "1000001"},
-                                acting_user=cast.alice)
+    case = actions.do_open_case(
+        account=cast.alice_account,
+        contact=cast.alice_contact,
+        request_type=cast.billing_type,
+        subject="Bill",
+        body="Explain please",
+        facts={"account_number": "1000001"},
+        acting_user=cast.alice,
+    )
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
     assert "<dt>Account number</dt><dd>1000001</dd>" in page

@@ -39,15 +39,15 @@ def attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileRespon
     try:
         user = user_of(request)
         case = access.case_for(user, ref)
-        found = Attachment.objects.filter(
-            pk=attachment_id, entry__in=access.entries_visible_to(user, case)
-        ).first()
+        found = Attachment.objects.filter(pk=attachment_id, entry__in=access.entries_visible_to(user, case)).first()
         if found is None:
             raise NotFound("No such attachment.")
     except NotFound:
         raise Http404("Not found") from None
     response = FileResponse(
-        found.file.open("rb"), content_type=found.content_type, filename=found.filename,
+        found.file.open("rb"),
+        content_type=found.content_type,
+        filename=found.filename,
         as_attachment=found.content_type not in INLINE_TYPES,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -30,9 +30,7 @@ def typical_first_response(department: Department) -> timedelta | None:
         .order_by("-id")
         .values_list("created_at", "first_response_at")[:100]
     )
-    waits = [
-        (answered - created).total_seconds() for created, answered in rows if answered and answered >= created
-    ]
+    waits = [(answered - created).total_seconds() for created, answered in rows if answered and answered >= created]
     return timedelta(seconds=median(waits)) if waits else None
 
 

@@ -23,9 +23,15 @@ def thread(cast):
 
     case = cast.alice_case
     Message.objects.create(
-        direction=Message.Direction.OUT, state=Message.State.SENT, dedupe_key="mid:hd-thread-1@honeydesk.test",
-        message_id="hd-thread-1@honeydesk.test", sender="billing@honeydesk.test", recipients="alice@example.test",
-        subject=f"[{case.ref}] Charged twice in March", case=case, created_at=clock.now(),
+        direction=Message.Direction.OUT,
+        state=Message.State.SENT,
+        dedupe_key="mid:hd-thread-1@honeydesk.test",
+        message_id="hd-thread-1@honeydesk.test",
+        sender="billing@honeydesk.test",
+        recipients="alice@example.test",
+        subject=f"[{case.ref}] Charged twice in March",
+        case=case,
+        created_at=clock.now(),
     )
     return case
 

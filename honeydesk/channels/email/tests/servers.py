@@ -78,8 +78,7 @@ def start_dovecot() -> Dovecot:
     if os.geteuid() != 0:
         raise PermissionError("the throw-away Dovecot runs as root")
     if subprocess.run(["id", "vmail"], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "vmail"],
-                       check=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "vmail"], check=True)
     directory = Path(tempfile.mkdtemp(prefix="hd-imap-"))
     directory.chmod(0o755)
     (directory / "mail").mkdir()
@@ -142,12 +141,25 @@ class Live:
         return self.var_dir / "honeydesk.sqlite3"
 
     def manage(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-                              capture_output=True, text=True, **kwargs)
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            **kwargs,
+        )
 
     def popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def shell(self, code: str) -> str:
         return self.manage("shell", "-c", code).stdout
@@ -168,8 +180,13 @@ RequestType.objects.create(name="General", slug="general", department=d)
 def start_live() -> Live:
     var_dir = Path(tempfile.mkdtemp(prefix="hd-live-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MEDIA_ROOT")}
-    env.update(SECRET_KEY="test", HONEYDESK_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="config.settings",
-               EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", LOG_LEVEL="WARNING")
+    env.update(
+        SECRET_KEY="test",
+        HONEYDESK_VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="WARNING",
+    )
     live = Live(var_dir, env)
     live.manage("migrate", "-v", "0")
     live.shell(SEED)

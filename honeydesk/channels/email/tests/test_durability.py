@@ -20,12 +20,14 @@ COUNT = 50
 def message(i: int) -> bytes:
     # A sizeable attachment makes each message take a moment, so the kill lands mid-batch.
     pdf = base64.encodebytes(b"%PDF-1.4\n" + os.urandom(150_000)).decode()
-    return (f"From: Sender {i} <sender{i}@example.test>\r\nTo: support@example.test\r\n"
-            f"Subject: Batch message {i}\r\nMessage-ID: <batch-{i}@example.test>\r\nMIME-Version: 1.0\r\n"
-            'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
-            f"Message number {i}.\r\n--b\r\nContent-Type: application/pdf\r\n"
-            f'Content-Disposition: attachment; filename="doc{i}.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-            f"{pdf}\r\n--b--\r\n").encode()
+    return (
+        f"From: Sender {i} <sender{i}@example.test>\r\nTo: support@example.test\r\n"
+        f"Subject: Batch message {i}\r\nMessage-ID: <batch-{i}@example.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        f"Message number {i}.\r\n--b\r\nContent-Type: application/pdf\r\n"
+        f'Content-Disposition: attachment; filename="doc{i}.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        f"{pdf}\r\n--b--\r\n"
+    ).encode()
 
 
 def stored(live) -> int:
@@ -67,13 +69,16 @@ def test_killing_the_worker_mid_batch_loses_nothing_and_duplicates_nothing(dovec
         if worker.poll() is None:
             worker.kill()
 
-    rows = live.query("select message_id, case_id, entry_id from email_channel_message "
-                      "where direction='in' and source='imap:kill'")
+    rows = live.query(
+        "select message_id, case_id, entry_id from email_channel_message where direction='in' and source='imap:kill'"
+    )
     assert sorted(r[0] for r in rows) == sorted(f"batch-{i}@example.test" for i in range(COUNT))
     assert all(case and entry for _, case, entry in rows)
     assert len({r[1] for r in rows}) == COUNT  # one case each, none twice
-    entries = live.query("select count(*) from cases_timelineentry e join cases_case c on c.id = e.case_id "
-                         "where e.kind='inbound' and c.subject like 'Batch message %'")[0][0]
+    entries = live.query(
+        "select count(*) from cases_timelineentry e join cases_case c on c.id = e.case_id "
+        "where e.kind='inbound' and c.subject like 'Batch message %'"
+    )[0][0]
     assert entries == COUNT
     assert live.query("select count(*) from email_channel_quarantine")[0][0] == 0
     flags = dovecot.flags(USER)

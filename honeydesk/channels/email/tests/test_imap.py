@@ -17,14 +17,23 @@ SEEN = b"\\Seen"
 
 def mailbox_for(dovecot, user: str, **extra) -> Mailbox:
     dovecot.reset(user)
-    return Mailbox.objects.create(name=user.split("@")[0], host="127.0.0.1", port=dovecot.port, use_ssl=False,
-                                  username=user, password=PASSWORD, **extra)
+    return Mailbox.objects.create(
+        name=user.split("@")[0],
+        host="127.0.0.1",
+        port=dovecot.port,
+        use_ssl=False,
+        username=user,
+        password=PASSWORD,
+        **extra,
+    )
 
 
 def test_it_stores_each_message_then_flags_it_and_a_poison_message_does_not_block(cast, dovecot):
     mailbox = mailbox_for(dovecot, "poll@example.test", department=cast.repair)
-    dovecot.append("poll@example.test", [eml("plain_qp.eml"), eml("poison_garbage.eml"), eml("winmail.eml"),
-                                         eml("html_base64_inline.eml")])
+    dovecot.append(
+        "poll@example.test",
+        [eml("plain_qp.eml"), eml("poison_garbage.eml"), eml("winmail.eml"), eml("html_base64_inline.eml")],
+    )
     stats = poll(mailbox)
     assert stats.seen == 4 and stats.outcomes == {"stored": 3, "quarantined": 1}
     assert all(SEEN in flags for flags in dovecot.flags("poll@example.test").values())
@@ -54,8 +63,14 @@ def test_it_moves_stored_messages_to_the_processed_folder(cast, dovecot):
 
 def test_a_mailbox_that_fails_is_recorded_and_the_others_still_polled(cast, dovecot):
     good = mailbox_for(dovecot, "poll@example.test")
-    Mailbox.objects.create(name="wrong-password", host="127.0.0.1", port=dovecot.port, use_ssl=False,
-                           username="support@example.test", password="nope")
+    Mailbox.objects.create(
+        name="wrong-password",
+        host="127.0.0.1",
+        port=dovecot.port,
+        use_ssl=False,
+        username="support@example.test",
+        password="nope",
+    )
     dovecot.append("poll@example.test", [eml("forwarded.eml")])
     results = poll_all()
     assert results[good.name].outcomes == {"stored": 1}

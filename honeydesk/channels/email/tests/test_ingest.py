@@ -28,8 +28,9 @@ def inbound_entry(result) -> TimelineEntry:
 
 
 def acks() -> list[Message]:
-    return list(Message.objects.filter(direction=Message.Direction.OUT, data__template="case_opened",
-                                       case__channel="email"))
+    return list(
+        Message.objects.filter(direction=Message.Direction.OUT, data__template="case_opened", case__channel="email")
+    )
 
 
 def test_it_opens_a_case_for_an_unknown_sender_on_an_account_of_their_own(cast):
@@ -80,8 +81,10 @@ def test_it_dedupes_a_message_without_message_id_by_its_content(cast):
 
 
 def test_it_treats_our_own_sent_mail_coming_back_as_a_duplicate(thread):
-    raw = (b"From: billing@honeydesk.test\nTo: alice@example.test\nMessage-ID: <hd-thread-1@honeydesk.test>\n"
-           b"Subject: copy\n\nour own mail\n")
+    raw = (
+        b"From: billing@honeydesk.test\nTo: alice@example.test\nMessage-ID: <hd-thread-1@honeydesk.test>\n"
+        b"Subject: copy\n\nour own mail\n"
+    )
     assert ingest(raw, "test").status == "duplicate"
 
 
@@ -114,8 +117,10 @@ def test_it_threads_on_references_when_in_reply_to_is_missing(thread):
 
 def test_it_threads_on_a_message_we_received_earlier(cast):
     first = ingest(eml("plain_qp.eml"), "test")
-    follow_up = (b"From: carol@example.test\nTo: billing@honeydesk.test\nSubject: one more thing\n"
-                 b"Message-ID: <qp-2@mail.example.test>\nIn-Reply-To: <qp-1@mail.example.test>\n\nAlso March.\n")
+    follow_up = (
+        b"From: carol@example.test\nTo: billing@honeydesk.test\nSubject: one more thing\n"
+        b"Message-ID: <qp-2@mail.example.test>\nIn-Reply-To: <qp-1@mail.example.test>\n\nAlso March.\n"
+    )
     assert ingest(follow_up, "test").case == first.case
 
 
@@ -143,9 +148,11 @@ def test_it_does_not_join_a_third_partys_reply_to_another_customers_thread(threa
 
 def test_a_reply_from_an_address_we_wrote_to_joins_even_if_not_on_file(thread):
     Message.objects.filter(message_id="hd-thread-1@honeydesk.test").update(
-        recipients="alice@example.test alice.archer@work.example")
-    raw = reply("reply_gmail.eml", thread).replace(b"From: Alice Archer <alice@example.test>",
-                                                     b"From: Alice Archer <alice.archer@work.example>")
+        recipients="alice@example.test alice.archer@work.example"
+    )
+    raw = reply("reply_gmail.eml", thread).replace(
+        b"From: Alice Archer <alice@example.test>", b"From: Alice Archer <alice.archer@work.example>"
+    )
     assert ingest(raw, "test").case == thread.ref
 
 
@@ -183,13 +190,16 @@ def test_a_bounce_lands_on_the_case_of_the_mail_that_bounced(thread):
     assert Message.objects.get(pk=result.message).state == Message.State.NOISE
 
 
-@pytest.mark.parametrize("raw", [
-    eml("bulk_newsletter.eml"),
-    b"From: someone@example.test\nX-Autorespond: yes\nMessage-ID: <ar@x>\nSubject: away\n\naway\n",
-    b"Return-Path: <>\nFrom: robot@example.test\nMessage-ID: <rp@x>\nSubject: notice\n\nhi\n",
-    b"From: postmaster@example.test\nMessage-ID: <pm@x>\nSubject: notice\n\nhi\n",
-    b"From: Billing <billing@honeydesk.test>\nMessage-ID: <self@x>\nSubject: loop\n\nhi\n",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        eml("bulk_newsletter.eml"),
+        b"From: someone@example.test\nX-Autorespond: yes\nMessage-ID: <ar@x>\nSubject: away\n\naway\n",
+        b"Return-Path: <>\nFrom: robot@example.test\nMessage-ID: <rp@x>\nSubject: notice\n\nhi\n",
+        b"From: postmaster@example.test\nMessage-ID: <pm@x>\nSubject: notice\n\nhi\n",
+        b"From: Billing <billing@honeydesk.test>\nMessage-ID: <self@x>\nSubject: loop\n\nhi\n",
+    ],
+)
 def test_noise_without_a_case_is_recorded_but_opens_no_case_and_gets_no_answer(cast, raw):
     cases = Case.objects.count()
     result = ingest(raw, "test")
@@ -200,8 +210,9 @@ def test_noise_without_a_case_is_recorded_but_opens_no_case_and_gets_no_answer(c
 
 def test_the_rate_limit_quarantines_a_flood_from_one_sender(cast, settings):
     settings.HONEYDESK_EMAIL_RATE_LIMIT = "3/600"
-    results = [ingest(f"From: flood@example.test\nMessage-ID: <f{i}@x>\nSubject: s{i}\n\nx\n".encode(), "t")
-               for i in range(5)]
+    results = [
+        ingest(f"From: flood@example.test\nMessage-ID: <f{i}@x>\nSubject: s{i}\n\nx\n".encode(), "t") for i in range(5)
+    ]
     assert [r.status for r in results] == ["stored"] * 3 + ["quarantined"] * 2
     row = Quarantine.objects.get(pk=results[3].quarantine)
     assert "Rate limit" in row.reason and row.sender == "flood@example.test"
@@ -220,11 +231,17 @@ def test_html_is_sanitised_remote_images_blocked_and_inline_images_kept(cast):
     assert entry.body == "The router shows this error (see screenshot)."
 
 
-@pytest.mark.parametrize(("fixture", "expected"), [
-    ("mislabelled_charset.eml", "Ich habe für die Störung am Montag keine Gutschrift erhalten. Ça ne va pas. 日本語"),
-    ("broken_charset.eml", "Le montant est de 45€ \u2013 déjà payé."),
-    ("winmail.eml", "Hi, see the attached contract \u2013 I can\u2019t open it."),
-])
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        (
+            "mislabelled_charset.eml",
+            "Ich habe für die Störung am Montag keine Gutschrift erhalten. Ça ne va pas. 日本語",
+        ),
+        ("broken_charset.eml", "Le montant est de 45€ \u2013 déjà payé."),
+        ("winmail.eml", "Hi, see the attached contract \u2013 I can\u2019t open it."),
+    ],
+)
 def test_it_decodes_every_charset_including_mislabelled_and_unknown_ones(cast, fixture, expected):
     entry = inbound_entry(ingest(eml(fixture), "test"))
     assert entry.body == expected
@@ -337,8 +354,9 @@ def test_routing_sees_a_new_department_address_at_once(cast):
 
 def test_the_rate_limit_reason_gives_the_exact_count(cast, settings):
     settings.HONEYDESK_EMAIL_RATE_LIMIT = "2/600"
-    results = [ingest(f"From: burst@example.test\nMessage-ID: <b{i}@x>\nSubject: s{i}\n\nx\n".encode(), "t")
-               for i in range(3)]
+    results = [
+        ingest(f"From: burst@example.test\nMessage-ID: <b{i}@x>\nSubject: s{i}\n\nx\n".encode(), "t") for i in range(3)
+    ]
     assert [r.status for r in results] == ["stored", "stored", "quarantined"]
     assert results[2].reason.startswith("Rate limit: 2 messages from burst@example.test in the last 600 s")
     # Messages from other senders and old ones do not count.

@@ -41,14 +41,18 @@ def test_an_agent_reply_threads_to_the_customers_last_message(thread, cast):
     parsed = message_from_bytes(bytes(stored.raw), policy=policy.default)
     assert parsed["Message-ID"] == f"<{stored.message_id}>" and parsed.get_content_type() == "multipart/alternative"
     # ...and the customer's answer to it comes back to the case.
-    answer = (f"From: alice@example.test\nMessage-ID: <a2@x>\nIn-Reply-To: <{stored.message_id}>\n"
-              "Subject: Re: hi\n\nok\n").encode()
+    answer = (
+        f"From: alice@example.test\nMessage-ID: <a2@x>\nIn-Reply-To: <{stored.message_id}>\nSubject: Re: hi\n\nok\n"
+    ).encode()
     assert ingest(answer, "test").case == thread.ref
 
 
 def test_the_acknowledgement_is_marked_automatic_and_threads_to_the_first_mail(cast):
-    result = ingest(b"From: New Person <new@example.test>\nTo: repair@honeydesk.test\nMessage-ID: <n1@x>\n"
-                    b"Subject: Re: [HD-000001] Fwd: no signal\n\nNo signal since noon.\n", "test")
+    result = ingest(
+        b"From: New Person <new@example.test>\nTo: repair@honeydesk.test\nMessage-ID: <n1@x>\n"
+        b"Subject: Re: [HD-000001] Fwd: no signal\n\nNo signal since noon.\n",
+        "test",
+    )
     run_pending()
     [ack] = sent_to("new@example.test")
     assert ack.subject == f"[{result.case}] We have your request: no signal"
@@ -93,11 +97,14 @@ def test_mail_goes_out_right_after_the_commit_without_a_worker(cast, django_capt
     assert len(sent_to("alice@example.test")) == 1
 
 
-@pytest.mark.parametrize(("subject", "clean"), [
-    ("Re: [HD-000007] Re: Modem", "Modem"),
-    ("AW: WG: Fwd: RE: HD-12 Rechnung", "Rechnung"),
-    ("", "(no subject)"),
-])
+@pytest.mark.parametrize(
+    ("subject", "clean"),
+    [
+        ("Re: [HD-000007] Re: Modem", "Modem"),
+        ("AW: WG: Fwd: RE: HD-12 Rechnung", "Rechnung"),
+        ("", "(no subject)"),
+    ],
+)
 def test_subjects_do_not_grow_chains_of_prefixes(subject, clean):
     assert clean_subject(subject) == clean
 

@@ -31,8 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--poll-interval", type=float, default=30.0)
         parser.add_argument("--no-mail", action="store_true")
 
-    def handle(self, *args: Any, once: bool, interval: float, poll_interval: float, no_mail: bool,
-               **options: Any) -> None:
+    def handle(
+        self, *args: Any, once: bool, interval: float, poll_interval: float, no_mail: bool, **options: Any
+    ) -> None:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
