@@ -11,6 +11,7 @@ corrects, so the record a customer or a regulator reads later is the record as i
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -83,6 +84,10 @@ class RequestType(models.Model):
         blank=True,
         help_text="Free text the classifier files under this category is offered this request type.",
     )
+    # Service targets in calendar hours; the case page shows the due times they give.
+    # (Business hours, holidays and per-priority levels belong to service-level policies.)
+    first_response_hours = models.PositiveIntegerField(default=8)
+    resolution_hours = models.PositiveIntegerField(default=72)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -198,6 +203,14 @@ class Case(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def first_response_due(self) -> datetime:
+        return self.created_at + timedelta(hours=self.request_type.first_response_hours)
+
+    @property
+    def resolution_due(self) -> datetime:
+        return self.created_at + timedelta(hours=self.request_type.resolution_hours)
 
 
 class AppendOnlyError(Exception):

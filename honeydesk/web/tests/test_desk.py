@@ -195,3 +195,19 @@ def test_it_shows_the_customers_facts_under_their_labels(cast):
     )
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
     assert "<dt>Account number</dt><dd>1000001</dd>" in page
+
+
+def test_it_shows_due_times_and_flags_overdue_ones(cast):
+    from datetime import timedelta
+
+    from honeydesk.lib import clock
+
+    url = f"/desk/cases/{cast.alice_case.ref}/"
+    page = cast.client(cast.billing_agent).get(url).content.decode()
+    assert "First response due" in page and "Resolve by" in page and "(overdue)" not in page
+    with clock.at(cast.alice_case.created_at + timedelta(hours=cast.billing_type.first_response_hours + 1)):
+        late = cast.client(cast.billing_agent).get(url).content.decode()
+    assert "(overdue)" in late
+    actions.do_add_reply(cast.alice_case, body="On it", acting_user=cast.billing_agent)
+    answered = cast.client(cast.billing_agent).get(url).content.decode()
+    assert "First response due" not in answered and "First response" in answered

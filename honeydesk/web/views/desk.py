@@ -16,6 +16,7 @@ from honeydesk.accounts.models import Department, Role, User
 from honeydesk.cases import actions, queries, tone_guard
 from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone
 from honeydesk.intelligence.suggest import suggest
+from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput
 from honeydesk.web.rows import queue_rows
 from honeydesk.web.views.common import page, parse_version, staff_required, user_of
@@ -132,6 +133,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "is_supervisor": user.sees_everything,
         "reopen_deadline": actions.reopen_deadline(case),
         "facts": _labelled_facts(case),
+        "now": clock.now(),
         "hints": tone_guard.DEESCALATION_HINTS.get(Tone(case.attention), []),
         "boundary_reply": tone_guard.BOUNDARY_REPLY.format(problem=case.subject.lower()),
         "suggestions": suggest(f"{case.subject} {_first_message(case)}", public_only=False),
