@@ -229,6 +229,81 @@ def _check_can_own(case: Case, owner: User, department: Department | None = None
         raise InvalidInput.field("owner", f"{owner.display_name} is not in the {dept.name} department.")
 
 
+def _opening_entries(
+    case: Case,
+    *,
+    opened_by: User | None,
+    author: User | None,
+    author_name: str,
+    channel: str,
+    body: str,
+    uploads: Sequence[Upload],
+    data: dict[str, Any],
+    linked_case: Case | None,
+    now: Any,
+) -> TimelineEntry:
+    """The two entries every case starts with: "opened", and the customer's first message."""
+    _entry(
+        case,
+        Kind.EVENT,
+        event=Event.OPENED,
+        acting_user=opened_by,
+        author_name="" if opened_by else author_name,
+        channel=channel,
+        visibility=Vis.PUBLIC,
+        body=f"Case opened: {case.subject}",
+        at=now,
+        data={"linked_case": linked_case.ref} if linked_case else {},
+    )
+    return _entry(
+        case,
+        Kind.INBOUND,
+        acting_user=author,
+        author_name=author_name,
+        channel=channel,
+        visibility=Vis.PUBLIC,
+        body=body,
+        uploads=uploads,
+        at=now,
+        data=data,
+    )
+
+
+def _customer_message(
+    case: Case,
+    *,
+    author: User | None,
+    author_name: str,
+    channel: str,
+    body: str,
+    uploads: Sequence[Upload],
+    data: dict[str, Any] | None,
+    now: Any,
+) -> tuple[TimelineEntry, list[str]]:
+    """A customer's message on a locked, existing case: it reopens a resolved case (the
+    caller has checked the window) and puts a waiting one back to work. Returns the entry
+    and the case fields it changed, for the caller's _touch."""
+    fields = ["status"]
+    if case.status == Status.RESOLVED:
+        _reopen(case, acting_user=author, channel=channel, why="The customer wrote again.")
+        fields.append("resolved_at")
+    entry = _entry(
+        case,
+        Kind.INBOUND,
+        acting_user=author,
+        author_name=author_name,
+        channel=channel,
+        visibility=Vis.PUBLIC,
+        body=body,
+        uploads=uploads,
+        at=now,
+        data=data,
+    )
+    if case.status == Status.PENDING:
+        _set_status(case, Status.OPEN, acting_user=author, channel=channel)
+    return entry, fields
+
+
 # --- actions ------------------------------------------------------------------------
 
 
@@ -278,29 +353,18 @@ def do_open_case(
             # A rep who opens the case during a live call or chat has already answered.
             first_response_at=now if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT) else None,
         )
-        _entry(
-            case,
-            Kind.EVENT,
-            event=Event.OPENED,
-            acting_user=acting_user,
-            channel=channel,
-            visibility=Vis.PUBLIC,
-            body=f"Case opened: {subject}",
-            at=now,
-            data={"linked_case": linked_case.ref} if linked_case else {},
-        )
         from_customer = not acting_user.is_staff_member
-        entry = _entry(
+        entry = _opening_entries(
             case,
-            Kind.INBOUND,
-            acting_user=acting_user if from_customer else None,
+            opened_by=acting_user,
+            author=acting_user if from_customer else None,
             author_name=author_name or (contact.name if contact else ""),
             channel=channel,
-            visibility=Vis.PUBLIC,
             body=body,
             uploads=uploads,
-            at=now,
             data={} if from_customer else {"recorded_by": acting_user.display_name},
+            linked_case=linked_case,
+            now=now,
         )
         notify.case_opened(case, entry)
     return case
@@ -586,21 +650,17 @@ def do_add_reply(
                 fields.append("first_response_at")
             notify.reply_sent(case, entry)
         else:
-            if case.status == Status.RESOLVED:
-                _reopen(case, acting_user=acting_user, channel=channel, why="The customer wrote again.")
-                fields.append("resolved_at")
-            entry = _entry(
+            entry, changed = _customer_message(
                 case,
-                Kind.INBOUND,
-                acting_user=acting_user,
+                author=acting_user,
+                author_name="",
                 channel=channel,
-                visibility=Vis.PUBLIC,
                 body=body,
                 uploads=uploads,
-                at=now,
+                data=None,
+                now=now,
             )
-            if case.status == Status.PENDING:
-                _set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+            fields = sorted({*fields, *changed})
         _touch(case, fields, now)
     return entry
 
@@ -730,142 +790,3 @@ def check_customer_writes(
         author_name=author_name,
     )
     return new_case.entries.filter(kind=Kind.INBOUND).first()  # type: ignore[return-value]
-
-
-# --- channel entry points -------------------------------------------------------------
-# Owned by the e-mail channel. Messages from people who may have no portal login: the
-# author is recorded by name and contact, never as a user.
-
-
-def do_receive_message(
-    *,
-    case: Case | None,
-    contact: Contact | None,
-    subject: str,
-    body: str,
-    channel: str,
-    account: CustomerAccount | None = None,
-    request_type: RequestType | None = None,
-    author_name: str = "",
-    data: dict[str, Any] | None = None,
-    uploads: Sequence[Upload] = (),
-    acknowledge: bool = True,
-    record_only: bool = False,
-) -> TimelineEntry:
-    """A customer message arrived on a channel (e-mail) without a signed-in user.
-
-    - `case` None: a new case is opened on `account` (default: the contact's) with
-      `request_type` (required then), acknowledged unless `acknowledge` is False.
-    - `record_only`: the message is kept on `case` as an internal entry that changes
-      nothing (an auto-reply or bounce must never reopen a case or start a loop).
-    - otherwise it is appended to `case`, reopening it within the reopen window; a
-      closed case or one past the window gets a new case linked to it (same account
-      and request type as the old one unless given).
-
-    `case` may be a stub holding only its id (`Case.from_db` with the other fields
-    deferred): it is re-read under the row lock before anything is decided.
-    Uploads must already be within the limits (the channel records what it skipped).
-    Inside a caller's transaction no savepoint is taken: a failure here fails the
-    caller's transaction too, which is what the e-mail pipeline wants (it quarantines).
-    """
-    subject = (" ".join(subject.split()) or "(no subject)")[:200]
-    body = body.strip()[: settings.MAX_BODY_CHARS] or "(no text)"
-    author_name = (author_name or (contact.name if contact else ""))[:200]
-    data = {"contact_id": contact.pk if contact else None, **(data or {})}
-    now = clock.now()
-    linked_case = None
-    with transaction.atomic(savepoint=False):
-        if case is not None:
-            # The case as it is now, locked: `case` may be a stub with only its id.
-            case = _lock(case, None)
-            if record_only:
-                entry = _entry(
-                    case,
-                    Kind.INBOUND,
-                    acting_user=None,
-                    author_name=author_name,
-                    channel=channel,
-                    visibility=Vis.INTERNAL,
-                    body=body,
-                    uploads=uploads,
-                    at=now,
-                    data={**data, "record_only": True},
-                )
-                _touch(case, [], now)
-                return entry
-            deadline = reopen_deadline(case)
-            if case.status == Status.CLOSED or (
-                case.status == Status.RESOLVED and deadline is not None and now > deadline
-            ):
-                linked_case, case = case, None
-        if case is not None:
-            fields = ["status"]
-            if case.status == Status.RESOLVED:
-                _reopen(case, acting_user=None, channel=channel, why="The customer wrote again.")
-                fields.append("resolved_at")
-            entry = _entry(
-                case,
-                Kind.INBOUND,
-                acting_user=None,
-                author_name=author_name,
-                channel=channel,
-                visibility=Vis.PUBLIC,
-                body=body,
-                uploads=uploads,
-                at=now,
-                data=data,
-            )
-            if case.status == Status.PENDING:
-                _set_status(case, Status.OPEN, acting_user=None, channel=channel)
-            _touch(case, fields, now)
-            return entry
-        if request_type is None:
-            if linked_case is None:
-                raise InvalidInput.field("request_type", "A request type is required for a new case.")
-            request_type = linked_case.request_type
-        if account is not None:
-            account_id = account.pk
-        elif linked_case is not None:
-            account_id = linked_case.account_id
-        elif contact is not None:
-            account_id = contact.account_id
-        else:
-            raise InvalidInput.field("account", "An account or a contact is required for a new case.")
-        case = Case.objects.create(
-            subject=subject,
-            request_type=request_type,
-            account_id=account_id,
-            contact=contact,
-            department=request_type.department,
-            channel=channel,
-            linked_case=linked_case,
-            created_at=now,
-            updated_at=now,
-        )
-        _entry(
-            case,
-            Kind.EVENT,
-            event=Event.OPENED,
-            acting_user=None,
-            author_name=author_name,
-            channel=channel,
-            visibility=Vis.PUBLIC,
-            body=f"Case opened: {subject}",
-            at=now,
-            data={"linked_case": linked_case.ref} if linked_case else {},
-        )
-        entry = _entry(
-            case,
-            Kind.INBOUND,
-            acting_user=None,
-            author_name=author_name,
-            channel=channel,
-            visibility=Vis.PUBLIC,
-            body=body,
-            uploads=uploads,
-            at=now,
-            data=data,
-        )
-        if acknowledge:
-            notify.case_opened(case, entry)
-    return entry

@@ -70,6 +70,7 @@ from honeydesk.cases.demo_texts import (
     WHEN_PHRASES,
 )
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
+from honeydesk.cases.receive import do_receive_message
 from honeydesk.lib import clock
 
 PASSWORD = "demo"
@@ -443,7 +444,7 @@ class _Story:
     def email(self, body: str) -> None:
         """A message from a customer without a portal login, as the e-mail channel records it."""
         if self.case.status != Status.CLOSED:
-            self.do(act.do_receive_message, case=self.case, account=self.account, contact=self.contact,
+            self.do(do_receive_message, case=self.case, account=self.account, contact=self.contact,
                     request_type=self.rtype, subject=f"Re: [{self.case.ref}] {self.case.subject}", body=body,
                     channel=Channel.EMAIL)  # fmt: skip
 
@@ -469,7 +470,7 @@ class _Story:
             channel = rng.choice([Channel.PORTAL, Channel.PORTAL, Channel.EMAIL])
             self.do(act.do_open_case, **common, acting_user=self.customer, channel=channel)
         elif rng.random() < 0.35:  # an e-mail from someone without a portal login
-            self.do(act.do_receive_message, case=None, account=self.account, contact=self.contact,
+            self.do(do_receive_message, case=None, account=self.account, contact=self.contact,
                     request_type=rtype, subject=subject, body=body, channel=Channel.EMAIL)  # fmt: skip
         else:  # a call or chat, recorded by the agent who took it
             channel = rng.choice([Channel.PHONE, Channel.PHONE, Channel.PHONE, Channel.CHAT])

@@ -21,8 +21,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from honeydesk.cases.actions import Upload, do_receive_message
+from honeydesk.cases.actions import Upload
 from honeydesk.cases.models import REF_PREFIX, Channel
+from honeydesk.cases.receive import do_receive_message
 from honeydesk.channels.email import threading
 from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
