@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 from honeydesk.lib import clock
@@ -35,9 +36,20 @@ class Department(models.Model):
         return self.name
 
 
+class HoneydeskUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        # `honeydesk createsuperuser` makes an honeydesk admin, not a customer with admin-site rights.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.CUSTOMER)
     departments = models.ManyToManyField(Department, blank=True, related_name="staff")
+
+    objects: ClassVar[HoneydeskUserManager] = HoneydeskUserManager()  # type: ignore[assignment]
 
     @property
     def is_staff_member(self) -> bool:

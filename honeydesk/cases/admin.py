@@ -1,0 +1,45 @@
+"""Admin pages: request types are edited here; cases only looked at.
+
+Cases change only through the workflow actions (which write the timeline), so the admin
+shows them read-only, and timeline entries, append-only, are not in the admin at all.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from honeydesk.cases.models import Case, RequestType
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "department",
+        "best_channel",
+        "intake_category",
+        "first_response_hours",
+        "resolution_hours",
+        "active",
+    )
+    list_filter = ("department", "best_channel", "active")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("ref", "subject", "status", "department", "owner", "updated_at")
+    list_filter = ("status", "department", "escalated")
+    search_fields = ("subject", "account__number")
+    list_select_related = ("department", "owner")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
