@@ -14,21 +14,16 @@ the case in between, so the slower of two people never silently overwrites the f
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
-from honeydesk.cases import notify, tone_guard
+from honeydesk.cases import notify
 from honeydesk.cases.models import (
     ACTIVE_STATUSES,
-    Attachment,
     Case,
     Channel,
     Escalation,
@@ -37,274 +32,32 @@ from honeydesk.cases.models import (
     Status,
     TimelineEntry,
 )
+from honeydesk.cases.steps import (
+    Event,
+    Kind,
+    Upload,
+    Vis,
+    _check_can_own,
+    _check_staff,
+    _customer_message,
+    _entry,
+    _event,
+    _lock,
+    _opening_entries,
+    _reopen,
+    _require_text,
+    _set_owner,
+    _set_status,
+    _touch,
+    analysed,
+    check_uploads,
+    reopen_deadline,
+)
 from honeydesk.lib import clock
-from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
+from honeydesk.lib.errors import InvalidInput, InvalidTransition
 
-Kind = TimelineEntry.Kind
-Event = TimelineEntry.Event
-Vis = TimelineEntry.Visibility
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An attachment on its way in, from a form, the API or a MIME part."""
-
-    filename: str
-    content_type: str
-    content: bytes
-
-    @classmethod
-    def from_file(cls, f: IO[bytes] | Any) -> Upload:
-        return cls(filename=f.name, content_type=getattr(f, "content_type", "") or "", content=f.read())
-
-
-# --- validation helpers -------------------------------------------------------------
-
-
-def _require_text(name: str, value: str | None, *, max_chars: int | None = None, label: str | None = None) -> str:
-    text = (value or "").strip()
-    label = label or name.replace("_", " ").capitalize()
-    if not text:
-        raise InvalidInput.field(name, f"{label} is required.")
-    if "\x00" in text:
-        # PostgreSQL cannot store NUL in text; SQLite would, and the two must agree.
-        raise InvalidInput.field(name, f"{label} contains a NUL character.")
-    limit = max_chars or settings.MAX_BODY_CHARS
-    if len(text) > limit:
-        raise InvalidInput.field(name, f"{label} is too long ({len(text)} characters; the limit is {limit}).")
-    return text
-
-
-def check_uploads(uploads: Sequence[Upload]) -> None:
-    if len(uploads) > settings.MAX_ATTACHMENTS_PER_ENTRY:
-        raise InvalidInput.field(
-            "attachments", f"At most {settings.MAX_ATTACHMENTS_PER_ENTRY} attachments per message."
-        )
-    problems = []
-    for upload in uploads:
-        if len(upload.content) > settings.MAX_ATTACHMENT_BYTES:
-            limit_mb = settings.MAX_ATTACHMENT_BYTES / (1024 * 1024)
-            problems.append(f"{upload.filename}: larger than the {limit_mb:g} MB limit.")
-        ctype = upload.content_type.split(";")[0].strip().lower()
-        if ctype not in settings.ALLOWED_ATTACHMENT_TYPES:
-            problems.append(f"{upload.filename}: files of type {ctype or 'unknown'} are not accepted.")
-    if problems:
-        raise InvalidInput("Some attachments were not accepted.", fields={"attachments": problems})
-
-
-def _check_staff(user: User, field: str = "owner") -> None:
-    if not user.is_staff_member or not user.is_active:
-        raise InvalidInput.field(field, f"{user.username} is not an active member of staff.")
-
-
-# --- internals ----------------------------------------------------------------------
-
-
-def _lock(case: Case, expected_version: int | None) -> Case:
-    # of=("self",): lock the case row only. PostgreSQL refuses FOR UPDATE on the nullable
-    # side of an outer join (owner), and locking the department or owner rows would
-    # serialise unrelated cases.
-    locked = Case.objects.select_for_update(of=("self",)).select_related("department", "owner").get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion(
-            f"{locked.ref} was changed by someone else while you were looking at it "
-            f"(you saw version {expected_version}, it is now {locked.version}). Reload and try again."
-        )
-    return locked
-
-
-def _touch(case: Case, fields: Iterable[str], now: Any = None) -> None:
-    case.version += 1
-    case.updated_at = now or clock.now()
-    case.save(update_fields=[*fields, "version", "updated_at"])
-
-
-def _entry(
-    case: Case,
-    kind: str,
-    *,
-    acting_user: User | None,
-    channel: str,
-    visibility: str = Vis.INTERNAL,
-    body: str = "",
-    event: str = "",
-    data: dict[str, Any] | None = None,
-    author_name: str = "",
-    corrects: TimelineEntry | None = None,
-    uploads: Sequence[Upload] = (),
-    at: Any = None,
-) -> TimelineEntry:
-    if kind == Kind.INBOUND and body:
-        # Read before storing: the record keeps what was flagged and why (rep protection).
-        data = {**(data or {}), "analysis": tone_guard.analyze(body)}
-    entry = TimelineEntry.objects.create(
-        case=case,
-        kind=kind,
-        event=event,
-        author=acting_user,
-        author_name=author_name,
-        channel=channel,
-        visibility=visibility,
-        body=body,
-        data=data or {},
-        corrects=corrects,
-        created_at=at or clock.now(),
-    )
-    for upload in uploads:
-        digest = hashlib.sha256(upload.content).hexdigest()
-        attachment = Attachment(
-            entry=entry,
-            filename=upload.filename[:255],
-            content_type=upload.content_type.split(";")[0].strip().lower(),
-            size=len(upload.content),
-            sha256=digest,
-        )
-        # Content-addressed: a rolled-back transaction leaves at most an unreferenced file.
-        attachment.file.save(digest, ContentFile(upload.content), save=False)
-        attachment.save()
-    if kind == Kind.INBOUND:
-        tone_guard.after_inbound(case, entry)
-    return entry
-
-
-def _event(
-    case: Case,
-    event: str,
-    *,
-    acting_user: User | None,
-    channel: str,
-    body: str = "",
-    data: dict[str, Any] | None = None,
-    public: bool = False,
-) -> TimelineEntry:
-    return _entry(
-        case,
-        Kind.EVENT,
-        event=event,
-        acting_user=acting_user,
-        channel=channel,
-        visibility=Vis.PUBLIC if public else Vis.INTERNAL,
-        body=body,
-        data=data,
-    )
-
-
-def _set_owner(case: Case, owner: User | None, *, acting_user: User | None, channel: str) -> bool:
-    if case.owner_id == (owner.pk if owner else None):
-        return False
-    before = case.owner.display_name if case.owner else None
-    case.owner = owner
-    _event(
-        case,
-        Event.OWNER_CHANGED,
-        acting_user=acting_user,
-        channel=channel,
-        body=f"Owner: {before or 'nobody'} → {owner.display_name if owner else 'nobody'}",
-        data={"from": before, "to": owner.display_name if owner else None, "to_id": owner.pk if owner else None},
-    )
-    return True
-
-
-def _set_status(case: Case, status: str, *, acting_user: User | None, channel: str, public: bool = True) -> None:
-    if case.status == status:
-        return
-    before = case.status
-    case.status = status
-    _event(
-        case,
-        Event.STATUS_CHANGED,
-        acting_user=acting_user,
-        channel=channel,
-        public=public,
-        body=f"Status: {Status(before).label} → {Status(status).label}",
-        data={"from": before, "to": status},
-    )
-    notify.status_changed(case, before, status)
-
-
-def _check_can_own(case: Case, owner: User, department: Department | None = None) -> None:
-    _check_staff(owner)
-    dept = department or case.department
-    if owner.role == Role.AGENT and not owner.departments.filter(pk=dept.pk).exists():
-        raise InvalidInput.field("owner", f"{owner.display_name} is not in the {dept.name} department.")
-
-
-def _opening_entries(
-    case: Case,
-    *,
-    opened_by: User | None,
-    author: User | None,
-    author_name: str,
-    channel: str,
-    body: str,
-    uploads: Sequence[Upload],
-    data: dict[str, Any],
-    linked_case: Case | None,
-    now: Any,
-) -> TimelineEntry:
-    """The two entries every case starts with: "opened", and the customer's first message."""
-    _entry(
-        case,
-        Kind.EVENT,
-        event=Event.OPENED,
-        acting_user=opened_by,
-        author_name="" if opened_by else author_name,
-        channel=channel,
-        visibility=Vis.PUBLIC,
-        body=f"Case opened: {case.subject}",
-        at=now,
-        data={"linked_case": linked_case.ref} if linked_case else {},
-    )
-    return _entry(
-        case,
-        Kind.INBOUND,
-        acting_user=author,
-        author_name=author_name,
-        channel=channel,
-        visibility=Vis.PUBLIC,
-        body=body,
-        uploads=uploads,
-        at=now,
-        data=data,
-    )
-
-
-def _customer_message(
-    case: Case,
-    *,
-    author: User | None,
-    author_name: str,
-    channel: str,
-    body: str,
-    uploads: Sequence[Upload],
-    data: dict[str, Any] | None,
-    now: Any,
-) -> tuple[TimelineEntry, list[str]]:
-    """A customer's message on a locked, existing case: it reopens a resolved case (the
-    caller has checked the window) and puts a waiting one back to work. Returns the entry
-    and the case fields it changed, for the caller's _touch."""
-    fields = ["status"]
-    if case.status == Status.RESOLVED:
-        _reopen(case, acting_user=author, channel=channel, why="The customer wrote again.")
-        fields.append("resolved_at")
-    entry = _entry(
-        case,
-        Kind.INBOUND,
-        acting_user=author,
-        author_name=author_name,
-        channel=channel,
-        visibility=Vis.PUBLIC,
-        body=body,
-        uploads=uploads,
-        at=now,
-        data=data,
-    )
-    if case.status == Status.PENDING:
-        _set_status(case, Status.OPEN, acting_user=author, channel=channel)
-    return entry, fields
-
-
-# --- actions ------------------------------------------------------------------------
+# Re-exported: callers import these with the actions they pass them to.
+__all__ = ["Upload", "check_uploads", "reopen_deadline"]
 
 
 def do_open_case(
@@ -335,6 +88,9 @@ def do_open_case(
     if len(goal) > 2000:
         raise InvalidInput.field("goal", "The goal is too long (2000 characters at most).")
     check_uploads(uploads)
+    from_customer = not acting_user.is_staff_member
+    # Read the text before taking the write lock (see steps._new_entry).
+    data = analysed(body, {} if from_customer else {"recorded_by": acting_user.display_name})
     now = at or clock.now()
     with transaction.atomic():
         case = Case.objects.create(
@@ -353,7 +109,6 @@ def do_open_case(
             # A rep who opens the case during a live call or chat has already answered.
             first_response_at=now if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT) else None,
         )
-        from_customer = not acting_user.is_staff_member
         entry = _opening_entries(
             case,
             opened_by=acting_user,
@@ -362,7 +117,7 @@ def do_open_case(
             channel=channel,
             body=body,
             uploads=uploads,
-            data={} if from_customer else {"recorded_by": acting_user.display_name},
+            data=data,
             linked_case=linked_case,
             now=now,
         )
@@ -548,27 +303,6 @@ def do_resolve(
         _set_status(case, Status.RESOLVED, acting_user=acting_user, channel=channel)
         _touch(case, ["status", "owner", "resolved_at", "escalated"], now)
     return case
-
-
-def reopen_deadline(case: Case) -> Any:
-    if case.resolved_at is None:
-        return None
-    return case.resolved_at + timedelta(days=settings.REOPEN_WINDOW_DAYS)
-
-
-def _reopen(case: Case, *, acting_user: User | None, channel: str, why: str) -> None:
-    deadline = reopen_deadline(case)
-    if case.status != Status.RESOLVED:
-        raise InvalidTransition(f"{case.ref} is {case.get_status_display().lower()}, not resolved.")
-    if deadline is not None and clock.now() > deadline:
-        raise InvalidTransition(
-            f"{case.ref} was resolved more than {settings.REOPEN_WINDOW_DAYS} days ago; "
-            "a new case linked to it is opened instead."
-        )
-    _event(case, Event.REOPENED, acting_user=acting_user, channel=channel, body=why, public=True)
-    case.resolved_at = None
-    # The previous owner keeps the case: they know the story.
-    _set_status(case, Status.OPEN if case.owner_id else Status.NEW, acting_user=acting_user, channel=channel)
 
 
 def do_reopen(

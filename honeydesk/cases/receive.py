@@ -15,18 +15,19 @@ from django.db import transaction
 
 from honeydesk.accounts.models import Contact, CustomerAccount
 from honeydesk.cases import notify
-from honeydesk.cases.actions import (
+from honeydesk.cases.models import Case, RequestType, Status, TimelineEntry
+from honeydesk.cases.steps import (
     Kind,
     Upload,
     Vis,
     _customer_message,
     _entry,
-    _lock,
+    _lock_lean,
     _opening_entries,
     _touch,
+    analysed,
     reopen_deadline,
 )
-from honeydesk.cases.models import Case, RequestType, Status, TimelineEntry
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput
 
@@ -65,13 +66,14 @@ def do_receive_message(
     subject = (" ".join(subject.split()) or "(no subject)")[:200]
     body = body.strip()[: settings.MAX_BODY_CHARS] or "(no text)"
     author_name = (author_name or (contact.name if contact else ""))[:200]
-    data = {"contact_id": contact.pk if contact else None, **(data or {})}
+    # Read the text before any lock is taken (see steps._new_entry).
+    data = analysed(body, {"contact_id": contact.pk if contact else None, **(data or {})})
     now = clock.now()
     linked_case = None
     with transaction.atomic(savepoint=False):
         if case is not None:
             # The case as it is now, locked: `case` may be a stub with only its id.
-            case = _lock(case, None)
+            case = _lock_lean(case)
             if record_only:
                 entry = _entry(
                     case,

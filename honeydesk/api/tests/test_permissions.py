@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import time_machine
 
 from honeydesk.accounts.models import ApiToken
 from honeydesk.cases import actions
@@ -260,3 +261,21 @@ def test_it_refuses_missing_bad_and_revoked_tokens(cast, client, method, path):
         assert response.status_code == 401, label
         error = response.json()["error"]
         assert error["code"] == "unauthorized" and error["message"] and error["fields"] == {}, label
+
+
+def test_a_token_records_its_last_use_at_most_once_a_minute(cast, client):
+    token, raw = ApiToken.issue(cast.billing_agent, "integration")
+    headers = {"Authorization": f"Bearer {raw}"}
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False):
+        assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None and first.isoformat().startswith("2026-03-02T09:00:00")
+    with time_machine.travel("2026-03-02 09:00:30+00:00", tick=False):
+        assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first  # within the minute: no write
+    with time_machine.travel("2026-03-02 09:01:31+00:00", tick=False):
+        assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at.isoformat().startswith("2026-03-02T09:01:31")
