@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from honeydesk.accounts import access
 from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account, find_contact_by_point
@@ -29,7 +29,7 @@ def _account(user: User, number: str) -> CustomerAccount:
 
 
 @router.post("/accounts", response={201: s.AccountOut}, summary="Create a customer account (staff)")
-def create_account(request: HttpRequest, payload: s.AccountIn) -> tuple[int, dict[str, Any]]:
+def create_account(request: HttpRequest, payload: s.AccountIn) -> Status[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
     account = do_create_account(
@@ -40,7 +40,7 @@ def create_account(request: HttpRequest, payload: s.AccountIn) -> tuple[int, dic
         contacts=[ContactData(c.name, c.emails, c.phones) for c in payload.contacts],
         acting_user=user,
     )
-    return 201, account_dict(_account(user, account.number))
+    return Status(201, account_dict(_account(user, account.number)))
 
 
 @router.get("/accounts", response=list[s.AccountOut], summary="Look up accounts by number, e-mail or phone")
@@ -68,13 +68,13 @@ def get_account(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.post("/accounts/{number}/contacts", response={201: s.ContactOut}, summary="Add a contact (staff)")
-def add_contact(request: HttpRequest, number: str, payload: s.ContactIn) -> tuple[int, dict[str, Any]]:
+def add_contact(request: HttpRequest, number: str, payload: s.ContactIn) -> Status[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
     account = _account(user, number)
     contact = do_add_contact(account, ContactData(payload.name, payload.emails, payload.phones), acting_user=user)
     contact = access.contacts_visible_to(user).prefetch_related("points").get(pk=contact.pk)
-    return 201, contact_dict(contact, account)
+    return Status(201, contact_dict(contact, account))
 
 
 @router.get("/contacts/{contact_id}", response=s.ContactOut, summary="Get a contact")

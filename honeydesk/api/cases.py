@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja import Status as Reply
 
 from honeydesk.accounts import access
 from honeydesk.accounts.models import Department, User
@@ -124,7 +125,7 @@ def _one(queryset: QuerySet[M]) -> M | None:
 
 
 @router.post("/cases", response={201: s.CaseOut}, summary="Open a case")
-def create_case(request: HttpRequest, payload: s.CaseCreate) -> tuple[int, dict[str, Any]]:
+def create_case(request: HttpRequest, payload: s.CaseCreate) -> Reply[dict[str, Any]]:
     user = _user(request)
     accounts = access.accounts_visible_to(user)
     if payload.account_number:
@@ -162,7 +163,7 @@ def create_case(request: HttpRequest, payload: s.CaseCreate) -> tuple[int, dict[
     # still get what they created (201), not a 404 for a case that exists.
     # The new case carries its relations already; its creator may see it (or, an agent
     # opening it for another department, is told what was created once).
-    return 201, case_dict(case, staff=user.is_staff_member)
+    return Reply(201, case_dict(case, staff=user.is_staff_member))
 
 
 @router.get("/cases/{ref}", response=s.CaseOut, summary="Get a case by reference")
@@ -183,13 +184,13 @@ def timeline(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
     return [entry_dict(e, staff=user.is_staff_member) for e in entries]
 
 
-def _entry_response(user: User, entry: TimelineEntry) -> tuple[int, dict[str, Any]]:
+def _entry_response(user: User, entry: TimelineEntry) -> Reply[dict[str, Any]]:
     entry = TimelineEntry.objects.select_related("author").prefetch_related("attachments").get(pk=entry.pk)
-    return 201, entry_dict(entry, staff=user.is_staff_member)
+    return Reply(201, entry_dict(entry, staff=user.is_staff_member))
 
 
 @router.post("/cases/{ref}/replies", response={201: s.EntryOut}, summary="Add a public message")
-def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> tuple[int, dict[str, Any]]:
+def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     case = access.case_for(user, ref, write=True)
     uploads = _uploads(payload.attachments)
@@ -207,7 +208,7 @@ def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> tuple[int, 
 
 
 @router.post("/cases/{ref}/notes", response={201: s.EntryOut}, summary="Add an internal note (staff)")
-def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> tuple[int, dict[str, Any]]:
+def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
     case = access.case_for(user, ref, write=True)
@@ -216,7 +217,7 @@ def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> tuple[int, di
 
 
 @router.post("/cases/{ref}/calls", response={201: s.EntryOut}, summary="Log a call (staff)")
-def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> tuple[int, dict[str, Any]]:
+def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
     case = access.case_for(user, ref, write=True)

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 
 class Command(BaseCommand):
@@ -25,12 +26,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("WEB_THREADS", "4")),
-            help="Blocking threads per worker (requests handled at once by each worker).",
+            default=int(os.environ.get("WEB_THREADS", "0")) or None,
+            help="Blocking threads per worker (requests handled at once by each worker). "
+            "Default: 1 on SQLite, 4 on PostgreSQL.",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
+        if not opts["threads"]:
+            # Python runs one thread at a time per process, so extra threads only help
+            # while a request waits on the network (a PostgreSQL server). On SQLite they
+            # do not wait; they fight over the one write lock and the interpreter, and
+            # throughput drops (bench/run.py: API create 120/s with 4 threads per worker,
+            # 155/s with 1). Scale SQLite deployments with --workers instead.
+            opts["threads"] = 1 if connection.vendor == "sqlite" else 4
         argv = [
             sys.executable,
             "-m",
