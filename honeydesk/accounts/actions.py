@@ -125,3 +125,21 @@ def find_contact_by_point(kind: str, raw: str) -> Contact | None:
         return None
     point = ContactPoint.objects.select_related("contact__account").filter(kind=kind, value=value).first()
     return point.contact if point else None
+
+
+def do_add_phone(contact: Contact, raw: str, *, acting_user: User | None) -> ContactPoint:
+    """File a phone number under a contact (a caller identified during a call), so the
+    next call from it is matched. A number is one contact's only: another's is refused."""
+    e164 = to_e164(raw) if "\x00" not in raw else None
+    if not e164:
+        raise InvalidInput.field("phone", f"{raw!r} is not a phone number.")
+    existing = ContactPoint.objects.select_related("contact").filter(kind=ContactPoint.Kind.PHONE, value=e164).first()
+    if existing is not None:
+        if existing.contact_id == contact.pk:
+            return existing
+        raise InvalidInput.field("phone", f"{e164} already belongs to {existing.contact.name}.")
+    try:
+        with transaction.atomic():
+            return ContactPoint.objects.create(contact=contact, kind=ContactPoint.Kind.PHONE, value=e164)
+    except IntegrityError:
+        raise InvalidInput.field("phone", f"{e164} was just filed under another contact.") from None

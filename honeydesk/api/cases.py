@@ -279,6 +279,31 @@ def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str,
     return _done(user, case)
 
 
+@router.post("/cases/{ref}/move", response=s.CaseOut, summary="Move to another customer account")
+def move(request: HttpRequest, ref: str, payload: s.MoveIn) -> dict[str, Any]:
+    user, case = _staff_case(request, ref)
+    account = _one(access.accounts_visible_to(user).filter(number=payload.account_number))
+    if account is None:
+        raise InvalidInput.field("account_number", f"No account {payload.account_number!r}.")
+    if payload.contact_id is not None:
+        contact = account.contacts.filter(pk=payload.contact_id).first()
+        if contact is None:
+            raise InvalidInput.field("contact_id", "That contact is not on this account.")
+    else:
+        only = list(account.contacts.all()[:2])
+        contact = only[0] if len(only) == 1 else None
+    case = actions.do_move_to_account(
+        case,
+        account,
+        contact=contact,
+        remember_phone=payload.remember_phone,
+        acting_user=user,
+        expected_version=payload.version,
+        channel="api",
+    )
+    return _done(user, case)
+
+
 @router.post("/cases/{ref}/escalate", response=s.CaseOut, summary="Ask for a supervisor, with a reason")
 def escalate(request: HttpRequest, ref: str, payload: s.EscalateIn) -> dict[str, Any]:
     user = _user(request)

@@ -147,6 +147,14 @@ class TransferIn(VersionIn):
     owner: str | None = None
 
 
+class MoveIn(VersionIn):
+    account_number: str = Field(..., description="The account the case belongs on.")
+    contact_id: int | None = Field(None, description="A contact on that account; default: its only contact, if one.")
+    remember_phone: str = Field(
+        "", description="A phone number to file under that contact (the caller's), so their next call is matched."
+    )
+
+
 class EscalateIn(VersionIn):
     reason: str
 

@@ -143,6 +143,54 @@ def do_assign(
     return case
 
 
+def do_move_to_account(
+    case: Case,
+    account: CustomerAccount,
+    *,
+    acting_user: User,
+    contact: Contact | None = None,
+    remember_phone: str = "",
+    expected_version: int | None = None,
+    channel: str = Channel.WORKSPACE,
+) -> Case:
+    """Put a case on the right customer account: typically an unknown caller's case on
+    "Unidentified callers", or a stranger's e-mail, once the rep knows who it is.
+    `remember_phone` files the caller's number under `contact`, so the next call from it
+    finds them. The case keeps its whole timeline; the customer sees it in the portal
+    of the new account from now on, and no longer in the old one's."""
+    from honeydesk.accounts.actions import do_add_phone
+
+    _check_staff(acting_user, "acting_user")
+    if contact is not None and contact.account_id != account.pk:
+        raise InvalidInput.field("contact", f"{contact.name} is not on account {account.number}.")
+    if remember_phone and contact is None:
+        raise InvalidInput.field("contact", "Choose the contact whose number this is.")
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        if case.account_id == account.pk and case.contact_id == (contact.pk if contact else None):
+            raise InvalidTransition(f"{case.ref} is already on account {account.number}.")
+        before = CustomerAccount.objects.get(pk=case.account_id)
+        if remember_phone and contact is not None:
+            do_add_phone(contact, remember_phone, acting_user=acting_user)
+        case.account, case.contact = account, contact
+        moved = f"{before.number} ({before.name}) → {account.number} ({account.name})"
+        _event(
+            case,
+            Event.MOVED,
+            acting_user=acting_user,
+            channel=channel,
+            body=f"Account: {moved}" + (f", contact {contact.name}" if contact else ""),
+            data={
+                "from": before.number,
+                "to": account.number,
+                "contact_id": contact.pk if contact else None,
+                "remembered_phone": bool(remember_phone),
+            },
+        )
+        _touch(case, ["account", "contact"])
+    return case
+
+
 def do_transfer(
     case: Case,
     department: Department,

@@ -255,6 +255,7 @@ class TimelineEntry(models.Model):
         REOPENED = "reopened", "Reopened"
         CLOSED = "closed", "Closed"
         CORRECTION = "correction", "Correction"
+        MOVED = "moved", "Moved to another account"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"

@@ -73,6 +73,13 @@ CASE_ENDPOINTS = [
         lambda c, k: {"department": "sales", "summary": "Wants to change plan"},
         staff_only=True,
     ),
+    Endpoint(
+        "move",
+        "post",
+        "/cases/{ref}/move",
+        lambda c, k: {"account_number": (c.bob_account if k == "alice_case" else c.alice_account).number},
+        staff_only=True,
+    ),
     Endpoint("escalate", "post", "/cases/{ref}/escalate", lambda c, k: {"reason": "Nobody answers"}),
     Endpoint(
         "take-escalation",

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from honeydesk.accounts import access
-from honeydesk.accounts.models import Department, Role, User
+from honeydesk.accounts.actions import find_contact_by_point
+from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
 from honeydesk.cases import actions, queries, tone_guard
 from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone
 from honeydesk.intelligence.suggest import suggest
@@ -265,10 +266,52 @@ def case_action(request: HttpRequest, ref: str, name: str) -> HttpResponse:
             actions.do_resolve(case, note=post.get("note", ""), acting_user=user, expected_version=version)
         elif name == "reopen":
             actions.do_reopen(case, reason=post.get("reason", ""), acting_user=user, expected_version=version)
+        elif name == "move":
+            account, contact = _move_target(user, post.get("account", ""), post.get("contact", ""))
+            actions.do_move_to_account(
+                case,
+                account,
+                contact=contact,
+                remember_phone=_caller_number(case) if post.get("remember") else "",
+                acting_user=user,
+                expected_version=version,
+            )
         else:
             raise InvalidInput.field("action", f"Unknown action {name!r}.")
 
     return _act(request, ref, run)
+
+
+def _move_target(user: User, number: str, who: str) -> tuple[CustomerAccount, Contact | None]:
+    """The account typed by number, and on it the contact typed by e-mail or phone (or
+    its only contact when none is typed)."""
+    account = access.accounts_visible_to(user).filter(number=number.strip()).first()
+    if account is None:
+        raise InvalidInput.field("account", f"There is no account {number.strip()!r}.")
+    contacts = list(account.contacts.all()[:2])
+    if not who.strip():
+        return account, contacts[0] if len(contacts) == 1 else None
+    kind = ContactPoint.Kind.EMAIL if "@" in who else ContactPoint.Kind.PHONE
+    contact = find_contact_by_point(kind, who)
+    if contact is None or contact.account_id != account.pk:
+        raise InvalidInput.field("contact", f"No contact on account {account.number} has {who.strip()!r}.")
+    return account, contact
+
+
+def _caller_number(case: Case) -> str:
+    """The number the case's latest call came from, for "remember this number"."""
+    from honeydesk.channels.phone.models import CallEvent
+
+    number = (
+        CallEvent.objects.filter(case=case)
+        .exclude(caller_e164="")
+        .order_by("-id")
+        .values_list("caller_e164", flat=True)
+        .first()
+    )
+    if not number:
+        raise InvalidInput.field("remember", "No call with a caller's number is on this case.")
+    return number
 
 
 @require_GET
