@@ -219,7 +219,8 @@ def main() -> None:
             [ingest(batch[0], "bench")] if args.one_by_one else [r for g in ingest_many(batch, "bench") for r in g]
         )
         for result in results:
-            outcomes[result.status] = outcomes.get(result.status, 0) + 1
+            status = result.status if result is not None else "lost"
+            outcomes[status] = outcomes.get(status, 0) + 1
         done += len(batch)
         if done % chunk == 0:
             now = time.process_time()

@@ -201,20 +201,23 @@ BATCH_SECONDS = 0.1
 
 def ingest_many(
     raws: Sequence[bytes], source: str, *, mailbox: Mailbox | None = None, batch_seconds: float = BATCH_SECONDS
-) -> Iterator[list[Result]]:
+) -> Iterator[list[Result | None]]:
     """`ingest` for a batch (one IMAP fetch), committing several messages at once.
 
     Yields the results of each committed group, in order, right after its commit: the
     caller tells the source (flags the messages \\Seen) only then, as with `ingest`.
     Each message runs in its own savepoint, so a message that fails is quarantined
     without undoing its neighbours. A commit costs about as much as storing a message
-    (bench/email_ingest.py); sharing it is what makes a busy mailbox cheap. If a group
-    cannot be committed at all, its messages are tried again one by one, each with its
-    own commit, so one bad message never holds the others back.
+    (bench/email_ingest.py); sharing it is what makes a busy mailbox cheap.
+
+    If a group cannot be committed at all, its first message is tried alone, with its
+    own commit, and batching resumes after it. A message that fails even alone (not
+    even its quarantine row could be written) yields None: the caller leaves it at the
+    source to be delivered again, and the messages after it still go in.
     """
     start = 0
     while start < len(raws):
-        group: list[Result] = []
+        group: list[Result | None] = []
         try:
             with transaction.atomic():
                 began = time.monotonic()
@@ -223,11 +226,12 @@ def ingest_many(
                     if time.monotonic() - began > batch_seconds:
                         break
         except Exception:
-            # Nothing of the group was kept. Its first message goes alone, with its own
-            # commit (an error here means the database itself is away: it propagates,
-            # and nothing was acknowledged), then batching resumes after it.
-            log.exception("a batch of messages from %s could not be committed; retrying one by one", source)
-            group = [ingest(raws[start], source, mailbox=mailbox)]
+            log.exception("a batch of messages from %s could not be committed; trying them one by one", source)
+            try:
+                group = [ingest(raws[start], source, mailbox=mailbox)]
+            except Exception:
+                log.exception("a message from %s could not be stored nor quarantined; left for redelivery", source)
+                group = [None]
         start += len(group)
         yield group
 

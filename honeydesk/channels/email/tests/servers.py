@@ -15,8 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[4]
-USERS = ["support@example.test", "poll@example.test", "kill@example.test", "move@example.test"]
+USERS = [
+    "support@example.test",
+    "poll@example.test",
+    "kill@example.test",
+    "move@example.test",
+    "idle@example.test",
+    "renew@example.test",
+    "noidle@example.test",
+]
 PASSWORD = "secret"
+# The same Dovecot on this address advertises no IDLE: a real server that must be polled.
+NO_IDLE_HOST = "127.0.0.2"
 
 
 def free_port() -> int:
@@ -111,12 +121,24 @@ service imap-login {{
     address = 127.0.0.1
     port = {port}
   }}
+  inet_listener imap_no_idle {{
+    address = {NO_IDLE_HOST}
+    port = {port}
+  }}
   inet_listener imaps {{
     port = 0
   }}
 }}
 namespace inbox {{
   inbox = yes
+}}
+# IDLE notifications: inotify tells Dovecot at once; without it (some file systems), it
+# would look only every 30 s by default, too slow for the IDLE tests.
+mailbox_idle_check_interval = 1 secs
+local {NO_IDLE_HOST} {{
+  protocol imap {{
+    imap_capability = IMAP4rev1 LITERAL+ UIDPLUS MOVE
+  }}
 }}
 """)
     subprocess.run(["dovecot", "-c", str(directory / "dovecot.conf")], check=True)

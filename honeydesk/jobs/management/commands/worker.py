@@ -1,9 +1,18 @@
-"""`honeydesk worker`: runs due jobs and polls the IMAP mailboxes, until stopped.
+"""`honeydesk worker`: runs due jobs, fetches mail from the IMAP mailboxes and does the
+housekeeping, until stopped.
 
-Options: `--once` (run what is due, poll each mailbox once, exit), `--interval` (seconds
-between looks at the job table, default 1), `--poll-interval` (seconds between mailbox
-polls, default 30), `--no-mail`. SIGTERM/SIGINT finish the current message or job, then
-exit. Several workers may run at once (jobs are claimed atomically; mail is deduped).
+Options: `--once` (run what is due, poll each mailbox once, do the housekeeping, exit),
+`--interval` (seconds between looks at the job table, default 1), `--poll-interval`
+(seconds between polls of every mailbox, default 30), `--no-mail`, `--no-idle`,
+`--idle-renewal` (seconds before an IDLE is re-issued, default 25 minutes),
+`--housekeeping-interval` (default 3600). SIGTERM/SIGINT finish the current message or
+job, then exit. Several workers may run at once (jobs are claimed atomically; mail is
+deduped; closing a case locks it).
+
+Mail: every mailbox is polled at start and then every --poll-interval seconds. For a
+mailbox whose server offers IDLE, a listener thread (see `imap.IdleListener`) wakes this
+loop when new mail arrives, and the loop polls that mailbox at once. Only this loop
+ingests; listeners only signal.
 """
 
 from __future__ import annotations
@@ -12,48 +21,151 @@ import logging
 import signal
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 
 from honeydesk.jobs.runner import expire_stale_failures, run_pending, worker_name
 
+if TYPE_CHECKING:
+    from honeydesk.channels.email.imap import IdleListeners
+
 log = logging.getLogger(__name__)
 
 
+class Wakeups:
+    """Mailboxes with new mail, reported by listener threads; the event also cuts the
+    main loop's sleep short."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._lock = threading.Lock()
+        self._pks: set[int] = set()
+
+    def add(self, pk: int) -> None:
+        with self._lock:
+            self._pks.add(pk)
+            self.event.set()
+
+    def take(self) -> set[int]:
+        with self._lock:
+            pks, self._pks = self._pks, set()
+            self.event.clear()
+        return pks
+
+    def wait(self, timeout: float) -> None:
+        self.event.wait(timeout)
+
+
 class Command(BaseCommand):
-    help = "Run background jobs and poll the mailboxes."
+    help = "Run background jobs, fetch mail from the mailboxes, and do the housekeeping."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true")
-        parser.add_argument("--interval", type=float, default=1.0)
-        parser.add_argument("--poll-interval", type=float, default=30.0)
-        parser.add_argument("--no-mail", action="store_true")
+        parser.add_argument("--once", action="store_true", help="Do what is due once, then exit.")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between looks for due jobs.")
+        parser.add_argument("--poll-interval", type=float, default=30.0, help="Seconds between polls of every mailbox.")
+        parser.add_argument("--no-mail", action="store_true", help="Leave the mailboxes alone.")
+        parser.add_argument("--no-idle", action="store_true", help="Only poll, even where the server offers IMAP IDLE.")
+        parser.add_argument(
+            "--idle-renewal",
+            type=float,
+            default=25 * 60.0,
+            help="Seconds before an IDLE is re-issued (RFC 2177 asks for less than 29 minutes; "
+            "lower it if a firewall drops quiet connections sooner).",
+        )
+        parser.add_argument(
+            "--housekeeping-interval",
+            type=float,
+            default=3600.0,
+            help="Seconds between housekeeping runs (closing cases past the reopen window, planner statistics).",
+        )
 
     def handle(
-        self, *args: Any, once: bool, interval: float, poll_interval: float, no_mail: bool, **options: Any
+        self,
+        *args: Any,
+        once: bool,
+        interval: float,
+        poll_interval: float,
+        no_mail: bool,
+        no_idle: bool,
+        idle_renewal: float,
+        housekeeping_interval: float,
+        **options: Any,
     ) -> None:
+        if idle_renewal <= 0 or housekeeping_interval <= 0:
+            raise CommandError("--idle-renewal and --housekeeping-interval must be more than 0 seconds.")
         stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
+        wakeups = Wakeups()
+
+        def on_signal(*_: Any) -> None:
+            # No lock here (the handler may interrupt Wakeups.take in this same thread).
+            stop.set()
+            wakeups.event.set()
+
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        listeners: IdleListeners | None = None
+        if not (once or no_mail or no_idle):
+            from honeydesk.channels.email.imap import IdleListeners
+
+            listeners = IdleListeners(wakeups.add, renewal=idle_renewal)
         name = worker_name()
         self.stdout.write(f"honeydesk worker {name} started")
         self.stdout.flush()
-        next_poll = 0.0
-        while not stop.is_set():
-            if not connection.in_atomic_block:  # (tests run the command inside one)
-                close_old_connections()
-            try:
-                run_pending(name)
-                expire_stale_failures()
-                if not no_mail and time.monotonic() >= next_poll:
-                    from honeydesk.channels.email.imap import poll_all
+        next_poll = next_housekeeping = 0.0
+        try:
+            while not stop.is_set():
+                if not connection.in_atomic_block:  # (tests run the command inside one)
+                    close_old_connections()
+                # Taken at the top of each round, so a pending wake-up cannot keep the
+                # wait below from sleeping while the database is away.
+                woken = wakeups.take()
+                if time.monotonic() >= next_housekeeping:
+                    next_housekeeping = time.monotonic() + housekeeping_interval
+                    self.housekeeping(stop)
+                try:
+                    run_pending(name)
+                    expire_stale_failures()
+                    if not no_mail:
+                        everything = time.monotonic() >= next_poll
+                        self.fetch_mail(stop, woken, listeners, everything=everything)
+                        if everything:
+                            next_poll = time.monotonic() + poll_interval
+                except Exception:  # the database may be away for a moment; keep going
+                    log.exception("worker loop failed; retrying")
+                if once:
+                    break
+                wakeups.wait(interval)
+        finally:
+            if listeners is not None:
+                listeners.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
-                    poll_all(stop=stop.is_set)
-                    next_poll = time.monotonic() + poll_interval
-            except Exception:  # the database may be away for a moment; keep going
-                log.exception("worker loop failed; retrying")
-            if once:
-                break
-            stop.wait(interval)
+    def fetch_mail(
+        self, stop: threading.Event, woken: set[int], listeners: IdleListeners | None, *, everything: bool
+    ) -> None:
+        """Poll every mailbox (`everything`), or those a listener reported new mail in
+        (`woken`; if that poll fails, the next full poll is the safety net)."""
+        from honeydesk.channels.email.imap import poll_all
+
+        idle_errors = listeners.errors() if listeners is not None else None
+        if everything:
+            poll_all(stop=stop.is_set, idle_errors=idle_errors)
+            if listeners is not None:
+                listeners.sync()  # mailboxes added, removed or changed since the last time
+        elif woken:
+            poll_all(stop=stop.is_set, only=woken, idle_errors=idle_errors)
+        if listeners is not None:
+            listeners.record_errors()
+
+    def housekeeping(self, stop: threading.Event) -> None:
+        from honeydesk.cases import housekeeping
+
+        try:
+            housekeeping.run(stop=stop.is_set)
+        except Exception:  # next time, then; the loop's other work goes on
+            log.exception("housekeeping failed")
