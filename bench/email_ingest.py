@@ -14,27 +14,9 @@ Options: --queries counts SQL statements per message; --profile FILE writes a cP
 CPU time (time.process_time) is printed besides wall time: on a shared machine it is the
 fair figure, and the median over chunks of 500 messages ignores noisy stretches.
 
-Results (2026-11-23; 10,000 messages: 9,504 stored, 496 redeliveries; 2,000 known
-contacts; fresh SQLite file in WAL mode; one process on a shared 2-core machine, load
-0.8-1.8; both versions run back to back, twice each):
-
-    make bench-email   # = SECRET_KEY=... .venv/bin/python bench/email_ingest.py --count 10000
-                       # (figures below with --queries)
-
-                         CPU ms/message   messages/s     messages/s    SQL per
-                         (median)         (idle core)    (wall)        message
-    before (e0ed2d2)     15.5 / 16.2      64 / 62        61 / 60       16.4
-    after                 7.2 /  6.7      139 / 149      128 / 134      8.9
-
-    CPU split after: parse 0.48 (was 2.12), tone analysis 1.15 (was 1.3, not ours),
-    the rest 5.2-5.4 (was 12.3-12.5) ms/message. Same records either way: 1,130
-    cases, 2,931 entries, 1,130 acknowledgements with their jobs at --count 2000.
-
-The issue's target, 300 messages/s, is not reached on this machine: it needs 3.3 ms
-per message, and the rows the rules require (case, opened and inbound entries, the
-acknowledgement message and its job, the stored message; for a reply the row lock,
-entry and case update) cost about 0.5 ms each through the ORM here, plus the tone
-analysis (1.15 ms) that protects reps.
+Messages are fed as `honeydesk worker` feeds them: IMAP fetches of imap.BATCH messages
+through `ingest_many`, which commits a group of them at once (`--one-by-one`: a commit
+per message, as before). Figures, with the command and the data size: BENCHMARKS.md.
 """
 
 from __future__ import annotations

@@ -78,3 +78,28 @@ def test_the_honeydesk_console_script_runs_it(cast, monkeypatch, capsys):
     cli.main()
     token = capsys.readouterr().out.strip()
     assert get_cases(token).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("vendor", "env", "threads"),
+    [("sqlite", None, "1"), ("postgresql", None, "4"), ("sqlite", "3", "3")],
+    ids=["sqlite default", "postgresql default", "WEB_THREADS"],
+)
+def test_serve_runs_granian_with_threads_to_suit_the_database(monkeypatch, settings, tmp_path, vendor, env, threads):
+    from django.db import connection
+
+    from honeydesk.web.management.commands import serve
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    monkeypatch.setattr(connection, "vendor", vendor)
+    if env is None:
+        monkeypatch.delenv("WEB_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("WEB_THREADS", env)
+    ran: list[list[str]] = []
+    monkeypatch.setattr(serve.os, "execv", lambda _exe, argv: ran.append(argv))
+    call_command("serve", "--port", "8123", "--workers", "2", stdout=StringIO())
+    [argv] = ran
+    assert argv[argv.index("--blocking-threads") + 1] == threads
+    assert argv[argv.index("--workers") + 1] == "2" and argv[argv.index("--port") + 1] == "8123"
+    assert argv[-1] == "config.wsgi:application"
