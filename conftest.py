@@ -25,7 +25,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
     db = settings.DATABASES["default"]
     directory = None
-    if db["ENGINE"] == settings.SQLITE_ENGINE and not db.get("TEST", {}).get("NAME"):
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
         directory = tempfile.mkdtemp(prefix="honeydesk-testdb-")
         db.setdefault("TEST", {})["NAME"] = os.path.join(directory, "test.sqlite3")
     yield

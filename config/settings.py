@@ -123,20 +123,16 @@ def _database() -> dict[str, object]:
         except Exception as exc:  # dj-database-url raises several types for bad URLs
             raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
         if config["ENGINE"] == "django.db.backends.sqlite3":
-            config["ENGINE"] = SQLITE_ENGINE
             config["OPTIONS"] = _SQLITE_OPTIONS
         config.setdefault("TEST", {})
         return dict(config)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": SQLITE_ENGINE,
+        "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "honeydesk.sqlite3",
         "OPTIONS": _SQLITE_OPTIONS,
     }
 
-
-# Django's SQLite backend with writers taking turns (see honeydesk/lib/sqlite/base.py).
-SQLITE_ENGINE = "honeydesk.lib.sqlite"
 
 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
 # transaction starts, so two writers queue instead of failing halfway with "locked".
