@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja import Status as Reply
@@ -17,7 +16,7 @@ from honeydesk.accounts import access
 from honeydesk.accounts.models import Department, User
 from honeydesk.api import schemas as s
 from honeydesk.api.serialize import case_dict, entry_dict
-from honeydesk.cases import actions
+from honeydesk.cases import actions, queries
 from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
 from honeydesk.cases.queries import page_of
 from honeydesk.lib.errors import InvalidInput
@@ -25,8 +24,6 @@ from honeydesk.lib.errors import InvalidInput
 router = Router(tags=["cases"])
 
 CASE_RELATED = ("account", "department", "owner", "request_type")
-
-M = TypeVar("M", bound=Model)
 
 
 def _user(request: HttpRequest) -> User:
@@ -115,28 +112,19 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     }
 
 
-def _one(queryset: QuerySet[M]) -> M | None:
-    """The row a unique key names, or None. (Not .first(): on the hot path of opening a
-    case its ORDER BY cost more to build than the query took to run.)"""
-    try:
-        return queryset.get()
-    except ObjectDoesNotExist:
-        return None
-
-
 @router.post("/cases", response={201: s.CaseOut}, summary="Open a case")
 def create_case(request: HttpRequest, payload: s.CaseCreate) -> Reply[dict[str, Any]]:
     user = _user(request)
     accounts = access.accounts_visible_to(user)
     if payload.account_number:
-        account = _one(accounts.filter(number=payload.account_number))
+        account = access.account_numbered(user, payload.account_number)
     elif not user.is_staff_member and accounts.count() == 1:
         account = accounts.first()
     else:
         raise InvalidInput.field("account_number", "Account number is required.")
     if account is None:
         raise InvalidInput.field("account_number", "No such account.")
-    request_type = _one(RequestType.objects.select_related("department").filter(slug=payload.request_type))
+    request_type = queries.request_type_by_slug(payload.request_type)
     if request_type is None:
         raise InvalidInput.field("request_type", f"Unknown request type {payload.request_type!r}.")
     contact = None
@@ -282,7 +270,7 @@ def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str,
 @router.post("/cases/{ref}/move", response=s.CaseOut, summary="Move to another customer account")
 def move(request: HttpRequest, ref: str, payload: s.MoveIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
-    account = _one(access.accounts_visible_to(user).filter(number=payload.account_number))
+    account = access.account_numbered(user, payload.account_number)
     if account is None:
         raise InvalidInput.field("account_number", f"No account {payload.account_number!r}.")
     if payload.contact_id is not None:
