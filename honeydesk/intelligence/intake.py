@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from . import lexicons as lx
+from .gates import AlternationScan, gate
 from .normalize import AnalysisText, analysis_text
 
 CATEGORIES = (
@@ -199,14 +200,16 @@ _CATEGORY_CUES: dict[str, list[tuple[str, float]]] = {
     ],
 }
 _CAT_RES = {cat: [(_c(p), w) for p, w in cues] for cat, cues in _CATEGORY_CUES.items()}
-# Every cue's top-level alternatives start with \b; factoring it out of one combined regex
-# lets a single scan find candidate positions (about 3x faster than 50 separate searches).
+# Every cue's top-level alternatives start with \b (and only those carry one); factoring it
+# out of one combined regex lets a single scan find candidate positions (about 3x faster than
+# 50 separate searches). The scan searches only the cues whose words the text holds and
+# reports what the single regex would.
 _CUE_LIST = [(cat, rx, w) for cat, cues in _CAT_RES.items() for rx, w in cues]
-_ANY_CUE_RE = _c(
-    r"(?<!\w)(?=\w)(?:"
-    + "|".join("(?:" + re.sub(r"(^|\|)\\b", r"\1", p) + ")" for cues in _CATEGORY_CUES.values() for p, _ in cues)
-    + ")"
+_CUE_SCAN = AlternationScan(
+    ["(?:" + re.sub(r"(^|\|)\\b", r"\1", p) + ")" for cues in _CATEGORY_CUES.values() for p, _ in cues]
 )
+_ANY_CUE_RE = _CUE_SCAN.regex
+_ALL_CUES = frozenset(range(len(_CUE_LIST)))
 # Only the cues whose first character fits are tried at a candidate position.
 _CUE_FIRST = [lx.first_chars(p) for cues in _CATEGORY_CUES.values() for p, _ in cues]
 _CUES_ANY = tuple(i for i, f in enumerate(_CUE_FIRST) if f is None)
@@ -215,16 +218,28 @@ _CUES_BY_CHAR = {
     for ch in set().union(*(f for f in _CUE_FIRST if f is not None))
 }
 # Threats ("or I cancel", "I'm switching") are not requests: strip them before scoring.
-_THREAT_CLAUSE_RE = _c(
-    r"\b(?:or|otherwise|else)\s*,?\s*(?:i|i'll|i'm|i will|i am)\b[^.?!]*"
-    r"|\b(?P<cond>if [^.?!]{3,80}?)(?:,\s*(?:then )?i\b|\s+(?:then )?(?:i'll|i will|i'm|i am|i'd|i would|i shall)\b)[^.?!]*"
-    r"|\bi'm (?:switching|done|gone)[^.?!]*|\bi'?m cancelling[^.?!]*"
+_THREAT_CLAUSE_RE = gate(
+    _c(
+        r"\b(?:or|otherwise|else)\s*,?\s*(?:i|i'll|i'm|i will|i am)\b[^.?!]*"
+        r"|\b(?P<cond>if [^.?!]{3,80}?)(?:,\s*(?:then )?i\b|\s+(?:then )?(?:i'll|i will|i'm|i am|i'd|i would|i shall)\b)[^.?!]*"
+        r"|\bi'm (?:switching|done|gone)[^.?!]*|\bi'?m cancelling[^.?!]*"
+    )
 )
+
+
+_last_dropped: tuple[str, str] = ("", "")
 
 
 def _drop_threats(text: str) -> str:
     """Remove threatened consequences; keep an if-clause, which states what should happen."""
-    return _THREAT_CLAUSE_RE.sub(lambda m: " " + (m.group("cond") or "") + " . ", text)
+    global _last_dropped
+    # Category and goal usually ask about the same string in turn: remember the last answer.
+    last = _last_dropped
+    if last[0] == text:
+        return last[1]
+    out = _THREAT_CLAUSE_RE.sub(lambda m: " " + (m.group("cond") or "") + " . ", text)
+    _last_dropped = (text, out)
+    return out
 
 
 _QUOTED_LINE_RE = _c(r"^\s*>.*$")
@@ -237,8 +252,11 @@ def category_scores(text: Text) -> dict[str, float]:
     body = _drop_threats(low)
     n = max(len(body), 1)
     scores: dict[str, float] = dict.fromkeys(_CAT_RES, 0.0)
-    seen: set[int] = set()
-    for m in _ANY_CUE_RE.finditer(body):
+    # Cues outside ``active`` cannot match anywhere in the body: candidate positions are word
+    # starts, where a cue matches exactly when its \b-less form (the one gated) does.
+    active = _CUE_SCAN.active(body)
+    seen: set[int] = set(_ALL_CUES.difference(active))
+    for m in _CUE_SCAN.finditer(body, active):
         start = m.start()
         for i in _CUES_BY_CHAR.get(body[start], _CUES_ANY):
             cat, rx, w = _CUE_LIST[i]
@@ -293,6 +311,11 @@ _AMOUNT_RE = re.compile(
     rf"|\b{_SPOKEN_NUM}\s{_CURRENCY_WORD}\b)",
     re.IGNORECASE,
 )
+# Its first branch alone: without a currency word the other two cannot match, and the
+# spoken-number branch is most of the cost.
+_SIGN_AMOUNT_RE = re.compile(
+    r"(?P<a>[-+\u2212]?[$\u00a3\u20ac]\s?\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?(?!\d))", re.IGNORECASE
+)
 _BARE_DECIMAL_RE = re.compile(r"(?<![\w$.,/-])(?P<a>-?\d{1,5}\.\d{2})(?![\d%]|\s?(?:mbps|gb|gig|tb|mb|%))")
 _DIGIT_RE = re.compile(r"\d")
 _CURRENCY_GATE_RE = re.compile(r"dollar|buck|usd|euro|pound|cent")
@@ -305,13 +328,17 @@ _RANGE_AFTER_RE = re.compile(
     rf"[$\u00a3\u20ac]\d{{1,4}}(?:\.\d{{2}})?\s?(?:or|to|-)\s?(?P<a>\d{{1,4}}(?:\.\d{{2}})?)\b(?![.,]\d){_NOT_MONEY_UNIT}"
 )
 # "billed seventy dollars instead of fifty": the compared figure is money too.
-_INSTEAD_AMOUNT_RE = re.compile(
-    rf"\b(?:instead of|rather than|up from|down from) (?P<a>\d{{1,4}}(?:\.\d{{2}})?|{_SPOKEN_NUM})\b(?![.,]\d){_NOT_MONEY_UNIT}"
+_INSTEAD_AMOUNT_RE = gate(
+    re.compile(
+        rf"\b(?:instead of|rather than|up from|down from) (?P<a>\d{{1,4}}(?:\.\d{{2}})?|{_SPOKEN_NUM})\b(?![.,]\d){_NOT_MONEY_UNIT}"
+    )
 )
 # "my bill is $212, it's normally 80": a bare number compared with the usual charge.
-_COMPARED_AMOUNT_RE = re.compile(
-    r"\b(?:bill|charge|payment|price|total|it)(?:'s| is| was| used to be| should be)? (?:normally|usually|typically|always|only|just|supposed to be)"
-    rf" (?:about |around |like )?(?P<a>\d{{2,4}}(?:\.\d{{2}})?)(?!\d|[.,/:-]\d){_NOT_MONEY_UNIT}"
+_COMPARED_AMOUNT_RE = gate(
+    re.compile(
+        r"\b(?:bill|charge|payment|price|total|it)(?:'s| is| was| used to be| should be)? (?:normally|usually|typically|always|only|just|supposed to be)"
+        rf" (?:about |around |like )?(?P<a>\d{{2,4}}(?:\.\d{{2}})?)(?!\d|[.,/:-]\d){_NOT_MONEY_UNIT}"
+    )
 )
 _MONEY_CONTEXT_RE = re.compile(
     r"\b(?:paid|pay|charged?|charges|bill(?:ed)?|balance|fee|refund|credit|price|cost|owe|amount|total|due|dollars?|\$)",
@@ -342,10 +369,22 @@ _ORDINAL_WORDS = (
 )
 # "I paid on the second, so..." / "due by the twentieth": a spoken day of the month only after a
 # time preposition and before a clause boundary, so "the second time" and "the third agent" stay out.
-_WORD_DATE_RE = re.compile(
-    rf"\b(?:on|by|before|after|until|till|since|from|due|of|for) (?P<d>the {_ORDINAL_WORDS})"
-    rf"(?=\s*(?:[,.;!?)]|$|of {_MONTHS}\b|(?:and|or|but|so|at|when|then|which|because)\b))"
+_WORD_DATE_RE = gate(
+    re.compile(
+        rf"\b(?:on|by|before|after|until|till|since|from|due|of|for) (?P<d>the {_ORDINAL_WORDS})"
+        rf"(?=\s*(?:[,.;!?)]|$|of {_MONTHS}\b|(?:and|or|but|so|at|when|then|which|because)\b))"
+    )
 )
+# Every _DATE_RE branch needs a digit and one of: a month name at a word start, "/", "-", or
+# "the" + space + digit ("the 3rd").
+_MONTH_WORD = gate(re.compile(rf"\b{_MONTHS}"))
+_THE_DAY_RE = re.compile(r"the\s+\d")
+
+
+def _may_hold_date(low: str) -> bool:
+    return "/" in low or "-" in low or _MONTH_WORD.possible(low) or _THE_DAY_RE.search(low) is not None
+
+
 # "may" the verb: only a date when followed by a plausible day number.
 _MAY_VERB_RE = re.compile(r"^may\s+\d{1,2}\s+(?:days?|times?|hours?|minutes?|weeks?|months?)", re.IGNORECASE)
 
@@ -399,7 +438,14 @@ def extract_facts(text: Text) -> dict[str, str | list[str]]:
     amounts: list[tuple[int, str]] = []
     low = _low(at)
     money_words = _CURRENCY_GATE_RE.search(low) is not None
-    for m in _AMOUNT_RE.finditer(key) if (money_words or "$" in key or "\u00a3" in key or "\u20ac" in key) else ():
+    has_digit = _DIGIT_RE.search(low) is not None
+    if money_words:
+        amount_matches = _AMOUNT_RE.finditer(key)
+    elif "$" in key or "\u00a3" in key or "\u20ac" in key:
+        amount_matches = _SIGN_AMOUNT_RE.finditer(key)
+    else:
+        amount_matches = iter(())
+    for m in amount_matches:
         s, e = m.span("a")
         if free(s, e):
             taken.append((s, e))
@@ -416,7 +462,7 @@ def extract_facts(text: Text) -> dict[str, str | list[str]]:
                 if free(s, e) and not _DISTRACTOR_BEFORE_RE.search(key[max(0, s - 25) : s]):
                     taken.append((s, e))
                     amounts.append((s, at.raw_slice(s, e)))
-    for m in _BARE_DECIMAL_RE.finditer(key):
+    for m in _BARE_DECIMAL_RE.finditer(key) if has_digit and "." in key else ():
         s, e = m.span("a")
         window = key[max(0, s - 40) : e + 15]
         if free(s, e) and _MONEY_CONTEXT_RE.search(window):
@@ -425,7 +471,7 @@ def extract_facts(text: Text) -> dict[str, str | list[str]]:
     for _, value in sorted(amounts):
         _add(out, "amount", value)
 
-    for m in _DATE_RE.finditer(low) if _DIGIT_RE.search(low) else ():
+    for m in _DATE_RE.finditer(low) if has_digit and _may_hold_date(low) else ():
         s, e = m.span("d")
         if not free(s, e) or _MAY_VERB_RE.match(key[s:e]) or key[s:e].lower() == "24/7":
             continue
@@ -444,10 +490,12 @@ def extract_facts(text: Text) -> dict[str, str | list[str]]:
 
 # --------------------------------------------------------------------- goal and escalation
 # Imperatives count only at the start of a clause ("... Please just unlock it", "(1) refund").
-_IMPERATIVE_RE = lx.fast_compile(
-    r"\b(?:cancel|refund|fix|send|explain|tell|give|put|remove|add|unlock|reset|check|confirm|credit|apply|take|"
-    r"track|find|get|process|close|drop|switch|stop|restore|call|email|e-mail|reply|respond|answer|let me know|"
-    r"help|book|schedule|waive|return|update|change|upgrade|downgrade|deliver|ship|move|show|sort)\b"
+_IMPERATIVE_RE = gate(
+    lx.fast_compile(
+        r"\b(?:cancel|refund|fix|send|explain|tell|give|put|remove|add|unlock|reset|check|confirm|credit|apply|take|"
+        r"track|find|get|process|close|drop|switch|stop|restore|call|email|e-mail|reply|respond|answer|let me know|"
+        r"help|book|schedule|waive|return|update|change|upgrade|downgrade|deliver|ship|move|show|sort)\b"
+    )
 )
 _CLAUSE_START_RE = _c(r"(?:^|[.!?\n,)]\s*|\b(?:and|so|now)\s+)(?:please\s+)?(?:just\s+)?$")
 _REQUEST_RE = lx.fast_compile(
@@ -460,21 +508,25 @@ _REQUEST_RE = lx.fast_compile(
     r"|is (?:this|that|it|these|those) (?:really |actually |genuinely )?(?:from you|from your|legit|genuine|real|safe|a scam|you)\b"
     r"|is (?:\w+ ){1,3}(?:ever |actually |still |really )*(?:coming|planned|going to (?:be|come|get))\b)"
 )
-_RHETORICAL_RE = _c(
-    r"\b(?:do you (?:ever|even|people|guys)|are (?:you|all your)|how (?:is|are|can) (?:something|it|anyone|you|this)|why is it so|is that too much"
-    r"|who (?:decided|thought)|what genius|or is the|how hard)\b[^.?!]*\?"
+_RHETORICAL_RE = gate(
+    _c(
+        r"\b(?:do you (?:ever|even|people|guys)|are (?:you|all your)|how (?:is|are|can) (?:something|it|anyone|you|this)|why is it so|is that too much"
+        r"|who (?:decided|thought)|what genius|or is the|how hard)\b[^.?!]*\?"
+    )
 )
 # The outcome stated as a condition of a threat: "If service isn't restored by Friday...",
 # "If you don't lock this down today...", "Either it's here by the weekend or...".
-_CONDITION_GOAL_RE = _c(
-    r"\b(?:if|unless) (?:\w+ ){0,4}(?:\w+'s not|\w+ is not|isn't|is not|aren't|are not|doesn't|don't|hasn't|haven't|has not|have not|wasn't|is|are)\s+(?:\w+ )?"
-    r"(?:back|fixed|here|restored|delivered|working|arrived|removed|refunded|credited|sorted|resolved|done|sent|paid|shown|\w{3,}ed)\b"
-    r"|\b(?:if|unless) (?:you|they|someone|somebody|your \w+) (?:don't|do not|won't|will not|can't|cannot|fail to|refuse to)\s+(?!care|mind|know|think|like|want)\w+"
-    r"|\beither (?:it|you|they|this|that|my \w+|the \w+)(?:'s| is| are)? [^.?!]{0,50}\bor\b"
+_CONDITION_GOAL_RE = gate(
+    _c(
+        r"\b(?:if|unless) (?:\w+ ){0,4}(?:\w+'s not|\w+ is not|isn't|is not|aren't|are not|doesn't|don't|hasn't|haven't|has not|have not|wasn't|is|are)\s+(?:\w+ )?"
+        r"(?:back|fixed|here|restored|delivered|working|arrived|removed|refunded|credited|sorted|resolved|done|sent|paid|shown|\w{3,}ed)\b"
+        r"|\b(?:if|unless) (?:you|they|someone|somebody|your \w+) (?:don't|do not|won't|will not|can't|cannot|fail to|refuse to)\s+(?!care|mind|know|think|like|want)\w+"
+        r"|\beither (?:it|you|they|this|that|my \w+|the \w+)(?:'s| is| are)? [^.?!]{0,50}\bor\b"
+    )
 )
-_HARM_RE = _c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM))
+_HARM_RE = gate(_c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM)))
 _SUPERVISOR_WORD = r"(?:supervisor|manager|team ?lead(?:er)?|someone (?:more )?senior|your boss|higher up|superior)"
-_SUPERVISOR_ANY_RE = _c(r"\b" + _SUPERVISOR_WORD + r"\b")
+_SUPERVISOR_ANY_RE = gate(_c(r"\b" + _SUPERVISOR_WORD + r"\b"))
 _SUPERVISOR_RE = _c(
     r"\b(?:want|need|get|speak|talk|put|pass|hand|bring|fetch|refer|loop in|put me through|transfer me|let me|escalate|expect|demand|like|give me|see|request|call|contact)\b[^.?!]{0,40}\b"
     + _SUPERVISOR_WORD
@@ -525,11 +577,11 @@ def goal_stated(text: Text, harm: bool | None = None) -> bool:
     if _SUPERVISOR_ANY_RE.search(low):
         kept = []
         for c in re.split(r"[.!?\n]+", low):
-            if not _SUPERVISOR_ANY_RE.search(c):
+            if not _SUPERVISOR_ANY_RE.rx.search(c):
                 kept.append(c)
                 continue
             m = _SUPERVISOR_RE.search(c)
-            if m and _CONDITION_GOAL_RE.search(c, 0, m.start()):
+            if m and _CONDITION_GOAL_RE.rx.search(c, 0, m.start()):
                 kept.append(c[: m.start()])
         body = ". ".join(kept)
     else:
@@ -537,7 +589,7 @@ def goal_stated(text: Text, harm: bool | None = None) -> bool:
     # A threat of harm is not a request, whatever verb it uses ("Tell him to watch himself"):
     # drop the clause that carries it, keep the demand beside it ("send a tech, or so help me").
     if (harm is None or harm) and _HARM_RE.search(body):
-        body = ". ".join(c for c in re.split(r"[.!?\n,;]+|\bor\b|\bbut\b", body) if not _HARM_RE.search(c))
+        body = ". ".join(c for c in re.split(r"[.!?\n,;]+|\bor\b|\bbut\b", body) if not _HARM_RE.rx.search(c))
     # "If service isn't back by Friday, I'm filing..." states the outcome as a condition.
     if _CONDITION_GOAL_RE.search(body):
         return True
@@ -560,8 +612,10 @@ CALL_CATEGORIES = {
     "repair_outage": "Repairs go fastest by phone: we can run line tests and troubleshoot with you live.",
     "credit_request": "Credit requests are settled best in a call, where we can review the record with you; we confirm the outcome in writing.",
 }
-_REFUSES_PHONE_RE = _c(
-    r"not (?:calling|going to call|phoning)|don't want to (?:talk|speak|call)|no (?:calls|phone calls)|by e-?mail|in writing|confirm (?:it |both |this )?in writing|written confirmation|send (?:me )?the confirmation|not interested in retention|retention offers?"
+_REFUSES_PHONE_RE = gate(
+    _c(
+        r"not (?:calling|going to call|phoning)|don't want to (?:talk|speak|call)|no (?:calls|phone calls)|by e-?mail|in writing|confirm (?:it |both |this )?in writing|written confirmation|send (?:me )?the confirmation|not interested in retention|retention offers?"
+    )
 )
 _LIVE_RE = _c(
     r"while i'm on the (?:line|phone)|on the phone with you|right now, while|call me|call-?back|someone (?:reliable )?to call|supervisor|manager"
@@ -570,14 +624,20 @@ _WRITTEN_RECORD_RE = _c(
     r"\bnoted\b|in writing|review (?:the|my) call|feedback|\bfired\b|\bsacked\b|\bdisciplined\b|\breprimanded\b|\bspoken to\b|formal apology|written apology|apology in writing"
 )
 _BEREAVE_RE = _c(r"passed away|died|death|executor|estate|deceased|bereave")
-_FEE_DISPUTE_RE = _c(
-    r"\b(?:fee|charge|penalty)\b[^.?!]{0,60}\b(?:fair|dispute|waive|don't you dare|stuck with)|\bearly termination|\betf\b|\bfair to pay|\bstuck with a fee"
+_FEE_DISPUTE_RE = gate(
+    _c(
+        r"\b(?:fee|charge|penalty)\b[^.?!]{0,60}\b(?:fair|dispute|waive|don't you dare|stuck with)|\bearly termination|\betf\b|\bfair to pay|\bstuck with a fee"
+    )
 )
-_HOWTO_RE = _c(
-    r"\bhow (?:do|can) i\b|\bis there a\b[^.?!]{0,30}\bsetting|\bsettings?\b|\bauthori[sz]ed user|\bwhere (?:do|can) i"
+_HOWTO_RE = gate(
+    _c(
+        r"\bhow (?:do|can) i\b|\bis there a\b[^.?!]{0,30}\bsetting|\bsettings?\b|\bauthori[sz]ed user|\bwhere (?:do|can) i"
+    )
 )
-_VERIFY_RE = _c(
-    r"\bunlock|\blocked|\bblocked|\bchanged? (?:the |my )?(?:e-?mail|phone number|password|contact)|\bsomeone (?:changed|got into|hacked)|\bhack|\btakeover|\bcode\b|\breset|\bcan't get in|\bsecurity questions?|\bexpired"
+_VERIFY_RE = gate(
+    _c(
+        r"\bunlock|\blocked|\bblocked|\bchanged? (?:the |my )?(?:e-?mail|phone number|password|contact)|\bsomeone (?:changed|got into|hacked)|\bhack|\btakeover|\bcode\b|\breset|\bcan't get in|\bsecurity questions?|\bexpired"
+    )
 )
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import lexicons as lx
+from .gates import AlternationScan, gate
 from .normalize import AnalysisText, analysis_text
 from .profanity import model as profanity_model
 
@@ -71,25 +72,33 @@ _ADJ_STRICT = lx.alt([a for a in lx.INSULT_ADJ if a not in lx.AMBIGUOUS_ADJ])
 _PROF = lx.alt(lx.PROFANITY)
 _FILLER = r"(?:a|an|such|one|the|real|total|complete|absolute|utter|pack of|bunch of|lot of|all|so|too|this|that|just|really|freaking|bloody|damn|f\w*ing|f\*+\w*)"
 
-_STRONG_NOUN_RE = _c(lx.WORD_START + lx.alt(lx.STRONG_INSULT_NOUNS) + r"\b")
+_STRONG_NOUN_RE = gate(_c(lx.WORD_START + lx.alt(lx.STRONG_INSULT_NOUNS) + r"\b"))
 # "you moron", "you're a useless piece of garbage", "your idiot rep", "you people are clowns".
-_YOU_NOUN_RE = _c(
-    r"\b(?:you|ya|u|y'all)(?:'re| are| r| were| all| people| guys| lot| two)*"
-    rf"(?:,? (?:{_FILLER}|{_ADJ}|[\w\-]+ing))*,? {lx.alt(lx.INSULT_NOUNS)}\b"
+_YOU_NOUN_RE = gate(
+    _c(
+        r"\b(?:you|ya|u|y'all)(?:'re| are| r| were| all| people| guys| lot| two)*"
+        rf"(?:,? (?:{_FILLER}|{_ADJ}|[\w\-]+ing))*,? {lx.alt(lx.INSULT_NOUNS)}\b"
+    )
 )
 # "useless call-centre drones", "clueless woman", "incompetent morons".
-_ADJ_PERSON_RE = _c(
-    rf"\b(?:{_ADJ_STRICT})(?:,? (?:and )?(?:{_ADJ}))*,? (?:(?!(?:with|at|on|in|to|for|of|and|the|a|an|my|your)\b)[\w\-]+ )?{_PERSON}\b(?! (?:support|service|line|page|app|team lead))"
+_ADJ_PERSON_RE = gate(
+    _c(
+        rf"\b(?:{_ADJ_STRICT})(?:,? (?:and )?(?:{_ADJ}))*,? (?:(?!(?:with|at|on|in|to|for|of|and|the|a|an|my|your)\b)[\w\-]+ )?{_PERSON}\b(?! (?:support|service|line|page|app|team lead))"
+    )
 )
 # "you're useless", "are you this dumb", "you people are pathetic".
-_YOU_ADJ_RE = _c(
-    rf"\b(?:you|you guys|you people|you all|you lot|you lads|you two|y'all|ya)(?:'re| are| r| were)(?: (?:{_FILLER}|not just|even|actually|being))* (?:{_ADJ})\b"
-    rf"|\bare (?:you|you people|you guys|you lot|you lads|you two|you all|y'all|all (?:of )?your \w+)(?: (?:{_FILLER}|actually|even|being))* (?:{_ADJ})\b"
-    rf"|\bhow (?:are|can) you (?:people |guys )?(?:be )?(?:this|so|that) (?:{_ADJ})\b"
+_YOU_ADJ_RE = gate(
+    _c(
+        rf"\b(?:you|you guys|you people|you all|you lot|you lads|you two|y'all|ya)(?:'re| are| r| were)(?: (?:{_FILLER}|not just|even|actually|being))* (?:{_ADJ})\b"
+        rf"|\bare (?:you|you people|you guys|you lot|you lads|you two|you all|y'all|all (?:of )?your \w+)(?: (?:{_FILLER}|actually|even|being))* (?:{_ADJ})\b"
+        rf"|\bhow (?:are|can) you (?:people |guys )?(?:be )?(?:this|so|that) (?:{_ADJ})\b"
+    )
 )
-_THIRD_STRONG_ADJ_RE = _c(
-    r"\b(?:he|she|they|your \w+|that \w+|this \w+)(?:'s|'re| is| are| was| were)(?: (?:so|such|too|really|just|completely|totally|utterly|absolutely|a|an))* "
-    r"(?:stupid|dumb|brainless|brain-? ?dead|idiotic|moronic|retarded|worthless|pathetic)\b"
+_THIRD_STRONG_ADJ_RE = gate(
+    _c(
+        r"\b(?:he|she|they|your \w+|that \w+|this \w+)(?:'s|'re| is| are| was| were)(?: (?:so|such|too|really|just|completely|totally|utterly|absolutely|a|an))* "
+        r"(?:stupid|dumb|brainless|brain-? ?dead|idiotic|moronic|retarded|worthless|pathetic)\b"
+    )
 )
 _REPORTED_RE = _c(
     r"(?:\b(?:he|she|they|people|everyone|everybody|someone|somebody|my \w+|his \w+|her \w+|our \w+|a \w+|neighbou?rs?|friends?)"
@@ -99,17 +108,19 @@ _REPORTED_RE = _c(
     r"|(?:i'm|i am|i was|i felt|i feel|i look|made me (?:feel|look)) (?:like )?(?:such |a total |a complete |an absolute )?(?:an? )?"
     r"|i'm not|i am not|not an?|me an?|myself an?|\"|')\s*$"
 )
-_DEMEANING_RE = lx.fast_compile(r"\b" + lx.alt(lx.DEMEANING))
-_ADDRESS_RE = _c(
-    r"(?:^|[,.!?;:]\s*|\b(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\s*,?\s+)"
-    + lx.alt(lx.DEMEANING_ADDRESS)
-    + r"\s*(?:[,.!?;:]|$)"
+_DEMEANING_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.DEMEANING)))
+_ADDRESS_RE = gate(
+    _c(
+        r"(?:^|[,.!?;:]\s*|\b(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\s*,?\s+)"
+        + lx.alt(lx.DEMEANING_ADDRESS)
+        + r"\s*(?:[,.!?;:]|$)"
+    )
 )
-_ADDRESS_WORD_RE = _c(lx.WORD_START + lx.alt(lx.DEMEANING_ADDRESS) + r"\b")
+_ADDRESS_WORD_RE = gate(_c(lx.WORD_START + lx.alt(lx.DEMEANING_ADDRESS) + r"\b"))
 _ADDRESS_LEAD_RE = _c(r"\W*(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\b")
-_CURSE_RE = _c(lx.WORD_START + lx.alt(lx.CURSE_AT_PERSON))
-_HARM_RE = _c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM))
-_REGULATOR_RE = lx.fast_compile(r"\b" + lx.alt(lx.REGULATORS) + r"\b")
+_CURSE_RE = gate(_c(lx.WORD_START + lx.alt(lx.CURSE_AT_PERSON)))
+_HARM_RE = gate(_c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM)))
+_REGULATOR_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.REGULATORS) + r"\b"))
 _REG_ACTION_RE = _c(r"\b" + lx.alt(lx.REGULATOR_ACTION))
 _REG_NEUTRAL_RE = _c(
     r"\b(?:told me|says|said|according to|requires?|required|rules?|regulations?|approved|mandated?|fee|surcharge|licen[cs]e)\b"
@@ -117,35 +128,43 @@ _REG_NEUTRAL_RE = _c(
 _REG_FUTURE_RE = _c(
     r"\b(?:i'm|i am|i'll|i will|i'd|going to|gonna|or|otherwise|next|will be|about to|ready to|won't hesitate|until|unless|if|then|straight)\b"
 )
-_LEAVE_RE = lx.fast_compile(r"\b" + lx.alt(lx.THREAT_TO_LEAVE))
-_SARCASM_RE = _c(lx.WORD_START + lx.alt(lx.SARCASM) + "|" + lx.alt(lx.SARCASM_QUOTED))
-_SARCASM_STRONG_RE = _c(lx.WORD_START + lx.alt(lx.SARCASM_STRONG))
-_SARCASM_OPEN_RE = _c(r"(?:^|(?<=[.!?\n])\s*)" + lx.alt(lx.SARCASM_OPENERS), re.MULTILINE)
+_LEAVE_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.THREAT_TO_LEAVE)))
+_SARCASM_RE = gate(_c(lx.WORD_START + lx.alt(lx.SARCASM) + "|" + lx.alt(lx.SARCASM_QUOTED)))
+_SARCASM_STRONG_RE = gate(_c(lx.WORD_START + lx.alt(lx.SARCASM_STRONG)))
+_SARCASM_OPEN_RE = gate(_c(r"(?:^|(?<=[.!?\n])\s*)" + lx.alt(lx.SARCASM_OPENERS), re.MULTILINE))
 _SARCASM_SAFE_RE = _c(
     r"said no ?one ever|thanks for nothing|how generous|how thoughtful|truly a|special thanks to \w+ for|is that too much to ask|do you (?:just|guys just|people just)|part of the|because (?:hiding|charging|making|ignoring)"
 )
 _NEG_CONTEXT_RE = lx.fast_compile(
     r"\b(?:no|not|never|nothing|nobody|without|another|again|outage|hung|hold|wait\w*|late|broken|down|dead|charg\w+|fee|upgrad\w+|cancel\w*|\w+n't|can't|won't|instead|hid\w+|lost|missed|actually|fix|half|maybe|supposed)\b"
 )
-_ACCUSE_RE = _c(
-    r"\b(?:(?:you|you've|you have|they|your \w+)(?: \w+)? (?:lied|lie|are lying|keep lying)|lied to|been lied|lies\b|scam(?:med|mers?)?\b|rip(?:ping|ped)? (?:me|us|people|customers) off|rip-?off|daylight robbery|extortion|stealing (?:my|our)|theft)"
+_ACCUSE_RE = gate(
+    _c(
+        r"\b(?:(?:you|you've|you have|they|your \w+)(?: \w+)? (?:lied|lie|are lying|keep lying)|lied to|been lied|lies\b|scam(?:med|mers?)?\b|rip(?:ping|ped)? (?:me|us|people|customers) off|rip-?off|daylight robbery|extortion|stealing (?:my|our)|theft)"
+    )
 )
 _PROF_RE = _c(r"(?<![\w*])" + _PROF + r"(?![\w*])")
+# What a swear-word match needs, so the scan can be skipped: one of the plain words (word gate),
+# "fu" (f+u+c+k+), or for a masked word a letter then a mask character ("f*", "s#") or a run of
+# four symbols (one of #@$%& in it, or "!!!!").
+_PLAIN_PROF = gate(
+    _c(r"(?<![\w*])" + lx.alt([w for w in lx.PROFANITY if w not in (lx.MASKED, r"f+u+c+k+\w*")]) + r"(?![\w*])")
+)
+_MASK_HINT_RE = _c(r"[fsbdac][*#@$%!_\-]")
 _PRAISE_SWEAR_RE = _c(
     r"(?:"
     + _PROF
     + r") (?:good|great|awesome|amazing|brilliant|fast|quick|helpful|nice|well|fine|excellent|fantastic|legend)"
     r"|hell of a (?:job|guy|rep|lady|woman|man|service|good|deal|price|offer|plan|team|product|lot)|badass|kick-?ass"
 )
-# One alternation finds candidate cues fast; the per-cue regexes then say which one matched
-# (capture groups would make the big alternation four times slower).
+# One alternation finds candidate cues; the per-cue regexes then say which one matched
+# (capture groups would make the big alternation four times slower). The scan searches only
+# the cues whose words the text holds and reports what the single regex would.
 _FRUSTRATION_ORDER = [p for p in lx.FRUSTRATION if p[0] != "["] + [p for p in lx.FRUSTRATION if p[0] == "["]
-_FRUSTRATION_RE = _c(
-    r"(?<!\w)(?=\w)(?:"
-    + "|".join(p for p in lx.FRUSTRATION if p[0] != "[")
-    + ")|"
-    + "|".join(p for p in lx.FRUSTRATION if p[0] == "[")
+_FRUSTRATION_SCAN = AlternationScan(
+    [p for p in lx.FRUSTRATION if p[0] != "["], [p for p in lx.FRUSTRATION if p[0] == "["]
 )
+_FRUSTRATION_RE = _FRUSTRATION_SCAN.regex
 _FRUSTRATION_EACH = [_c(p) for p in _FRUSTRATION_ORDER]
 _FRUSTRATION_FIRST = [lx.first_chars(p) for p in _FRUSTRATION_ORDER]
 _FRUSTRATION_BY_CHAR = {
@@ -153,15 +172,17 @@ _FRUSTRATION_BY_CHAR = {
     for ch in set().union(*(f for f in _FRUSTRATION_FIRST if f is not None))
 }
 _FRUSTRATION_ANY = tuple(i for i, f in enumerate(_FRUSTRATION_FIRST) if f is None)
-_STILL_RE = _c(
-    r"\bstill\b(?! (?:offer|have|has|available|good|valid|within|on track|work at|want|use|interested|need|like))"
-    r"(?= (?:not|no|broken|down|waiting|there|being|charged|billed|paid|paying|got|haven't|hasn't|nothing|the same|showing|says|blinking|doesn't|isn't|can't|out|dead|on my|freezing|dropping|getting|nobody|no one)|\s*[.!])"
+_STILL_RE = gate(
+    _c(
+        r"\bstill\b(?! (?:offer|have|has|available|good|valid|within|on track|work at|want|use|interested|need|like))"
+        r"(?= (?:not|no|broken|down|waiting|there|being|charged|billed|paid|paying|got|haven't|hasn't|nothing|the same|showing|says|blinking|doesn't|isn't|can't|out|dead|on my|freezing|dropping|getting|nobody|no one)|\s*[.!])"
+    )
 )
 _STILL_BAD_RE = _c(
     r"\s*(?:broken|down|dead|not|no|nothing|waiting|out|being (?:billed|charged)|getting (?:billed|charged)|paying|[.!])"
 )
-_AGAIN_RE = _c(r"\b(?:yet )?again\b(?=\s*[.!?,;]|\s*$)")
-_CALM_RE = lx.fast_compile(r"\b" + lx.alt(lx.CALM_MARKERS))
+_AGAIN_RE = gate(_c(r"\b(?:yet )?again\b(?=\s*[.!?,;]|\s*$)"))
+_CALM_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.CALM_MARKERS)))
 _WEAK_FRUSTRATION = {
     r"i just (?:want|need)\b",
     r"(?:twice|three times|four times|five times|\d+ times|several times|many times|multiple times)",
@@ -194,9 +215,11 @@ _WEAK_FRUSTRATION = {
     r"(?:want|need|get|give me|put|speak to|talk to)(?: \w+){0,4} (?:supervisor|manager)\b|(?:supervisor|manager)[,.!]? (?:please|now)\b",
     r"(?:^|(?<=[.!?]\s))(?:now|right now|immediately)[.!]",
 }
-_REPEAT_RE = _c(
-    r"\b(?:tried|try|trying|asked|ask|asking|called|call|rang|written|wrote|write|emailed|e-mailed|chased|contacted|requested|reported|explained|told you)\b"
-    r"[^.?!]{0,50}\b(?:twice|three times|four times|five times|\d+ times|several times|multiple times|many times|a dozen times|again and again)"
+_REPEAT_RE = gate(
+    _c(
+        r"\b(?:tried|try|trying|asked|ask|asking|called|call|rang|written|wrote|write|emailed|e-mailed|chased|contacted|requested|reported|explained|told you)\b"
+        r"[^.?!]{0,50}\b(?:twice|three times|four times|five times|\d+ times|several times|multiple times|many times|a dozen times|again and again)"
+    )
 )
 _IMPATIENT_CAPS = frozenset(
     {
@@ -220,6 +243,7 @@ _IMPATIENT_CAPS = frozenset(
 )
 _VADER_TOKEN_RE = re.compile(r"[a-z']+")
 _CAPS_WORD_RE = re.compile(r"\b[A-Z][A-Z'&]+\b")
+_CAPS_HINT_RE = re.compile(r"[A-Z][A-Z'&]")
 _LETTER_WORD_RE = re.compile(r"\b[A-Za-z]{2,}|\b[IA]\b")
 # Between two shouted words: spaces, punctuation, "I" or "A" - no lower case, no digits.
 _CAPS_GAP_RE = re.compile(r"(?:[\s.,!?;:'\-]|\b[IA]\b)*")
@@ -256,7 +280,22 @@ def _is_reported(low: str, start: int) -> bool:
 
 
 def _caps_words(doc: _Doc) -> list[re.Match[str]]:
+    # Two capitals in a row (or a capital and ' or &) come first in any match; looking for them
+    # alone is a quick scan, and most messages have none.
+    if not _CAPS_HINT_RE.search(doc.key):
+        return []
     return [m for m in _CAPS_WORD_RE.finditer(doc.key) if m.group().strip("'") not in lx.ACRONYMS]
+
+
+def _may_swear(low: str) -> bool:
+    """False only when _PROF_RE cannot match ``low``."""
+    return (
+        "fu" in low
+        or _PLAIN_PROF.possible(low)
+        or _MASK_HINT_RE.search(low) is not None
+        or "!!!!" in low
+        or any(c in low for c in "#@$%&")
+    )
 
 
 def _shouting(doc: _Doc, caps: list[re.Match[str]]) -> list[str]:
@@ -374,7 +413,7 @@ def _angry_reasons(doc: _Doc, caps: list[re.Match[str]]) -> list[Reason]:
             # "the PUC told me there is no such fee" mentions a regulator without a threat.
             if not future and (_REG_NEUTRAL_RE.search(sent) or sent.rstrip().endswith("?")):
                 continue
-            for m in _REGULATOR_RE.finditer(sent):
+            for m in _REGULATOR_RE.rx.finditer(sent):
                 regs.append(doc.quote_span(start + m.start(), start + m.end()))
     if regs:
         reasons.append(Reason("regulator_threat", regs))
@@ -398,7 +437,7 @@ def _frustration(doc: _Doc, abuse_words: set[str], caps: list[re.Match[str]]) ->
     score = 0.0
     cues: list[str] = []
     seen: set[int] = set()
-    for m in _FRUSTRATION_RE.finditer(low):
+    for m in _FRUSTRATION_SCAN.finditer(low):
         start = m.start()
         group = next(
             (
@@ -434,7 +473,7 @@ def _frustration(doc: _Doc, abuse_words: set[str], caps: list[re.Match[str]]) ->
         reasons.append(Reason("unhappiness", cues))
     praise: list[tuple[int, int]] | None = None  # only looked for once a swear word is seen
     things = []
-    for m in _PROF_RE.finditer(low):
+    for m in _PROF_RE.finditer(low) if _may_swear(low) else ():
         if praise is None:
             praise = [p.span() for p in _PRAISE_SWEAR_RE.finditer(low)]
         if any(a <= m.start() < b for a, b in praise):
