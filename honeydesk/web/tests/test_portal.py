@@ -4,6 +4,8 @@ their type needs, supervisor requests, the record download and one-time sign-in 
 import re
 
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from honeydesk.cases import actions
 from honeydesk.cases.models import Case, Escalation
@@ -108,3 +110,27 @@ def test_it_does_not_reveal_whether_an_address_is_known(cast, client):
     unknown = client.post("/portal/login/", {"email": "nobody@example.test"}).content
     assert len(mail.outbox) == 1
     assert without_csrf(known) == without_csrf(unknown)
+
+
+def test_the_portal_home_costs_the_same_queries_however_many_cases_a_customer_has(cast):
+    def queries_for_home() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = cast.client(cast.alice).get("/portal/")
+        assert response.status_code == 200
+        return len(ctx)
+
+    def open_new_cases(n: int) -> None:
+        for i in range(n):
+            actions.do_open_case(
+                account=cast.alice_account,
+                contact=cast.alice_contact,
+                request_type=cast.billing_type if i % 2 else cast.repair_type,
+                subject=f"Question {i}",
+                body="Still waiting for an answer.",
+                acting_user=cast.alice,
+            )
+
+    open_new_cases(2)  # new cases in both departments: each shows its typical wait
+    few = queries_for_home()
+    open_new_cases(20)
+    assert queries_for_home() == few

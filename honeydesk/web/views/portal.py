@@ -45,11 +45,17 @@ def humanize(delta: timedelta | None) -> str:
     return f"within about {round(hours / 24)} days"
 
 
-def next_step(case: Case) -> str:
+def next_step(case: Case, typical: dict[int, timedelta | None] | None = None) -> str:
+    """What happens next, in the customer's words. `typical` carries each department's
+    typical first response across a list of cases: one query per department, not one
+    per new case (the portal home lists up to 100)."""
     if case.status == Status.NEW:
+        typical = {} if typical is None else typical
+        if case.department_id not in typical:
+            typical[case.department_id] = typical_first_response(case.department)
         return (
             f"Your request is with our {case.department.name} team. They usually answer "
-            f"{humanize(typical_first_response(case.department))}."
+            f"{humanize(typical[case.department_id])}."
         )
     if case.status == Status.OPEN:
         who = case.owner.first_name if case.owner and case.owner.first_name else "A specialist"
@@ -73,7 +79,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         .select_related("department", "owner", "request_type")
         .order_by("-updated_at")[:100]
     )
-    rows = [{"case": c, "next": next_step(c)} for c in cases]
+    typical: dict[int, timedelta | None] = {}
+    rows = [{"case": c, "next": next_step(c, typical)} for c in cases]
     return render(request, "portal/home.html", {"rows": rows})
 
 
