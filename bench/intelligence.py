@@ -73,6 +73,7 @@ def main() -> int:
     growth = _rss_mib() - rss_before
     load = os.getloadavg()[0]
     print(f"tone + intake: {rate:,.0f} messages/s (median of {args.rounds}; {len(messages)} messages x5 per round)")
+    print("  rounds: " + ", ".join(f"{r:,.0f}" for r in rates) + f"; 1-minute load average {os.getloadavg()[0]:.2f}")
     print(f"coach: {coach:.2f} ms per draft; models load in {load_s:.2f} s; memory +{growth:.0f} MiB")
     table = "\n".join(
         [

@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from operator import itemgetter
 
 _CUTS = (3, 4)  # bytes under which a word beginning is filed when the whole word is not known
@@ -42,13 +43,14 @@ _COMMON_WORDS = (
     "account bill call day days email help hi hello internet month order pay payment phone service "
     "thank thanks today week"
 )
-_COMMON = frozenset(_COMMON_WORDS.split())
+_COMMON_KEYS = frozenset(w.encode() for w in _COMMON_WORDS.split())
 
 Clause = frozenset[bytes]  # one of these word keys must be in the text
 
 
 def _is_word(ch: str) -> bool:
-    return _WORD_CHAR_RE.match(ch) is not None
+    # Exactly \w for str patterns (tests/test_gates.py checks every Unicode character).
+    return ch.isalnum() or ch == "_"
 
 
 def _key(word: str, complete: bool) -> bytes | None:
@@ -59,15 +61,18 @@ def _key(word: str, complete: bool) -> bytes | None:
     return b[:4] if len(b) >= 4 else b if len(b) == 3 else None
 
 
+@lru_cache(maxsize=4096)
+def _key_chance(k: bytes) -> float:
+    if k in _COMMON_KEYS:
+        return 0.5 + 0.2 / len(k)  # "on" shows up more often than "way"
+    return {1: 0.5, 2: 0.3, 3: 0.08, 4: 0.04}.get(len(k), 0.01)
+
+
 def _chance(keys: set[bytes] | Clause) -> float:
     """Rough chance that a text holds one of ``keys`` (lower is a better gate)."""
     miss = 1.0
     for k in keys:
-        if k.decode(errors="replace") in _COMMON:
-            p = 0.5 + 0.2 / len(k)  # "on" shows up more often than "way"
-        else:
-            p = {1: 0.5, 2: 0.3, 3: 0.08, 4: 0.04}.get(len(k), 0.01)
-        miss *= 1.0 - p
+        miss *= 1.0 - _key_chance(k)
     return 1.0 - miss
 
 
@@ -88,48 +93,64 @@ def _charset(av, p) -> set[str] | None:
     return out
 
 
+# Item -> its language, for the reading of one pattern (the item is kept, so its id stays unique).
+_LANG_MEMO: dict[int, tuple[object, set[str] | None]] = {}
+
+
 def _language(items, p) -> set[str] | None:
     """Every string the parsed sequence can match, when that is a small finite set (else None).
 
-    Zero-width items (anchors, lookarounds) are left out, which can only widen the set.
+    Zero-width items (anchors, lookarounds) are left out, which can only widen the set. The
+    sets returned are shared: callers build new sets, never change them.
     """
     out = {""}
-    for op, av in items:
-        s: set[str] | None
-        if op is p.LITERAL:
-            s = {chr(av)}
-        elif op is p.IN:
-            s = _charset(av, p)
-        elif op is p.SUBPATTERN:
-            s = None if av[1] & re.IGNORECASE else _language(av[3], p)
-        elif op is p.BRANCH:
-            s = set()
-            for branch in av[1]:
-                got = _language(branch, p)
-                if got is None:
-                    return None
-                s |= got
-        elif op in (p.MAX_REPEAT, p.MIN_REPEAT) and av[1] <= 4:
-            sub = _language(av[2], p)
-            if sub is None:
-                return None
-            s, run = set(), {""}
-            for k in range(av[1] + 1):
-                if k >= av[0]:
-                    s |= run
-                run = {a + b for a in run for b in sub}
-                if len(run) > _MAX_LANG:
-                    return None
-        elif op in (p.AT, p.ASSERT, p.ASSERT_NOT):
-            continue
+    for item in items:
+        got = _LANG_MEMO.get(id(item))
+        if got is not None and got[0] is item:
+            s = got[1]
         else:
-            return None
+            s = _item_language(item, p)
+            _LANG_MEMO[id(item)] = (item, s)
         if s is None:
             return None
-        out = {a + b for a in out for b in s}
-        if len(out) > _MAX_LANG:
-            return None
+        if s != {""}:
+            out = {a + b for a in out for b in s}
+            if len(out) > _MAX_LANG:
+                return None
     return out
+
+
+def _item_language(item, p) -> set[str] | None:
+    op, av = item
+    if op is p.LITERAL:
+        return {chr(av)}
+    if op is p.IN:
+        return _charset(av, p)
+    if op is p.SUBPATTERN:
+        return None if av[1] & re.IGNORECASE else _language(av[3], p)
+    if op is p.BRANCH:
+        s: set[str] = set()
+        for branch in av[1]:
+            got = _language(branch, p)
+            if got is None:
+                return None
+            s |= got
+        return s
+    if op in (p.MAX_REPEAT, p.MIN_REPEAT) and av[1] <= 4:
+        sub = _language(av[2], p)
+        if sub is None:
+            return None
+        s, run = set(), {""}
+        for k in range(av[1] + 1):
+            if k >= av[0]:
+                s |= run
+            run = {a + b for a in run for b in sub}
+            if len(run) > _MAX_LANG:
+                return None
+        return s
+    if op in (p.AT, p.ASSERT, p.ASSERT_NOT):
+        return {""}  # zero width
+    return None
 
 
 def _zero_width(item, p) -> bool:
@@ -201,18 +222,15 @@ def _stretch_clauses(strings: set[str], at_word_start: bool) -> list[set[bytes]]
     """
     per_string: list[list[bytes | None]] = []
     for s in strings:
-        starts = [0] if at_word_start and s and _is_word(s[0]) else []
-        starts += [i for i in range(1, len(s)) if _is_word(s[i]) and not _is_word(s[i - 1])]
-        keys = []
-        for i in starts:
-            j = i
-            while j < len(s) and _is_word(s[j]):
-                j += 1
-            keys.append(_key(s[i:j], j < len(s)))
+        keys = [
+            _key(m.group(), m.end() < len(s))
+            for m in _TOKEN_RE.finditer(s)
+            if m.start() or at_word_start  # \w+ is maximal: only a word at 0 may continue one before
+        ]
         if not any(keys):
             return []
         per_string.append(keys)
-    found = [{min((k for k in keys if k), key=lambda k: _chance({k})) for keys in per_string}]
+    found = [{min((k for k in keys if k), key=_key_chance) for keys in per_string}]
     for n in range(min(len(keys) for keys in per_string)):
         for pick in ({keys[n] for keys in per_string}, {keys[-1 - n] for keys in per_string}):
             if None not in pick and pick not in found:
@@ -225,8 +243,9 @@ def _clauses(items, p, at_word_start: bool) -> list[set[bytes]]:
     found: list[set[bytes]] = []
     run, run_start = {""}, at_word_start
     items = list(items)
-    for pos, (op, av) in enumerate(items):
-        lang = _language([(op, av)], p)
+    for pos, item in enumerate(items):
+        op, av = item
+        lang = _language([item], p)
         if lang == {""}:  # zero width: it only says where a word starts or ends
             if run == {""}:
                 run_start = _starts_word(op, av, p, run_start)
@@ -279,8 +298,9 @@ def _repeated(run: set[str], op, av, p) -> set[str] | None:
 def _literal_starts(items, p) -> set[str] | None:
     """Strings one of which every match starts with ("[?!]{2,}" gives ??, ?!, !? and !!)."""
     out = {""}
-    for op, av in items:
-        lang = _language([(op, av)], p)
+    for item in items:
+        op, av = item
+        lang = _language([item], p)
         if lang == {""}:
             continue
         if lang is not None and len(out) * len(lang) <= _MAX_LANG:
@@ -324,21 +344,32 @@ def _top_branches(items, p, at_word_start: bool) -> list[tuple[list, bool]]:
     return [(items, at_word_start)]
 
 
-def requirement(rx: re.Pattern[str]) -> list[list[Clause]] | None:
-    """What a match of ``rx`` needs, as branches (any one may match) of clauses (all must hold).
+def requirement(pattern: str | re.Pattern[str], flags: int = 0) -> list[list[Clause]] | None:
+    """What a match of ``pattern`` needs, as branches (any one may match) of clauses (all must hold).
 
     None when nothing can be read from the pattern (case-insensitive patterns included: the
     gate compares exact characters).
     """
     from re import _parser  # type: ignore[attr-defined]
 
-    if rx.flags & re.IGNORECASE:
+    if isinstance(pattern, re.Pattern):
+        source, flags = pattern.pattern, pattern.flags
+    else:
+        source = pattern
+    if flags & re.IGNORECASE:
         return None
     try:
-        tops = _top_branches(list(_parser.parse(rx.pattern, rx.flags)), _parser, False)
-        branches = [_clauses(items, _parser, start) for items, start in tops]
+        return _requirement_of(list(_parser.parse(source, flags)), False)
     except Exception:  # pragma: no cover - unusual syntax: no gate, never a wrong answer
         return None
+
+
+def _requirement_of(items: list, at_word_start: bool) -> list[list[Clause]] | None:
+    """``requirement`` for an already parsed (case-sensitive) pattern."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    _LANG_MEMO.clear()
+    branches = [_clauses(its, _parser, start) for its, start in _top_branches(items, _parser, at_word_start)]
     if any(not b for b in branches):
         return None
     return [_pick(b) for b in branches]
@@ -381,9 +412,21 @@ class WordGates:
         self._last: tuple[str, int, frozenset[bytes]] = ("", 0, frozenset())
 
     def gate(self, rx: re.Pattern[str]) -> Gated:
-        need = requirement(rx)
+        """``rx`` behind its gate."""
+        return Gated(rx, self, *self.condition(rx.pattern, rx.flags))
+
+    def condition(
+        self, pattern: str, flags: int = 0, need: list[list[Clause]] | None = None
+    ) -> tuple[int, tuple[int, ...], list[Clause]]:
+        """Register what a match of ``pattern`` needs: (quick bits, bits per branch, first clauses).
+
+        Quick bits 0 mean "no gate": the pattern may match anything. ``need``: the requirement,
+        when the caller has already read it.
+        """
         if need is None:
-            return Gated(rx, self, 0, (), [])
+            need = requirement(pattern, flags)
+        if need is None:
+            return 0, (), []
         branches = []
         for clauses in need:
             bits = 0
@@ -402,7 +445,7 @@ class WordGates:
         quick = 0
         for clauses in need:
             quick |= self._clause_bit[clauses[0]]
-        return Gated(rx, self, quick, tuple(branches), [clauses[0] for clauses in need])
+        return quick, tuple(branches), [clauses[0] for clauses in need]
 
     def _entry(self, text: str) -> tuple[str, int, frozenset[bytes]]:
         last = self._last
@@ -472,7 +515,7 @@ gate = GATES.gate
 
 # --------------------------------------------------------------------- alternation scans
 def _starts_word_at(text: str, p: int) -> bool:
-    r"""(?<!\w)(?=\w) at ``p`` (\w is exactly str.isalnum() or "_", checked over all of Unicode)."""
+    r"""(?<!\w)(?=\w) at ``p`` (\w is exactly str.isalnum() or "_": see ``_is_word``)."""
     ch = text[p]
     if not (ch.isalnum() or ch == "_"):
         return False
@@ -498,29 +541,45 @@ class AlternationScan:
 
         anywhere = anywhere or []
         self.regex = re.compile(r"(?<!\w)(?=\w)(?:" + "|".join(word_start) + ")" + "".join("|" + b for b in anywhere))
-        # A branch that could match the empty string would need finditer's empty-match rules.
-        self.exact = all(_parser.parse(p).getwidth()[0] > 0 for p in word_start + anywhere)
         self.branches = [(p, True) for p in word_start] + [(p, False) for p in anywhere]
-        self._alts = [(order, re.compile(p), at_word) for order, (p, at_word) in enumerate(self.branches)]
-        self.gated = [gates.gate(re.compile(r"(?<!\w)(?=\w)(?:" + p + ")" if w else p)) for p, w in self.branches]
+        # What each branch matches inside the regex (word-start branches carry its anchor).
+        self.branch_patterns = [r"(?<!\w)(?=\w)(?:" + p + ")" if w else p for p, w in self.branches]
+        # Each branch is compiled on its own the first time a text may match it (most messages
+        # need a handful), which keeps the import and the first message quick.
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(self.branches)
         self._gates = gates
+        parsed = [_parser.parse(p) for p, _ in self.branches]
+        # A branch that could match the empty string would need finditer's empty-match rules.
+        self.exact = all(tree.getwidth()[0] > 0 for tree in parsed)
         # Which branches each word key may open (bit i = branch i), so a text's few registered
         # words name the candidates directly instead of asking all branches in turn.
         self._always = 0
         self._opens: dict[bytes, int] = {}
-        self._needs = [g.branches if g.quick else (0,) for g in self.gated]  # (0,): always passes
+        self._needs: list[tuple[int, ...]] = []
         # Branches without a word gate may still need one of a few literal openings ("??", "!!").
         self._openings: list[tuple[int, tuple[str, ...]]] = []
-        for i, g in enumerate(self.gated):
-            if not g.quick:
-                starts = _literal_starts(list(_parser.parse(self.branches[i][0])), _parser)
+        for i, pattern in enumerate(self.branch_patterns):
+            # The branch's own parse tree, read as starting at a word start when it must, says
+            # what the anchored pattern needs without parsing that again.
+            try:
+                need = _requirement_of(list(parsed[i]), self.branches[i][1])
+            except Exception:  # pragma: no cover - unusual syntax: no gate, never a wrong answer
+                need = None
+            quick, needs, firsts = gates.condition(pattern, need=need) if need else (0, (), [])
+            self._needs.append(needs if quick else (0,))  # (0,): always passes
+            if not quick:
+                starts = _literal_starts(list(parsed[i]), _parser)
                 if starts:
                     self._openings.append((1 << i, tuple(starts)))
                 else:
                     self._always |= 1 << i
-            for clause in g.firsts:
+            for clause in firsts:
                 for k in clause:
                     self._opens[k] = self._opens.get(k, 0) | 1 << i
+
+    def branch_possible(self, i: int, text: str) -> bool:
+        """Whether branch ``i`` may match ``text`` (what ``active`` decides, one branch at a time)."""
+        return i in self.active(text)
 
     def active(self, text: str) -> list[int]:
         """Indices (ascending) of the branches that may match ``text``."""
@@ -559,10 +618,13 @@ class AlternationScan:
             return
         heap = []
         for i in self.active(text) if active is None else active:
-            order, rx, at_word = self._alts[i]
+            rx = self._compiled[i]
+            if rx is None:
+                rx = self._compiled[i] = re.compile(self.branches[i][0])
+            at_word = self.branches[i][1]
             m = self._first(rx, at_word, text, 0)
             if m is not None:
-                heap.append((m.start(), order, m, rx, at_word))
+                heap.append((m.start(), i, m, rx, at_word))
         heapq.heapify(heap)
         pos = 0
         while heap:
