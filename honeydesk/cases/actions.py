@@ -55,6 +55,7 @@ from honeydesk.cases.steps import (
 )
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
+from honeydesk.lib.rows import insert
 
 # Re-exported: callers import these with the actions they pass them to.
 __all__ = ["Upload", "check_uploads", "reopen_deadline"]
@@ -93,21 +94,25 @@ def do_open_case(
     data = analysed(body, {} if from_customer else {"recorded_by": acting_user.display_name})
     now = at or clock.now()
     with transaction.atomic():
-        case = Case.objects.create(
-            subject=subject,
-            request_type=request_type,
-            goal=goal.strip(),
-            facts=facts or {},
-            priority=priority,
-            account=account,
-            contact=contact,
-            department=request_type.department,
-            channel=channel,
-            linked_case=linked_case,
-            created_at=now,
-            updated_at=now,
-            # A rep who opens the case during a live call or chat has already answered.
-            first_response_at=now if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT) else None,
+        case = insert(
+            Case(
+                subject=subject,
+                request_type=request_type,
+                goal=goal.strip(),
+                facts=facts or {},
+                priority=priority,
+                account=account,
+                contact=contact,
+                department=request_type.department,
+                channel=channel,
+                linked_case=linked_case,
+                created_at=now,
+                updated_at=now,
+                # A rep who opens the case during a live call or chat has already answered.
+                first_response_at=now
+                if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT)
+                else None,
+            )
         )
         entry = _opening_entries(
             case,

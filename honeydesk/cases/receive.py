@@ -30,6 +30,7 @@ from honeydesk.cases.steps import (
 )
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput
+from honeydesk.lib.rows import insert
 
 
 def do_receive_message(
@@ -119,16 +120,18 @@ def do_receive_message(
             account_id = contact.account_id
         else:
             raise InvalidInput.field("account", "An account or a contact is required for a new case.")
-        case = Case.objects.create(
-            subject=subject,
-            request_type=request_type,
-            account_id=account_id,
-            contact=contact,
-            department=request_type.department,
-            channel=channel,
-            linked_case=linked_case,
-            created_at=now,
-            updated_at=now,
+        case = insert(
+            Case(
+                subject=subject,
+                request_type=request_type,
+                account_id=account_id,
+                contact=contact,
+                department=request_type.department,
+                channel=channel,
+                linked_case=linked_case,
+                created_at=now,
+                updated_at=now,
+            )
         )
         entry = _opening_entries(
             case,

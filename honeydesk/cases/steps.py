@@ -24,6 +24,7 @@ from honeydesk.cases import notify, tone_guard
 from honeydesk.cases.models import Attachment, Case, Status, TimelineEntry
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
+from honeydesk.lib.rows import insert, insert_many, update
 
 Kind = TimelineEntry.Kind
 Event = TimelineEntry.Event
@@ -114,7 +115,7 @@ def _lock_lean(case: Case) -> Case:
 def _touch(case: Case, fields: Iterable[str], now: Any = None) -> None:
     case.version += 1
     case.updated_at = now or clock.now()
-    case.save(update_fields=[*fields, "version", "updated_at"])
+    update(case, [*fields, "version", "updated_at"])
 
 
 def _new_entry(
@@ -194,7 +195,7 @@ def _entry(
         corrects=corrects,
         at=at,
     )
-    entry.save()
+    insert(entry)
     _attach(entry, uploads)
     if kind == Kind.INBOUND:
         tone_guard.after_inbound(case, entry)
@@ -307,7 +308,7 @@ def _opening_entries(
         at=now,
         data=data,
     )
-    TimelineEntry.objects.bulk_create([opened, message])
+    insert_many([opened, message])
     _attach(message, uploads)
     tone_guard.after_inbound(case, message)
     return message

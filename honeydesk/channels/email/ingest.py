@@ -30,6 +30,7 @@ from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 from honeydesk.channels.email.parse import ParsedMail, Part, parse
 from honeydesk.lib import clock
+from honeydesk.lib.rows import insert
 
 log = logging.getLogger(__name__)
 
@@ -360,23 +361,25 @@ def _store(
             acknowledge=True,
         )
     all_recipients = dict.fromkeys([*parsed.to, *parsed.cc, *(r.lower() for r in recipients)])
-    message = Message.objects.create(
-        direction=Message.Direction.IN,
-        state=Message.State.NOISE if noise else Message.State.STORED,
-        dedupe_key=key,
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
-        references=" ".join(parsed.references),
-        sender=sender,
-        recipients=" ".join(all_recipients)[:10_000],
-        subject=parsed.subject[:255],
-        auto_reason=noise[:60],
-        source=source[:80],
-        case_id=entry.case_id if entry else None,
-        entry=entry,
-        raw=raw,
-        size=len(raw),
-        created_at=clock.now(),
+    message = insert(
+        Message(
+            direction=Message.Direction.IN,
+            state=Message.State.NOISE if noise else Message.State.STORED,
+            dedupe_key=key,
+            message_id=parsed.message_id,
+            in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
+            references=" ".join(parsed.references),
+            sender=sender,
+            recipients=" ".join(all_recipients)[:10_000],
+            subject=parsed.subject[:255],
+            auto_reason=noise[:60],
+            source=source[:80],
+            case_id=entry.case_id if entry else None,
+            entry=entry,
+            raw=raw,
+            size=len(raw),
+            created_at=clock.now(),
+        )
     )
     return Result("stored", case=f"{REF_PREFIX}{entry.case_id:06d}" if entry else None, message=message.pk, noise=noise)
 

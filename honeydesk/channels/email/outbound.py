@@ -25,6 +25,7 @@ from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.channels.email.models import Message
 from honeydesk.jobs.runner import enqueue
 from honeydesk.lib import clock
+from honeydesk.lib.rows import insert
 
 _REF_TOKEN = re.compile(r"\[?\bHD-?\d{1,12}\b\]?", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -78,18 +79,20 @@ def queue_mail(
     message_id = make_msgid(idstring=f"hd{case.pk}", domain=_domain(sender)).strip("<>")
     # Both rows or neither; inside the action's transaction no savepoint is needed.
     with transaction.atomic(savepoint=False):
-        message = Message.objects.create(
-            direction=Message.Direction.OUT,
-            state=Message.State.QUEUED,
-            dedupe_key=f"mid:{message_id}",
-            message_id=message_id,
-            sender=sender.lower(),
-            recipients=" ".join(to),
-            subject=subject[:255],
-            case=case,
-            entry=entry,
-            created_at=clock.now(),
-            data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
+        message = insert(
+            Message(
+                direction=Message.Direction.OUT,
+                state=Message.State.QUEUED,
+                dedupe_key=f"mid:{message_id}",
+                message_id=message_id,
+                sender=sender.lower(),
+                recipients=" ".join(to),
+                subject=subject[:255],
+                case=case,
+                entry=entry,
+                created_at=clock.now(),
+                data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
+            )
         )
         enqueue(send_message, {"message_id": message.pk})
     return message

@@ -36,6 +36,7 @@ from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, De
 from honeydesk.cases.models import Case, RequestType
 from honeydesk.channels.email.models import Mailbox, Message
 from honeydesk.lib.errors import InvalidInput
+from honeydesk.lib.rows import insert
 
 if TYPE_CHECKING:
     from honeydesk.channels.email.parse import ParsedMail
@@ -204,9 +205,9 @@ def contact_for_sender(address: str, name: str, *, known_missing: bool = False, 
         raise InvalidInput(
             "The contact details are not valid.", fields={"emails": [f"{address!r} is not a valid e-mail address."]}
         ) from None
-    account = CustomerAccount.objects.create(number=number, name=display)
-    contact = Contact.objects.create(account=account, name=display)
-    point = ContactPoint.objects.create(contact=contact, kind=ContactPoint.Kind.EMAIL, value=address)
+    account = insert(CustomerAccount(number=number, name=display))
+    contact = insert(Contact(account=account, name=display))
+    point = insert(ContactPoint(contact=contact, kind=ContactPoint.Kind.EMAIL, value=address))
     return _with_points(contact, [point])
 
 
