@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Role, User
 from honeydesk.lib.errors import NotFound
+from honeydesk.lib.rows import columns, fetch
 
 if TYPE_CHECKING:
     from honeydesk.cases.models import Case, TimelineEntry
@@ -109,9 +110,9 @@ def account_numbered(user: User, number: str) -> CustomerAccount | None:
     if not user.is_authenticated or not user.is_active:
         return None
     if user.is_staff_member:
-        table = CustomerAccount._meta.db_table
-        found = list(CustomerAccount.objects.raw(f"SELECT * FROM {table} WHERE number = %s", [number]))  # noqa: S608
-        return found[0] if found else None
+        sql = f"SELECT {columns(CustomerAccount, 'a')} FROM {CustomerAccount._meta.db_table} a WHERE a.number = %s"  # noqa: S608
+        found = fetch(CustomerAccount, sql, [number])
+        return found[0][0] if found else None
     return accounts_visible_to(user).filter(number=number).first()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from honeydesk.accounts import access
@@ -14,6 +13,7 @@ from honeydesk.accounts.models import ContactPoint, Department, User
 from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, parse_ref
 from honeydesk.cases.search import matching_case_ids
 from honeydesk.lib.phones import to_e164
+from honeydesk.lib.rows import build, columns, fetch
 
 LIST_RELATED = ("account", "department", "owner", "request_type", "contact")
 
@@ -165,14 +165,13 @@ def request_type_by_slug(slug: str) -> RequestType | None:
     the query took to run (bench/run.py, API create). The department's columns come along
     as extra columns; a field added to Department later is simply loaded when read."""
     sql = (
-        "SELECT rt.*, d.name AS hd_d_name, d.slug AS hd_d_slug, d.email_from AS hd_d_email_from "  # noqa: S608
+        f"SELECT {columns(RequestType, 'rt')}, {columns(Department, 'd')} "  # noqa: S608
         f"FROM {RequestType._meta.db_table} rt JOIN {Department._meta.db_table} d ON d.id = rt.department_id "
         "WHERE rt.slug = %s"
     )
-    found = list(RequestType.objects.raw(sql, [slug]))
+    found = fetch(RequestType, sql, [slug], extra=len(Department._meta.concrete_fields))
     if not found:
         return None
-    rt = found[0]
-    values = [rt.department_id, rt.hd_d_name, rt.hd_d_slug, rt.hd_d_email_from]  # type: ignore[attr-defined]
-    rt.department = Department.from_db(connection.alias, ["id", "name", "slug", "email_from"], values)
+    rt, department = found[0]
+    rt.department = build(Department, department)
     return rt

@@ -24,7 +24,7 @@ from honeydesk.cases import notify, tone_guard
 from honeydesk.cases.models import Attachment, Case, Status, TimelineEntry
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
-from honeydesk.lib.rows import insert, insert_many, update
+from honeydesk.lib.rows import columns, fetch, insert, insert_many, update
 
 Kind = TimelineEntry.Kind
 Event = TimelineEntry.Event
@@ -103,13 +103,13 @@ def _lock_lean(case: Case) -> Case:
     """`_lock` without the version check and without loading department and owner (they
     load lazily if needed): for a customer's message arriving on a channel, the hot path
     of e-mail ingest, where the ORM's query building cost more than the query itself."""
-    sql = f"SELECT * FROM {Case._meta.db_table} WHERE id = %s"  # noqa: S608 -- the model's own table
+    sql = f"SELECT {columns(Case, 'c')} FROM {Case._meta.db_table} c WHERE c.id = %s"  # noqa: S608 -- the model's own table
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    found = list(Case.objects.raw(sql, [case.pk]))
+    found = fetch(Case, sql, [case.pk])
     if not found:
         raise Case.DoesNotExist(f"case {case.pk} is gone")
-    return found[0]
+    return found[0][0]
 
 
 def _touch(case: Case, fields: Iterable[str], now: Any = None) -> None:

@@ -43,6 +43,13 @@ DEESCALATION_HINTS = {
 }
 
 
+def load_models() -> None:
+    """Load the text models now (about a second) instead of on the first message: the
+    server, the worker and `honeydesk smtpd` call this at start, so the first customer
+    of the day does not wait for it."""
+    analyze("Loading.")
+
+
 def analyze(text: str) -> dict[str, Any]:
     """The stored analysis of one inbound message (tone, reasons, intake facts)."""
     from honeydesk.intelligence.analyze import analyze_message

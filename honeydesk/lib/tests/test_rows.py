@@ -187,3 +187,25 @@ def test_update_of_a_row_that_is_gone_fails(cast):
     ghost.pk = 10**9
     with pytest.raises(DatabaseError):
         rows.update(ghost, ["subject"])
+
+
+def field_values(obj: Model) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_fetch_reads_what_the_orm_reads(cast):
+    """Datetimes, JSON, booleans and nullable keys come back converted, as through the ORM."""
+    case = cast.fresh(cast.alice_case)
+    case.facts = {"meter": "A-1", "list": [1, 2]}
+    case.escalated = True
+    case.save()
+    sql = f"SELECT {rows.columns(Case, 'c')}, 41 + 1 FROM cases_case c WHERE c.id = %s"
+    [(fetched, extra)] = rows.fetch(Case, sql, [case.pk], extra=1)
+    assert field_values(fetched) == field_values(Case.objects.get(pk=case.pk))
+    assert extra == (42,)
+    assert fetched.created_at.tzinfo is not None and fetched.escalated is True
+    assert not fetched._state.adding
+    account_sql = f"SELECT {rows.columns(CustomerAccount, 'a')} FROM accounts_customeraccount a WHERE a.number = %s"
+    assert rows.fetch(CustomerAccount, account_sql, ["no-such-number"]) == []
+    [(account, _)] = rows.fetch(CustomerAccount, account_sql, [cast.alice_account.number])
+    assert field_values(account) == field_values(CustomerAccount.objects.get(pk=cast.alice_account.pk))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 
+from honeydesk.cases.tone_guard import load_models
 from honeydesk.jobs.runner import expire_stale_failures, run_pending, worker_name
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ class Command(BaseCommand):
 
             listeners = IdleListeners(wakeups.add, renewal=idle_renewal)
         name = worker_name()
+        if not no_mail:  # mail is read for tone as it comes in
+            load_models()
         self.stdout.write(f"honeydesk worker {name} started")
         self.stdout.flush()
         next_poll = next_housekeeping = 0.0
