@@ -50,6 +50,8 @@ def test_a_case_is_found_by_a_word_of_its_subject_and_of_its_message(cast):
         ("cases_case", "department_id", "case_q_"),
         ("cases_case", "owner_id", "case_q_"),
         ("cases_timelineentry", "case_id", "entry_case_time"),
+        ("email_channel_message", "case_id", "emailmsg_case"),
+        ("email_channel_message", "sender", "emailmsg_sender_rate"),
     ],
 )
 def test_foreign_key_lookups_are_served_by_a_composite_index(db, table, column, index):
@@ -64,3 +66,23 @@ def test_foreign_key_lookups_are_served_by_a_composite_index(db, table, column, 
             cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
             leading = [name for name, sql in cursor.fetchall() if f"({column}," in sql.replace('"', "")]
             assert any(name.startswith(index) for name in leading), leading
+
+
+@pytest.mark.parametrize("table", ["cases_case", "cases_timelineentry", "email_channel_message", "jobs_job"])
+def test_no_index_on_a_hot_table_is_the_start_of_another(db, table):
+    """Every index is written on every insert: one whose columns open another index only
+    costs (the wider one serves its lookups)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    plain = {
+        name: tuple(c["columns"])
+        for name, c in constraints.items()
+        if c["index"] and not c["unique"] and not c["primary_key"]
+    }
+    every = [tuple(c["columns"]) for c in constraints.values() if c["index"] or c["unique"]]
+    redundant = {
+        name: columns
+        for name, columns in plain.items()
+        if any(other != columns and other[: len(columns)] == columns for other in every)
+    }
+    assert redundant == {}

@@ -34,12 +34,16 @@ class Message(models.Model):
     message_id = models.CharField(max_length=255, blank=True, db_index=True, help_text="Normalised, no <>.")
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True, help_text="Normalised Message-IDs, space-separated.")
-    sender = models.CharField(max_length=254, blank=True, db_index=True)
+    # Lookups by sender and by case are served by the composite indexes below (one index
+    # fewer to write per message each; migration 0002).
+    sender = models.CharField(max_length=254, blank=True)
     recipients = models.TextField(blank=True, help_text="Addresses, space-separated, lower-case.")
     subject = models.CharField(max_length=255, blank=True)
     auto_reason = models.CharField(max_length=60, blank=True, help_text="Why it counts as automatic, if it does.")
     source = models.CharField(max_length=80, blank=True)
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="email_messages")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="email_messages", db_index=False
+    )
     entry = models.ForeignKey(TimelineEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     raw = models.BinaryField(blank=True)
     size = models.PositiveIntegerField(default=0)
