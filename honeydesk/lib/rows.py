@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import Field, ForeignKey, Model, fields
 from django.db.models.expressions import Col
 from django.db.models.signals import post_save, pre_save
@@ -100,6 +101,38 @@ def _values(obj: Model, columns: list[_Column], conn: BaseDatabaseWrapper, add: 
     return values
 
 
+# Statement -> its SQLite form ("?" placeholders), converted once.
+_qmark: dict[str, str] = {}
+
+
+def _run(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> tuple[list[tuple[Any, ...]], int]:
+    """Execute one statement; its rows and row count.
+
+    On SQLite the statement goes to the sqlite3 cursor itself, with its placeholders
+    converted once: Django's cursor wrapper rewrites them with a regular expression on
+    every call, which cost as much as a small query (bench/email_ingest.py). Errors are
+    translated as Django's cursor translates them. While queries are being logged or
+    wrapped (DEBUG, the tests' query counters) the ordinary cursor is used, so every
+    statement is still seen.
+    """
+    if conn.vendor == "sqlite" and not conn.execute_wrappers and not conn.queries_logged:
+        qmark = _qmark.get(sql)
+        if qmark is None:
+            qmark = _qmark[sql] = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+        conn.ensure_connection()
+        conn.validate_no_broken_transaction()
+        with conn.wrap_database_errors:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(qmark, params)
+                return cursor.fetchall(), cursor.rowcount
+            finally:
+                cursor.close()
+    with conn.cursor() as wrapped:
+        wrapped.execute(sql, params)
+        return (wrapped.fetchall() if wrapped.description else []), wrapped.rowcount
+
+
 def insert(obj: M) -> M:
     """Insert the unsaved `obj` (one INSERT ... RETURNING its id) and mark it saved."""
     return insert_many([obj])[0]
@@ -126,9 +159,8 @@ def insert_many(objs: Sequence[M]) -> Sequence[M]:
     pk = model._meta.pk
     assert pk is not None
     sql = prefix + ", ".join([row] * len(objs)) + f" RETURNING {conn.ops.quote_name(pk.column)}"
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = sorted(r[0] for r in cursor.fetchall())
+    found, _ = _run(conn, sql, params)
+    ids = sorted(r[0] for r in found)
     for obj, pk_value in zip(objs, ids, strict=True):
         obj.pk = pk_value
         obj._state.adding = False
@@ -158,10 +190,9 @@ def update(obj: Model, field_names: Sequence[str]) -> None:
     sql, columns = plan
     conn = connections[DEFAULT_DB_ALIAS]
     params = _values(obj, columns, conn, False)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [*params, obj.pk])
-        if cursor.rowcount != 1:
-            raise DatabaseError(f"{model.__name__} {obj.pk}: the update affected no row (as save(update_fields=...)).")
+    _, count = _run(conn, sql, [*params, obj.pk])
+    if count != 1:
+        raise DatabaseError(f"{model.__name__} {obj.pk}: the update affected no row (as save(update_fields=...)).")
 
 
 # --- reading rows back ------------------------------------------------------------------
@@ -198,9 +229,7 @@ def fetch(model: type[M], sql: str, params: Sequence[Any], *, extra: int = 0) ->
     and the extra values as they came. For the hot paths, where a RawQuerySet's set-up
     cost more than the query."""
     conn = connections[DEFAULT_DB_ALIAS]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+    found, _ = _run(conn, sql, params)
     width = len(_reader(model)[0])
     return [(build(model, row[:width]), tuple(row[width : width + extra])) for row in found]
 

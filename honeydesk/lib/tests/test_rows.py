@@ -209,3 +209,20 @@ def test_fetch_reads_what_the_orm_reads(cast):
     assert rows.fetch(CustomerAccount, account_sql, ["no-such-number"]) == []
     [(account, _)] = rows.fetch(CustomerAccount, account_sql, [cast.alice_account.number])
     assert field_values(account) == field_values(CustomerAccount.objects.get(pk=cast.alice_account.pk))
+
+
+def test_query_counters_still_see_every_statement(cast):
+    """The direct SQLite path steps aside while queries are logged, so the tests that
+    keep query counts flat count these statements too."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        account = rows.insert(CustomerAccount(number="Q-1", name="Counted", created_at=clock.now()))
+        account.name = "Counted again"
+        rows.update(account, ["name"])
+        sql = f"SELECT {rows.columns(CustomerAccount, 'a')} FROM accounts_customeraccount a WHERE a.id = %s"
+        [(found, _)] = rows.fetch(CustomerAccount, sql, [account.pk])
+    assert found.name == "Counted again"
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements == ["INSERT", "UPDATE", "SELECT"]
