@@ -43,7 +43,7 @@ from honeydesk.cases.steps import (
     _entry,
     _event,
     _lock,
-    _opening_entries,
+    _open_case,
     _reopen,
     _require_text,
     _set_owner,
@@ -55,7 +55,6 @@ from honeydesk.cases.steps import (
 )
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
-from honeydesk.lib.rows import insert
 
 # Re-exported: callers import these with the actions they pass them to.
 __all__ = ["Upload", "check_uploads", "reopen_deadline"]
@@ -94,37 +93,25 @@ def do_open_case(
     data = analysed(body, {} if from_customer else {"recorded_by": acting_user.display_name})
     now = at or clock.now()
     with transaction.atomic():
-        case = insert(
-            Case(
-                subject=subject,
-                request_type=request_type,
-                goal=goal.strip(),
-                facts=facts or {},
-                priority=priority,
-                account=account,
-                contact=contact,
-                department=request_type.department,
-                channel=channel,
-                linked_case=linked_case,
-                created_at=now,
-                updated_at=now,
-                # A rep who opens the case during a live call or chat has already answered.
-                first_response_at=now
-                if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT)
-                else None,
-            )
-        )
-        entry = _opening_entries(
-            case,
+        case, entry = _open_case(
+            subject=subject,
+            request_type=request_type,
+            account_id=account.pk,
+            contact=contact,
+            channel=channel,
+            linked_case=linked_case,
+            now=now,
             opened_by=acting_user,
             author=acting_user if from_customer else None,
             author_name=author_name or (contact.name if contact else ""),
-            channel=channel,
             body=body,
             uploads=uploads,
             data=data,
-            linked_case=linked_case,
-            now=now,
+            goal=goal.strip(),
+            facts=facts or {},
+            priority=priority,
+            # A rep who opens the case during a live call or chat has already answered.
+            first_response_at=now if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT) else None,
         )
         notify.case_opened(case, entry)
     return case

@@ -23,14 +23,13 @@ from honeydesk.cases.steps import (
     _customer_message,
     _entry,
     _lock_lean,
-    _opening_entries,
+    _open_case,
     _touch,
     analysed,
     reopen_deadline,
 )
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput
-from honeydesk.lib.rows import insert
 
 
 def do_receive_message(
@@ -120,30 +119,20 @@ def do_receive_message(
             account_id = contact.account_id
         else:
             raise InvalidInput.field("account", "An account or a contact is required for a new case.")
-        case = insert(
-            Case(
-                subject=subject,
-                request_type=request_type,
-                account_id=account_id,
-                contact=contact,
-                department=request_type.department,
-                channel=channel,
-                linked_case=linked_case,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        entry = _opening_entries(
-            case,
+        case, entry = _open_case(
+            subject=subject,
+            request_type=request_type,
+            account_id=account_id,
+            contact=contact,
+            channel=channel,
+            linked_case=linked_case,
+            now=now,
             opened_by=None,
             author=None,
             author_name=author_name,
-            channel=channel,
             body=body,
             uploads=uploads,
             data=data,
-            linked_case=linked_case,
-            now=now,
         )
         if acknowledge:
             notify.case_opened(case, entry)

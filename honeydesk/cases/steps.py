@@ -19,9 +19,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 
-from honeydesk.accounts.models import Department, Role, User
+from honeydesk.accounts.models import Contact, Department, Role, User
 from honeydesk.cases import notify, tone_guard
-from honeydesk.cases.models import Attachment, Case, Status, TimelineEntry
+from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
 from honeydesk.lib.rows import columns, fetch, insert, insert_many, update
@@ -268,6 +268,55 @@ def analysed(body: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """`data` with the inbound message's analysis, for callers that read the text before
     their transaction begins (see _new_entry)."""
     return {**(data or {}), "analysis": tone_guard.analyze(body)}
+
+
+def _open_case(
+    *,
+    subject: str,
+    request_type: RequestType,
+    account_id: int,
+    contact: Contact | None,
+    channel: str,
+    linked_case: Case | None,
+    now: Any,
+    opened_by: User | None,
+    author: User | None,
+    author_name: str,
+    body: str,
+    uploads: Sequence[Upload],
+    data: dict[str, Any],
+    **fields: Any,
+) -> tuple[Case, TimelineEntry]:
+    """A new case row and the two entries it opens with, the same for every way in (the
+    workspace, portal and API, and channels without a signed-in user). `fields` sets
+    the case's other columns (goal, facts, priority, first response)."""
+    case = insert(
+        Case(
+            subject=subject,
+            request_type=request_type,
+            account_id=account_id,
+            contact=contact,
+            department=request_type.department,
+            channel=channel,
+            linked_case=linked_case,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+    )
+    entry = _opening_entries(
+        case,
+        opened_by=opened_by,
+        author=author,
+        author_name=author_name,
+        channel=channel,
+        body=body,
+        uploads=uploads,
+        data=data,
+        linked_case=linked_case,
+        now=now,
+    )
+    return case, entry
 
 
 def _opening_entries(
