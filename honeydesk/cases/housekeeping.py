@@ -5,6 +5,8 @@
   reopens the case; after, it opens a new, linked one (`actions.check_customer_writes`
   decides by the window either way, so a late close changes no outcome — it tidies the
   queues and records when the case ended).
+  A round stops after about ROUND_SECONDS and the worker comes back for the rest
+  after its next round of mail and jobs, so a backlog never holds up the mail.
 - SQLite's planner statistics are refreshed (`PRAGMA optimize`), as after each migrate
   (see `cases.apps`): the queue indexes are only chosen when the statistics show them
   selective, and a database that grew from ten cases to a million needs new ones.
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -90,15 +94,37 @@ def refresh_planner_statistics() -> None:
             cursor.execute("PRAGMA optimize")
 
 
-def run(*, stop: Callable[[], bool] = lambda: False) -> int:
-    """One housekeeping round; each part failing alone. Returns the cases closed."""
-    closed = 0
+# One round's time for closing cases. A first deployment with years of resolved cases
+# would otherwise keep the worker from the mail for as long as closing them all takes;
+# the worker comes back for the rest after its next round of mail and jobs.
+ROUND_SECONDS = 20.0
+
+
+@dataclass
+class Round:
+    closed: int
+    finished: bool  # False: time ran out (or a stop was asked) with cases still to close
+
+
+def run(*, stop: Callable[[], bool] = lambda: False, seconds: float = ROUND_SECONDS) -> Round:
+    """One housekeeping round of at most about `seconds`; each part failing alone."""
+    deadline = time.monotonic() + seconds
+    late = [False]
+
+    def should_stop() -> bool:
+        late[0] = late[0] or time.monotonic() > deadline
+        return late[0] or stop()
+
+    closed, finished = 0, True
     try:
-        closed = close_resolved_past_window(stop=stop)
+        closed = close_resolved_past_window(stop=should_stop)
+        finished = not late[0] and not stop()
     except Exception:
         log.exception("housekeeping: closing resolved cases failed")
     try:
         refresh_planner_statistics()
     except Exception:
         log.exception("housekeeping: refreshing the planner statistics failed")
-    return closed
+    if not finished:
+        log.info("housekeeping: closed %s case(s) this round; more are due, continuing after the mail", closed)
+    return Round(closed, finished)

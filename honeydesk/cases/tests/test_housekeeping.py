@@ -107,3 +107,44 @@ def test_the_worker_does_the_housekeeping(cast):
     resolve(cast, cast.alice_case, days_ago=20)
     call_command("worker", "--once", "--no-mail", stdout=StringIO())
     assert cast.fresh(cast.alice_case).status == Status.CLOSED
+
+
+def test_a_round_stops_when_its_time_is_up_and_says_so(cast, monkeypatch):
+    """A backlog of cases to close must not keep the worker from the mail: a round
+    ends after its time and reports that cases are left for the next one."""
+    cases = [cast.alice_case, cast.bob_case, new_case(cast, "third")]
+    for case in cases:
+        resolve(cast, case, days_ago=30)
+    ticks = iter(range(0, 10_000, 5))  # every look at the clock is 5 s later
+    monkeypatch.setattr(housekeeping.time, "monotonic", lambda: next(ticks))
+    first = housekeeping.run(seconds=12)
+    assert 0 < first.closed < len(cases) and not first.finished
+    rest = housekeeping.run(seconds=10_000)
+    assert rest.finished and first.closed + rest.closed == len(cases)
+    assert all(cast.fresh(c).status == Status.CLOSED for c in cases)
+
+
+def test_the_worker_comes_back_for_unfinished_housekeeping_before_the_interval(cast, monkeypatch):
+    from honeydesk.jobs.management.commands import worker
+
+    class Enough(BaseException):
+        pass
+
+    rounds: list[bool] = []
+    loops = [0]
+
+    def housekeeping_round(self, stop):
+        rounds.append(len(rounds) > 0)  # the first round leaves work, the second finishes
+        return rounds[-1]
+
+    def one_loop(name):
+        loops[0] += 1
+        if loops[0] == 3:
+            raise Enough
+
+    monkeypatch.setattr(worker.Command, "housekeeping", housekeeping_round)
+    monkeypatch.setattr(worker, "run_pending", one_loop)
+    with pytest.raises(Enough):
+        call_command("worker", "--no-mail", "--interval", "0.01", "--housekeeping-interval", "3600", stdout=StringIO())
+    # Loop 1: a round that left work; loop 2: again at once; loop 3: the interval applies.
+    assert rounds == [False, True]

@@ -13,6 +13,10 @@ Mail: every mailbox is polled at start and then every --poll-interval seconds. F
 mailbox whose server offers IDLE, a listener thread (see `imap.IdleListener`) wakes this
 loop when new mail arrives, and the loop polls that mailbox at once. Only this loop
 ingests; listeners only signal.
+
+Housekeeping runs at start and then every --housekeeping-interval seconds; a round that
+runs out of time (a backlog of cases to close) continues after the next round of jobs
+and mail, so the mail is never held up for long.
 """
 
 from __future__ import annotations
@@ -127,8 +131,10 @@ class Command(BaseCommand):
                 # wait below from sleeping while the database is away.
                 woken = wakeups.take()
                 if time.monotonic() >= next_housekeeping:
-                    next_housekeeping = time.monotonic() + housekeeping_interval
-                    self.housekeeping(stop)
+                    finished = self.housekeeping(stop)
+                    # Unfinished (a backlog of cases to close): again after this round's
+                    # mail and jobs, not an interval later.
+                    next_housekeeping = time.monotonic() + (housekeeping_interval if finished else 0)
                 try:
                     run_pending(name)
                     expire_stale_failures()
@@ -165,10 +171,12 @@ class Command(BaseCommand):
         if listeners is not None:
             listeners.record_errors()
 
-    def housekeeping(self, stop: threading.Event) -> None:
+    def housekeeping(self, stop: threading.Event) -> bool:
+        """One round; False when cases are left to close (the round's time ran out)."""
         from honeydesk.cases import housekeeping
 
         try:
-            housekeeping.run(stop=stop.is_set)
+            return housekeeping.run(stop=stop.is_set).finished
         except Exception:  # next time, then; the loop's other work goes on
             log.exception("housekeeping failed")
+            return True
