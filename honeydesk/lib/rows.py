@@ -205,6 +205,7 @@ def update(obj: Model, field_names: Sequence[str]) -> None:
 # model -> the model's concrete fields and, per field, the converters a query through the
 # ORM would apply (SQLite returns datetimes as text, booleans as integers, JSON as text).
 _readers: dict[type[Model], tuple[list[Field[Any, Any]], list[tuple[int, list[Any], Col]]]] = {}
+_attnames: dict[type[Model], list[str]] = {}  # the same fields' attribute names, for from_db
 
 
 def _reader(model: type[Model]) -> tuple[list[Field[Any, Any]], list[tuple[int, list[Any], Col]]]:
@@ -219,6 +220,7 @@ def _reader(model: type[Model]) -> tuple[list[Field[Any, Any]], list[tuple[int, 
             if found:
                 converters.append((i, found, col))
         reader = _readers[model] = (concrete, converters)
+        _attnames[model] = [f.attname for f in concrete]
     return reader
 
 
@@ -241,10 +243,10 @@ def fetch(model: type[M], sql: str, params: Sequence[Any], *, extra: int = 0) ->
 
 def build(model: type[M], row: Sequence[Any]) -> M:
     """An instance from the values of `columns(model, ...)`, converted as the ORM would."""
-    concrete, converters = _reader(model)
+    converters = _reader(model)[1]
     conn = connections[DEFAULT_DB_ALIAS]
     values = list(row)
     for i, funcs, col in converters:
         for func in funcs:
             values[i] = func(values[i], col, conn)
-    return model.from_db(conn.alias, [f.attname for f in concrete], values)
+    return model.from_db(conn.alias, _attnames[model], values)
