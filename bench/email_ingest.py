@@ -139,7 +139,7 @@ def main() -> None:
     from honeydesk.accounts.models import Department
     from honeydesk.cases.models import RequestType
     from honeydesk.channels.email.imap import BATCH
-    from honeydesk.channels.email.ingest import ingest, ingest_many
+    from honeydesk.channels.email.inbound import ingest, ingest_many
     from honeydesk.channels.email.models import Message
 
     department = Department.objects.create(name="Support", slug="support", email_from="support@bench.test")
@@ -179,7 +179,7 @@ def main() -> None:
 
         return wrapper
 
-    import honeydesk.channels.email.ingest as ingest_module
+    import honeydesk.channels.email.inbound as ingest_module
 
     ingest_module.parse = timed("parse", ingest_module.parse)
     tone_guard.analyze = timed("tone", tone_guard.analyze)

@@ -132,20 +132,26 @@ def make_cast() -> Cast:
     alice_contact.refresh_from_db()
     bob_contact.refresh_from_db()
     alice_case = actions.do_open_case(
-        account=alice_account,
-        contact=alice_contact,
-        request_type=billing_type,
-        subject="Charged twice in March",
-        body="I was billed $89.99 twice.",
+        actions.Opening(
+            account_id=alice_account.pk,
+            contact=alice_contact,
+            request_type=billing_type,
+            subject="Charged twice in March",
+            body="I was billed $89.99 twice.",
+            channel="portal",
+        ),
         acting_user=alice,
     )
     actions.do_add_note(alice_case, body="INTERNAL: likely duplicate payment run", acting_user=billing_agent)
     bob_case = actions.do_open_case(
-        account=bob_account,
-        contact=bob_contact,
-        request_type=repair_type,
-        subject="Modem offline",
-        body="No internet since Monday.",
+        actions.Opening(
+            account_id=bob_account.pk,
+            contact=bob_contact,
+            request_type=repair_type,
+            subject="Modem offline",
+            body="No internet since Monday.",
+            channel="portal",
+        ),
         acting_user=bob,
     )
     actions.do_add_note(bob_case, body="INTERNAL: area node flapping", acting_user=repair_agent)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, User
+from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Role, User
 from honeydesk.lib.errors import InvalidInput
 from honeydesk.lib.phones import to_e164
 
@@ -143,3 +143,35 @@ def do_add_phone(contact: Contact, raw: str, *, acting_user: User | None) -> Con
             return ContactPoint.objects.create(contact=contact, kind=ContactPoint.Kind.PHONE, value=e164)
     except IntegrityError:
         raise InvalidInput.field("phone", f"{e164} was just filed under another contact.") from None
+
+
+def do_give_portal_login(address: str) -> User | None:
+    """The portal login of the customer behind an e-mail address on file, made on first
+    use (a customer role, no password: they sign in with one-time links). None when
+    nobody has the address, or when it belongs to a member of staff."""
+    point = (
+        ContactPoint.objects.select_related("contact__user")
+        .filter(kind=ContactPoint.Kind.EMAIL, value=address.strip().lower())
+        .first()
+    )
+    if point is None:
+        return None
+    contact = point.contact
+    if contact.user is not None:
+        return contact.user if contact.user.role == Role.CUSTOMER else None
+    with transaction.atomic():
+        user = User.objects.filter(username=point.value).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=point.value,
+                email=point.value,
+                role=Role.CUSTOMER,
+                first_name=contact.name.split(" ")[0][:150],
+            )
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        if user.role != Role.CUSTOMER:
+            return None
+        contact.user = user
+        contact.save(update_fields=["user"])
+    return user

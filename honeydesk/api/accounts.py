@@ -7,11 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from honeydesk.accounts import access
 from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account, find_contact_by_point
 from honeydesk.accounts.models import ContactPoint, CustomerAccount, User
 from honeydesk.api import schemas as s
 from honeydesk.api.serialize import account_dict, contact_dict
+from honeydesk.cases import access
 from honeydesk.lib.errors import InvalidInput, NotFound
 
 router = Router(tags=["accounts"])

@@ -12,11 +12,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja import Status as Reply
 
-from honeydesk.accounts import access
 from honeydesk.accounts.models import Department, User
 from honeydesk.api import schemas as s
 from honeydesk.api.serialize import case_dict, entry_dict
-from honeydesk.cases import actions, queries
+from honeydesk.cases import access, actions, queries
 from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
 from honeydesk.cases.queries import page_of
 from honeydesk.lib.errors import InvalidInput
@@ -134,8 +133,8 @@ def create_case(request: HttpRequest, payload: s.CaseCreate) -> Reply[dict[str, 
             raise InvalidInput.field("contact_id", "That contact is not on this account.")
     elif not user.is_staff_member:
         contact = account.contacts.filter(user=user).first()
-    case = actions.do_open_case(
-        account=account,
+    opening = actions.Opening(
+        account_id=account.pk,
         request_type=request_type,
         subject=payload.subject,
         body=payload.body,
@@ -145,8 +144,8 @@ def create_case(request: HttpRequest, payload: s.CaseCreate) -> Reply[dict[str, 
         facts=payload.facts,
         channel=payload.channel,
         uploads=_uploads(payload.attachments),
-        acting_user=user,
     )
+    case = actions.do_open_case(opening, acting_user=user)
     # An agent may open a case for another department, which they then cannot see: they
     # still get what they created (201), not a 404 for a case that exists.
     # The new case carries its relations already; its creator may see it (or, an agent
@@ -180,7 +179,7 @@ def _entry_response(user: User, entry: TimelineEntry) -> Reply[dict[str, Any]]:
 @router.post("/cases/{ref}/replies", response={201: s.EntryOut}, summary="Add a public message")
 def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> Reply[dict[str, Any]]:
     user = _user(request)
-    case = access.case_for(user, ref, write=True)
+    case = access.case_for(user, ref)
     uploads = _uploads(payload.attachments)
     if user.is_staff_member:
         entry = actions.do_add_reply(
@@ -199,7 +198,7 @@ def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> Reply[dict[
 def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
-    case = access.case_for(user, ref, write=True)
+    case = access.case_for(user, ref)
     entry = actions.do_add_note(case, body=payload.body, acting_user=user, uploads=_uploads(payload.attachments))
     return _entry_response(user, entry)
 
@@ -208,7 +207,7 @@ def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> Reply[dict[st
 def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
-    case = access.case_for(user, ref, write=True)
+    case = access.case_for(user, ref)
     entry = actions.do_log_call(
         case,
         body=payload.body,
@@ -224,7 +223,7 @@ def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> Reply[dict[st
 def _staff_case(request: HttpRequest, ref: str) -> tuple[User, Case]:
     user = _user(request)
     access.require_staff(user)
-    return user, access.case_for(user, ref, write=True)
+    return user, access.case_for(user, ref)
 
 
 def _done(user: User, case: Case) -> dict[str, Any]:
@@ -295,7 +294,7 @@ def move(request: HttpRequest, ref: str, payload: s.MoveIn) -> dict[str, Any]:
 @router.post("/cases/{ref}/escalate", response=s.CaseOut, summary="Ask for a supervisor, with a reason")
 def escalate(request: HttpRequest, ref: str, payload: s.EscalateIn) -> dict[str, Any]:
     user = _user(request)
-    case = access.case_for(user, ref, write=True)
+    case = access.case_for(user, ref)
     case = actions.do_escalate(
         case, reason=payload.reason, acting_user=user, expected_version=payload.version, channel="api"
     )

@@ -1,25 +1,33 @@
-"""Every change to a case is an action here.
+"""Every change to a case is an action here; read top to bottom, this is the write path.
 
 `do_*` functions run in one transaction, take `acting_user` as a keyword, append the
-timeline entry that records the change, and schedule side effects (mail) with
-`transaction.on_commit`. They do not check permissions: callers fetch the case through
-`honeydesk.accounts.access` first. They do validate input and state, and raise
-`InvalidInput` / `InvalidTransition` / `StaleVersion` before anything is written.
+timeline entries that record the change, and schedule side effects (mail) with
+`transaction.on_commit` through `notify`. They do not check permissions: callers fetch
+the case through `honeydesk.cases.access` first. They do validate input and state, and
+raise `InvalidInput` / `InvalidTransition` / `StaleVersion` before anything is written.
+The steps they are made of are the public functions of `honeydesk.cases.timeline`.
 
-Concurrency: each action re-reads the case under a row lock (`SELECT ... FOR UPDATE` on
-PostgreSQL; SQLite's IMMEDIATE transactions serialise writers). A caller that passes the
-`expected_version` it displayed is told with `StaleVersion` when someone else changed
-the case in between, so the slower of two people never silently overwrites the faster.
+Ways in: the workspace, the portal and the API call `do_open_case` and the workflow
+actions as a signed-in person; channels without a signed-in user (e-mail) call
+`do_receive_message` and `do_record_automatic_message`; the phone channel calls
+`do_open_case` and `do_log_call` as the agent on the call.
+
+Concurrency: each action re-reads the case under a row lock (`timeline.lock`). A caller
+that passes the `expected_version` it displayed is told with `StaleVersion` when someone
+else changed the case in between, so the slower of two people never silently overwrites
+the faster.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
+from honeydesk.accounts.actions import do_add_phone
 from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
 from honeydesk.cases import notify
 from honeydesk.cases.models import (
@@ -32,89 +40,230 @@ from honeydesk.cases.models import (
     Status,
     TimelineEntry,
 )
-from honeydesk.cases.steps import (
+from honeydesk.cases.timeline import (
     Event,
     Kind,
+    Opening,
     Upload,
     Vis,
-    _check_can_own,
-    _check_staff,
-    _customer_message,
-    _entry,
-    _event,
-    _lock,
-    _open_case,
-    _reopen,
-    _require_text,
-    _set_owner,
-    _set_status,
-    _touch,
+    add_entry,
+    add_event,
     analysed,
+    check_can_own,
+    check_staff,
     check_uploads,
+    customer_message,
+    lock,
+    open_case_rows,
+    past_reopen_window,
+    reopen,
     reopen_deadline,
+    require_text,
+    set_owner,
+    set_status,
+    touch,
 )
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
 
-# Re-exported: callers import these with the actions they pass them to.
-__all__ = ["Upload", "check_uploads", "reopen_deadline"]
+# Re-exported: callers build these and pass them to the actions here.
+__all__ = ["Inbound", "Opening", "Upload", "check_uploads", "reopen_deadline"]
 
 
-def do_open_case(
-    *,
-    account: CustomerAccount,
-    request_type: RequestType,
-    subject: str,
-    body: str,
-    acting_user: User,
-    channel: str = Channel.PORTAL,
-    contact: Contact | None = None,
-    goal: str = "",
-    facts: dict[str, Any] | None = None,
-    priority: str = Priority.NORMAL,
-    author_name: str = "",
-    uploads: Sequence[Upload] = (),
-    linked_case: Case | None = None,
-    at: Any = None,
-) -> Case:
-    subject = _require_text("subject", subject, max_chars=200)
-    body = _require_text("body", body, label="Description")
-    if not request_type.active:
-        raise InvalidInput.field("request_type", f"Request type {request_type.name!r} is not offered any more.")
-    if priority not in Priority.values:
+# --- opening a case -----------------------------------------------------------------
+
+
+def do_open_case(opening: Opening, *, acting_user: User) -> Case:
+    """A new case opened by a signed-in person: a customer in the portal or API, or a rep
+    on the customer's behalf (a call, a walk-in). The customer is told by mail."""
+    subject = require_text("subject", opening.subject, max_chars=200)
+    body = require_text("body", opening.body, label="Description")
+    if not opening.request_type.active:
+        raise InvalidInput.field("request_type", f"Request type {opening.request_type.name!r} is not offered any more.")
+    if opening.priority not in Priority.values:
         raise InvalidInput.field("priority", f"Priority must be one of {', '.join(Priority.values)}.")
-    if contact is not None and contact.account_id != account.pk:
+    if opening.contact is not None and opening.contact.account_id != opening.account_id:
         raise InvalidInput.field("contact", "That contact is not on this account.")
-    if len(goal) > 2000:
+    if len(opening.goal) > 2000:
         raise InvalidInput.field("goal", "The goal is too long (2000 characters at most).")
-    check_uploads(uploads)
+    check_uploads(opening.uploads)
     from_customer = not acting_user.is_staff_member
-    # Read the text before taking the write lock (see steps._new_entry).
+    # Read before the write lock is taken (see timeline.analysed).
     data = analysed(body, {} if from_customer else {"recorded_by": acting_user.display_name})
-    now = at or clock.now()
+    now = clock.now()
+    author_name = opening.author_name or (opening.contact.name if opening.contact else "")
+    opening = replace(opening, subject=subject, body=body, goal=opening.goal.strip(), author_name=author_name)
+    # A rep who opens the case during a live call or chat has already answered.
+    live = acting_user.is_staff_member and opening.channel in (Channel.PHONE, Channel.CHAT)
     with transaction.atomic():
-        case, entry = _open_case(
-            subject=subject,
-            request_type=request_type,
-            account_id=account.pk,
-            contact=contact,
-            channel=channel,
-            linked_case=linked_case,
-            now=now,
+        case, entry = open_case_rows(
+            opening,
             opened_by=acting_user,
             author=acting_user if from_customer else None,
-            author_name=author_name or (contact.name if contact else ""),
-            body=body,
-            uploads=uploads,
             data=data,
-            goal=goal.strip(),
-            facts=facts or {},
-            priority=priority,
-            # A rep who opens the case during a live call or chat has already answered.
-            first_response_at=now if acting_user.is_staff_member and channel in (Channel.PHONE, Channel.CHAT) else None,
+            now=now,
+            first_response_at=now if live else None,
         )
         notify.case_opened(case, entry)
     return case
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A customer's message that arrived on a channel without a signed-in user (e-mail).
+    The author is recorded by name (and contact), never as a user; `data` is what the
+    channel keeps with the entry (headers, skipped attachments, ...). Uploads must
+    already be within the limits: the channel records what it skipped."""
+
+    subject: str
+    body: str
+    channel: str
+    contact: Contact | None = None
+    author_name: str = ""
+    data: dict[str, Any] | None = None
+    uploads: Sequence[Upload] = ()
+
+
+def _inbound_data(inbound: Inbound) -> tuple[str, str, str, dict[str, Any]]:
+    """Subject, body and author cut to what is stored, and the data with the analysis
+    (read before any lock is taken)."""
+    subject = (" ".join(inbound.subject.split()) or "(no subject)")[:200]
+    body = inbound.body.strip()[: settings.MAX_BODY_CHARS] or "(no text)"
+    author_name = (inbound.author_name or (inbound.contact.name if inbound.contact else ""))[:200]
+    contact_id = inbound.contact.pk if inbound.contact else None
+    return subject, body, author_name, analysed(body, {"contact_id": contact_id, **(inbound.data or {})})
+
+
+def do_receive_message(
+    inbound: Inbound,
+    *,
+    case: Case | None,
+    account_id: int | None = None,
+    request_type: RequestType | None = None,
+    acknowledge: bool = True,
+) -> TimelineEntry:
+    """A customer's message arrived on a channel (see `Inbound`).
+
+    - On `case` (which may be a stub holding only its id: it is re-read under the row
+      lock) the message is appended, reopening the case within the reopen window; a
+      case past the window gets a new case linked to it, with the old one's account
+      and request type unless given.
+    - Without a case a new one is opened on `account_id` (default: the contact's) with
+      `request_type` (required then), acknowledged by mail unless `acknowledge` is False.
+
+    Inside a caller's transaction no savepoint is taken: a failure here fails the
+    caller's transaction too, which is what the e-mail pipeline wants (it quarantines).
+    """
+    subject, body, author_name, data = _inbound_data(inbound)
+    now = clock.now()
+    linked_case = None
+    with transaction.atomic(savepoint=False):
+        if case is not None:
+            case = lock(case)
+            if not past_reopen_window(case, now):
+                entry, fields = customer_message(
+                    case,
+                    author=None,
+                    author_name=author_name,
+                    channel=inbound.channel,
+                    body=body,
+                    uploads=inbound.uploads,
+                    data=data,
+                    now=now,
+                )
+                touch(case, fields, now)
+                return entry
+            linked_case = case
+        if request_type is None:
+            if linked_case is None:
+                raise InvalidInput.field("request_type", "A request type is required for a new case.")
+            request_type = linked_case.request_type
+        if account_id is None:
+            if linked_case is not None:
+                account_id = linked_case.account_id
+            elif inbound.contact is not None:
+                account_id = inbound.contact.account_id
+            else:
+                raise InvalidInput.field("account", "An account or a contact is required for a new case.")
+        opening = Opening(
+            account_id=account_id,
+            request_type=request_type,
+            subject=subject,
+            body=body,
+            channel=inbound.channel,
+            contact=inbound.contact,
+            author_name=author_name,
+            uploads=inbound.uploads,
+            linked_case=linked_case,
+        )
+        case, entry = open_case_rows(opening, opened_by=None, author=None, data=data, now=now)
+        if acknowledge:
+            notify.case_opened(case, entry)
+    return entry
+
+
+def do_record_automatic_message(inbound: Inbound, *, case: Case) -> TimelineEntry:
+    """An automatic message (an auto-reply, a bounce) kept on `case` as an internal
+    entry that changes nothing: it must never reopen a case or start a mail loop."""
+    _, body, author_name, data = _inbound_data(inbound)
+    now = clock.now()
+    with transaction.atomic(savepoint=False):
+        case = lock(case)
+        entry = add_entry(
+            case,
+            Kind.INBOUND,
+            acting_user=None,
+            author_name=author_name,
+            channel=inbound.channel,
+            visibility=Vis.INTERNAL,
+            body=body,
+            uploads=inbound.uploads,
+            at=now,
+            data={**data, "record_only": True},
+        )
+        touch(case, [], now)
+    return entry
+
+
+def check_customer_writes(
+    case: Case,
+    *,
+    body: str,
+    acting_user: User,
+    channel: str,
+    uploads: Sequence[Upload] = (),
+    author_name: str = "",
+    expected_version: int | None = None,
+) -> TimelineEntry:
+    """A signed-in customer wrote about an existing case: append (reopening it within
+    the window) or, past the window, open a new case linked to it."""
+    if not past_reopen_window(case):
+        return do_add_reply(
+            case,
+            body=body,
+            acting_user=acting_user,
+            channel=channel,
+            uploads=uploads,
+            expected_version=expected_version,
+        )
+    new_case = do_open_case(
+        Opening(
+            account_id=case.account_id,
+            contact=case.contact,
+            request_type=case.request_type,
+            subject=f"Re: {case.subject}"[:200],
+            body=body,
+            channel=channel,
+            uploads=uploads,
+            linked_case=case,
+            author_name=author_name,
+        ),
+        acting_user=acting_user,
+    )
+    return new_case.entries.filter(kind=Kind.INBOUND).get()
+
+
+# --- workflow -----------------------------------------------------------------------
 
 
 def do_assign(
@@ -122,16 +271,16 @@ def do_assign(
 ) -> Case:
     """Take (owner == acting_user) or assign an active case."""
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         if case.status not in ACTIVE_STATUSES:
             raise InvalidTransition(f"{case.ref} is {case.get_status_display().lower()}; reopen it first.")
-        _check_can_own(case, owner)
+        check_can_own(case, owner)
         if case.owner_id == owner.pk:
             raise InvalidTransition(f"{case.ref} is already owned by {owner.display_name}.")
-        _set_owner(case, owner, acting_user=acting_user, channel=channel)
+        set_owner(case, owner, acting_user=acting_user, channel=channel)
         if case.status == Status.NEW:
-            _set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
-        _touch(case, ["owner", "status"])
+            set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+        touch(case, ["owner", "status"])
     return case
 
 
@@ -150,15 +299,13 @@ def do_move_to_account(
     `remember_phone` files the caller's number under `contact`, so the next call from it
     finds them. The case keeps its whole timeline; the customer sees it in the portal
     of the new account from now on, and no longer in the old one's."""
-    from honeydesk.accounts.actions import do_add_phone
-
-    _check_staff(acting_user, "acting_user")
+    check_staff(acting_user, "acting_user")
     if contact is not None and contact.account_id != account.pk:
         raise InvalidInput.field("contact", f"{contact.name} is not on account {account.number}.")
     if remember_phone and contact is None:
         raise InvalidInput.field("contact", "Choose the contact whose number this is.")
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         if case.account_id == account.pk and case.contact_id == (contact.pk if contact else None):
             raise InvalidTransition(f"{case.ref} is already on account {account.number}.")
         before = CustomerAccount.objects.get(pk=case.account_id)
@@ -166,7 +313,7 @@ def do_move_to_account(
             do_add_phone(contact, remember_phone, acting_user=acting_user)
         case.account, case.contact = account, contact
         moved = f"{before.number} ({before.name}) → {account.number} ({account.name})"
-        _event(
+        add_event(
             case,
             Event.MOVED,
             acting_user=acting_user,
@@ -179,7 +326,7 @@ def do_move_to_account(
                 "remembered_phone": bool(remember_phone),
             },
         )
-        _touch(case, ["account", "contact"])
+        touch(case, ["account", "contact"])
     return case
 
 
@@ -197,19 +344,19 @@ def do_transfer(
 
     Without a named owner the case waits, unassigned, in the new department's queue.
     """
-    summary = _require_text("summary", summary, max_chars=5000, label="Hand-off summary")
+    summary = require_text("summary", summary, max_chars=5000, label="Hand-off summary")
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         if case.status not in ACTIVE_STATUSES:
             raise InvalidTransition(f"{case.ref} is {case.get_status_display().lower()}; only active cases move.")
         if department.pk == case.department_id:
             raise InvalidTransition(f"{case.ref} is already in {department.name}.")
         if owner is not None:
-            _check_can_own(case, owner, department)
+            check_can_own(case, owner, department)
         before = case.department
         case.department = department
         case.handoff_summary = summary
-        _entry(
+        add_entry(
             case,
             Kind.EVENT,
             event=Event.TRANSFERRED,
@@ -219,12 +366,12 @@ def do_transfer(
             body=summary,
             data={"from": before.name, "to": department.name, "from_id": before.pk, "to_id": department.pk},
         )
-        _set_owner(case, owner, acting_user=acting_user, channel=channel)
+        set_owner(case, owner, acting_user=acting_user, channel=channel)
         if owner is None and case.status != Status.NEW:
-            _set_status(case, Status.NEW, acting_user=acting_user, channel=channel, public=False)
+            set_status(case, Status.NEW, acting_user=acting_user, channel=channel, public=False)
         elif owner is not None and case.status == Status.NEW:
-            _set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
-        _touch(case, ["department", "handoff_summary", "owner", "status"])
+            set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+        touch(case, ["department", "handoff_summary", "owner", "status"])
     return case
 
 
@@ -232,19 +379,19 @@ def do_escalate(
     case: Case, *, reason: str, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
 ) -> Case:
     """Ask for a supervisor. Customers and staff both may; the reason is required."""
-    reason = _require_text("reason", reason, max_chars=2000)
+    reason = require_text("reason", reason, max_chars=2000)
     now = clock.now()
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         if case.status == Status.CLOSED:
             raise InvalidTransition(f"{case.ref} is closed; a new request will be linked to it.")
         if case.escalated:
             raise InvalidTransition(f"{case.ref} is already waiting for a supervisor.")
         if case.status == Status.RESOLVED:
-            _reopen(case, acting_user=acting_user, channel=channel, why="supervisor requested")
+            reopen(case, acting_user=acting_user, channel=channel, why="supervisor requested")
         Escalation.objects.create(case=case, reason=reason, requested_by=acting_user, requested_at=now)
         case.escalated = True
-        _entry(
+        add_entry(
             case,
             Kind.EVENT,
             event=Event.ESCALATED,
@@ -254,7 +401,7 @@ def do_escalate(
             body=reason,
             data={"by_customer": not acting_user.is_staff_member},
         )
-        _touch(case, ["escalated", "status", "owner", "resolved_at"], now)
+        touch(case, ["escalated", "status", "owner", "resolved_at"], now)
         notify.escalated(case)
     return case
 
@@ -264,7 +411,7 @@ def do_take_escalation(case: Case, *, acting_user: User, expected_version: int |
         raise InvalidInput.field("user", "Only supervisors take escalations.")
     now = clock.now()
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         escalation = Escalation.objects.select_for_update().filter(case=case, taken_at__isnull=True).first()
         if escalation is None:
             raise InvalidTransition(f"{case.ref} has no open escalation.")
@@ -273,7 +420,7 @@ def do_take_escalation(case: Case, *, acting_user: User, expected_version: int |
         escalation.save(update_fields=["taken_by", "taken_at"])
         case.escalated = False
         waited = int((now - escalation.requested_at).total_seconds())
-        _entry(
+        add_entry(
             case,
             Kind.EVENT,
             event=Event.ESCALATION_TAKEN,
@@ -283,31 +430,31 @@ def do_take_escalation(case: Case, *, acting_user: User, expected_version: int |
             body=f"{acting_user.display_name} (supervisor) took the escalation.",
             data={"waited_seconds": waited},
         )
-        _set_owner(case, acting_user, acting_user=acting_user, channel=Channel.WORKSPACE)
+        set_owner(case, acting_user, acting_user=acting_user, channel=Channel.WORKSPACE)
         if case.status == Status.NEW:
-            _set_status(case, Status.OPEN, acting_user=acting_user, channel=Channel.WORKSPACE)
-        _touch(case, ["escalated", "owner", "status"], now)
+            set_status(case, Status.OPEN, acting_user=acting_user, channel=Channel.WORKSPACE)
+        touch(case, ["escalated", "owner", "status"], now)
     return case
 
 
 def do_set_pending(case: Case, *, acting_user: User, expected_version: int | None = None) -> Case:
     """Waiting on the customer: the clock is theirs until they answer."""
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         if case.status != Status.OPEN:
             raise InvalidTransition(f"Only open cases can wait on the customer; {case.ref} is {case.status}.")
-        _set_status(case, Status.PENDING, acting_user=acting_user, channel=Channel.WORKSPACE)
-        _touch(case, ["status"])
+        set_status(case, Status.PENDING, acting_user=acting_user, channel=Channel.WORKSPACE)
+        touch(case, ["status"])
     return case
 
 
 def do_resolve(
     case: Case, *, note: str, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
 ) -> Case:
-    note = _require_text("note", note, label="Resolution note")
+    note = require_text("note", note, label="Resolution note")
     now = clock.now()
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         if case.status not in ACTIVE_STATUSES:
             raise InvalidTransition(f"{case.ref} is already {case.get_status_display().lower()}.")
         if case.escalated:
@@ -319,7 +466,7 @@ def do_resolve(
                 )
             Escalation.objects.filter(case=case, taken_at__isnull=True).update(taken_by=acting_user, taken_at=now)
             case.escalated = False
-            _event(
+            add_event(
                 case,
                 Event.ESCALATION_TAKEN,
                 acting_user=acting_user,
@@ -328,10 +475,10 @@ def do_resolve(
                 body=f"{acting_user.display_name} (supervisor) took the escalation.",
             )
         if case.owner_id is None:
-            _check_staff(acting_user)
-            _set_owner(case, acting_user, acting_user=acting_user, channel=channel)
+            check_staff(acting_user)
+            set_owner(case, acting_user, acting_user=acting_user, channel=channel)
         case.resolved_at = now
-        _entry(
+        add_entry(
             case,
             Kind.EVENT,
             event=Event.RESOLVED,
@@ -340,8 +487,8 @@ def do_resolve(
             visibility=Vis.PUBLIC,
             body=note,
         )
-        _set_status(case, Status.RESOLVED, acting_user=acting_user, channel=channel)
-        _touch(case, ["status", "owner", "resolved_at", "escalated"], now)
+        set_status(case, Status.RESOLVED, acting_user=acting_user, channel=channel)
+        touch(case, ["status", "owner", "resolved_at", "escalated"], now)
     return case
 
 
@@ -354,9 +501,9 @@ def do_reopen(
     channel: str = Channel.WORKSPACE,
 ) -> Case:
     with transaction.atomic():
-        case = _lock(case, expected_version)
-        _reopen(case, acting_user=acting_user, channel=channel, why=reason.strip() or "Reopened")
-        _touch(case, ["status", "resolved_at"])
+        case = lock(case, expected_version)
+        reopen(case, acting_user=acting_user, channel=channel, why=reason.strip() or "Reopened")
+        touch(case, ["status", "resolved_at"])
     return case
 
 
@@ -364,11 +511,11 @@ def do_close(case: Case, *, acting_user: User | None) -> Case:
     """Resolved -> closed, after the reopen window (run by the worker) or by staff."""
     now = clock.now()
     with transaction.atomic():
-        case = _lock(case, None)
+        case = lock(case, None)
         if case.status != Status.RESOLVED:
             raise InvalidTransition(f"Only resolved cases close; {case.ref} is {case.status}.")
         case.closed_at = now
-        _event(
+        add_event(
             case,
             Event.CLOSED,
             acting_user=acting_user,
@@ -378,8 +525,8 @@ def do_close(case: Case, *, acting_user: User | None) -> Case:
             if acting_user is None
             else "Closed.",
         )
-        _set_status(case, Status.CLOSED, acting_user=acting_user, channel=Channel.SYSTEM)
-        _touch(case, ["status", "closed_at"], now)
+        set_status(case, Status.CLOSED, acting_user=acting_user, channel=Channel.SYSTEM)
+        touch(case, ["status", "closed_at"], now)
     return case
 
 
@@ -394,16 +541,16 @@ def do_add_reply(
 ) -> TimelineEntry:
     """A public message on the case: from staff an outbound reply, from a customer an
     inbound message (which reopens a resolved case within the window)."""
-    body = _require_text("body", body, label="Message")
+    body = require_text("body", body, label="Message")
     check_uploads(uploads)
     now = clock.now()
     with transaction.atomic():
-        case = _lock(case, expected_version)
+        case = lock(case, expected_version)
         if case.status == Status.CLOSED:
             raise InvalidTransition(f"{case.ref} is closed; write a new request and it will be linked.")
         fields = ["status"]
         if acting_user.is_staff_member:
-            entry = _entry(
+            entry = add_entry(
                 case,
                 Kind.OUTBOUND,
                 acting_user=acting_user,
@@ -415,16 +562,16 @@ def do_add_reply(
             )
             if case.owner_id is None:
                 # Whoever answers an unowned case owns it: no case is worked by nobody.
-                _set_owner(case, acting_user, acting_user=acting_user, channel=channel)
+                set_owner(case, acting_user, acting_user=acting_user, channel=channel)
                 fields.append("owner")
             if case.status == Status.NEW:
-                _set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+                set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
             if case.first_response_at is None:
                 case.first_response_at = now
                 fields.append("first_response_at")
             notify.reply_sent(case, entry)
         else:
-            entry, changed = _customer_message(
+            entry, changed = customer_message(
                 case,
                 author=acting_user,
                 author_name="",
@@ -435,17 +582,17 @@ def do_add_reply(
                 now=now,
             )
             fields = sorted({*fields, *changed})
-        _touch(case, fields, now)
+        touch(case, fields, now)
     return entry
 
 
 def do_add_note(case: Case, *, body: str, acting_user: User, uploads: Sequence[Upload] = ()) -> TimelineEntry:
-    _check_staff(acting_user, "user")
-    body = _require_text("body", body, label="Note")
+    check_staff(acting_user, "user")
+    body = require_text("body", body, label="Note")
     check_uploads(uploads)
     with transaction.atomic():
-        case = _lock(case, None)
-        entry = _entry(
+        case = lock(case, None)
+        entry = add_entry(
             case,
             Kind.NOTE,
             acting_user=acting_user,
@@ -454,7 +601,7 @@ def do_add_note(case: Case, *, body: str, acting_user: User, uploads: Sequence[U
             body=body,
             uploads=uploads,
         )
-        _touch(case, [])
+        touch(case, [])
     return entry
 
 
@@ -472,17 +619,17 @@ def do_log_call(
 ) -> TimelineEntry:
     """A phone conversation on the record. Public by default: calls are part of the
     customer's record of communication."""
-    body = _require_text("body", body, label="Call summary")
+    body = require_text("body", body, label="Call summary")
     if direction not in ("inbound", "outbound"):
         raise InvalidInput.field("direction", "Direction must be inbound or outbound.")
     if duration_seconds is not None and not (0 <= duration_seconds <= 24 * 3600):
         raise InvalidInput.field("duration_seconds", "Duration must be between 0 and 86400 seconds.")
     now = clock.now()
     with transaction.atomic():
-        case = _lock(case, None)
+        case = lock(case, None)
         if case.status == Status.CLOSED:
             raise InvalidTransition(f"{case.ref} is closed.")
-        entry = _entry(
+        entry = add_entry(
             case,
             Kind.CALL,
             acting_user=acting_user,
@@ -498,21 +645,21 @@ def do_log_call(
             fields.append("first_response_at")
         if direction == "inbound" and case.status == Status.PENDING:
             # The customer called back with what we were waiting for: the case moves on.
-            _set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+            set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
             fields.append("status")
-        _touch(case, fields, now)
+        touch(case, fields, now)
     return entry
 
 
 def do_correct_entry(entry: TimelineEntry, *, body: str, acting_user: User) -> TimelineEntry:
     """Entries are never edited: a correction is a new entry pointing at the old one."""
-    _check_staff(acting_user, "user")
-    body = _require_text("body", body, label="Correction")
+    check_staff(acting_user, "user")
+    body = require_text("body", body, label="Correction")
     if entry.kind == Kind.EVENT and entry.event == Event.CORRECTION:
         entry = entry.corrects or entry
     with transaction.atomic():
-        case = _lock(entry.case, None)
-        correction = _entry(
+        case = lock(entry.case, None)
+        correction = add_entry(
             case,
             Kind.EVENT,
             event=Event.CORRECTION,
@@ -522,45 +669,5 @@ def do_correct_entry(entry: TimelineEntry, *, body: str, acting_user: User) -> T
             body=body,
             corrects=entry,
         )
-        _touch(case, [])
+        touch(case, [])
     return correction
-
-
-def check_customer_writes(
-    case: Case,
-    *,
-    body: str,
-    acting_user: User,
-    channel: str,
-    uploads: Sequence[Upload] = (),
-    author_name: str = "",
-    expected_version: int | None = None,
-) -> TimelineEntry:
-    """A customer wrote about an existing case: append, reopen within the window, or —
-    when the case is closed or past the window — open a new case linked to it."""
-    deadline = reopen_deadline(case)
-    past_window = case.status == Status.CLOSED or (
-        case.status == Status.RESOLVED and deadline is not None and clock.now() > deadline
-    )
-    if not past_window:
-        return do_add_reply(
-            case,
-            body=body,
-            acting_user=acting_user,
-            channel=channel,
-            uploads=uploads,
-            expected_version=expected_version,
-        )
-    new_case = do_open_case(
-        account=case.account,
-        contact=case.contact,
-        request_type=case.request_type,
-        subject=f"Re: {case.subject}"[:200],
-        body=body,
-        acting_user=acting_user,
-        channel=channel,
-        uploads=uploads,
-        linked_case=case,
-        author_name=author_name,
-    )
-    return new_case.entries.filter(kind=Kind.INBOUND).first()  # type: ignore[return-value]

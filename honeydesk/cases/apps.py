@@ -23,4 +23,10 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        from honeydesk.cases import housekeeping, tone_guard
+        from honeydesk.jobs import schedule
+
         post_migrate.connect(refresh_sqlite_statistics, sender=self)
+        # The worker reads inbound text for tone: the models load when it starts.
+        schedule.on_start(tone_guard.load_models)
+        schedule.every("housekeeping")(housekeeping.periodic_round)

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -27,7 +24,6 @@ from django.db import transaction
 from honeydesk.accounts.actions import ContactData, do_create_account
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
 from honeydesk.cases import actions as act
-from honeydesk.cases import notify
 from honeydesk.cases.demo_texts import (
     AFTER_REPLY,
     AGENT_REPLIES,
@@ -70,7 +66,7 @@ from honeydesk.cases.demo_texts import (
     WHEN_PHRASES,
 )
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
-from honeydesk.cases.receive import do_receive_message
+from honeydesk.channels import registry
 from honeydesk.lib import clock
 
 PASSWORD = "demo"
@@ -109,21 +105,12 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
     if cases < len(Status.values):
         raise ValueError(f"The demo needs at least {len(Status.values)} cases, one in each status.")
     builder = _Builder(seed, now or clock.now())
-    with _mail_suppressed(), transaction.atomic():
+    # Replayed history must not mail anybody, now or later.
+    with registry.quiet(), transaction.atomic():
         builder.company()
         builder.customers()
         builder.cases(cases)
     return Result(builder.counts(), demo_logins())
-
-
-@contextmanager
-def _mail_suppressed() -> Iterator[None]:
-    """Replayed history must not mail anybody, now or later: the actions' notifications
-    (queued as mail jobs by the e-mail channel) are not queued at all while the demo runs."""
-    with ExitStack() as stack:
-        for name in ("case_opened", "reply_sent", "status_changed", "escalated", "_queue"):
-            stack.enter_context(mock.patch.object(notify, name, lambda *args, **kwargs: None))
-        yield
 
 
 class _Builder:
@@ -444,9 +431,10 @@ class _Story:
     def email(self, body: str) -> None:
         """A message from a customer without a portal login, as the e-mail channel records it."""
         if self.case.status != Status.CLOSED:
-            self.do(do_receive_message, case=self.case, account=self.account, contact=self.contact,
-                    request_type=self.rtype, subject=f"Re: [{self.case.ref}] {self.case.subject}", body=body,
-                    channel=Channel.EMAIL)  # fmt: skip
+            inbound = act.Inbound(subject=f"Re: [{self.case.ref}] {self.case.subject}", body=body,
+                                  channel=Channel.EMAIL, contact=self.contact)  # fmt: skip
+            self.do(act.do_receive_message, inbound, case=self.case, account_id=self.account.pk,
+                    request_type=self.rtype)  # fmt: skip
 
     # --- steps ----------------------------------------------------------------------
 
@@ -457,8 +445,9 @@ class _Story:
         if rtype.slug in ("outage", "complaint") or "Home Phone" in subject:
             priority = rng.choice(["high", "high", "urgent"])
         body = self.voice(body)
-        common = dict(account=self.account, contact=self.contact, request_type=rtype, subject=subject, body=body,
-                      goal=goal, facts=self.facts(), priority=priority)  # fmt: skip
+        base = act.Opening(account_id=self.account.pk, contact=self.contact, request_type=rtype, subject=subject,
+                           body=body, goal=goal, facts=self.facts(), priority=priority,
+                           channel=Channel.PORTAL)  # fmt: skip
         earlier = None
         if self.customer and self.target == Status.NEW and rng.random() < 0.3:  # writing again about a closed case
             earlier = (Case.objects.filter(account=self.account, status=Status.CLOSED, closed_at__lt=clock.now())
@@ -468,14 +457,15 @@ class _Story:
                     channel=Channel.PORTAL)  # fmt: skip
         elif self.customer is not None:
             channel = rng.choice([Channel.PORTAL, Channel.PORTAL, Channel.EMAIL])
-            self.do(act.do_open_case, **common, acting_user=self.customer, channel=channel)
+            self.do(act.do_open_case, replace(base, channel=channel), acting_user=self.customer)
         elif rng.random() < 0.35:  # an e-mail from someone without a portal login
-            self.do(do_receive_message, case=None, account=self.account, contact=self.contact,
-                    request_type=rtype, subject=subject, body=body, channel=Channel.EMAIL)  # fmt: skip
+            inbound = act.Inbound(subject=subject, body=body, channel=Channel.EMAIL, contact=self.contact)
+            self.do(act.do_receive_message, inbound, case=None, account_id=self.account.pk, request_type=rtype)
         else:  # a call or chat, recorded by the agent who took it
             channel = rng.choice([Channel.PHONE, Channel.PHONE, Channel.PHONE, Channel.CHAT])
             taker = rng.choice(self.b.agents[rtype.department.slug])
-            self.do(act.do_open_case, **common, acting_user=taker, channel=channel, author_name=self.contact.name)
+            opening = replace(base, channel=channel, author_name=self.contact.name)
+            self.do(act.do_open_case, opening, acting_user=taker)
             if channel == Channel.PHONE and self.target != Status.NEW:
                 self.do(act.do_assign, self.case, taker, acting_user=taker)
 

@@ -1,4 +1,5 @@
-"""Upkeep that `honeydesk worker` runs at start and then every --housekeeping-interval.
+"""Upkeep that `honeydesk worker` runs at start and then every --housekeeping-interval
+(registered with honeydesk.jobs.schedule in cases/apps.py).
 
 - Resolved cases whose reopen window has passed are closed (`actions.do_close` with no
   acting user: the timeline says the window passed). Until then a customer's message
@@ -20,13 +21,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from honeydesk.cases import actions
 from honeydesk.cases.models import Case, Status
+from honeydesk.cases.timeline import reopen_window
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidTransition
 
@@ -42,8 +44,8 @@ def close_resolved_past_window(
     its own transaction, `batch` rows read at a time. A case that fails is logged and
     skipped; the next run tries it again. Returns how many were closed."""
     moment = now or clock.now()
-    # The same boundary as actions.reopen_deadline: past the window when now > resolved_at + window.
-    cutoff = moment - timedelta(days=settings.REOPEN_WINDOW_DAYS)
+    # The boundary of timeline.past_reopen_window: past it when now > resolved_at + window.
+    cutoff = moment - reopen_window()
     due = Case.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff)
     closed = 0
     last_pk = 0
@@ -128,3 +130,9 @@ def run(*, stop: Callable[[], bool] = lambda: False, seconds: float = ROUND_SECO
     if not finished:
         log.info("housekeeping: closed %s case(s) this round; more are due, continuing after the mail", closed)
     return Round(closed, finished)
+
+
+def periodic_round(stop: Callable[[], bool]) -> bool:
+    """The worker's periodic task (registered in cases/apps.py): one round; True when
+    nothing was left for the next."""
+    return run(stop=stop).finished

@@ -1,60 +1,36 @@
-"""Mail that actions send: queued in the action's transaction, sent after the commit.
+"""Who is told what when a case changes; the channels decide how.
 
-A mail that fails to send never undoes the change it reports: the case record is the
-truth, mail is a copy. Each mail is a row in the e-mail channel's message store with its
-own Message-ID (so answers thread back to the case) and a job that sends it and retries
-through mail-server outages (see honeydesk.channels.email.outbound).
+Actions call these inside their transaction. Each builds a `Notice` and hands it to the
+channel registry (`honeydesk.channels.registry`), whose channels record what is to be
+sent and send it after the commit. A notification that fails never undoes the change it
+reports: the case record is the truth, a notification is a copy.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from honeydesk.cases.models import Case, TimelineEntry
-
-
-def _customer_address(case: Case) -> list[str]:
-    if case.contact is None:
-        return []
-    address = case.contact.primary_email
-    return [address] if address else []
+from honeydesk.accounts.models import Role, User
+from honeydesk.cases.models import Case, TimelineEntry
+from honeydesk.channels.registry import Notice, deliver
 
 
-def _queue(
-    case: Case,
-    template: str,
-    to: list[str],
-    *,
-    label: str = "",
-    entry: TimelineEntry | None = None,
-    auto_submitted: str = "",
-    **context: Any,
-) -> None:
-    from honeydesk.channels.email.outbound import case_subject, queue_mail
-
-    queue_mail(
-        case=case,
-        to=to,
-        subject=case_subject(case, label),
-        template=template,
-        entry=entry,
-        context=context,
-        auto_submitted=auto_submitted,
-    )
+def _supervisors() -> list[User]:
+    return list(User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("id"))
 
 
 def case_opened(case: Case, entry: TimelineEntry) -> None:
-    # The acknowledgement. Channels decide whether to call this at all: an inbound
-    # auto-reply or bulk mail opens no case and gets no acknowledgement.
-    _queue(
-        case,
-        "case_opened",
-        _customer_address(case),
-        label="We have your request: ",
-        entry=entry,
-        auto_submitted="auto-replied",
-        **intake_summary(case, entry),
+    """The acknowledgement. Channels decide whether to call this at all: an inbound
+    auto-reply or bulk mail opens no case and gets no acknowledgement."""
+    deliver(
+        Notice(
+            case,
+            "case_opened",
+            label="We have your request: ",
+            entry=entry,
+            automatic="auto-replied",
+            context=intake_summary(case, entry),
+        )
     )
 
 
@@ -78,39 +54,32 @@ def intake_summary(case: Case, entry: TimelineEntry) -> dict[str, Any]:
 
 
 def reply_sent(case: Case, entry: TimelineEntry) -> None:
-    _queue(case, "reply", _customer_address(case), entry=entry)
+    deliver(Notice(case, "reply", entry=entry))
 
 
 def status_changed(case: Case, before: str, after: str) -> None:
-    # Customers see every status change in the portal; mail goes out for the ones that
-    # ask something of them or close the loop.
+    """Customers see every status change in the portal; a message goes out for the ones
+    that ask something of them or close the loop."""
     if after in ("pending", "resolved"):
-        label = f"{case.get_status_display()}: "
-        _queue(
-            case,
-            "status",
-            _customer_address(case),
-            label=label,
-            auto_submitted="auto-generated",
-            before=before,
-            after=after,
+        deliver(
+            Notice(
+                case,
+                "status",
+                label=f"{case.get_status_display()}: ",
+                automatic="auto-generated",
+                context={"before": before, "after": after},
+            )
         )
 
 
 def escalated(case: Case) -> None:
-    from honeydesk.accounts.models import Role, User
-
-    to = list(
-        User.objects.filter(role=Role.SUPERVISOR, is_active=True).exclude(email="").values_list("email", flat=True)
-    )
-    _queue(case, "escalated", to, label="Supervisor requested: ", auto_submitted="auto-generated")
+    deliver(Notice(case, "escalated", label="Supervisor requested: ", staff=_supervisors(), automatic="auto-generated"))
 
 
 def abuse_flagged(case: Case, entry: TimelineEntry) -> None:
     """Supervisors hear at once when a rep receives an abusive message."""
-    from honeydesk.accounts.models import Role, User
-
-    to = list(
-        User.objects.filter(role=Role.SUPERVISOR, is_active=True).exclude(email="").values_list("email", flat=True)
+    deliver(
+        Notice(
+            case, "abuse_flagged", label="Abusive message flagged: ", staff=_supervisors(), automatic="auto-generated"
+        )
     )
-    _queue(case, "abuse_flagged", to, label="Abusive message flagged: ", auto_submitted="auto-generated")

@@ -8,12 +8,11 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from honeydesk.accounts import access
-from honeydesk.accounts.models import ContactPoint, Department, User
+from honeydesk.accounts.models import ContactPoint, User
+from honeydesk.cases import access
 from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, parse_ref
 from honeydesk.cases.search import matching_case_ids
 from honeydesk.lib.phones import to_e164
-from honeydesk.lib.rows import build, columns, fetch
 
 LIST_RELATED = ("account", "department", "owner", "request_type", "contact")
 
@@ -160,18 +159,5 @@ def search_cases(user: User, query: str, limit: int = 50) -> QuerySet[Case]:
 
 
 def request_type_by_slug(slug: str) -> RequestType | None:
-    """The request type with its department attached, in one hand-written query: opening
-    a case looks it up every time, and the ORM's select_related cost more to build than
-    the query took to run (bench/run.py, API create). The department's columns come along
-    as extra columns; a field added to Department later is simply loaded when read."""
-    sql = (
-        f"SELECT {columns(RequestType, 'rt')}, {columns(Department, 'd')} "  # noqa: S608
-        f"FROM {RequestType._meta.db_table} rt JOIN {Department._meta.db_table} d ON d.id = rt.department_id "
-        "WHERE rt.slug = %s"
-    )
-    found = fetch(RequestType, sql, [slug], extra=len(Department._meta.concrete_fields))
-    if not found:
-        return None
-    rt, department = found[0]
-    rt.department = build(Department, department)
-    return rt
+    """The request type with its department attached (opening a case needs both)."""
+    return RequestType.objects.select_related("department").filter(slug=slug).first()

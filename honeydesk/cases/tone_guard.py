@@ -2,21 +2,17 @@
 
 The analysis rides on the timeline entry (entry.data["analysis"]) so the record shows what
 was flagged and why. Abusive messages are masked in the workspace until the rep reveals
-them, a supervisor is told, and an account that keeps abusing reps is escalated to a
-supervisor automatically with the reason on record. Angry and frustrated messages raise
-the case's attention level so these customers surface early.
+them; what happens on the record when one arrives (attention, supervisors told, repeated
+abuse escalated) is `honeydesk.cases.timeline.protect_rep`. This module reads text and
+holds the words reps are offered (boundary reply, de-escalation hints); it writes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from honeydesk.cases.models import Case, Escalation, TimelineEntry, Tone
-from honeydesk.lib import clock
-
-REPEAT_ABUSE_WINDOW = timedelta(days=30)
-REPEAT_ABUSE_LIMIT = 2
+from honeydesk.cases.models import TimelineEntry, Tone
+from honeydesk.intelligence.analyze import analyze_message
 
 BOUNDARY_REPLY = (
     "I want to help you get this resolved, and I will keep working on it. I'm not able to continue "
@@ -52,8 +48,6 @@ def load_models() -> None:
 
 def analyze(text: str) -> dict[str, Any]:
     """The stored analysis of one inbound message (tone, reasons, intake facts)."""
-    from honeydesk.intelligence.analyze import analyze_message
-
     result = analyze_message(text)
     return {
         "tone": result["tone"],
@@ -72,44 +66,3 @@ def analyze(text: str) -> dict[str, Any]:
 def tone_of(entry: TimelineEntry) -> str:
     analysis = entry.data.get("analysis") if isinstance(entry.data, dict) else None
     return analysis.get("tone", Tone.CALM) if isinstance(analysis, dict) else Tone.CALM
-
-
-def after_inbound(case: Case, entry: TimelineEntry) -> None:
-    """Inside the action's transaction, with the case row locked."""
-    from honeydesk.cases import notify
-
-    tone = tone_of(entry)
-    if case.attention != tone:
-        case.attention = tone
-        Case.objects.filter(pk=case.pk).update(attention=tone)
-    if tone != Tone.ABUSIVE:
-        return
-    notify.abuse_flagged(case, entry)
-    since = clock.now() - REPEAT_ABUSE_WINDOW
-    abusive = TimelineEntry.objects.filter(
-        case__account_id=case.account_id,
-        kind=TimelineEntry.Kind.INBOUND,
-        created_at__gte=since,
-        data__analysis__tone=Tone.ABUSIVE,
-    ).count()
-    if abusive >= REPEAT_ABUSE_LIMIT and not case.escalated:
-        reason = (
-            f"Automatic: {abusive} abusive messages from account {case.account.number} "
-            f"in the last {REPEAT_ABUSE_WINDOW.days} days."
-        )
-        Escalation.objects.create(case=case, reason=reason, requested_by=None, requested_at=clock.now())
-        case.escalated = True
-        Case.objects.filter(pk=case.pk).update(escalated=True)
-        TimelineEntry.objects.create(
-            case=case,
-            kind=TimelineEntry.Kind.EVENT,
-            event=TimelineEntry.Event.ESCALATED,
-            author=None,
-            author_name="honeydesk",
-            channel="system",
-            visibility=TimelineEntry.Visibility.INTERNAL,
-            body=reason,
-            data={"automatic": True, "abusive_messages": abusive},
-            created_at=clock.now(),
-        )
-        notify.escalated(case)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from honeydesk.cases.models import RequestType
-
 
 class Article(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField()
-    request_types = models.ManyToManyField(RequestType, blank=True, related_name="articles")
+    # By label, not by import: text analysis does not depend on the case layer.
+    request_types = models.ManyToManyField("cases.RequestType", blank=True, related_name="articles")
     public = models.BooleanField(default=True, help_text="Public articles are suggested to customers too.")
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from honeydesk.jobs.models import Job
-from honeydesk.lib.rows import insert
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +51,12 @@ def enqueue(
     """
     path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
     now = timezone.now()
-    job = insert(
-        Job(
-            func=path,
-            payload=payload or {},
-            run_after=now + timedelta(seconds=delay),
-            max_attempts=max_attempts,
-            created_at=now,
-        )
+    job = Job.objects.create(
+        func=path,
+        payload=payload or {},
+        run_after=now + timedelta(seconds=delay),
+        max_attempts=max_attempts,
+        created_at=now,
     )
     eager = getattr(settings, "JOBS_RUN_AFTER_COMMIT", True) if run_after_commit is None else run_after_commit
     if eager and not delay:

@@ -18,11 +18,14 @@ def open_cases(cast, n: int, **kwargs) -> list:
     for i in range(n):
         made.append(
             actions.do_open_case(
-                account=cast.alice_account,
-                contact=cast.alice_contact,
-                request_type=kwargs.get("request_type", cast.billing_type),
-                subject=f"Question {i}",
-                body=f"Body {i}",
+                actions.Opening(
+                    contact=cast.alice_contact,
+                    request_type=kwargs.get("request_type", cast.billing_type),
+                    subject=f"Question {i}",
+                    body=f"Body {i}",
+                    account_id=cast.alice_account.pk,
+                    channel="portal",
+                ),
                 acting_user=cast.alice,
             )
         )

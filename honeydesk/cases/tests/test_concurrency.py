@@ -90,11 +90,14 @@ def test_it_lets_exactly_one_of_two_simultaneous_actions_win():
     cast = make_cast()
     for round_ in range(3):
         case = actions.do_open_case(
-            account=cast.alice_account,
-            contact=cast.alice_contact,
-            request_type=cast.billing_type,
-            subject=f"Race {round_}",
-            body="Twice billed",
+            actions.Opening(
+                contact=cast.alice_contact,
+                request_type=cast.billing_type,
+                subject=f"Race {round_}",
+                body="Twice billed",
+                account_id=cast.alice_account.pk,
+                channel="portal",
+            ),
             acting_user=cast.alice,
         )
         seen = case.version

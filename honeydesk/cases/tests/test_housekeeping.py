@@ -26,11 +26,14 @@ def _window(settings):
 
 def new_case(cast, subject: str) -> Case:
     return actions.do_open_case(
-        account=cast.alice_account,
-        contact=cast.alice_contact,
-        request_type=cast.billing_type,
-        subject=subject,
-        body="Please look into it.",
+        actions.Opening(
+            contact=cast.alice_contact,
+            request_type=cast.billing_type,
+            subject=subject,
+            body="Please look into it.",
+            account_id=cast.alice_account.pk,
+            channel="portal",
+        ),
         acting_user=cast.alice,
     )
 
@@ -133,16 +136,16 @@ def test_the_worker_comes_back_for_unfinished_housekeeping_before_the_interval(c
     rounds: list[bool] = []
     loops = [0]
 
-    def housekeeping_round(self, stop):
+    def housekeeping_round(*, stop):
         rounds.append(len(rounds) > 0)  # the first round leaves work, the second finishes
-        return rounds[-1]
+        return housekeeping.Round(0, rounds[-1])
 
     def one_loop(name):
         loops[0] += 1
         if loops[0] == 3:
             raise Enough
 
-    monkeypatch.setattr(worker.Command, "housekeeping", housekeeping_round)
+    monkeypatch.setattr(housekeeping, "run", housekeeping_round)
     monkeypatch.setattr(worker, "run_pending", one_loop)
     with pytest.raises(Enough):
         call_command("worker", "--no-mail", "--interval", "0.01", "--housekeeping-interval", "3600", stdout=StringIO())

@@ -31,12 +31,14 @@ def test_the_search_and_append_only_machinery_survives_all_migrations(db):
 
 def test_a_case_is_found_by_a_word_of_its_subject_and_of_its_message(cast):
     case = actions.do_open_case(
-        account=cast.alice_account,
-        request_type=cast.billing_type,
-        subject="Quintessential invoice muddle",
-        body="The amount on the paper bill does not match the portal.",
+        actions.Opening(
+            request_type=cast.billing_type,
+            subject="Quintessential invoice muddle",
+            body="The amount on the paper bill does not match the portal.",
+            channel=Channel.PORTAL,
+            account_id=cast.alice_account.pk,
+        ),
         acting_user=cast.alice,
-        channel=Channel.PORTAL,
     )
     assert case.pk in matching_case_ids("quintessential")
     assert case.pk in matching_case_ids("paper bill")

@@ -27,14 +27,16 @@ def last(case: Case, **filters: str) -> TimelineEntry:
 
 def test_it_opens_a_case_with_its_first_message(cast):
     case = actions.do_open_case(
-        account=cast.alice_account,
-        contact=cast.alice_contact,
-        request_type=cast.billing_type,
-        subject="Late fee",
-        body="Why a late fee?",
-        goal="Remove the fee",
+        actions.Opening(
+            contact=cast.alice_contact,
+            request_type=cast.billing_type,
+            subject="Late fee",
+            body="Why a late fee?",
+            goal="Remove the fee",
+            channel="portal",
+            account_id=cast.alice_account.pk,
+        ),
         acting_user=cast.alice,
-        channel="portal",
     )
     assert case.status == Status.NEW and case.owner is None and case.department == cast.billing
     kinds = list(case.entries.values_list("kind", "event", "visibility", "channel", "author__username"))
@@ -44,13 +46,15 @@ def test_it_opens_a_case_with_its_first_message(cast):
 
 def test_it_records_staff_who_open_a_case_for_a_caller(cast):
     case = actions.do_open_case(
-        account=cast.bob_account,
-        contact=cast.bob_contact,
-        request_type=cast.repair_type,
-        subject="No dial tone",
-        body="Line dead",
+        actions.Opening(
+            contact=cast.bob_contact,
+            request_type=cast.repair_type,
+            subject="No dial tone",
+            body="Line dead",
+            channel="phone",
+            account_id=cast.bob_account.pk,
+        ),
         acting_user=cast.repair_agent,
-        channel="phone",
     )
     inbound = case.entries.get(kind=Kind.INBOUND)
     assert inbound.author is None and inbound.author_name == "Bob Baker"
@@ -322,12 +326,14 @@ def test_it_keeps_an_escalated_case_for_a_supervisor(cast):
 
 def test_it_counts_a_case_opened_on_a_live_call_as_answered(cast):
     case = actions.do_open_case(
-        account=cast.alice_account,
-        contact=cast.alice_contact,
-        request_type=cast.billing_type,
-        subject="Called about bill",
-        body="Customer asked about a fee",
-        channel="phone",
+        actions.Opening(
+            contact=cast.alice_contact,
+            request_type=cast.billing_type,
+            subject="Called about bill",
+            body="Customer asked about a fee",
+            channel="phone",
+            account_id=cast.alice_account.pk,
+        ),
         acting_user=cast.billing_agent,
     )
     assert case.first_response_at == case.created_at

@@ -24,7 +24,7 @@ class QuarantineAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected messages")
     def retry(self, request, queryset):  # type: ignore[no-untyped-def]
-        from honeydesk.channels.email.ingest import retry_quarantined
+        from honeydesk.channels.email.inbound import retry_quarantined
 
         outcomes: dict[str, int] = {}
         for row in queryset.filter(resolved=False):

@@ -17,10 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
-from honeydesk.accounts.models import Role, User
-from honeydesk.channels.email.ingest import ingest
+from honeydesk.accounts.models import User
+from honeydesk.cases import access
+from honeydesk.channels.email.inbound import ingest
 from honeydesk.lib.errors import DomainError, InvalidInput
 
 router = Router(tags=["email"])
@@ -36,10 +36,6 @@ class InboundOut(Schema):
     case: str | None
 
 
-def may_post_inbound(user: User) -> bool:
-    return user.is_active and (user.role == Role.ADMIN or user.has_perm("email_channel.post_inbound"))
-
-
 def max_message_bytes() -> int:
     return int(getattr(settings, "HONEYDESK_EMAIL_MAX_BYTES", 0) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
@@ -47,8 +43,7 @@ def max_message_bytes() -> int:
 @router.post("/inbound/email", response={202: InboundOut}, summary="Post one raw e-mail (message/rfc822)")
 def inbound_email(request: HttpRequest) -> Status[dict[str, Any]]:
     user: User = request.auth  # type: ignore[attr-defined]
-    if not may_post_inbound(user):
-        raise HttpError(403, "forbidden")
+    access.require_permission(user, "email_channel.post_inbound")
     length = int(request.headers.get("Content-Length") or 0)
     if length > max_message_bytes():
         raise TooLarge(f"The message is larger than {max_message_bytes()} bytes.")

@@ -11,9 +11,14 @@ class EmailChannelConfig(AppConfig):
 
         from honeydesk.accounts.models import Department
         from honeydesk.cases.models import RequestType
+        from honeydesk.channels import registry
+        from honeydesk.channels.email import tasks
         from honeydesk.channels.email.models import Mailbox
+        from honeydesk.channels.email.outbound import EmailOutbound
 
-        # The routing and own-address caches (threading.py) last 30 s; a change made in
+        registry.register(EmailOutbound())
+        tasks.register()
+        # The routing and own-address caches (matching.py) last 30 s; a change made in
         # this process is seen at once.
         for model in (Department, RequestType, Mailbox):
             post_save.connect(_forget, sender=model, dispatch_uid=f"email-routing-{model.__name__}")
@@ -21,6 +26,6 @@ class EmailChannelConfig(AppConfig):
 
 
 def _forget(**kwargs: object) -> None:
-    from honeydesk.channels.email.threading import forget_cached_addresses
+    from honeydesk.channels.email.matching import forget_cached_addresses
 
     forget_cached_addresses()

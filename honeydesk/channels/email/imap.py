@@ -32,7 +32,7 @@ from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.imapclient import SEEN
 
-from honeydesk.channels.email.ingest import ingest_many
+from honeydesk.channels.email.inbound import ingest_many
 from honeydesk.channels.email.models import Mailbox
 
 log = logging.getLogger(__name__)

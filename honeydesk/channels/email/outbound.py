@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.channels.email.models import Message
+from honeydesk.channels.registry import Notice
 from honeydesk.jobs.runner import enqueue
 from honeydesk.lib import clock
-from honeydesk.lib.rows import insert
 
 _REF_TOKEN = re.compile(r"\[?\bHD-?\d{1,12}\b\]?", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -61,6 +61,31 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].strip(">").strip() or "honeydesk.invalid"
 
 
+class EmailOutbound:
+    """The e-mail channel's side of `honeydesk.channels.registry`: a notice becomes a
+    queued mail to the case's contact (their first address on file) or to the members
+    of staff it names."""
+
+    name = "email"
+
+    def send(self, notice: Notice) -> bool:
+        if notice.to_customer:
+            contact = notice.case.contact
+            to = [contact.primary_email] if contact is not None and contact.primary_email else []
+        else:
+            to = [user.email for user in notice.staff if user.email]
+        message = queue_mail(
+            case=notice.case,
+            to=to,
+            subject=case_subject(notice.case, notice.label),
+            template=notice.template,
+            entry=notice.entry,
+            context=dict(notice.context),
+            auto_submitted=notice.automatic,
+        )
+        return message is not None
+
+
 def queue_mail(
     *,
     case: Case,
@@ -79,20 +104,18 @@ def queue_mail(
     message_id = make_msgid(idstring=f"hd{case.pk}", domain=_domain(sender)).strip("<>")
     # Both rows or neither; inside the action's transaction no savepoint is needed.
     with transaction.atomic(savepoint=False):
-        message = insert(
-            Message(
-                direction=Message.Direction.OUT,
-                state=Message.State.QUEUED,
-                dedupe_key=f"mid:{message_id}",
-                message_id=message_id,
-                sender=sender.lower(),
-                recipients=" ".join(to),
-                subject=subject[:255],
-                case=case,
-                entry=entry,
-                created_at=clock.now(),
-                data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
-            )
+        message = Message.objects.create(
+            direction=Message.Direction.OUT,
+            state=Message.State.QUEUED,
+            dedupe_key=f"mid:{message_id}",
+            message_id=message_id,
+            sender=sender.lower(),
+            recipients=" ".join(to),
+            subject=subject[:255],
+            case=case,
+            entry=entry,
+            created_at=clock.now(),
+            data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
         )
         enqueue(send_message, {"message_id": message.pk})
     return message

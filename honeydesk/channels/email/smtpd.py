@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 from django.db import close_old_connections
 
-from honeydesk.channels.email.ingest import Result, ingest
+from honeydesk.channels.email.inbound import Result, ingest
 
 log = logging.getLogger(__name__)
 

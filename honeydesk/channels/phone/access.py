@@ -1,6 +1,6 @@
 """The phone channel's door: who may post call events and see call-backs.
 
-Built on honeydesk.accounts.access: anyone who is not an active member of staff gets
+Built on honeydesk.cases.access: anyone who is not an active member of staff gets
 NotFound (404), exactly as for every other staff-only thing.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from honeydesk.accounts import access
 from honeydesk.accounts.models import Role, User
+from honeydesk.cases import access
 from honeydesk.channels.phone.models import CallbackTask
 from honeydesk.lib.errors import NotFound
 

@@ -418,16 +418,16 @@ def _open_phone_case(
     account = contact.account if contact is not None else unidentified_account()
     who = contact.name if contact is not None else (clean.caller_e164 or "a withheld number")
     line = f" on the {clean.queue} line" if clean.queue else ""
-    case = case_actions.do_open_case(
-        account=account,
+    opening = case_actions.Opening(
+        account_id=account.pk,
         contact=contact,
         request_type=request_type,
         subject=f"Phone call from {who}"[:200],
         body=f"Inbound call{line} from {_who(contact, clean)}.",
-        acting_user=actor,
         channel=Channel.PHONE,
         author_name=who,
     )
+    case = case_actions.do_open_case(opening, acting_user=actor)
     if agent is not None and _may_own(agent, case.department):
         case = case_actions.do_assign(case, agent, acting_user=agent, channel=Channel.PHONE)
     return case

@@ -144,11 +144,14 @@ def test_it_finds_cases_by_reference_account_email_phone_and_words(cast):
 def _more_cases(cast, n):
     for i in range(n):
         case = actions.do_open_case(
-            account=cast.alice_account,
-            contact=cast.alice_contact,
-            request_type=cast.billing_type,
-            subject=f"Question {i}",
-            body="body",
+            actions.Opening(
+                contact=cast.alice_contact,
+                request_type=cast.billing_type,
+                subject=f"Question {i}",
+                body="body",
+                account_id=cast.alice_account.pk,
+                channel="portal",
+            ),
             acting_user=cast.alice,
         )
         actions.do_assign(case, cast.billing_agent, acting_user=cast.billing_agent)
@@ -185,12 +188,15 @@ def test_it_keeps_the_escalations_queue_for_supervisors(cast):
 
 def test_it_shows_the_customers_facts_under_their_labels(cast):
     case = actions.do_open_case(
-        account=cast.alice_account,
-        contact=cast.alice_contact,
-        request_type=cast.billing_type,
-        subject="Bill",
-        body="Explain please",
-        facts={"account_number": "1000001"},
+        actions.Opening(
+            contact=cast.alice_contact,
+            request_type=cast.billing_type,
+            subject="Bill",
+            body="Explain please",
+            facts={"account_number": "1000001"},
+            account_id=cast.alice_account.pk,
+            channel="portal",
+        ),
         acting_user=cast.alice,
     )
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()

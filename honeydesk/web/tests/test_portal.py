@@ -122,11 +122,14 @@ def test_the_portal_home_costs_the_same_queries_however_many_cases_a_customer_ha
     def open_new_cases(n: int) -> None:
         for i in range(n):
             actions.do_open_case(
-                account=cast.alice_account,
-                contact=cast.alice_contact,
-                request_type=cast.billing_type if i % 2 else cast.repair_type,
-                subject=f"Question {i}",
-                body="Still waiting for an answer.",
+                actions.Opening(
+                    contact=cast.alice_contact,
+                    request_type=cast.billing_type if i % 2 else cast.repair_type,
+                    subject=f"Question {i}",
+                    body="Still waiting for an answer.",
+                    account_id=cast.alice_account.pk,
+                    channel="portal",
+                ),
                 acting_user=cast.alice,
             )
 

@@ -130,11 +130,14 @@ def test_it_asks_for_missing_facts_and_suggests_calling_in_the_acknowledgement(c
     from honeydesk.channels.email.outbound import build
 
     repair = actions.do_open_case(
-        account=cast.alice_account,
-        contact=cast.alice_contact,
-        request_type=cast.billing_type,
-        subject="Internet down",
-        body="My internet has been down since Monday, the modem lights are red.",
+        actions.Opening(
+            contact=cast.alice_contact,
+            request_type=cast.billing_type,
+            subject="Internet down",
+            body="My internet has been down since Monday, the modem lights are red.",
+            account_id=cast.alice_account.pk,
+            channel="portal",
+        ),
         acting_user=cast.alice,
     )
     ack = Message.objects.get(case=repair, data__template="case_opened")
@@ -142,12 +145,15 @@ def test_it_asks_for_missing_facts_and_suggests_calling_in_the_acknowledgement(c
     assert "Account number" in text and "what outcome would resolve this" in text
     assert "Calling us is usually faster" in text
     billing = actions.do_open_case(
-        account=cast.alice_account,
-        contact=cast.alice_contact,
-        request_type=cast.billing_type,
-        facts={"account_number": "1000001"},
-        subject="Bill",
-        body="Please explain the $12 fee on my bill; I want it removed.",
+        actions.Opening(
+            contact=cast.alice_contact,
+            request_type=cast.billing_type,
+            facts={"account_number": "1000001"},
+            subject="Bill",
+            body="Please explain the $12 fee on my bill; I want it removed.",
+            account_id=cast.alice_account.pk,
+            channel="portal",
+        ),
         acting_user=cast.alice,
     )
     text = build(Message.objects.get(case=billing, data__template="case_opened")).body

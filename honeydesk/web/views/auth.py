@@ -17,7 +17,8 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods
 
-from honeydesk.accounts.models import ContactPoint, Role, User
+from honeydesk.accounts.actions import do_give_portal_login
+from honeydesk.accounts.models import Role, User
 from honeydesk.web.views.common import user_of
 
 LINK_MINUTES = 30
@@ -41,32 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("web:queue" if user.is_staff_member else "web:portal")
 
 
-def _portal_user_for(address: str) -> User | None:
-    """The customer behind an e-mail address on file; their login is made on first use."""
-    point = (
-        ContactPoint.objects.select_related("contact__user")
-        .filter(kind=ContactPoint.Kind.EMAIL, value=address.strip().lower())
-        .first()
-    )
-    if point is None:
-        return None
-    contact = point.contact
-    if contact.user is not None:
-        return contact.user if contact.user.role == Role.CUSTOMER else None
-    user = User.objects.filter(username=point.value).first()
-    if user is None:
-        user = User.objects.create_user(
-            username=point.value, email=point.value, role=Role.CUSTOMER, first_name=contact.name.split(" ")[0][:150]
-        )
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    if user.role != Role.CUSTOMER:
-        return None
-    contact.user = user
-    contact.save(update_fields=["user"])
-    return user
-
-
 @require_http_methods(["GET", "POST"])
 def portal_login(request: HttpRequest) -> HttpResponse:
     sent = False
@@ -76,7 +51,7 @@ def portal_login(request: HttpRequest) -> HttpResponse:
         if "@" not in address or len(address) > 254:
             error = "Enter the e-mail address we have on file for you."
         else:
-            user = _portal_user_for(address)
+            user = do_give_portal_login(address)
             if user is not None:
                 uid = urlsafe_base64_encode(force_bytes(user.pk))
                 link = settings.BASE_URL + reverse(

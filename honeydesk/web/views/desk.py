@@ -11,10 +11,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from honeydesk.accounts import access
 from honeydesk.accounts.actions import find_contact_by_point
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
-from honeydesk.cases import actions, queries, tone_guard
+from honeydesk.cases import access, actions, queries, tone_guard
 from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
@@ -110,7 +109,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     moved, failed = 0, []
     for ref in refs[:200]:
         try:
-            case = access.case_for(user, ref, write=True)
+            case = access.case_for(user, ref)
             actions.do_assign(case, owner, acting_user=user)
             moved += 1
         except DomainError as exc:
@@ -198,7 +197,7 @@ def _after_action(
 
 def _act(request: HttpRequest, ref: str, run: Any) -> HttpResponse:
     user = user_of(request)
-    case = access.case_for(user, ref, write=True)
+    case = access.case_for(user, ref)
     try:
         run(user, case)
     except DomainError as exc:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from honeydesk.accounts import access
+from honeydesk.cases import access
 from honeydesk.cases.models import Attachment, TimelineEntry
 from honeydesk.lib.errors import NotFound
 from honeydesk.web.views.common import staff_required, user_of

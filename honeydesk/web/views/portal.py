@@ -15,9 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from honeydesk.accounts import access
 from honeydesk.accounts.models import Department
-from honeydesk.cases import actions
+from honeydesk.cases import access, actions
 from honeydesk.cases.models import Case, RequestType, Status
 from honeydesk.lib.errors import DomainError
 from honeydesk.web.views.common import customer_required, user_of
@@ -101,7 +100,7 @@ def portal_case(request: HttpRequest, ref: str) -> HttpResponse:
 @customer_required
 def portal_reply(request: HttpRequest, ref: str) -> HttpResponse:
     user = user_of(request)
-    case = access.case_for(user, ref, write=True)
+    case = access.case_for(user, ref)
     uploads = [actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")]
     try:
         entry = actions.check_customer_writes(
@@ -117,7 +116,7 @@ def portal_reply(request: HttpRequest, ref: str) -> HttpResponse:
 @customer_required
 def portal_escalate(request: HttpRequest, ref: str) -> HttpResponse:
     user = user_of(request)
-    case = access.case_for(user, ref, write=True)
+    case = access.case_for(user, ref)
     try:
         actions.do_escalate(case, reason=request.POST.get("reason", ""), acting_user=user, channel="portal")
     except DomainError as exc:
@@ -209,18 +208,18 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         facts = {n["key"]: form.cleaned_data.get(f"fact_{n['key']}", "").strip() for n in chosen.needs}
         contact = account.contacts.filter(user=user).first()
         try:
-            case = actions.do_open_case(
-                account=account,
+            opening = actions.Opening(
+                account_id=account.pk,
                 contact=contact,
                 request_type=chosen,
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
                 goal=form.cleaned_data["goal"],
                 facts={k: v for k, v in facts.items() if v},
-                acting_user=user,
                 channel="portal",
                 uploads=[actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")],
             )
+            case = actions.do_open_case(opening, acting_user=user)
         except DomainError as exc:
             error = exc
         else:

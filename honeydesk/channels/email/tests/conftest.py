@@ -66,7 +66,7 @@ def live():
 
 @pytest.fixture(autouse=True)
 def _fresh_address_cache():
-    from honeydesk.channels.email.threading import forget_cached_addresses
+    from honeydesk.channels.email.matching import forget_cached_addresses
 
     forget_cached_addresses()
     yield

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError
 
-from honeydesk.channels.email import ingest as ingest_module
-from honeydesk.channels.email.ingest import ingest_many
+from honeydesk.channels.email import inbound as ingest_module
+from honeydesk.channels.email.inbound import ingest_many
 from honeydesk.channels.email.models import Message, Quarantine
 from honeydesk.channels.email.tests.conftest import eml
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from honeydesk.channels.email.imap import poll, poll_all
-from honeydesk.channels.email.ingest import ingest
+from honeydesk.channels.email.inbound import ingest
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 from honeydesk.channels.email.tests.conftest import eml
 from honeydesk.channels.email.tests.servers import PASSWORD

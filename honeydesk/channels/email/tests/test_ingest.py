@@ -11,8 +11,8 @@ from django.utils import timezone
 from honeydesk.accounts.models import ContactPoint
 from honeydesk.cases import actions
 from honeydesk.cases.models import Case, Status, TimelineEntry
-from honeydesk.channels.email import ingest as ingest_module
-from honeydesk.channels.email.ingest import ingest, retry_quarantined
+from honeydesk.channels.email import inbound as ingest_module
+from honeydesk.channels.email.inbound import ingest, retry_quarantined
 from honeydesk.channels.email.models import Message, Quarantine
 from honeydesk.channels.email.tests.conftest import eml, reply
 from honeydesk.jobs.models import Job
@@ -298,7 +298,7 @@ def test_a_failure_anywhere_in_the_pipeline_quarantines_with_the_reason_and_retr
     def boom(*args, **kwargs):
         raise RuntimeError("threading exploded")
 
-    monkeypatch.setattr(ingest_module.threading, "find_thread", boom)
+    monkeypatch.setattr(ingest_module.matching, "find_case", boom)
     result = ingest(eml("plain_qp.eml"), "test")
     assert result.status == "quarantined"
     assert Message.objects.filter(direction="in").count() == 0
@@ -329,10 +329,10 @@ def test_a_stranger_whose_account_outlived_its_contact_is_stored_on_that_account
     assert Contact.objects.get(points__value="carol@example.test").account == account
 
 
-def test_the_contact_is_found_with_one_query_and_its_address_needs_none(cast, django_assert_num_queries):
-    from honeydesk.channels.email.threading import find_contact
+def test_the_contact_is_found_with_its_addresses_in_two_queries(cast, django_assert_num_queries):
+    from honeydesk.channels.email.matching import find_contact
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the contact, and its addresses and numbers
         contact = find_contact(" Alice@Example.TEST ")
         assert contact.pk == cast.alice_contact.pk and contact.account_id == cast.alice_account.pk
         assert contact.name == "Alice Archer" and contact.primary_email == "alice@example.test"

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from honeydesk.cases import actions
-from honeydesk.channels.email.ingest import ingest
+from honeydesk.channels.email.inbound import ingest
 from honeydesk.channels.email.models import Message
 from honeydesk.channels.email.outbound import clean_subject
 from honeydesk.channels.email.tests.conftest import reply

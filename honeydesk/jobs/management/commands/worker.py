@@ -1,5 +1,6 @@
-"""`honeydesk worker`: runs due jobs, fetches mail from the IMAP mailboxes and does the
-housekeeping, until stopped.
+"""`honeydesk worker`: runs due jobs, fetches inbound work (the IMAP mailboxes) and runs
+the periodic tasks (housekeeping), until stopped. What there is to fetch and to run is
+registered by the apps that own it (`honeydesk.jobs.schedule`).
 
 Options: `--once` (run what is due, poll each mailbox once, do the housekeeping, exit),
 `--interval` (seconds between looks at the job table, default 1), `--poll-interval`
@@ -25,16 +26,13 @@ import logging
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 
-from honeydesk.cases.tone_guard import load_models
+from honeydesk.jobs import schedule
 from honeydesk.jobs.runner import expire_stale_failures, run_pending, worker_name
-
-if TYPE_CHECKING:
-    from honeydesk.channels.email.imap import IdleListeners
 
 log = logging.getLogger(__name__)
 
@@ -112,17 +110,16 @@ class Command(BaseCommand):
         if threading.current_thread() is threading.main_thread():
             previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
-        listeners: IdleListeners | None = None
-        if not (once or no_mail or no_idle):
-            from honeydesk.channels.email.imap import IdleListeners
-
-            listeners = IdleListeners(wakeups.add, renewal=idle_renewal)
+        feeds = [] if no_mail else schedule.feeds()
+        for feed in feeds:
+            feed.start(wakeups.add, listen=not (once or no_idle), renewal=idle_renewal)
+        for start in schedule.starters():
+            start()
         name = worker_name()
-        if not no_mail:  # mail is read for tone as it comes in
-            load_models()
         self.stdout.write(f"honeydesk worker {name} started")
         self.stdout.flush()
-        next_poll = next_housekeeping = 0.0
+        next_poll = 0.0
+        next_periodic = dict.fromkeys((task.name for task in schedule.periodic()), 0.0)
         try:
             while not stop.is_set():
                 if not connection.in_atomic_block:  # (tests run the command inside one)
@@ -130,53 +127,36 @@ class Command(BaseCommand):
                 # Taken at the top of each round, so a pending wake-up cannot keep the
                 # wait below from sleeping while the database is away.
                 woken = wakeups.take()
-                if time.monotonic() >= next_housekeeping:
-                    finished = self.housekeeping(stop)
-                    # Unfinished (a backlog of cases to close): again after this round's
-                    # mail and jobs, not an interval later.
-                    next_housekeeping = time.monotonic() + (housekeeping_interval if finished else 0)
+                for task in schedule.periodic():
+                    if time.monotonic() >= next_periodic.get(task.name, 0.0):
+                        finished = self.run_periodic(task, stop)
+                        # Unfinished (a backlog): again after this round's mail and jobs,
+                        # not an interval later.
+                        wait = task.seconds if task.seconds is not None else housekeeping_interval
+                        next_periodic[task.name] = time.monotonic() + (wait if finished else 0)
                 try:
                     run_pending(name)
                     expire_stale_failures()
-                    if not no_mail:
-                        everything = time.monotonic() >= next_poll
-                        self.fetch_mail(stop, woken, listeners, everything=everything)
-                        if everything:
-                            next_poll = time.monotonic() + poll_interval
+                    everything = time.monotonic() >= next_poll
+                    for feed in feeds:
+                        feed.poll(stop.is_set, woken=woken, everything=everything)
+                    if everything:
+                        next_poll = time.monotonic() + poll_interval
                 except Exception:  # the database may be away for a moment; keep going
                     log.exception("worker loop failed; retrying")
                 if once:
                     break
                 wakeups.wait(interval)
         finally:
-            if listeners is not None:
-                listeners.stop()
+            for feed in feeds:
+                feed.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def fetch_mail(
-        self, stop: threading.Event, woken: set[int], listeners: IdleListeners | None, *, everything: bool
-    ) -> None:
-        """Poll every mailbox (`everything`), or those a listener reported new mail in
-        (`woken`; if that poll fails, the next full poll is the safety net)."""
-        from honeydesk.channels.email.imap import poll_all
-
-        idle_errors = listeners.errors() if listeners is not None else None
-        if everything:
-            poll_all(stop=stop.is_set, idle_errors=idle_errors)
-            if listeners is not None:
-                listeners.sync()  # mailboxes added, removed or changed since the last time
-        elif woken:
-            poll_all(stop=stop.is_set, only=woken, idle_errors=idle_errors)
-        if listeners is not None:
-            listeners.record_errors()
-
-    def housekeeping(self, stop: threading.Event) -> bool:
-        """One round; False when cases are left to close (the round's time ran out)."""
-        from honeydesk.cases import housekeeping
-
+    def run_periodic(self, task: schedule.Periodic, stop: threading.Event) -> bool:
+        """One round of a periodic task; False when it has work left (its time ran out)."""
         try:
-            return housekeeping.run(stop=stop.is_set).finished
+            return task.run(stop.is_set)
         except Exception:  # next time, then; the loop's other work goes on
-            log.exception("housekeeping failed")
+            log.exception("%s failed", task.name)
             return True

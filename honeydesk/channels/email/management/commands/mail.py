@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from honeydesk.channels.email.ingest import retry_quarantined
+from honeydesk.channels.email.inbound import retry_quarantined
 from honeydesk.channels.email.models import Quarantine
 
 

@@ -4,30 +4,25 @@ Every fetch of a case, timeline or account by a person goes through here. A thin
 does not exist and a thing this person may not see give the same answer (NotFound ->
 404), so guessing references reveals nothing. Querysets are filtered *before* loading;
 nothing is loaded first and checked afterwards.
+
+Who may act: seeing a case is what lets a person act on it (customers write on their
+own cases and ask for a supervisor; staff work what they can see); what each action
+allows beyond that (only supervisors take escalations, only staff write notes) is
+checked by the action or by `require_staff`. Channels build their own doors on this
+one (honeydesk.channels.phone.access for call-backs).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Role, User
+from honeydesk.cases.models import Case, TimelineEntry, parse_ref
 from honeydesk.lib.errors import NotFound
-from honeydesk.lib.rows import columns, fetch
-
-if TYPE_CHECKING:
-    from honeydesk.cases.models import Case, TimelineEntry
-
-
-def _cases() -> QuerySet[Case]:
-    from honeydesk.cases.models import Case
-
-    return Case.objects.all()
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    cases = _cases()
+    cases = Case.objects.all()
     if not user.is_authenticated or not user.is_active:
         return cases.none()
     if user.role in (Role.SUPERVISOR, Role.ADMIN):
@@ -61,14 +56,8 @@ def department_ids(user: User) -> list[int]:
     return cached
 
 
-def case_for(user: User, ref: str | int, *, write: bool = False) -> Case:
-    """The case with this reference if `user` may see it (and act on it, with write).
-
-    Customers may act on their own cases (reply, ask for a supervisor); staff may act on
-    what they can see. Raises NotFound otherwise.
-    """
-    from honeydesk.cases.models import parse_ref
-
+def case_for(user: User, ref: str | int) -> Case:
+    """The case with this reference if `user` may see it; NotFound otherwise."""
     number = parse_ref(ref)
     if number is None:
         raise NotFound("No such case.")
@@ -85,8 +74,6 @@ def case_for(user: User, ref: str | int, *, write: bool = False) -> Case:
 
 def entries_visible_to(user: User, case: Case) -> QuerySet[TimelineEntry]:
     """The timeline of a case this person already got through case_for()."""
-    from honeydesk.cases.models import TimelineEntry
-
     entries = TimelineEntry.objects.filter(case=case)
     if not user.is_staff_member:
         entries = entries.filter(visibility=TimelineEntry.Visibility.PUBLIC)
@@ -104,15 +91,7 @@ def accounts_visible_to(user: User) -> QuerySet[CustomerAccount]:
 
 
 def account_numbered(user: User, number: str) -> CustomerAccount | None:
-    """`accounts_visible_to(user)` narrowed to one account number, or None. For staff
-    (who see every account) it is one hand-written query: it runs for every case opened
-    through the API, where building the ORM query cost more than running it."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_staff_member:
-        sql = f"SELECT {columns(CustomerAccount, 'a')} FROM {CustomerAccount._meta.db_table} a WHERE a.number = %s"  # noqa: S608
-        found = fetch(CustomerAccount, sql, [number])
-        return found[0][0] if found else None
+    """`accounts_visible_to(user)` narrowed to one account number, or None."""
     return accounts_visible_to(user).filter(number=number).first()
 
 
@@ -133,6 +112,8 @@ def require_staff(user: User) -> None:
         raise NotFound("Not found.")
 
 
-def may_work_on(user: User, case: Case) -> bool:
-    """Staff who can see the case may work on it; used for showing action buttons."""
-    return user.is_staff_member
+def require_permission(user: User, permission: str) -> None:
+    """Service accounts hold one Django permission for one job (posting inbound mail);
+    admins hold them all. Anyone else gets the same 404 as for anything unseen."""
+    if not (user.is_authenticated and user.is_active and (user.role == Role.ADMIN or user.has_perm(permission))):
+        raise NotFound("Not found.")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from honeydesk.accounts import access
 from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account, find_contact_by_point
 from honeydesk.accounts.models import ContactPoint, User
+from honeydesk.cases import access
 from honeydesk.cases.models import TimelineEntry
 from honeydesk.lib.errors import InvalidInput, NotFound
 

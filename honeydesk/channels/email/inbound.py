@@ -20,17 +20,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from honeydesk.cases.actions import Upload
+from honeydesk.cases.actions import Inbound, Upload, do_receive_message, do_record_automatic_message
 from honeydesk.cases.models import REF_PREFIX, Channel
-from honeydesk.cases.receive import do_receive_message
-from honeydesk.channels.email import threading
+from honeydesk.channels.email import matching
 from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 from honeydesk.channels.email.parse import ParsedMail, Part, parse
 from honeydesk.lib import clock
-from honeydesk.lib.rows import insert
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,7 @@ def rate_limit() -> tuple[int, int]:
 
 
 def _duplicate(key: str) -> Result | None:
-    found = Message.objects.filter(dedupe_key=key).values_list("pk", "case_id")[:1]
+    found = list(Message.objects.filter(dedupe_key=key).values_list("pk", "case_id")[:1])
     if not found:
         return None
     pk, case_id = found[0]
@@ -72,31 +70,17 @@ def _duplicate_result(pk: int, case_id: int | None) -> Result:
     return Result("duplicate", case=f"{REF_PREFIX}{case_id:06d}" if case_id else None, message=pk)
 
 
-# Message._meta.db_table; double-quoted identifiers work on SQLite and PostgreSQL.
-_PRECHECK_SQL = (
-    'SELECT (SELECT id FROM "email_channel_message" WHERE dedupe_key = %s), '
-    '(SELECT case_id FROM "email_channel_message" WHERE dedupe_key = %s), '
-    '(SELECT COUNT(*) FROM (SELECT 1 AS one FROM "email_channel_message" '
-    "WHERE sender = %s AND direction = %s AND created_at >= %s LIMIT %s) AS recent)"
-)
-
-
 def _precheck(key: str, sender: str, check_rate: bool) -> tuple[Result | None, bool]:
-    """One indexed query for the two checks every message needs before any work: is it
-    stored already (dedupe_key, unique), and has its sender reached the rate limit (the
-    (sender, direction, created_at) index; the count stops at the limit). Hand-written
-    SQL: this runs for every message, and the ORM costs more than the query itself."""
+    """The two checks every message needs before any work: is it stored already (the
+    unique dedupe_key), and has its sender reached the rate limit (the (sender,
+    direction, created_at) index; the count stops at the limit)."""
+    duplicate = _duplicate(key)
+    if duplicate is not None or not (check_rate and sender):
+        return duplicate, False
     limit, seconds = rate_limit()
-    rate = check_rate and bool(sender)
-    since = connection.ops.adapt_datetimefield_value(clock.now() - timedelta(seconds=seconds))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _PRECHECK_SQL, [key, key, sender if rate else "", Message.Direction.IN, since, limit if rate else 0]
-        )
-        pk, case_id, recent = cursor.fetchone()
-    if pk is not None:
-        return _duplicate_result(pk, case_id), False
-    return None, rate and recent >= limit
+    since = clock.now() - timedelta(seconds=seconds)
+    recent = Message.objects.filter(sender=sender, direction=Message.Direction.IN, created_at__gte=since)
+    return None, recent[:limit].count() >= limit
 
 
 def quarantine(
@@ -163,11 +147,10 @@ def ingest(
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _store(raw, parsed, key, source, mailbox=mailbox, recipients=recipients, careful=attempt == 2)
+                return _store(raw, parsed, key, source, mailbox=mailbox, recipients=recipients)
         except IntegrityError as exc:
-            # Another worker stored it first (same Message-ID), or created the same new
-            # contact a moment earlier, or the stranger's account outlived its contact:
-            # look again, then try once more, checking before each insert this time.
+            # Another worker stored it first (same Message-ID), or another change of the
+            # same rows won a race: look again, then try once more.
             duplicate = _duplicate(key)
             if duplicate is not None:
                 return duplicate
@@ -270,7 +253,7 @@ def _uploads(parts: list[Part]) -> tuple[list[Upload], list[dict[str, Any]], dic
 def _entry_data(
     parsed: ParsedMail,
     source: str,
-    thread: threading.Thread,
+    thread: matching.Match,
     body: str,
     skipped: list[dict[str, Any]],
     inline: dict[str, str],
@@ -316,12 +299,11 @@ def _store(
     *,
     mailbox: Mailbox | None,
     recipients: Sequence[str],
-    careful: bool,
 ) -> Result:
     sender = parsed.from_addr
-    noise = parsed.auto_reason or ("sent from one of our own addresses" if sender in threading.own_addresses() else "")
-    contact = threading.find_contact(sender)
-    thread = threading.find_thread(parsed, contact, record_only=bool(noise))
+    noise = parsed.auto_reason or ("sent from one of our own addresses" if sender in matching.own_addresses() else "")
+    contact = matching.find_contact(sender)
+    thread = matching.find_case(parsed, contact, record_only=bool(noise))
     case = thread.case
     # A reply only adds its new part (the history is already on the case); a new case
     # keeps everything, since a forward's quoted text is the story we do not have yet.
@@ -330,56 +312,46 @@ def _store(
     data = _entry_data(parsed, source, thread, body, skipped, inline, noise)
     entry = None
     if noise and case is not None:
-        entry = do_receive_message(
-            case=case,
-            contact=contact,
+        inbound = Inbound(
             subject=parsed.subject,
             body=body,
             channel=Channel.EMAIL,
+            contact=contact,
+            author_name=parsed.from_name or sender,
             data=data,
             uploads=uploads,
-            record_only=True,
-            author_name=parsed.from_name or sender,
         )
+        entry = do_record_automatic_message(inbound, case=case)
     elif not noise:
         if contact is None:
-            contact = threading.contact_for_sender(sender, parsed.from_name, known_missing=True, careful=careful)
+            contact = matching.contact_for_sender(sender, parsed.from_name)
         request_type = None
         if case is None:
-            request_type = threading.request_type_for(mailbox, [*parsed.to, *parsed.cc, *recipients])
+            request_type = matching.request_type_for(mailbox, [*parsed.to, *parsed.cc, *recipients])
         # A reply: the case's own request type and account are used (loaded only if the
         # case turns out to be closed and a linked case is opened).
-        entry = do_receive_message(
-            case=case,
-            contact=contact,
-            request_type=request_type,
-            subject=parsed.subject,
-            body=body,
-            channel=Channel.EMAIL,
-            data=data,
-            uploads=uploads,
-            acknowledge=True,
+        inbound = Inbound(
+            subject=parsed.subject, body=body, channel=Channel.EMAIL, contact=contact, data=data, uploads=uploads
         )
+        entry = do_receive_message(inbound, case=case, request_type=request_type)
     all_recipients = dict.fromkeys([*parsed.to, *parsed.cc, *(r.lower() for r in recipients)])
-    message = insert(
-        Message(
-            direction=Message.Direction.IN,
-            state=Message.State.NOISE if noise else Message.State.STORED,
-            dedupe_key=key,
-            message_id=parsed.message_id,
-            in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
-            references=" ".join(parsed.references),
-            sender=sender,
-            recipients=" ".join(all_recipients)[:10_000],
-            subject=parsed.subject[:255],
-            auto_reason=noise[:60],
-            source=source[:80],
-            case_id=entry.case_id if entry else None,
-            entry=entry,
-            raw=raw,
-            size=len(raw),
-            created_at=clock.now(),
-        )
+    message = Message.objects.create(
+        direction=Message.Direction.IN,
+        state=Message.State.NOISE if noise else Message.State.STORED,
+        dedupe_key=key,
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
+        references=" ".join(parsed.references),
+        sender=sender,
+        recipients=" ".join(all_recipients)[:10_000],
+        subject=parsed.subject[:255],
+        auto_reason=noise[:60],
+        source=source[:80],
+        case_id=entry.case_id if entry else None,
+        entry=entry,
+        raw=raw,
+        size=len(raw),
+        created_at=clock.now(),
     )
     return Result("stored", case=f"{REF_PREFIX}{entry.case_id:06d}" if entry else None, message=message.pk, noise=noise)
 

@@ -1,4 +1,4 @@
-"""Which case does a message belong to, and who sent it.
+"""Which case a message belongs to, and who sent it.
 
 Order (issue 4, point 3), with the lessons of other help desks built in:
 
@@ -24,30 +24,27 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import connection, models
 
-from honeydesk.accounts.actions import EMAIL_MAX_CHARS, ContactData, do_add_contact, do_create_account
+from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department
 from honeydesk.cases.models import Case, RequestType
 from honeydesk.channels.email.models import Mailbox, Message
 from honeydesk.lib.errors import InvalidInput
-from honeydesk.lib.rows import insert
 
 if TYPE_CHECKING:
     from honeydesk.channels.email.parse import ParsedMail
-
-M = TypeVar("M", bound=models.Model)
 _SUBJECT_REF = re.compile(r"\bHD-?0*(\d{1,12})\b", re.IGNORECASE)
 UNMATCHED_PREFIX = "MAIL-"
 
 
 @dataclass
-class Thread:
+class Match:
+    """The case a message belongs to (None: a new case), how it was found, and why a
+    match was refused, if one was."""
+
     case: Case | None
     how: str  # "headers" | "subject" | "new"
     refused: str = ""
@@ -68,147 +65,86 @@ def _may_join(
     )
 
 
-def find_thread(parsed: ParsedMail, contact: Contact | None, *, record_only: bool = False) -> Thread:
+def find_case(parsed: ParsedMail, contact: Contact | None, *, record_only: bool = False) -> Match:
     """`record_only` (auto-replies, bounces: kept as internal entries that change
     nothing) may also join through any message we sent, whoever answers it: a bounce
-    comes from a mailer-daemon, never from the customer."""
+    comes from a mailer-daemon, never from the customer.
+
+    The case comes with only its id and account loaded: enough to decide, and
+    `do_receive_message` re-reads it under the row lock before anything is written."""
     refused = ""
     ids = parsed.thread_ids
     if ids:
-        matches: dict[str, tuple[Message, Case]] = {}
-        for msg, case in _messages_with_cases(ids):
-            matches.setdefault(msg.message_id, (msg, case))
+        matches: dict[str, Message] = {}
+        found = (
+            Message.objects.filter(message_id__in=ids, case__isnull=False)
+            .select_related("case")
+            .only("message_id", "direction", "recipients", "case__id", "case__account_id")
+            .order_by("-id")
+        )
+        for msg in found:
+            matches.setdefault(msg.message_id, msg)
         for mid in ids:
             if mid in matches:
-                msg, case = matches[mid]
+                msg = matches[mid]
+                case = msg.case
+                assert case is not None
                 if _may_join(contact, parsed.from_addr, case, msg, lenient=record_only):
-                    return Thread(case, "headers")
+                    return Match(case, "headers")
                 refused = f"headers point at {case.ref}, but the sender is not on its account"
     for number in _SUBJECT_REF.findall(parsed.subject)[:5]:
-        found = Case.objects.filter(pk=int(number)).values_list("id", "account_id").first()
-        if found is None:
+        named = Case.objects.only("id", "account_id").filter(pk=int(number)).first()
+        if named is None:
             continue
-        case = _case_stub(*found)
-        if _may_join(contact, parsed.from_addr, case):
-            return Thread(case, "subject")
-        refused = refused or f"subject names {case.ref}, but the sender is not on its account"
-    return Thread(None, "new", refused)
-
-
-def _case_stub(pk: int, account_id: int) -> Case:
-    """A case with only its id and account loaded (the rest deferred): enough to decide
-    the thread; do_receive_message re-reads it under the row lock."""
-    return _loaded(Case, id=pk, account_id=account_id)
-
-
-def _loaded(model: type[M], **values: object) -> M:
-    """A model instance from a row we read ourselves, the other fields deferred (read
-    from the database if anyone asks). from_db takes values in field order."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, names, [values[n] for n in names])
-
-
-def _messages_with_cases(ids: list[str]) -> list[tuple[Message, Case]]:
-    """Messages with these Message-IDs that are on a case, newest first: only the fields
-    the decision needs (not the raw bytes), in one query without the ORM's overhead."""
-    placeholders = ", ".join(["%s"] * len(ids))
-    sql = (
-        "SELECT m.id, m.message_id, m.direction, m.recipients, m.case_id, c.account_id "  # noqa: S608
-        'FROM "email_channel_message" m JOIN "cases_case" c ON c.id = m.case_id '
-        f"WHERE m.message_id IN ({placeholders}) ORDER BY m.id DESC"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        rows = cursor.fetchall()
-    return [
-        (
-            _loaded(Message, id=pk, message_id=mid, direction=direction, recipients=recipients, case_id=case_id),
-            _case_stub(case_id, account_id),
-        )
-        for pk, mid, direction, recipients, case_id, account_id in rows
-    ]
-
-
-# The contact with an address and all the contact's points (ContactPoint's ordering):
-# one query per message, where the ORM costs more than the query itself.
-_CONTACT_SQL = (
-    "SELECT c.id, c.account_id, c.name, c.user_id, p2.id, p2.kind, p2.value "
-    'FROM "accounts_contactpoint" p JOIN "accounts_contact" c ON c.id = p.contact_id '
-    'JOIN "accounts_contactpoint" p2 ON p2.contact_id = c.id '
-    "WHERE p.kind = %s AND p.value = %s ORDER BY p2.kind, p2.id"
-)
-
-
-def _with_points(contact: Contact, points: list[ContactPoint]) -> Contact:
-    """Hand the contact its points as prefetch_related would, so that
-    `contact.primary_email` (the acknowledgement's address) costs no query."""
-    for point in points:
-        point.contact = contact
-    # none(), not filter(contact=...): building the filter cost more than the query this
-    # saves (bench/email_ingest.py). Iterating gives the points; a further .filter() on
-    # it would give nothing rather than other contacts' points.
-    queryset = ContactPoint.objects.none()
-    queryset._result_cache = points
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
-    contact._prefetched_objects_cache = {"points": queryset}  # type: ignore[attr-defined]
-    return contact
+        if _may_join(contact, parsed.from_addr, named):
+            return Match(named, "subject")
+        refused = refused or f"subject names {named.ref}, but the sender is not on its account"
+    return Match(None, "new", refused)
 
 
 def find_contact(address: str) -> Contact | None:
-    """The contact with this e-mail address, its points loaded; the account is not."""
+    """The contact with this e-mail address, with its addresses and numbers loaded (the
+    acknowledgement goes to its first address); the account is not loaded."""
     value = address.strip().lower() if address and "\x00" not in address else ""
     if not value:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_CONTACT_SQL, [ContactPoint.Kind.EMAIL, value])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    contact_id, account_id, name, user_id = rows[0][:4]
-    contact = _loaded(Contact, id=contact_id, account_id=account_id, name=name, user_id=user_id)
-    points = [
-        _loaded(ContactPoint, id=pk, contact_id=contact_id, kind=kind, value=value) for *_, pk, kind, value in rows
-    ]
-    return _with_points(contact, points)
+    return (
+        Contact.objects.filter(points__kind=ContactPoint.Kind.EMAIL, points__value=value)
+        .prefetch_related("points")
+        .first()
+    )
 
 
-def contact_for_sender(address: str, name: str, *, known_missing: bool = False, careful: bool = True) -> Contact:
+def contact_for_sender(address: str, name: str) -> Contact:
     """The contact with this address, or a new one.
 
     An unknown sender gets a contact on an account of their own, numbered MAIL-<hash of
     the address>, rather than on one shared "unmatched" account: customers see cases by
     account, so a shared account would show strangers each other's cases, and anyone on
     it could use another's reference. Staff move the contact to the right account later.
-
-    With `careful=False` (the caller has just looked the address up in this transaction
-    and will retry the whole transaction with `careful=True` on an IntegrityError) the
-    three rows are inserted without existence checks or savepoints: the unique
-    constraints on the account number and the address are the check.
+    Two workers meeting the same new sender at once: the second finds the first's.
     """
-    found = None if known_missing else find_contact(address)
+    found = find_contact(address)
     if found is not None:
         return found
     address = address.strip().lower()
     display = (name.strip() or address.split("@", 1)[0].strip() or address)[:200]
     number = UNMATCHED_PREFIX + hashlib.sha256(address.encode()).hexdigest()[:16].upper()
-    if careful:
-        try:
-            account = do_create_account(number=number, name=display, acting_user=None)
-        except InvalidInput:  # the account outlived its contact
-            account = CustomerAccount.objects.get(number=number)
-        return do_add_contact(account, ContactData(display, [address]), acting_user=None)
     try:
-        validate_email(address)
-        if len(address) > EMAIL_MAX_CHARS:
-            raise ValidationError("too long")
-    except ValidationError:
-        raise InvalidInput(
-            "The contact details are not valid.", fields={"emails": [f"{address!r} is not a valid e-mail address."]}
-        ) from None
-    account = insert(CustomerAccount(number=number, name=display))
-    contact = insert(Contact(account=account, name=display))
-    point = insert(ContactPoint(contact=contact, kind=ContactPoint.Kind.EMAIL, value=address))
-    return _with_points(contact, [point])
+        account = do_create_account(number=number, name=display, acting_user=None)
+    except InvalidInput as exc:
+        if "number" not in exc.fields:
+            raise
+        # The account outlived its contact (staff moved the contact elsewhere), or
+        # another worker created it a moment ago.
+        account = CustomerAccount.objects.get(number=number)
+    try:
+        return do_add_contact(account, ContactData(display, [address]), acting_user=None)
+    except InvalidInput:
+        found = find_contact(address)  # filed by another worker a moment ago
+        if found is None:
+            raise
+        return found
 
 
 _own_cache: tuple[float, set[str]] = (0.0, set())

@@ -1,0 +1,451 @@
+"""The building blocks every change to a case is made of.
+
+`honeydesk.cases.actions` composes these inside its transactions; nothing here opens a
+transaction of its own, checks permissions or sends anything directly. Read top to
+bottom:
+
+1. input checks (`require_text`, `check_uploads`, `check_staff`, `check_can_own`);
+2. `lock` (the case row, re-read under a row lock, with the version check) and
+   `touch` (the version bump that ends every change);
+3. `add_entry`, the one function that writes a timeline entry: it reads an inbound
+   message for tone (unless the caller did so before taking the lock, see `analysed`),
+   stores its attachments, and applies rep protection (`protect_rep`);
+4. owner and status changes, each recorded as an event;
+5. the reopen window (`past_reopen_window`, the one rule) and `reopen`;
+6. the rows a new case starts with (`open_case_rows`) and a customer's message on an
+   existing case (`customer_message`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+
+from honeydesk.accounts.models import Contact, Department, Role, User
+from honeydesk.cases import notify, tone_guard
+from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, Tone
+from honeydesk.lib import clock
+from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
+
+Kind = TimelineEntry.Kind
+Event = TimelineEntry.Event
+Vis = TimelineEntry.Visibility
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An attachment on its way in, from a form, the API or a MIME part."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+    @classmethod
+    def from_file(cls, f: IO[bytes] | Any) -> Upload:
+        return cls(filename=f.name, content_type=getattr(f, "content_type", "") or "", content=f.read())
+
+
+# --- 1. input checks ----------------------------------------------------------------
+
+
+def require_text(name: str, value: str | None, *, max_chars: int | None = None, label: str | None = None) -> str:
+    """The stripped text, or InvalidInput naming the field: empty, NUL or too long."""
+    text = (value or "").strip()
+    label = label or name.replace("_", " ").capitalize()
+    if not text:
+        raise InvalidInput.field(name, f"{label} is required.")
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL in text; SQLite would, and the two must agree.
+        raise InvalidInput.field(name, f"{label} contains a NUL character.")
+    limit = max_chars or settings.MAX_BODY_CHARS
+    if len(text) > limit:
+        raise InvalidInput.field(name, f"{label} is too long ({len(text)} characters; the limit is {limit}).")
+    return text
+
+
+def check_uploads(uploads: Sequence[Upload]) -> None:
+    if len(uploads) > settings.MAX_ATTACHMENTS_PER_ENTRY:
+        raise InvalidInput.field(
+            "attachments", f"At most {settings.MAX_ATTACHMENTS_PER_ENTRY} attachments per message."
+        )
+    problems = []
+    for upload in uploads:
+        if len(upload.content) > settings.MAX_ATTACHMENT_BYTES:
+            limit_mb = settings.MAX_ATTACHMENT_BYTES / (1024 * 1024)
+            problems.append(f"{upload.filename}: larger than the {limit_mb:g} MB limit.")
+        ctype = upload.content_type.split(";")[0].strip().lower()
+        if ctype not in settings.ALLOWED_ATTACHMENT_TYPES:
+            problems.append(f"{upload.filename}: files of type {ctype or 'unknown'} are not accepted.")
+    if problems:
+        raise InvalidInput("Some attachments were not accepted.", fields={"attachments": problems})
+
+
+def check_staff(user: User, field: str = "owner") -> None:
+    if not user.is_staff_member or not user.is_active:
+        raise InvalidInput.field(field, f"{user.username} is not an active member of staff.")
+
+
+def check_can_own(case: Case, owner: User, department: Department | None = None) -> None:
+    """Agents own cases of their own departments only; supervisors and admins any."""
+    check_staff(owner)
+    dept = department or case.department
+    if owner.role == Role.AGENT and not owner.departments.filter(pk=dept.pk).exists():
+        raise InvalidInput.field("owner", f"{owner.display_name} is not in the {dept.name} department.")
+
+
+# --- 2. the row lock and the version ------------------------------------------------
+
+
+def lock(case: Case, expected_version: int | None = None) -> Case:
+    """The case as it is now, its row locked until the transaction ends.
+
+    `SELECT ... FOR UPDATE OF` the case row only: PostgreSQL refuses FOR UPDATE on the
+    nullable side of an outer join (owner), and locking department or owner rows would
+    serialise unrelated cases. SQLite's IMMEDIATE transactions serialise writers anyway.
+    `case` may be a stub holding only its id. A caller that passes the version it showed
+    someone is told (StaleVersion, 409) when another change came in between.
+    """
+    locked = Case.objects.select_for_update(of=("self",)).select_related("department", "owner").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(
+            f"{locked.ref} was changed by someone else while you were looking at it "
+            f"(you saw version {expected_version}, it is now {locked.version}). Reload and try again."
+        )
+    return locked
+
+
+def touch(case: Case, fields: Iterable[str], now: datetime | None = None) -> None:
+    """Save the changed `fields` with the version bump and the update time: the last
+    step of every action on a case."""
+    case.version += 1
+    case.updated_at = now or clock.now()
+    case.save(update_fields=list(dict.fromkeys([*fields, "version", "updated_at"])))
+
+
+# --- 3. the one entry writer --------------------------------------------------------
+
+
+def analysed(body: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`data` with the analysis of an inbound message's text. Callers read the text
+    before their transaction begins, so the write lock is not held while it is read."""
+    return {**(data or {}), "analysis": tone_guard.analyze(body)}
+
+
+def add_entry(
+    case: Case,
+    kind: str,
+    *,
+    acting_user: User | None,
+    channel: str,
+    visibility: str = Vis.INTERNAL,
+    body: str = "",
+    event: str = "",
+    data: dict[str, Any] | None = None,
+    author_name: str = "",
+    corrects: TimelineEntry | None = None,
+    uploads: Sequence[Upload] = (),
+    at: datetime | None = None,
+) -> TimelineEntry:
+    """Append one entry to a locked case's timeline: the only way entries are written.
+
+    An inbound message is read for tone first (unless `data` already carries the
+    analysis) so the record keeps what was flagged and why, and rep protection runs on
+    it once it is stored."""
+    if kind == Kind.INBOUND and body and not (data and "analysis" in data):
+        data = analysed(body, data)
+    entry = TimelineEntry.objects.create(
+        case=case,
+        kind=kind,
+        event=event,
+        author=acting_user,
+        author_name=author_name,
+        channel=channel,
+        visibility=visibility,
+        body=body,
+        data=data or {},
+        corrects=corrects,
+        created_at=at or clock.now(),
+    )
+    for upload in uploads:
+        digest = hashlib.sha256(upload.content).hexdigest()
+        attachment = Attachment(
+            entry=entry,
+            filename=upload.filename[:255],
+            content_type=upload.content_type.split(";")[0].strip().lower(),
+            size=len(upload.content),
+            sha256=digest,
+        )
+        # Content-addressed: a rolled-back transaction leaves at most an unreferenced file.
+        attachment.file.save(digest, ContentFile(upload.content), save=False)
+        attachment.save()
+    if kind == Kind.INBOUND:
+        protect_rep(case, entry)
+    return entry
+
+
+def add_event(
+    case: Case,
+    event: str,
+    *,
+    acting_user: User | None,
+    channel: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    public: bool = False,
+    author_name: str = "",
+    at: datetime | None = None,
+) -> TimelineEntry:
+    """A decision on the record (kind event): internal unless `public`."""
+    return add_entry(
+        case,
+        Kind.EVENT,
+        event=event,
+        acting_user=acting_user,
+        channel=channel,
+        visibility=Vis.PUBLIC if public else Vis.INTERNAL,
+        body=body,
+        data=data,
+        author_name=author_name,
+        at=at,
+    )
+
+
+REPEAT_ABUSE_WINDOW = timedelta(days=30)
+REPEAT_ABUSE_LIMIT = 2
+
+
+def protect_rep(case: Case, entry: TimelineEntry) -> None:
+    """After an inbound message is stored: the case's attention follows the message's
+    tone (angry and frustrated customers surface early); an abusive message tells the
+    supervisors, and an account that keeps abusing reps is escalated automatically with
+    the reason on record (internal: it is about the customer)."""
+    tone = tone_guard.tone_of(entry)
+    if case.attention != tone:
+        case.attention = tone
+        case.save(update_fields=["attention"])
+    if tone != Tone.ABUSIVE:
+        return
+    notify.abuse_flagged(case, entry)
+    now = clock.now()
+    abusive = TimelineEntry.objects.filter(
+        case__account_id=case.account_id,
+        kind=Kind.INBOUND,
+        created_at__gte=now - REPEAT_ABUSE_WINDOW,
+        data__analysis__tone=Tone.ABUSIVE,
+    ).count()
+    if abusive < REPEAT_ABUSE_LIMIT or case.escalated:
+        return
+    reason = (
+        f"Automatic: {abusive} abusive messages from account {case.account.number} "
+        f"in the last {REPEAT_ABUSE_WINDOW.days} days."
+    )
+    Escalation.objects.create(case=case, reason=reason, requested_by=None, requested_at=now)
+    case.escalated = True
+    case.save(update_fields=["escalated"])
+    add_event(
+        case,
+        Event.ESCALATED,
+        acting_user=None,
+        author_name="honeydesk",
+        channel="system",
+        body=reason,
+        data={"automatic": True, "abusive_messages": abusive},
+    )
+    notify.escalated(case)
+
+
+# --- 4. owner and status ------------------------------------------------------------
+
+
+def set_owner(case: Case, owner: User | None, *, acting_user: User | None, channel: str) -> bool:
+    """Change the owner on the record (internal); False when nothing changed."""
+    if case.owner_id == (owner.pk if owner else None):
+        return False
+    before = case.owner.display_name if case.owner else None
+    case.owner = owner
+    add_event(
+        case,
+        Event.OWNER_CHANGED,
+        acting_user=acting_user,
+        channel=channel,
+        body=f"Owner: {before or 'nobody'} → {owner.display_name if owner else 'nobody'}",
+        data={"from": before, "to": owner.display_name if owner else None, "to_id": owner.pk if owner else None},
+    )
+    return True
+
+
+def set_status(case: Case, status: str, *, acting_user: User | None, channel: str, public: bool = True) -> None:
+    """Change the status on the record; customers see it unless `public` is False."""
+    if case.status == status:
+        return
+    before = case.status
+    case.status = status
+    add_event(
+        case,
+        Event.STATUS_CHANGED,
+        acting_user=acting_user,
+        channel=channel,
+        public=public,
+        body=f"Status: {Status(before).label} → {Status(status).label}",
+        data={"from": before, "to": status},
+    )
+    notify.status_changed(case, before, status)
+
+
+# --- 5. the reopen window -----------------------------------------------------------
+
+
+def reopen_window() -> timedelta:
+    return timedelta(days=settings.REOPEN_WINDOW_DAYS)
+
+
+def reopen_deadline(case: Case) -> datetime | None:
+    """Until when a customer's message reopens this resolved case (None: not resolved)."""
+    if case.resolved_at is None:
+        return None
+    return case.resolved_at + reopen_window()
+
+
+def past_reopen_window(case: Case, now: datetime | None = None) -> bool:
+    """The one rule for a customer writing about a finished case: a closed case, or a
+    resolved one past the window, gets a new case linked to it; anything else takes
+    the message (and a resolved case within the window reopens)."""
+    if case.status == Status.CLOSED:
+        return True
+    deadline = reopen_deadline(case)
+    return case.status == Status.RESOLVED and deadline is not None and (now or clock.now()) > deadline
+
+
+def reopen(case: Case, *, acting_user: User | None, channel: str, why: str) -> None:
+    """Resolved -> open (or new when nobody owns it); the previous owner keeps the case:
+    they know the story."""
+    if case.status != Status.RESOLVED:
+        raise InvalidTransition(f"{case.ref} is {case.get_status_display().lower()}, not resolved.")
+    if past_reopen_window(case):
+        raise InvalidTransition(
+            f"{case.ref} was resolved more than {settings.REOPEN_WINDOW_DAYS} days ago; "
+            "a new case linked to it is opened instead."
+        )
+    add_event(case, Event.REOPENED, acting_user=acting_user, channel=channel, body=why, public=True)
+    case.resolved_at = None
+    set_status(case, Status.OPEN if case.owner_id else Status.NEW, acting_user=acting_user, channel=channel)
+
+
+# --- 6. new cases and customers' messages -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a new case starts with, from any way in (workspace, portal, API, a call, a
+    mail). `author_name` names a customer who is not a user (an e-mail sender, a caller);
+    `linked_case` is the earlier case this one continues."""
+
+    account_id: int
+    request_type: RequestType
+    subject: str
+    body: str
+    channel: str
+    contact: Contact | None = None
+    goal: str = ""
+    facts: dict[str, Any] | None = None
+    priority: str = "normal"
+    author_name: str = ""
+    uploads: Sequence[Upload] = ()
+    linked_case: Case | None = None
+
+
+def open_case_rows(
+    opening: Opening,
+    *,
+    opened_by: User | None,
+    author: User | None,
+    data: dict[str, Any],
+    now: datetime,
+    first_response_at: datetime | None = None,
+) -> tuple[Case, TimelineEntry]:
+    """The new case row and the two entries every case starts with: "opened" (public,
+    by whoever opened it) and the customer's first message (by `author` when the
+    customer is a user, else `opening.author_name`). `data` carries the message's
+    analysis, read before the transaction. Returns the case and the message entry."""
+    tone = data.get("analysis", {}).get("tone", Tone.CALM)
+    case = Case.objects.create(
+        subject=opening.subject,
+        request_type=opening.request_type,
+        account_id=opening.account_id,
+        contact=opening.contact,
+        department=opening.request_type.department,
+        channel=opening.channel,
+        linked_case=opening.linked_case,
+        goal=opening.goal,
+        facts=opening.facts or {},
+        priority=opening.priority,
+        attention=tone,
+        first_response_at=first_response_at,
+        created_at=now,
+        updated_at=now,
+    )
+    add_event(
+        case,
+        Event.OPENED,
+        acting_user=opened_by,
+        author_name="" if opened_by else opening.author_name,
+        channel=opening.channel,
+        public=True,
+        body=f"Case opened: {case.subject}",
+        at=now,
+        data={"linked_case": opening.linked_case.ref} if opening.linked_case else {},
+    )
+    message = add_entry(
+        case,
+        Kind.INBOUND,
+        acting_user=author,
+        author_name=opening.author_name,
+        channel=opening.channel,
+        visibility=Vis.PUBLIC,
+        body=opening.body,
+        uploads=opening.uploads,
+        at=now,
+        data=data,
+    )
+    return case, message
+
+
+def customer_message(
+    case: Case,
+    *,
+    author: User | None,
+    author_name: str,
+    channel: str,
+    body: str,
+    uploads: Sequence[Upload],
+    data: dict[str, Any] | None,
+    now: datetime,
+) -> tuple[TimelineEntry, list[str]]:
+    """A customer's message on a locked case within the reopen window: it reopens a
+    resolved case and puts a waiting one back to work. Returns the entry and the case
+    fields it changed, for the caller's `touch`."""
+    fields = ["status"]
+    if case.status == Status.RESOLVED:
+        reopen(case, acting_user=author, channel=channel, why="The customer wrote again.")
+        fields.append("resolved_at")
+    entry = add_entry(
+        case,
+        Kind.INBOUND,
+        acting_user=author,
+        author_name=author_name,
+        channel=channel,
+        visibility=Vis.PUBLIC,
+        body=body,
+        uploads=uploads,
+        at=now,
+        data=data,
+    )
+    if case.status == Status.PENDING:
+        set_status(case, Status.OPEN, acting_user=author, channel=channel)
+    return entry, fields
