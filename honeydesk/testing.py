@@ -133,7 +133,7 @@ def make_cast() -> Cast:
     bob_contact.refresh_from_db()
     alice_case = actions.do_open_case(
         actions.Opening(
-            account_id=alice_account.pk,
+            account=alice_account,
             contact=alice_contact,
             request_type=billing_type,
             subject="Charged twice in March",
@@ -145,7 +145,7 @@ def make_cast() -> Cast:
     actions.do_add_note(alice_case, body="INTERNAL: likely duplicate payment run", acting_user=billing_agent)
     bob_case = actions.do_open_case(
         actions.Opening(
-            account_id=bob_account.pk,
+            account=bob_account,
             contact=bob_contact,
             request_type=repair_type,
             subject="Modem offline",

@@ -52,26 +52,26 @@ def _normalise_points(prefix: str, data: ContactData) -> list[tuple[str, str]]:
     points = list(dict.fromkeys(points))
     if errors:
         raise InvalidInput("The contact details are not valid.", fields=errors)
-    taken = ContactPoint.objects.filter(value__in=[v for _, v in points]).values_list("value", flat=True)
-    if taken:
-        raise InvalidInput(
-            "These details already belong to another contact.",
-            fields={f"{prefix}contact": [f"{v} is already on file for another contact." for v in taken]},
-        )
     return points
 
 
 def do_add_contact(
     account: CustomerAccount, data: ContactData, *, acting_user: User | None, prefix: str = ""
 ) -> Contact:
+    """A new contact on `account` with its addresses and numbers. An address or number
+    is one contact's only; the unique constraint checks that (no look-up first: this
+    runs for every stranger who writes in), and the refusal names what was taken."""
     points = _normalise_points(prefix, data)
     try:
         with transaction.atomic():
             contact = Contact.objects.create(account=account, name=data.name.strip()[:200])
             ContactPoint.objects.bulk_create([ContactPoint(contact=contact, kind=k, value=v) for k, v in points])
     except IntegrityError:
-        # Someone filed the same address or number between the check and the insert.
-        raise InvalidInput.field(f"{prefix}contact", "These details already belong to another contact.") from None
+        taken = ContactPoint.objects.filter(value__in=[v for _, v in points]).values_list("value", flat=True)
+        raise InvalidInput(
+            "These details already belong to another contact.",
+            fields={f"{prefix}contact": [f"{v} is already on file for another contact." for v in taken]},
+        ) from None
     return contact
 
 
@@ -98,9 +98,8 @@ def do_create_account(
         errors["name"] = ["The account details contain a NUL character."]
     if errors:
         raise InvalidInput("The account is not valid.", fields=errors)
+    # The unique number is checked by its constraint, not looked up first.
     taken = InvalidInput.field("number", f"Account {number} already exists.")
-    if CustomerAccount.objects.filter(number=number).exists():
-        raise taken
     try:
         with transaction.atomic():
             account = CustomerAccount.objects.create(

@@ -19,12 +19,8 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 def user_for_token(raw: str) -> User | None:
     """The active user behind an unrevoked token, or None; stamps the token's last use."""
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=ApiToken.hash(raw), revoked=False, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    token = ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(raw)).first()
+    if token is None or token.revoked or not token.user.is_active:
         return None
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -134,7 +134,7 @@ def create_case(request: HttpRequest, payload: s.CaseCreate) -> Reply[dict[str, 
     elif not user.is_staff_member:
         contact = account.contacts.filter(user=user).first()
     opening = actions.Opening(
-        account_id=account.pk,
+        account=account,
         request_type=request_type,
         subject=payload.subject,
         body=payload.body,

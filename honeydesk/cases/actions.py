@@ -82,7 +82,7 @@ def do_open_case(opening: Opening, *, acting_user: User) -> Case:
         raise InvalidInput.field("request_type", f"Request type {opening.request_type.name!r} is not offered any more.")
     if opening.priority not in Priority.values:
         raise InvalidInput.field("priority", f"Priority must be one of {', '.join(Priority.values)}.")
-    if opening.contact is not None and opening.contact.account_id != opening.account_id:
+    if opening.contact is not None and opening.contact.account_id != opening.account.pk:
         raise InvalidInput.field("contact", "That contact is not on this account.")
     if len(opening.goal) > 2000:
         raise InvalidInput.field("goal", "The goal is too long (2000 characters at most).")
@@ -138,7 +138,7 @@ def do_receive_message(
     inbound: Inbound,
     *,
     case: Case | None,
-    account_id: int | None = None,
+    account: CustomerAccount | None = None,
     request_type: RequestType | None = None,
     acknowledge: bool = True,
 ) -> TimelineEntry:
@@ -148,7 +148,7 @@ def do_receive_message(
       lock) the message is appended, reopening the case within the reopen window; a
       case past the window gets a new case linked to it, with the old one's account
       and request type unless given.
-    - Without a case a new one is opened on `account_id` (default: the contact's) with
+    - Without a case a new one is opened on `account` (default: the contact's) with
       `request_type` (required then), acknowledged by mail unless `acknowledge` is False.
 
     Inside a caller's transaction no savepoint is taken: a failure here fails the
@@ -178,15 +178,15 @@ def do_receive_message(
             if linked_case is None:
                 raise InvalidInput.field("request_type", "A request type is required for a new case.")
             request_type = linked_case.request_type
-        if account_id is None:
+        if account is None:
             if linked_case is not None:
-                account_id = linked_case.account_id
+                account = linked_case.account
             elif inbound.contact is not None:
-                account_id = inbound.contact.account_id
+                account = inbound.contact.account
             else:
                 raise InvalidInput.field("account", "An account or a contact is required for a new case.")
         opening = Opening(
-            account_id=account_id,
+            account=account,
             request_type=request_type,
             subject=subject,
             body=body,
@@ -248,7 +248,7 @@ def check_customer_writes(
         )
     new_case = do_open_case(
         Opening(
-            account_id=case.account_id,
+            account=case.account,
             contact=case.contact,
             request_type=case.request_type,
             subject=f"Re: {case.subject}"[:200],

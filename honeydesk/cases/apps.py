@@ -23,10 +23,19 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from honeydesk.cases import housekeeping, tone_guard
+        from django.db.models.signals import post_delete, post_save
+
+        from honeydesk.accounts.models import Department
+        from honeydesk.cases import housekeeping, queries, tone_guard
+        from honeydesk.cases.models import RequestType
         from honeydesk.jobs import schedule
 
         post_migrate.connect(refresh_sqlite_statistics, sender=self)
+        for model in (RequestType, Department):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    queries.request_types.forget, sender=model, dispatch_uid=f"request-types-{model.__name__}"
+                )
         # The worker reads inbound text for tone: the models load when it starts.
         schedule.on_start(tone_guard.load_models)
         schedule.every("housekeeping")(housekeeping.periodic_round)

@@ -433,7 +433,7 @@ class _Story:
         if self.case.status != Status.CLOSED:
             inbound = act.Inbound(subject=f"Re: [{self.case.ref}] {self.case.subject}", body=body,
                                   channel=Channel.EMAIL, contact=self.contact)  # fmt: skip
-            self.do(act.do_receive_message, inbound, case=self.case, account_id=self.account.pk,
+            self.do(act.do_receive_message, inbound, case=self.case, account=self.account,
                     request_type=self.rtype)  # fmt: skip
 
     # --- steps ----------------------------------------------------------------------
@@ -445,7 +445,7 @@ class _Story:
         if rtype.slug in ("outage", "complaint") or "Home Phone" in subject:
             priority = rng.choice(["high", "high", "urgent"])
         body = self.voice(body)
-        base = act.Opening(account_id=self.account.pk, contact=self.contact, request_type=rtype, subject=subject,
+        base = act.Opening(account=self.account, contact=self.contact, request_type=rtype, subject=subject,
                            body=body, goal=goal, facts=self.facts(), priority=priority,
                            channel=Channel.PORTAL)  # fmt: skip
         earlier = None
@@ -460,7 +460,7 @@ class _Story:
             self.do(act.do_open_case, replace(base, channel=channel), acting_user=self.customer)
         elif rng.random() < 0.35:  # an e-mail from someone without a portal login
             inbound = act.Inbound(subject=subject, body=body, channel=Channel.EMAIL, contact=self.contact)
-            self.do(act.do_receive_message, inbound, case=None, account_id=self.account.pk, request_type=rtype)
+            self.do(act.do_receive_message, inbound, case=None, account=self.account, request_type=rtype)
         else:  # a call or chat, recorded by the agent who took it
             channel = rng.choice([Channel.PHONE, Channel.PHONE, Channel.PHONE, Channel.CHAT])
             taker = rng.choice(self.b.agents[rtype.department.slug])

@@ -12,6 +12,7 @@ from honeydesk.accounts.models import ContactPoint, User
 from honeydesk.cases import access
 from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, parse_ref
 from honeydesk.cases.search import matching_case_ids
+from honeydesk.lib.cache import Recent
 from honeydesk.lib.phones import to_e164
 
 LIST_RELATED = ("account", "department", "owner", "request_type", "contact")
@@ -158,6 +159,21 @@ def search_cases(user: User, query: str, limit: int = 50) -> QuerySet[Case]:
     return cases.filter(condition).distinct().order_by("-updated_at")[:limit]
 
 
+def _load_request_types() -> dict[str, RequestType]:
+    return {rt.slug: rt for rt in RequestType.objects.select_related("department").order_by("id")}
+
+
+# Every new case looks its request type up by slug (API, portal, phone queues, e-mail
+# routing); dropped when this process saves a request type or department (cases/apps.py).
+request_types = Recent(_load_request_types)
+
+
 def request_type_by_slug(slug: str) -> RequestType | None:
-    """The request type with its department attached (opening a case needs both)."""
-    return RequestType.objects.select_related("department").filter(slug=slug).first()
+    """The request type with its department (inactive ones too: opening a case on one
+    is refused with a message that names it)."""
+    return request_types.get().get(slug)
+
+
+def active_request_types() -> list[RequestType]:
+    """Active request types with their departments, oldest first."""
+    return [rt for rt in request_types.get().values() if rt.active]

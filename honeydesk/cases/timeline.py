@@ -7,9 +7,10 @@ bottom:
 1. input checks (`require_text`, `check_uploads`, `check_staff`, `check_can_own`);
 2. `lock` (the case row, re-read under a row lock, with the version check) and
    `touch` (the version bump that ends every change);
-3. `add_entry`, the one function that writes a timeline entry: it reads an inbound
-   message for tone (unless the caller did so before taking the lock, see `analysed`),
-   stores its attachments, and applies rep protection (`protect_rep`);
+3. `add_entries` (and `add_entry` for one), the one function that writes timeline
+   entries: it reads an inbound message for tone (unless the caller did so before
+   taking the lock, see `analysed`), stores attachments, and applies rep protection
+   (`protect_rep`);
 4. owner and status changes, each recorded as an event;
 5. the reopen window (`past_reopen_window`, the one rule) and `reopen`;
 6. the rows a new case starts with (`open_case_rows`) and a customer's message on an
@@ -27,7 +28,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 
-from honeydesk.accounts.models import Contact, Department, Role, User
+from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
 from honeydesk.cases import notify, tone_guard
 from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, Tone
 from honeydesk.lib import clock
@@ -111,7 +112,9 @@ def lock(case: Case, expected_version: int | None = None) -> Case:
     `case` may be a stub holding only its id. A caller that passes the version it showed
     someone is told (StaleVersion, 409) when another change came in between.
     """
-    locked = Case.objects.select_for_update(of=("self",)).select_related("department", "owner").get(pk=case.pk)
+    # Department and owner load when an action reads them: a customer's message, the
+    # hot path of e-mail ingest, needs neither.
+    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
             f"{locked.ref} was changed by someone else while you were looking at it "
@@ -125,7 +128,8 @@ def touch(case: Case, fields: Iterable[str], now: datetime | None = None) -> Non
     step of every action on a case."""
     case.version += 1
     case.updated_at = now or clock.now()
-    case.save(update_fields=list(dict.fromkeys([*fields, "version", "updated_at"])))
+    names = dict.fromkeys([*fields, "version", "updated_at"])
+    Case.objects.filter(pk=case.pk).update(**{name: getattr(case, name) for name in names})
 
 
 # --- 3. the one entry writer --------------------------------------------------------
@@ -135,6 +139,70 @@ def analysed(body: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """`data` with the analysis of an inbound message's text. Callers read the text
     before their transaction begins, so the write lock is not held while it is read."""
     return {**(data or {}), "analysis": tone_guard.analyze(body)}
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry to append (see `add_entries`). `at` defaults to now."""
+
+    kind: str
+    channel: str
+    acting_user: User | None = None
+    visibility: str = Vis.INTERNAL
+    body: str = ""
+    event: str = ""
+    data: dict[str, Any] | None = None
+    author_name: str = ""
+    corrects: TimelineEntry | None = None
+    uploads: Sequence[Upload] = ()
+    at: datetime | None = None
+
+
+def add_entries(case: Case, *new: NewEntry) -> list[TimelineEntry]:
+    """Append entries to a locked case's timeline, in order: the only way entries are
+    written (one INSERT for all of them).
+
+    An inbound message is read for tone first (unless its `data` already carries the
+    analysis) so the record keeps what was flagged and why, and rep protection runs on
+    it once it is stored."""
+    now = clock.now()
+    rows = []
+    for n in new:
+        data = n.data
+        if n.kind == Kind.INBOUND and n.body and not (data and "analysis" in data):
+            data = analysed(n.body, data)
+        rows.append(
+            TimelineEntry(
+                case=case,
+                kind=n.kind,
+                event=n.event,
+                author=n.acting_user,
+                author_name=n.author_name,
+                channel=n.channel,
+                visibility=n.visibility,
+                body=n.body,
+                data=data or {},
+                corrects=n.corrects,
+                created_at=n.at or now,
+            )
+        )
+    TimelineEntry.objects.bulk_create(rows)
+    for entry, n in zip(rows, new, strict=True):
+        for upload in n.uploads:
+            digest = hashlib.sha256(upload.content).hexdigest()
+            attachment = Attachment(
+                entry=entry,
+                filename=upload.filename[:255],
+                content_type=upload.content_type.split(";")[0].strip().lower(),
+                size=len(upload.content),
+                sha256=digest,
+            )
+            # Content-addressed: a rolled-back transaction leaves at most an unreferenced file.
+            attachment.file.save(digest, ContentFile(upload.content), save=False)
+            attachment.save()
+        if entry.kind == Kind.INBOUND:
+            protect_rep(case, entry)
+    return rows
 
 
 def add_entry(
@@ -152,41 +220,9 @@ def add_entry(
     uploads: Sequence[Upload] = (),
     at: datetime | None = None,
 ) -> TimelineEntry:
-    """Append one entry to a locked case's timeline: the only way entries are written.
-
-    An inbound message is read for tone first (unless `data` already carries the
-    analysis) so the record keeps what was flagged and why, and rep protection runs on
-    it once it is stored."""
-    if kind == Kind.INBOUND and body and not (data and "analysis" in data):
-        data = analysed(body, data)
-    entry = TimelineEntry.objects.create(
-        case=case,
-        kind=kind,
-        event=event,
-        author=acting_user,
-        author_name=author_name,
-        channel=channel,
-        visibility=visibility,
-        body=body,
-        data=data or {},
-        corrects=corrects,
-        created_at=at or clock.now(),
-    )
-    for upload in uploads:
-        digest = hashlib.sha256(upload.content).hexdigest()
-        attachment = Attachment(
-            entry=entry,
-            filename=upload.filename[:255],
-            content_type=upload.content_type.split(";")[0].strip().lower(),
-            size=len(upload.content),
-            sha256=digest,
-        )
-        # Content-addressed: a rolled-back transaction leaves at most an unreferenced file.
-        attachment.file.save(digest, ContentFile(upload.content), save=False)
-        attachment.save()
-    if kind == Kind.INBOUND:
-        protect_rep(case, entry)
-    return entry
+    """`add_entries` for one entry."""
+    new = NewEntry(kind, channel, acting_user, visibility, body, event, data, author_name, corrects, uploads, at)
+    return add_entries(case, new)[0]
 
 
 def add_event(
@@ -228,7 +264,7 @@ def protect_rep(case: Case, entry: TimelineEntry) -> None:
     tone = tone_guard.tone_of(entry)
     if case.attention != tone:
         case.attention = tone
-        case.save(update_fields=["attention"])
+        Case.objects.filter(pk=case.pk).update(attention=tone)
     if tone != Tone.ABUSIVE:
         return
     notify.abuse_flagged(case, entry)
@@ -247,7 +283,7 @@ def protect_rep(case: Case, entry: TimelineEntry) -> None:
     )
     Escalation.objects.create(case=case, reason=reason, requested_by=None, requested_at=now)
     case.escalated = True
-    case.save(update_fields=["escalated"])
+    Case.objects.filter(pk=case.pk).update(escalated=True)
     add_event(
         case,
         Event.ESCALATED,
@@ -346,7 +382,7 @@ class Opening:
     mail). `author_name` names a customer who is not a user (an e-mail sender, a caller);
     `linked_case` is the earlier case this one continues."""
 
-    account_id: int
+    account: CustomerAccount
     request_type: RequestType
     subject: str
     body: str
@@ -377,7 +413,7 @@ def open_case_rows(
     case = Case.objects.create(
         subject=opening.subject,
         request_type=opening.request_type,
-        account_id=opening.account_id,
+        account=opening.account,
         contact=opening.contact,
         department=opening.request_type.department,
         channel=opening.channel,
@@ -390,29 +426,29 @@ def open_case_rows(
         created_at=now,
         updated_at=now,
     )
-    add_event(
-        case,
-        Event.OPENED,
+    opened = NewEntry(
+        Kind.EVENT,
+        opening.channel,
         acting_user=opened_by,
+        event=Event.OPENED,
         author_name="" if opened_by else opening.author_name,
-        channel=opening.channel,
-        public=True,
+        visibility=Vis.PUBLIC,
         body=f"Case opened: {case.subject}",
         at=now,
         data={"linked_case": opening.linked_case.ref} if opening.linked_case else {},
     )
-    message = add_entry(
-        case,
+    first_message = NewEntry(
         Kind.INBOUND,
+        opening.channel,
         acting_user=author,
         author_name=opening.author_name,
-        channel=opening.channel,
         visibility=Vis.PUBLIC,
         body=opening.body,
         uploads=opening.uploads,
         at=now,
         data=data,
     )
+    message = add_entries(case, opened, first_message)[1]
     return case, message
 
 

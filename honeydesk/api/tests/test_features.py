@@ -23,7 +23,7 @@ def open_cases(cast, n: int, **kwargs) -> list:
                     request_type=kwargs.get("request_type", cast.billing_type),
                     subject=f"Question {i}",
                     body=f"Body {i}",
-                    account_id=cast.alice_account.pk,
+                    account=cast.alice_account,
                     channel="portal",
                 ),
                 acting_user=cast.alice,

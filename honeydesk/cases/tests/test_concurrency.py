@@ -95,7 +95,7 @@ def test_it_lets_exactly_one_of_two_simultaneous_actions_win():
                 request_type=cast.billing_type,
                 subject=f"Race {round_}",
                 body="Twice billed",
-                account_id=cast.alice_account.pk,
+                account=cast.alice_account,
                 channel="portal",
             ),
             acting_user=cast.alice,

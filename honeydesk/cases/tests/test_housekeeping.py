@@ -31,7 +31,7 @@ def new_case(cast, subject: str) -> Case:
             request_type=cast.billing_type,
             subject=subject,
             body="Please look into it.",
-            account_id=cast.alice_account.pk,
+            account=cast.alice_account,
             channel="portal",
         ),
         acting_user=cast.alice,

@@ -36,7 +36,7 @@ def test_a_case_is_found_by_a_word_of_its_subject_and_of_its_message(cast):
             subject="Quintessential invoice muddle",
             body="The amount on the paper bill does not match the portal.",
             channel=Channel.PORTAL,
-            account_id=cast.alice_account.pk,
+            account=cast.alice_account,
         ),
         acting_user=cast.alice,
     )

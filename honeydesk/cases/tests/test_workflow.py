@@ -34,7 +34,7 @@ def test_it_opens_a_case_with_its_first_message(cast):
             body="Why a late fee?",
             goal="Remove the fee",
             channel="portal",
-            account_id=cast.alice_account.pk,
+            account=cast.alice_account,
         ),
         acting_user=cast.alice,
     )
@@ -52,7 +52,7 @@ def test_it_records_staff_who_open_a_case_for_a_caller(cast):
             subject="No dial tone",
             body="Line dead",
             channel="phone",
-            account_id=cast.bob_account.pk,
+            account=cast.bob_account,
         ),
         acting_user=cast.repair_agent,
     )
@@ -332,7 +332,7 @@ def test_it_counts_a_case_opened_on_a_live_call_as_answered(cast):
             subject="Called about bill",
             body="Customer asked about a fee",
             channel="phone",
-            account_id=cast.alice_account.pk,
+            account=cast.alice_account,
         ),
         acting_user=cast.billing_agent,
     )

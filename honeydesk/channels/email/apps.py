@@ -10,7 +10,6 @@ class EmailChannelConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from honeydesk.accounts.models import Department
-        from honeydesk.cases.models import RequestType
         from honeydesk.channels import registry
         from honeydesk.channels.email import tasks
         from honeydesk.channels.email.models import Mailbox
@@ -18,9 +17,9 @@ class EmailChannelConfig(AppConfig):
 
         registry.register(EmailOutbound())
         tasks.register()
-        # The routing and own-address caches (matching.py) last 30 s; a change made in
-        # this process is seen at once.
-        for model in (Department, RequestType, Mailbox):
+        # The address caches (matching.py) last 30 s; a change made in this process is
+        # seen at once.
+        for model in (Department, Mailbox):
             post_save.connect(_forget, sender=model, dispatch_uid=f"email-routing-{model.__name__}")
             post_delete.connect(_forget, sender=model, dispatch_uid=f"email-routing-del-{model.__name__}")
 

@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from honeydesk.accounts.models import Contact
 from honeydesk.cases.actions import Inbound, Upload, do_receive_message, do_record_automatic_message
 from honeydesk.cases.models import REF_PREFIX, Channel
 from honeydesk.channels.email import matching
@@ -70,17 +71,8 @@ def _duplicate_result(pk: int, case_id: int | None) -> Result:
     return Result("duplicate", case=f"{REF_PREFIX}{case_id:06d}" if case_id else None, message=pk)
 
 
-def _precheck(key: str, sender: str, check_rate: bool) -> tuple[Result | None, bool]:
-    """The two checks every message needs before any work: is it stored already (the
-    unique dedupe_key), and has its sender reached the rate limit (the (sender,
-    direction, created_at) index; the count stops at the limit)."""
-    duplicate = _duplicate(key)
-    if duplicate is not None or not (check_rate and sender):
-        return duplicate, False
-    limit, seconds = rate_limit()
-    since = clock.now() - timedelta(seconds=seconds)
-    recent = Message.objects.filter(sender=sender, direction=Message.Direction.IN, created_at__gte=since)
-    return None, recent[:limit].count() >= limit
+def _lookups(batch: Sequence[tuple[str, ParsedMail]]) -> matching.Lookups:
+    return matching.Lookups.read(batch, since=clock.now() - timedelta(seconds=rate_limit()[1]))
 
 
 def quarantine(
@@ -126,55 +118,71 @@ def ingest(
     check_rate: bool = True,
     retry_of: Quarantine | None = None,
 ) -> Result:
+    """One message, in its own transaction: stored, a duplicate, or quarantined."""
+    parsed = _parse(raw, envelope_from)
+    known = _lookups([(dedupe_key(parsed), parsed)]) if isinstance(parsed, ParsedMail) else None
+    return _ingest_parsed(
+        raw,
+        parsed,
+        source,
+        known,
+        mailbox=mailbox,
+        recipients=recipients,
+        check_rate=check_rate,
+        retry_of=retry_of,
+    )
+
+
+def _parse(raw: bytes, envelope_from: str | None = None) -> ParsedMail | Exception:
     try:
-        parsed = parse(raw, envelope_from=envelope_from)
+        return parse(raw, envelope_from=envelope_from)
     except Exception as exc:
-        return quarantine(raw, source, f"Could not parse the message: {type(exc).__name__}: {exc}", existing=retry_of)
+        return exc
+
+
+def _ingest_parsed(
+    raw: bytes,
+    parsed: ParsedMail | Exception,
+    source: str,
+    known: matching.Lookups | None,
+    *,
+    mailbox: Mailbox | None = None,
+    recipients: Sequence[str] = (),
+    check_rate: bool = True,
+    retry_of: Quarantine | None = None,
+) -> Result:
+    if not isinstance(parsed, ParsedMail) or known is None:
+        reason = f"Could not parse the message: {type(parsed).__name__}: {parsed}"
+        return quarantine(raw, source, reason, existing=retry_of)
     key = dedupe_key(parsed)
-    duplicate, limited = _precheck(key, parsed.from_addr, check_rate)
-    if duplicate is not None:
-        return duplicate
-    if limited:
-        return quarantine(
-            raw,
-            source,
-            _rate_limit_reason(parsed.from_addr),
-            key=key,
-            sender=parsed.from_addr,
-            subject=parsed.subject,
-            existing=retry_of,
-        )
+    if key in known.stored:
+        return _duplicate_result(*known.stored[key])
+    sender = parsed.from_addr
+
+    def hold(reason: str) -> Result:
+        return quarantine(raw, source, reason, key=key, sender=sender, subject=parsed.subject, existing=retry_of)
+
+    if check_rate and sender and known.recent[sender] >= rate_limit()[0]:
+        return hold(_rate_limit_reason(sender))
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _store(raw, parsed, key, source, mailbox=mailbox, recipients=recipients)
+                stored = _store(raw, parsed, key, source, known, mailbox=mailbox, recipients=recipients)
+            result, message, contact = stored
+            known.remember(key, parsed, message, contact)
+            return result
         except IntegrityError as exc:
             # Another worker stored it first (same Message-ID), or another change of the
-            # same rows won a race: look again, then try once more.
+            # same rows won a race: look again, then try once more with fresh look-ups.
             duplicate = _duplicate(key)
             if duplicate is not None:
                 return duplicate
             if attempt == 2:
-                return quarantine(
-                    raw,
-                    source,
-                    f"Database conflict: {exc}",
-                    key=key,
-                    sender=parsed.from_addr,
-                    subject=parsed.subject,
-                    existing=retry_of,
-                )
+                return hold(f"Database conflict: {exc}")
+            known = _lookups([(key, parsed)])
         except Exception as exc:
-            log.exception("processing a message from %s failed", parsed.from_addr)
-            return quarantine(
-                raw,
-                source,
-                f"{type(exc).__name__}: {exc}",
-                key=key,
-                sender=parsed.from_addr,
-                subject=parsed.subject,
-                existing=retry_of,
-            )
+            log.exception("processing a message from %s failed", sender)
+            return hold(f"{type(exc).__name__}: {exc}")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -190,27 +198,36 @@ def ingest_many(
 
     Yields the results of each committed group, in order, right after its commit: the
     caller tells the source (flags the messages \\Seen) only then, as with `ingest`.
-    Each message runs in its own savepoint, so a message that fails is quarantined
-    without undoing its neighbours. A commit costs about as much as storing a message
-    (bench/email_ingest.py); sharing it is what makes a busy mailbox cheap.
+    The batch is parsed first and what it needs to know (stored keys, senders' recent
+    counts, contacts, the cases its headers and subjects point at) is read with a few
+    queries for all of it (`matching.Lookups`). Each message runs in its own savepoint,
+    so a message that fails is quarantined without undoing its neighbours. A commit
+    costs about as much as storing a message (bench/email_ingest.py); sharing it is
+    what makes a busy mailbox cheap.
 
     If a group cannot be committed at all, its first message is tried alone, with its
-    own commit, and batching resumes after it. A message that fails even alone (not
-    even its quarantine row could be written) yields None: the caller leaves it at the
-    source to be delivered again, and the messages after it still go in.
+    own commit and fresh look-ups, and batching resumes after it. A message that fails
+    even alone (not even its quarantine row could be written) yields None: the caller
+    leaves it at the source to be delivered again, and the messages after it still go in.
     """
+    parsed = [_parse(raw) for raw in raws]
+    readable = [(dedupe_key(p), p) for p in parsed if isinstance(p, ParsedMail)]
+    known: matching.Lookups | None = None
     start = 0
     while start < len(raws):
         group: list[Result | None] = []
         try:
+            known = known or _lookups(readable)
             with transaction.atomic():
                 began = time.monotonic()
                 while start + len(group) < len(raws):
-                    group.append(ingest(raws[start + len(group)], source, mailbox=mailbox))
+                    i = start + len(group)
+                    group.append(_ingest_parsed(raws[i], parsed[i], source, known, mailbox=mailbox))
                     if time.monotonic() - began > batch_seconds:
                         break
         except Exception:
             log.exception("a batch of messages from %s could not be committed; trying them one by one", source)
+            known = None  # what the rolled-back group remembered is gone
             try:
                 group = [ingest(raws[start], source, mailbox=mailbox)]
             except Exception:
@@ -296,14 +313,15 @@ def _store(
     parsed: ParsedMail,
     key: str,
     source: str,
+    known: matching.Lookups,
     *,
     mailbox: Mailbox | None,
     recipients: Sequence[str],
-) -> Result:
+) -> tuple[Result, Message, Contact | None]:
     sender = parsed.from_addr
     noise = parsed.auto_reason or ("sent from one of our own addresses" if sender in matching.own_addresses() else "")
-    contact = matching.find_contact(sender)
-    thread = matching.find_case(parsed, contact, record_only=bool(noise))
+    contact = known.contacts.get(sender)
+    thread = matching.find_case(parsed, contact, known, record_only=bool(noise))
     case = thread.case
     # A reply only adds its new part (the history is already on the case); a new case
     # keeps everything, since a forward's quoted text is the story we do not have yet.
@@ -347,13 +365,14 @@ def _store(
         subject=parsed.subject[:255],
         auto_reason=noise[:60],
         source=source[:80],
-        case_id=entry.case_id if entry else None,
+        case=entry.case if entry else None,
         entry=entry,
         raw=raw,
         size=len(raw),
         created_at=clock.now(),
     )
-    return Result("stored", case=f"{REF_PREFIX}{entry.case_id:06d}" if entry else None, message=message.pk, noise=noise)
+    ref = f"{REF_PREFIX}{entry.case_id:06d}" if entry else None
+    return Result("stored", case=ref, message=message.pk, noise=noise), message, contact
 
 
 def retry_quarantined(row: Quarantine) -> Result:

@@ -22,16 +22,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Count, prefetch_related_objects
 
 from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department
 from honeydesk.cases.models import Case, RequestType
+from honeydesk.cases.queries import active_request_types
 from honeydesk.channels.email.models import Mailbox, Message
+from honeydesk.lib.cache import Recent
 from honeydesk.lib.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -65,35 +70,92 @@ def _may_join(
     )
 
 
-def find_case(parsed: ParsedMail, contact: Contact | None, *, record_only: bool = False) -> Match:
+@dataclass
+class Lookups:
+    """What a batch of messages needs to know from the database, read with a few queries
+    for the whole batch (one IMAP fetch) instead of a few for every message, and kept up
+    to date while the batch is stored: a second message from a new sender finds the
+    contact the first one created, a reply within the batch finds the case its original
+    opened, a message delivered twice in one batch is a duplicate.
+
+    Another worker may store or create the same things meanwhile; the unique constraints
+    catch that, and the caller then looks again with fresh look-ups."""
+
+    stored: dict[str, tuple[int, int | None]]  # dedupe key -> (stored message id, case id)
+    recent: Counter[str]  # sender -> inbound messages within the rate-limit window
+    contacts: dict[str, Contact]  # e-mail address -> contact (absent: nobody has it)
+    by_message_id: dict[str, Message]  # Message-ID -> a stored message on a case
+    by_ref: dict[int, Case]  # case number named in a subject -> the case
+
+    @classmethod
+    def read(cls, batch: Sequence[tuple[str, ParsedMail]], *, since: datetime) -> Lookups:
+        """`batch`: (dedupe key, parsed message) pairs. Six queries whatever its size.
+        The cases come with only their id and account loaded: enough to decide, and the
+        case layer re-reads a case under its row lock before anything is written."""
+        keys = [key for key, _ in batch]
+        senders = sorted({p.from_addr for _, p in batch if p.from_addr})
+        ids = sorted({mid for _, p in batch for mid in p.thread_ids})
+        refs = sorted({int(n) for _, p in batch for n in _SUBJECT_REF.findall(p.subject)[:5]})
+        stored = {k: (pk, case_id) for k, pk, case_id in Message.objects.filter(dedupe_key__in=keys).values_list(
+            "dedupe_key", "pk", "case_id"
+        )}  # fmt: skip
+        recent: Counter[str] = Counter()
+        if senders:
+            counts = (
+                Message.objects.filter(sender__in=senders, direction=Message.Direction.IN, created_at__gte=since)
+                .values("sender")
+                .annotate(n=Count("id"))
+                .values_list("sender", "n")
+            )
+            recent.update(dict(counts))
+        contacts = {
+            point.value: point.contact
+            for point in ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, value__in=senders).select_related(
+                "contact__account"
+            )
+        }
+        # Their addresses too: an acknowledgement goes to a contact's first address.
+        prefetch_related_objects(list(contacts.values()), "points")
+        by_message_id: dict[str, Message] = {}
+        if ids:
+            found = (
+                Message.objects.filter(message_id__in=ids, case__isnull=False)
+                .select_related("case")
+                .only("message_id", "direction", "recipients", "case__id", "case__account_id")
+                .order_by("-id")
+            )
+            for msg in found:
+                by_message_id.setdefault(msg.message_id, msg)
+        by_ref = Case.objects.only("id", "account_id").in_bulk(refs) if refs else {}
+        return cls(stored, recent, contacts, by_message_id, by_ref)
+
+    def remember(self, key: str, parsed: ParsedMail, message: Message, contact: Contact | None) -> None:
+        """A message of the batch was stored (its savepoint released)."""
+        self.stored[key] = (message.pk, message.case_id)
+        if message.direction == Message.Direction.IN and parsed.from_addr:
+            self.recent[parsed.from_addr] += 1
+        if contact is not None and parsed.from_addr:
+            self.contacts.setdefault(parsed.from_addr, contact)
+        if parsed.message_id and message.case_id is not None:
+            self.by_message_id.setdefault(parsed.message_id, message)
+
+
+def find_case(parsed: ParsedMail, contact: Contact | None, known: Lookups, *, record_only: bool = False) -> Match:
     """`record_only` (auto-replies, bounces: kept as internal entries that change
     nothing) may also join through any message we sent, whoever answers it: a bounce
-    comes from a mailer-daemon, never from the customer.
-
-    The case comes with only its id and account loaded: enough to decide, and
-    `do_receive_message` re-reads it under the row lock before anything is written."""
+    comes from a mailer-daemon, never from the customer."""
     refused = ""
-    ids = parsed.thread_ids
-    if ids:
-        matches: dict[str, Message] = {}
-        found = (
-            Message.objects.filter(message_id__in=ids, case__isnull=False)
-            .select_related("case")
-            .only("message_id", "direction", "recipients", "case__id", "case__account_id")
-            .order_by("-id")
-        )
-        for msg in found:
-            matches.setdefault(msg.message_id, msg)
-        for mid in ids:
-            if mid in matches:
-                msg = matches[mid]
-                case = msg.case
-                assert case is not None
-                if _may_join(contact, parsed.from_addr, case, msg, lenient=record_only):
-                    return Match(case, "headers")
-                refused = f"headers point at {case.ref}, but the sender is not on its account"
+    for mid in parsed.thread_ids:
+        msg = known.by_message_id.get(mid)
+        if msg is None:
+            continue
+        case = msg.case
+        assert case is not None
+        if _may_join(contact, parsed.from_addr, case, msg, lenient=record_only):
+            return Match(case, "headers")
+        refused = f"headers point at {case.ref}, but the sender is not on its account"
     for number in _SUBJECT_REF.findall(parsed.subject)[:5]:
-        named = Case.objects.only("id", "account_id").filter(pk=int(number)).first()
+        named = known.by_ref.get(int(number))
         if named is None:
             continue
         if _may_join(contact, parsed.from_addr, named):
@@ -103,30 +165,24 @@ def find_case(parsed: ParsedMail, contact: Contact | None, *, record_only: bool 
 
 
 def find_contact(address: str) -> Contact | None:
-    """The contact with this e-mail address, with its addresses and numbers loaded (the
-    acknowledgement goes to its first address); the account is not loaded."""
+    """The contact with this e-mail address (its account not loaded)."""
     value = address.strip().lower() if address and "\x00" not in address else ""
     if not value:
         return None
-    return (
-        Contact.objects.filter(points__kind=ContactPoint.Kind.EMAIL, points__value=value)
-        .prefetch_related("points")
-        .first()
-    )
+    point = ContactPoint.objects.select_related("contact").filter(kind=ContactPoint.Kind.EMAIL, value=value).first()
+    return point.contact if point is not None else None
 
 
 def contact_for_sender(address: str, name: str) -> Contact:
-    """The contact with this address, or a new one.
+    """A new contact for a sender nobody has on file.
 
     An unknown sender gets a contact on an account of their own, numbered MAIL-<hash of
     the address>, rather than on one shared "unmatched" account: customers see cases by
     account, so a shared account would show strangers each other's cases, and anyone on
     it could use another's reference. Staff move the contact to the right account later.
-    Two workers meeting the same new sender at once: the second finds the first's.
+    The caller has looked for the address already. Two workers meeting the same new
+    sender at once: the second finds the first's.
     """
-    found = find_contact(address)
-    if found is not None:
-        return found
     address = address.strip().lower()
     display = (name.strip() or address.split("@", 1)[0].strip() or address)[:200]
     number = UNMATCHED_PREFIX + hashlib.sha256(address.encode()).hexdigest()[:16].upper()
@@ -147,61 +203,38 @@ def contact_for_sender(address: str, name: str) -> Contact:
         return found
 
 
-_own_cache: tuple[float, set[str]] = (0.0, set())
-OWN_CACHE_SECONDS = 30.0
+def _load_own_addresses() -> set[str]:
+    found = {a.lower() for a in Department.objects.exclude(email_from="").values_list("email_from", flat=True)}
+    return found | {u.lower() for u in Mailbox.objects.values_list("username", flat=True) if "@" in u}
+
+
+def _load_department_addresses() -> dict[str, int]:
+    addresses: dict[str, int] = {}
+    for pk, address in Department.objects.exclude(email_from="").order_by("id").values_list("id", "email_from"):
+        addresses.setdefault(address.lower(), pk)
+    return addresses
+
+
+# Dropped at once when this process saves a department or mailbox (apps.py).
+_own_addresses = Recent(_load_own_addresses)
+_department_addresses = Recent(_load_department_addresses)
 
 
 def own_addresses() -> set[str]:
-    """Addresses we send from: mail from these is never answered. Cached for 30 s."""
-    global _own_cache
-    now = time.monotonic()
-    if now - _own_cache[0] > OWN_CACHE_SECONDS:
-        found = {a.lower() for a in Department.objects.exclude(email_from="").values_list("email_from", flat=True)}
-        found |= {u.lower() for u in Mailbox.objects.values_list("username", flat=True) if "@" in u}
-        _own_cache = (now, found)
-    return _own_cache[1] | {settings.DEFAULT_FROM_EMAIL.lower()}
+    """Addresses we send from: mail from these is never answered."""
+    return _own_addresses.get() | {settings.DEFAULT_FROM_EMAIL.lower()}
 
 
 def forget_cached_addresses() -> None:
-    global _own_cache, _routing_cache
-    _own_cache = (0.0, set())
-    _routing_cache = None
-
-
-@dataclass
-class _Routing:
-    at: float
-    active: list[RequestType]  # active request types (department loaded), by id
-    by_department_address: dict[str, int]  # department e-mail (lower-case) -> department id
-
-
-_routing_cache: _Routing | None = None
-ROUTING_CACHE_SECONDS = 30.0
-
-
-def _routing() -> _Routing:
-    """Active request types and department addresses, cached per process for 30 s and
-    dropped at once when this process saves a request type, department or mailbox
-    (see apps.py): routing a new case costs no query."""
-    global _routing_cache
-    now = time.monotonic()
-    cached = _routing_cache
-    if cached is None or now - cached.at > ROUTING_CACHE_SECONDS:
-        active = list(RequestType.objects.filter(active=True).select_related("department").order_by("id"))
-        addresses: dict[str, int] = {}
-        for pk, address in Department.objects.exclude(email_from="").order_by("id").values_list("id", "email_from"):
-            addresses.setdefault(address, pk)
-            addresses.setdefault(address.lower(), pk)
-        cached = _routing_cache = _Routing(now, active, addresses)
-    return cached
+    _own_addresses.forget()
+    _department_addresses.forget()
 
 
 def request_type_for(mailbox: Mailbox | None, recipients: list[str]) -> RequestType:
     """New cases: the mailbox's request type or department, else the department whose
     address the mail was sent to, else settings.HONEYDESK_EMAIL_REQUEST_TYPE (a slug),
     else the first active request type."""
-    routing = _routing()
-    active = routing.active
+    active = active_request_types()
     if mailbox is not None:
         if mailbox.request_type_id:
             found = next((rt for rt in active if rt.pk == mailbox.request_type_id), None)
@@ -212,7 +245,8 @@ def request_type_for(mailbox: Mailbox | None, recipients: list[str]) -> RequestT
             if found:
                 return found
     if recipients:
-        departments = {routing.by_department_address[r] for r in recipients if r in routing.by_department_address}
+        by_address = _department_addresses.get()
+        departments = {by_address[r.lower()] for r in recipients if r.lower() in by_address}
         found = next((rt for rt in active if rt.department_id in departments), None) if departments else None
         if found:
             return found

@@ -71,7 +71,8 @@ class EmailOutbound:
     def send(self, notice: Notice) -> bool:
         if notice.to_customer:
             contact = notice.case.contact
-            to = [contact.primary_email] if contact is not None and contact.primary_email else []
+            address = contact.primary_email if contact is not None else ""
+            to = [address] if address else []
         else:
             to = [user.email for user in notice.staff if user.email]
         message = queue_mail(

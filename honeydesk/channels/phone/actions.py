@@ -419,7 +419,7 @@ def _open_phone_case(
     who = contact.name if contact is not None else (clean.caller_e164 or "a withheld number")
     line = f" on the {clean.queue} line" if clean.queue else ""
     opening = case_actions.Opening(
-        account_id=account.pk,
+        account=account,
         contact=contact,
         request_type=request_type,
         subject=f"Phone call from {who}"[:200],

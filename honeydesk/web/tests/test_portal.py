@@ -127,7 +127,7 @@ def test_the_portal_home_costs_the_same_queries_however_many_cases_a_customer_ha
                     request_type=cast.billing_type if i % 2 else cast.repair_type,
                     subject=f"Question {i}",
                     body="Still waiting for an answer.",
-                    account_id=cast.alice_account.pk,
+                    account=cast.alice_account,
                     channel="portal",
                 ),
                 acting_user=cast.alice,

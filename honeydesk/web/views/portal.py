@@ -209,7 +209,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         contact = account.contacts.filter(user=user).first()
         try:
             opening = actions.Opening(
-                account_id=account.pk,
+                account=account,
                 contact=contact,
                 request_type=chosen,
                 subject=form.cleaned_data["subject"],

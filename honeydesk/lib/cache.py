@@ -1,0 +1,34 @@
+"""A value read from the database and kept in this process for a short while.
+
+For small, rarely edited tables that every request or message reads (request types,
+department addresses): reading them each time cost about as much as the rest of opening
+a case. The owner of the table drops the value at once when this process saves a row
+(post_save/post_delete receivers in its apps.py); other processes see the change within
+`seconds`. Two threads may both load after expiry; both get a correct value.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Recent(Generic[T]):
+    def __init__(self, load: Callable[[], T], seconds: float = 30.0) -> None:
+        self._load = load
+        self._seconds = seconds
+        self._value: tuple[float, T] | None = None
+
+    def get(self) -> T:
+        now = time.monotonic()
+        cached = self._value
+        if cached is None or now - cached[0] > self._seconds:
+            cached = self._value = (now, self._load())
+        return cached[1]
+
+    def forget(self, **_: object) -> None:
+        """Drop the value (usable as a signal receiver)."""
+        self._value = None
