@@ -96,9 +96,8 @@ class Lookups:
         senders = sorted({p.from_addr for _, p in batch if p.from_addr})
         ids = sorted({mid for _, p in batch for mid in p.thread_ids})
         refs = sorted({int(n) for _, p in batch for n in _SUBJECT_REF.findall(p.subject)[:5]})
-        stored = {k: (pk, case_id) for k, pk, case_id in Message.objects.filter(dedupe_key__in=keys).values_list(
-            "dedupe_key", "pk", "case_id"
-        )}  # fmt: skip
+        found_keys = Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "pk", "case_id")
+        stored: dict[str, tuple[int, int | None]] = {k: (pk, case_id) for k, pk, case_id in found_keys}
         recent: Counter[str] = Counter()
         if senders:
             counts = (
