@@ -4,12 +4,10 @@ Cases change only through the workflow actions (which write the timeline), so th
 shows them read-only, and timeline entries, append-only, are not in the admin at all.
 """
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from honeydesk.cases.models import Case, RequestType
+from honeydesk.lib.admin import ReadOnlyAdmin
 
 
 @admin.register(RequestType)
@@ -28,18 +26,9 @@ class RequestTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = ("ref", "subject", "status", "department", "owner", "updated_at")
     list_filter = ("status", "department", "escalated")
     search_fields = ("subject", "account__number")
     list_select_related = ("department", "owner")
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

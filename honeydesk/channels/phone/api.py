@@ -20,8 +20,9 @@ from ninja import Field, Query, Router, Schema, Status
 from honeydesk.accounts.models import Department, User
 from honeydesk.cases.models import REF_PREFIX
 from honeydesk.channels.phone import access
-from honeydesk.channels.phone.actions import CallEventData, do_complete_callback, do_record_call_event
+from honeydesk.channels.phone.inbound import CallEventData, do_record_call_event
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackTask
+from honeydesk.channels.phone.outbound import do_complete_callback
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput
 

@@ -41,3 +41,10 @@ def test_it_shows_cases_read_only_and_no_timeline_in_the_admin(cast):
     assert page.status_code == 200 and 'type="submit"' not in page.content.decode().split("<form")[-1]
     assert c.post(f"/admin/cases/case/{cast.alice_case.pk}/delete/").status_code == 403
     assert c.get("/admin/cases/timelineentry/").status_code == 404
+
+
+def test_it_shows_call_events_and_call_backs_read_only(cast):
+    c = cast.client(User.objects.create_superuser("boss", "boss@example.test", "pw"))
+    assert c.get("/admin/phone_channel/callevent/").status_code == 200
+    assert c.get("/admin/phone_channel/callbacktask/").status_code == 200
+    assert c.get("/admin/phone_channel/callbacktask/add/").status_code == 403

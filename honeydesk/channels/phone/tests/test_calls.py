@@ -9,7 +9,7 @@ import pytest
 from honeydesk.accounts.actions import ContactData, do_add_contact, find_contact_by_point
 from honeydesk.accounts.models import ContactPoint
 from honeydesk.cases.models import Case, Status, TimelineEntry
-from honeydesk.channels.phone.actions import UNIDENTIFIED_ACCOUNT_NUMBER
+from honeydesk.channels.phone.inbound import UNIDENTIFIED_ACCOUNT_NUMBER
 from honeydesk.channels.phone.models import CallbackTask, CallEvent
 
 RECORDING = "https://pbx.example.test/recordings/abc.mp3"
@@ -263,7 +263,7 @@ def test_it_never_answers_500_to_malformed_bodies(cast, raw):
 
 
 def test_it_answers_a_concurrent_duplicate_as_the_first_delivery(cast, monkeypatch):
-    from honeydesk.channels.phone import actions
+    from honeydesk.channels.phone import inbound as actions
 
     event = {"call_id": "c-90", "event": "ended", "caller": "+14155550101", "queue": "billing", "talk_seconds": 8}
     first = call(cast, **event).json()

@@ -11,7 +11,7 @@ from honeydesk.accounts.actions import ContactData, do_add_contact
 from honeydesk.accounts.models import ContactPoint
 from honeydesk.cases import actions
 from honeydesk.cases.models import Case, TimelineEntry
-from honeydesk.channels.phone.actions import UNIDENTIFIED_ACCOUNT_NUMBER
+from honeydesk.channels.phone.inbound import UNIDENTIFIED_ACCOUNT_NUMBER
 from honeydesk.lib.errors import InvalidInput
 
 STRANGER = "+44 20 7946 0958"

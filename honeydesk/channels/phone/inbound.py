@@ -1,4 +1,4 @@
-"""Call events from the telephony system (CTI), and the call-backs they create.
+"""Call events from the telephony system (CTI): the phone channel's way in.
 
 `do_record_call_event` is the whole pipeline for one event:
 
@@ -52,15 +52,12 @@ from django.utils import timezone
 from honeydesk.accounts.actions import do_create_account, find_contact_by_point
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
 from honeydesk.cases import actions as case_actions
-from honeydesk.cases.models import ACTIVE_STATUSES, Case, Channel, RequestType, Status, TimelineEntry
+from honeydesk.cases.models import ACTIVE_STATUSES, Case, Channel, RequestType
 from honeydesk.channels.phone.models import (
-    CallbackOutcome,
-    CallbackReason,
-    CallbackTask,
     CallEvent,
     CallEventKind,
 )
-from honeydesk.channels.phone.policy import callback_due
+from honeydesk.channels.phone.outbound import callback_for_missed
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
 from honeydesk.lib.phones import to_e164
@@ -441,8 +438,13 @@ def _missed(event: CallEvent, clean: _Clean, *, contact: Contact | None, acting_
         department = case.department if case is not None else default_request_type().department
     task = None
     if clean.caller_e164:
-        task = _callback_for_missed(
-            clean, department=department, contact=contact, case=case, called_at=event.occurred_at
+        task = callback_for_missed(
+            clean.caller_e164,
+            clean.event,
+            department=department,
+            contact=contact,
+            case=case,
+            called_at=event.occurred_at,
         )
         event.callback = task
     event.case = case
@@ -463,81 +465,3 @@ def _missed(event: CallEvent, clean: _Clean, *, contact: Contact | None, acting_
         )
         event.entry = note
         event.save(update_fields=["entry"])
-
-
-def _callback_for_missed(
-    clean: _Clean, *, department: Department, contact: Contact | None, case: Case | None, called_at: datetime
-) -> CallbackTask:
-    """One open promise per number and department: repeated missed calls fold into it."""
-    reason = CallbackReason.ABANDONED if clean.event == CallEventKind.ABANDONED else CallbackReason.MISSED
-    task = (
-        CallbackTask.objects.select_for_update()
-        .filter(department=department, phone=clean.caller_e164, done_at__isnull=True)
-        .order_by("due_at", "id")
-        .first()
-    )
-    if task is not None:
-        task.attempts += 1
-        fields = ["attempts"]
-        if task.case_id is None and case is not None:
-            task.case = case
-            fields.append("case")
-        task.save(update_fields=fields)
-        return task
-    return CallbackTask.objects.create(
-        department=department,
-        case=case,
-        contact=contact,
-        phone=clean.caller_e164,
-        reason=reason,
-        due_at=callback_due(called_at),
-        created_at=clock.now(),
-        owner=case.owner if case is not None and case.owner_id and case.status != Status.NEW else None,
-    )
-
-
-# --- call-backs ---------------------------------------------------------------------
-
-
-def do_complete_callback(task: CallbackTask, *, outcome: str, note: str = "", acting_user: User) -> CallbackTask:
-    """Record how a call-back went. The caller fetched `task` through phone.access."""
-    if not acting_user.is_staff_member:
-        raise InvalidInput.field("user", "Only staff record call-backs.")
-    if outcome not in CallbackOutcome.values:
-        raise InvalidInput.field("outcome", f"Outcome must be one of {', '.join(CallbackOutcome.values)}.")
-    note = (note or "").strip()
-    if len(note) > 2000:
-        raise InvalidInput.field("note", "The note is at most 2000 characters.")
-    now = clock.now()
-    with transaction.atomic():
-        task = CallbackTask.objects.select_for_update(of=("self",)).select_related("case").get(pk=task.pk)
-        if task.done_at is not None:
-            raise InvalidTransition(f"Call-back #{task.pk} was already recorded as {task.get_outcome_display()}.")
-        task.done_at, task.done_by, task.outcome, task.outcome_note = now, acting_user, outcome, note
-        if task.owner_id is None:
-            task.owner = acting_user
-        task.save(update_fields=["done_at", "done_by", "outcome", "outcome_note", "owner"])
-        if task.case is not None:
-            _callback_entry(task, acting_user=acting_user)
-    return task
-
-
-def _callback_entry(task: CallbackTask, *, acting_user: User) -> TimelineEntry:
-    case = task.case
-    assert case is not None
-    label = CallbackOutcome(task.outcome).label
-    body = f"Call-back to {task.phone}: {label.lower()}." + (f" {task.outcome_note}" if task.outcome_note else "")
-    data = {"callback_task": task.pk, "outcome": task.outcome, "due_at": task.due_at.isoformat(), "kept": task.kept}
-    if task.outcome == CallbackOutcome.NOT_NEEDED or case.status == Status.CLOSED:
-        # No call was made (or the case is closed to new calls): a note for the team.
-        return case_actions.do_add_note(case, body=body, acting_user=acting_user)
-    return case_actions.do_log_call(
-        case,
-        body=body,
-        acting_user=acting_user,
-        direction="outbound",
-        phone=task.phone,
-        public=True,
-        channel=Channel.PHONE,
-        data=data,
-    )
