@@ -10,7 +10,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Generic classes (ModelAdmin[Case], ModelForm[Article]) as the type checker sees them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HONEYDESK_VAR_DIR", BASE_DIR / "var"))

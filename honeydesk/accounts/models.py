@@ -49,7 +49,7 @@ class User(AbstractUser):
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.CUSTOMER)
     departments = models.ManyToManyField(Department, blank=True, related_name="staff")
 
-    objects: ClassVar[HoneydeskUserManager] = HoneydeskUserManager()  # type: ignore[assignment]
+    objects: ClassVar[HoneydeskUserManager] = HoneydeskUserManager()
 
     @property
     def is_staff_member(self) -> bool:

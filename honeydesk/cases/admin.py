@@ -11,7 +11,7 @@ from honeydesk.lib.admin import ReadOnlyAdmin
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(admin.ModelAdmin):
+class RequestTypeAdmin(admin.ModelAdmin[RequestType]):
     list_display = (
         "name",
         "department",
@@ -26,7 +26,7 @@ class RequestTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ReadOnlyAdmin[Case]):
     list_display = ("ref", "subject", "status", "department", "owner", "updated_at")
     list_filter = ("status", "department", "escalated")
     search_fields = ("subject", "account__number")

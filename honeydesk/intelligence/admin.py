@@ -4,7 +4,7 @@ from honeydesk.intelligence.models import Article
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = ("title", "public", "updated_at")
     list_filter = ("public", "request_types")
     search_fields = ("title", "body")

@@ -4,7 +4,7 @@ from honeydesk.jobs.models import Job
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(admin.ModelAdmin[Job]):
     list_display = ["id", "func", "state", "attempts", "run_after", "created_at", "finished_at"]
     list_filter = ["state", "func"]
     readonly_fields = [f.name for f in Job._meta.fields]

@@ -4,7 +4,7 @@ from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(admin.ModelAdmin[Message]):
     list_display = ["id", "direction", "state", "sender", "subject", "case", "auto_reason", "source", "created_at"]
     list_filter = ["direction", "state", "source"]
     search_fields = ["message_id", "sender", "subject"]
@@ -14,7 +14,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quarantine)
-class QuarantineAdmin(admin.ModelAdmin):
+class QuarantineAdmin(admin.ModelAdmin[Quarantine]):
     list_display = ["id", "created_at", "sender", "subject", "reason", "source", "retries", "resolved"]
     list_filter = ["resolved", "source"]
     search_fields = ["sender", "subject", "reason"]
@@ -35,7 +35,7 @@ class QuarantineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     list_display = ["name", "host", "port", "username", "folder", "department", "active", "last_polled_at"]
     list_filter = ["active"]
     readonly_fields = ["last_polled_at", "last_error"]

@@ -10,7 +10,7 @@ from honeydesk.lib.admin import ReadOnlyAdmin
 
 
 @admin.register(CallEvent)
-class CallEventAdmin(ReadOnlyAdmin):
+class CallEventAdmin(ReadOnlyAdmin[CallEvent]):
     list_display = ("call_id", "event", "caller_e164", "queue", "agent_username", "occurred_at", "case")
     list_filter = ("event",)
     search_fields = ("call_id", "caller_e164", "agent_username")
@@ -18,7 +18,7 @@ class CallEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CallbackTask)
-class CallbackTaskAdmin(ReadOnlyAdmin):
+class CallbackTaskAdmin(ReadOnlyAdmin[CallbackTask]):
     list_display = ("id", "phone", "department", "reason", "due_at", "owner", "outcome", "done_at")
     list_filter = ("reason", "outcome", "department")
     search_fields = ("phone",)

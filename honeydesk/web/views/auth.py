@@ -27,7 +27,7 @@ LINK_MINUTES = 30
 class OneTimeLinkTokens(PasswordResetTokenGenerator):
     key_salt = "honeydesk.portal.one-time-link"
 
-    def _make_hash_value(self, user: User, timestamp: int) -> str:  # type: ignore[override]
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
         login_at = "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
         return f"{user.pk}{login_at}{timestamp}{user.is_active}"
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from honeydesk.accounts.actions import find_contact_by_point
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
 from honeydesk.cases import access, actions, queries, tone_guard
-from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone
+from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone, parse_ref
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput
@@ -319,7 +319,7 @@ def search(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     query = request.GET.get("q", "")[:200]
     results = list(queries.search_cases(user, query))
-    if len(results) == 1 and queries.parse_ref(query) and query.upper().startswith("HD"):
+    if len(results) == 1 and parse_ref(query) and query.upper().startswith("HD"):
         return redirect("web:case", ref=results[0].ref)
     return page(request, "desk/search.html", None, {"q": query, "cases": results})
 

@@ -12,7 +12,7 @@ from honeydesk.intelligence.suggest import suggest
 from honeydesk.web.views.common import customer_required, staff_required, user_of
 
 
-class ArticleForm(forms.ModelForm):
+class ArticleForm(forms.ModelForm[Article]):
     class Meta:
         model = Article
         fields = ["title", "body", "request_types", "public"]
