@@ -146,3 +146,5 @@ def test_the_lower_layers_import_nothing_above_them():
     assert graph["honeydesk.intelligence"] <= {"honeydesk.lib"}
     assert graph["honeydesk.channels"] <= {"honeydesk.lib"}  # the registry
     assert not any(node.startswith("honeydesk.channels.") for node in graph["honeydesk.cases"])
+    # Nothing builds on the demo or the pages: they sit on top.
+    assert not any({"honeydesk.demo", "honeydesk.web"} & deps for node, deps in graph.items())

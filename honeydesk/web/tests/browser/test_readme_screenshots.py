@@ -1,4 +1,4 @@
-"""The README's screenshots, taken over the believable demo company (honeydesk.cases.demo).
+"""The README's screenshots, taken over the believable demo company (honeydesk.demo.company).
 
 Every run renders the three main screens with realistic data and checks them; the images go to
 the test's tmp folder. To refresh docs/screenshots/*.png, run
@@ -14,8 +14,8 @@ from django.db.models import Count, Q
 from playwright.sync_api import Page, expect
 
 from honeydesk.accounts.models import Role, User
-from honeydesk.cases import demo
 from honeydesk.cases.models import Case, Status
+from honeydesk.demo import company as demo
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
-from honeydesk.cases import demo
 from honeydesk.cases.models import Case, Escalation, RequestType, Status, TimelineEntry
+from honeydesk.demo import company as demo
 from honeydesk.jobs.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)

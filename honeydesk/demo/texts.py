@@ -1,6 +1,6 @@
 """The words of the demo company: its staff, request types, and what customers and agents say.
 
-Kept apart from `honeydesk.cases.demo` (which replays the stories through the real actions)
+Kept apart from `honeydesk.demo.company` (which replays the stories through the real actions)
 so the generator logic stays readable; these tables are data, not behaviour.
 """
 

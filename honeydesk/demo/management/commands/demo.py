@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
-from honeydesk.cases import demo
 from honeydesk.cases.models import Case, Status
+from honeydesk.demo import company as demo
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ customer accounts, and cases in every status spread over the last 90 days. Each 
 history is replayed through `honeydesk.cases.actions` inside `clock.at(moment)`, so every
 row (timeline entries, escalations, owners, first-response and resolution times) is
 written exactly as the live system writes it. Deterministic for a given seed and day.
-The words (staff, request types, what customers and agents say) live in `demo_texts`.
+The words (staff, request types, what customers and agents say) live in `honeydesk.demo.texts`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from django.db import transaction
 from honeydesk.accounts.actions import ContactData, do_create_account
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
 from honeydesk.cases import actions as act
-from honeydesk.cases.demo_texts import (
+from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
+from honeydesk.channels import registry
+from honeydesk.demo.texts import (
     AFTER_REPLY,
     AGENT_REPLIES,
     ANGRY,
@@ -65,8 +67,6 @@ from honeydesk.cases.demo_texts import (
     TYPE_WEIGHTS,
     WHEN_PHRASES,
 )
-from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
-from honeydesk.channels import registry
 from honeydesk.lib import clock
 
 PASSWORD = "demo"
