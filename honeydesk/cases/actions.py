@@ -130,8 +130,10 @@ def _inbound_data(inbound: Inbound) -> tuple[str, str, str, dict[str, Any]]:
     subject = (" ".join(inbound.subject.split()) or "(no subject)")[:200]
     body = inbound.body.strip()[: settings.MAX_BODY_CHARS] or "(no text)"
     author_name = (inbound.author_name or (inbound.contact.name if inbound.contact else ""))[:200]
-    contact_id = inbound.contact.pk if inbound.contact else None
-    return subject, body, author_name, analysed(body, {"contact_id": contact_id, **(inbound.data or {})})
+    data = {"contact_id": inbound.contact.pk if inbound.contact else None, **(inbound.data or {})}
+    if "analysis" not in data:  # a channel may have read it already (to route the case)
+        data = analysed(body, data)
+    return subject, body, author_name, data
 
 
 def do_receive_message(

@@ -10,7 +10,16 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from honeydesk.accounts.models import ContactPoint, User
 from honeydesk.cases import access
-from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, parse_ref
+from honeydesk.cases.models import (
+    Attachment,
+    Case,
+    Escalation,
+    IntakeCategory,
+    RequestType,
+    Status,
+    TimelineEntry,
+    parse_ref,
+)
 from honeydesk.cases.search import matching_case_ids
 from honeydesk.lib.cache import Recent
 from honeydesk.lib.phones import to_e164
@@ -29,6 +38,7 @@ QUEUES = [
     Queue("mine", "My cases"),
     Queue("department", "My department"),
     Queue("unassigned", "Unassigned"),
+    Queue("triage", "To triage"),
     Queue("waiting", "Waiting on customer"),
     Queue("escalated", "Escalated", supervisors_only=True),
 ]
@@ -52,6 +62,10 @@ def queue_cases(user: User, key: str) -> QuerySet[Case]:
         return cases.filter(active=1)
     if key == "unassigned":
         return cases.filter(status=Status.NEW, owner__isnull=True)
+    if key == "triage":
+        # New mail that no request type took lands on the general type (e-mail routing):
+        # someone gives it the right type or department.
+        return cases.filter(status=Status.NEW, owner__isnull=True, request_type__intake_category=IntakeCategory.GENERAL)
     if key == "waiting":
         base = cases.filter(status=Status.PENDING)
         return base if user.sees_everything else base.filter(owner=user)

@@ -147,11 +147,11 @@ class _Builder:
             for slug in self.depts
         }
         self.types: dict[str, RequestType] = {}
-        for slug, name, dept, best, why, needs in REQUEST_TYPES:
+        for slug, category, name, dept, best, why, needs in REQUEST_TYPES:
             self.types[slug] = RequestType.objects.get_or_create(
                 slug=slug,
                 defaults=dict(name=name, department=self.depts[dept], best_channel=best, channel_reason=why,
-                              needs=needs),
+                              needs=needs, intake_category=category),
             )[0]  # fmt: skip
 
     def customers(self, n: int = 60) -> None:

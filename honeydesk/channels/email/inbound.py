@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from honeydesk.accounts.models import Contact
 from honeydesk.cases.actions import Inbound, Upload, do_receive_message, do_record_automatic_message
 from honeydesk.cases.models import REF_PREFIX, Channel
+from honeydesk.cases.timeline import analysed
 from honeydesk.channels.email import matching
 from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
@@ -328,6 +329,9 @@ def _store(
     body = latest_reply(parsed.text) if case is not None else parsed.text.strip()
     uploads, skipped, inline = _uploads(parsed.attachments)
     data = _entry_data(parsed, source, thread, body, skipped, inline, noise)
+    if not noise:
+        # Read once, here: routing a new case needs what the message is about.
+        data = analysed(body, data)
     entry = None
     if noise and case is not None:
         inbound = Inbound(
@@ -345,7 +349,8 @@ def _store(
             contact = matching.contact_for_sender(sender, parsed.from_name)
         request_type = None
         if case is None:
-            request_type = matching.request_type_for(mailbox, [*parsed.to, *parsed.cc, *recipients])
+            recipients_all = [*parsed.to, *parsed.cc, *recipients]
+            request_type = matching.request_type_for(mailbox, recipients_all, data["analysis"].get("category", ""))
         # A reply: the case's own request type and account are used (loaded only if the
         # case turns out to be closed and a linked case is opened).
         inbound = Inbound(

@@ -33,7 +33,7 @@ from django.db.models import Count, prefetch_related_objects
 
 from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department
-from honeydesk.cases.models import Case, RequestType
+from honeydesk.cases.models import Case, IntakeCategory, RequestType
 from honeydesk.cases.queries import active_request_types
 from honeydesk.channels.email.models import Mailbox, Message
 from honeydesk.lib.cache import Recent
@@ -229,28 +229,49 @@ def forget_cached_addresses() -> None:
     _department_addresses.forget()
 
 
-def request_type_for(mailbox: Mailbox | None, recipients: list[str]) -> RequestType:
-    """New cases: the mailbox's request type or department, else the department whose
-    address the mail was sent to, else settings.HONEYDESK_EMAIL_REQUEST_TYPE (a slug),
-    else the first active request type."""
+def request_type_for(mailbox: Mailbox | None, recipients: list[str], category: str = "") -> RequestType:
+    """The request type of a new case from a mail, read by the intake classifier as
+    `category` (an IntakeCategory value):
+
+    1. the mailbox's own request type, when it has one (a dedicated address);
+    2. else, within the department the mail was sent to (the mailbox's department, or the
+       department whose address is among the recipients), the type for `category`, or
+       that department's first type;
+    3. else the type for `category` anywhere;
+    4. else the general type (settings.HONEYDESK_EMAIL_REQUEST_TYPE, a slug; or the type
+       for general questions): staff triage it from there, and a mail never lands in an
+       arbitrary department;
+    5. else, on a desk with no general type, the first active request type.
+    """
     active = active_request_types()
-    if mailbox is not None:
-        if mailbox.request_type_id:
-            found = next((rt for rt in active if rt.pk == mailbox.request_type_id), None)
-            if found:
-                return found
-        if mailbox.department_id:
-            found = next((rt for rt in active if rt.department_id == mailbox.department_id), None)
-            if found:
-                return found
-    if recipients:
-        by_address = _department_addresses.get()
-        departments = {by_address[r.lower()] for r in recipients if r.lower() in by_address}
-        found = next((rt for rt in active if rt.department_id in departments), None) if departments else None
+    if mailbox is not None and mailbox.request_type_id:
+        found = next((rt for rt in active if rt.pk == mailbox.request_type_id), None)
         if found:
             return found
-    slug = getattr(settings, "HONEYDESK_EMAIL_REQUEST_TYPE", "")
-    found = (next((rt for rt in active if rt.slug == slug), None) if slug else None) or (active[0] if active else None)
+    departments: set[int] = set()
+    if mailbox is not None and mailbox.department_id:
+        departments = {mailbox.department_id}
+    elif recipients:
+        by_address = _department_addresses.get()
+        departments = {by_address[r.lower()] for r in recipients if r.lower() in by_address}
+    if departments:
+        in_department = [rt for rt in active if rt.department_id in departments]
+        found = next((rt for rt in in_department if category and rt.intake_category == category), None)
+        if found or in_department:
+            return found or in_department[0]
+    found = next((rt for rt in active if category and rt.intake_category == category), None)
+    if found:
+        return found
+    found = general_request_type(active)
     if found is None:
         raise LookupError("No active request type is configured for new e-mail cases.")
     return found
+
+
+def general_request_type(active: list[RequestType]) -> RequestType | None:
+    slug = getattr(settings, "HONEYDESK_EMAIL_REQUEST_TYPE", "")
+    return (
+        (next((rt for rt in active if rt.slug == slug), None) if slug else None)
+        or next((rt for rt in active if rt.intake_category == IntakeCategory.GENERAL), None)
+        or (active[0] if active else None)
+    )

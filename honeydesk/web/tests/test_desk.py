@@ -160,9 +160,9 @@ def _more_cases(cast, n):
 def test_it_keeps_queue_queries_flat_as_cases_grow(cast):
     c = cast.client(cast.billing_agent)
     _more_cases(cast, 3)
-    few = {q: _queries(c, f"/desk/?queue={q}") for q in ["mine", "department", "unassigned"]}
+    few = {q: _queries(c, f"/desk/?queue={q}") for q in ["mine", "department", "unassigned", "triage"]}
     _more_cases(cast, 25)
-    many = {q: _queries(c, f"/desk/?queue={q}") for q in ["mine", "department", "unassigned"]}
+    many = {q: _queries(c, f"/desk/?queue={q}") for q in ["mine", "department", "unassigned", "triage"]}
     assert few == many
 
 
@@ -217,3 +217,24 @@ def test_it_shows_due_times_and_flags_overdue_ones(cast):
     actions.do_add_reply(cast.alice_case, body="On it", acting_user=cast.billing_agent)
     answered = cast.client(cast.billing_agent).get(url).content.decode()
     assert "First response due" not in answered and "First response" in answered
+
+
+def test_it_lists_unclassified_new_cases_in_the_triage_queue(cast):
+    from honeydesk.cases.models import IntakeCategory, RequestType
+
+    general = RequestType.objects.create(
+        name="General question", slug="general", department=cast.billing, intake_category=IntakeCategory.GENERAL
+    )
+    case = actions.do_open_case(
+        actions.Opening(
+            account=cast.alice_account,
+            contact=cast.alice_contact,
+            request_type=general,
+            subject="Something odd",
+            body="Not sure where this goes.",
+            channel="email",
+        ),
+        acting_user=cast.alice,
+    )
+    page = cast.client(cast.billing_agent).get("/desk/?queue=triage").content.decode()
+    assert case.ref in page and cast.alice_case.ref not in page

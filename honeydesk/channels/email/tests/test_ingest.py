@@ -362,3 +362,43 @@ def test_the_rate_limit_reason_gives_the_exact_count(cast, settings):
     # Messages from other senders and old ones do not count.
     Message.objects.filter(sender="burst@example.test").update(created_at=clock.now() - timedelta(seconds=601))
     assert ingest(b"From: burst@example.test\nMessage-ID: <b9@x>\nSubject: s9\n\nx\n", "t").status == "stored"
+
+
+def _categorised(cast):
+    from honeydesk.cases.models import IntakeCategory, RequestType
+
+    RequestType.objects.filter(pk=cast.billing_type.pk).update(intake_category=IntakeCategory.BILLING_EXPLANATION)
+    RequestType.objects.filter(pk=cast.repair_type.pk).update(intake_category=IntakeCategory.REPAIR_OUTAGE)
+    return RequestType.objects.create(
+        name="General question", slug="general", department=cast.sales, intake_category=IntakeCategory.GENERAL
+    )
+
+
+def _new_case_from(sender: str, subject: str, body: str, n: int) -> Case:
+    raw = f"From: {sender}\nTo: help@support.test\nSubject: {subject}\nMessage-ID: <cl-{n}@x>\n\n{body}\n"
+    return Case.objects.get(pk=int(ingest(raw.encode(), "test").case[3:]))
+
+
+def test_it_routes_a_new_mail_by_what_it_is_about(cast):
+    general = _categorised(cast)
+    repair = _new_case_from(
+        "dora@example.test", "Modem keeps dropping", "My internet drops every hour and the modem light goes red.", 1
+    )
+    assert repair.request_type == cast.repair_type and repair.department == cast.repair
+    bill = _new_case_from(
+        "ed@example.test", "Question about my bill", "Why is there a $12 fee on my bill this month? Please explain.", 2
+    )
+    assert bill.request_type == cast.billing_type
+    # About something no request type takes: the general type, never an arbitrary department.
+    quit_ = _new_case_from("fay@example.test", "Cancel", "Please cancel my account at the end of the month.", 3)
+    assert quit_.request_type == general and quit_.department == cast.sales
+
+
+def test_a_department_address_keeps_its_department(cast):
+    _categorised(cast)
+    raw = (
+        b"From: gus@example.test\nTo: billing@honeydesk.test\nSubject: Modem\nMessage-ID: <cl-9@x>\n\n"
+        b"My modem keeps dropping the connection.\n"
+    )
+    case = Case.objects.get(pk=int(ingest(raw, "test").case[3:]))
+    assert case.department == cast.billing  # sent to Billing: Billing decides, with Billing's type
