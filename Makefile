@@ -1,6 +1,6 @@
 # honeydesk: the two commands a newcomer needs are `make run` and `make test`.
 #
-#   make run             install into .venv, migrate, load demo data, serve on http://127.0.0.1:8000
+#   make run             install into .venv, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker
 #   make test            the whole test suite on SQLite (installs Chromium and Dovecot when root)
 #   make test-postgres   the whole suite again on a throw-away PostgreSQL 15 cluster
 #   make lint            ruff check, ruff format --check, mypy --strict
@@ -65,7 +65,7 @@ system-deps:
 run: venv
 	DEBUG=1 $(BIN)/honeydesk migrate --noinput --verbosity 0
 	DEBUG=1 $(BIN)/honeydesk demo
-	DEBUG=1 $(BIN)/honeydesk serve --host 127.0.0.1 --port 8000
+	DEBUG=1 $(BIN)/honeydesk serve --host 127.0.0.1 --port 8000 --with-worker
 
 # --- checks --------------------------------------------------------------------------
 

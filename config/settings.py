@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "honeydesk.web.context.desk",
             ],
         },
     },
@@ -201,10 +202,11 @@ PASSWORD_RESET_TIMEOUT = 30 * 60
 JOBS_RUN_AFTER_COMMIT = env_bool("HONEYDESK_JOBS_INLINE", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
-# A local demo (DEBUG) prints mail, such as portal sign-in links, to the terminal.
+# A local demo (DEBUG) keeps every mail in a local outbox (staff read it at /desk/outbox/;
+# sign-in links are also printed to the terminal); nothing leaves the machine.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "honeydesk.channels.email.outbox.OutboxBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

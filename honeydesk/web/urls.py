@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, desk, files, kb, portal
+from honeydesk.web.views import auth, desk, files, kb, outbox, portal
 
 app_name = "web"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("desk/cases/<str:ref>/entries/<int:entry_id>/html/", files.entry_html, name="entry_html"),
     path("cases/<str:ref>/attachments/<int:attachment_id>/", files.attachment, name="attachment"),
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
+    path("desk/outbox/", outbox.outbox_list, name="outbox"),
+    path("desk/outbox/<str:name>/", outbox.outbox_mail, name="outbox_mail"),
     path("desk/kb/", kb.article_list, name="kb"),
     path("desk/kb/new/", kb.article_edit, name="kb_new"),
     path("desk/kb/<int:pk>/", kb.article_edit, name="kb_edit"),

@@ -122,3 +122,47 @@ def test_the_server_application_loads_the_text_models_at_start(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_serve_with_worker_runs_both_and_one_interrupt_stops_both(tmp_path):
+    """`make run`: the web server and the worker in one command; Ctrl-C stops both."""
+    import os
+    import pathlib
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    env = {**os.environ, "SECRET_KEY": "t", "DEBUG": "1", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    cli = [sys.executable, "-m", "honeydesk.cli"]
+    subprocess.run([*cli, "migrate", "--noinput", "-v", "0"], env=env, cwd=root, check=True, timeout=120)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path / "run.log").open("w")
+    run = [*cli, "serve", "--port", str(port), "--workers", "1", "--with-worker"]
+    proc = subprocess.Popen(run, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, answered = time.monotonic() + 60, False
+        while time.monotonic() < deadline and not answered:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                answered = True
+            except OSError:
+                time.sleep(0.3)
+        while time.monotonic() < deadline and "honeydesk worker" not in (tmp_path / "run.log").read_text():
+            time.sleep(0.3)
+        output = (tmp_path / "run.log").read_text()
+        assert answered and "honeydesk worker" in output, output[-3000:]
+        os.killpg(proc.pid, signal.SIGINT)  # the terminal sends Ctrl-C to the whole group
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    # Nothing of the group is left: neither the server nor the worker.
+    alive = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert alive == []

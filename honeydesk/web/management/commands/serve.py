@@ -2,12 +2,18 @@
 
 Granian serves /static/ itself, so no separate web server is needed for a small
 deployment; put a TLS-terminating proxy in front for a real one (see README).
+`--with-worker` also runs `honeydesk worker` beside it (mail, reminders, housekeeping)
+and stops both together, for one-command demos (`make run`); production runs workers
+as their own processes.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +35,11 @@ class Command(BaseCommand):
             default=int(os.environ.get("WEB_THREADS", "0")) or None,
             help="Blocking threads per worker (requests handled at once by each worker). "
             "Default: 1 on SQLite, 4 on PostgreSQL.",
+        )
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Also run `honeydesk worker`; Ctrl-C (or SIGTERM) stops both.",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -63,4 +74,38 @@ class Command(BaseCommand):
         ]
         self.stdout.write(f"honeydesk on http://{opts['host']}:{opts['port']}/ ({opts['workers']} workers)")
         self.stdout.flush()
+        if opts["with_worker"]:
+            raise SystemExit(run_together([argv, [sys.executable, "-m", "honeydesk.cli", "worker"]]))
         os.execv(sys.executable, argv)  # noqa: S606 -- replace this process with the server, fixed argv
+
+
+def run_together(commands: list[list[str]]) -> int:
+    """Start every command; when one ends or we are asked to stop, stop the others
+    (SIGTERM, then SIGKILL after 10 s). Returns the first exit status."""
+    children = [subprocess.Popen(command) for command in commands]
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        status = None
+        while status is None and not stopping:
+            status = next((c.returncode for c in children if c.poll() is not None), None)
+            time.sleep(0.2)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return status or 0
