@@ -25,13 +25,15 @@ replies (``replies-*.txt``)::
     flags     the coach flags that are TRUE, by short name: ack emp val own step time name
               blame def jargon (every other flag is false)
 
-``python eval/blind/build.py`` writes ``messages-blind.jsonl`` and ``replies-blind.jsonl``
+``python eval/blind/build.py`` writes ``messages-blind-{train,heldout}.jsonl`` and
+``replies-blind-{train,heldout}.jsonl`` (the held-out 30% is never read by training code)
 and exits non-zero on any invalid row (unknown code, a mention that is not an exact
 substring, a supervisor reason without a request, a draft with a time but no step).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -239,6 +241,25 @@ def parse_reply(line: str, number: int) -> dict[str, object]:
     return row
 
 
+def _heldout_ids(rows: list[dict[str, object]], strata: tuple[str, ...]) -> set[object]:
+    """A fixed 30% of rows, stratified: rows are ordered by their labels (and a hash of
+    their id inside a stratum) and every 10th, 10th+3rd and 10th+6th row is held out. Rows of
+    one ``group`` go together, to the side of the group's first row."""
+    def key(row: dict[str, object]) -> tuple[str, ...]:
+        digest = hashlib.sha1(str(row.get("group") or row["id"]).encode()).hexdigest()
+        return (*(str(row[s]) for s in strata), digest)
+
+    held: set[object] = set()
+    side: dict[str, bool] = {}
+    for k, row in enumerate(sorted(rows, key=key)):
+        group = str(row.get("group") or row["id"])
+        if group not in side:
+            side[group] = k % 10 in (0, 3, 6)
+        if side[group]:
+            held.add(row["id"])
+    return held
+
+
 def _lines(pattern: str) -> list[tuple[str, int, str]]:
     out = []
     for path in sorted(SRC.glob(pattern)):
@@ -269,10 +290,16 @@ def main() -> int:
         print(e, file=sys.stderr)
     if errors:
         return 1
-    for fname, rows in (("messages-blind.jsonl", messages), ("replies-blind.jsonl", replies)):
-        with open(HERE / fname, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    for stem, rows, strata in (
+        ("messages", messages, ("tone", "category")),
+        ("replies", replies, ("quality",)),
+    ):
+        heldout = _heldout_ids(rows, strata)
+        for part, keep in (("train", False), ("heldout", True)):
+            with open(HERE / f"{stem}-blind-{part}.jsonl", "w", encoding="utf-8") as fh:
+                for row in rows:
+                    if (row["id"] in heldout) == keep:
+                        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     from collections import Counter
 
     print(f"{len(messages)} messages, {len(replies)} replies")
