@@ -1,0 +1,196 @@
+"""The learned layer: static sentence embeddings and small linear heads over the rules.
+
+Why: the rules point at words and are right when they fire, but they were written against a
+small dev split and miss wording they have never seen. Each head here is a logistic
+regression trained (``make train``, ``honeydesk/intelligence/train.py``) on the blind set's
+training part plus the dev split. Its input is one row of three blocks:
+
+1. the sentence embedding of the analysis key (look-alike letters folded, zero-width
+   characters gone) from a static model distilled once from all-MiniLM-L6-v2
+   (``data/embeddings/minilm-static-256``, 256 dimensions, loaded with ``model2vec`` only);
+2. the rules' own verdicts and reason kinds (``message_rule_features`` /
+   ``draft_rule_features``), so the head learns how far to trust each rule;
+3. a bag of the words and word pairs seen at least twice in training.
+
+This stacking is the one way rules and learned scores are combined: the head's softmax
+(multinomial logistic regression, fitted by log-loss, so its probabilities are calibrated
+on the training distribution; the expected calibration error under cross-validation is in
+EVAL.md) is the verdict. Two rules are kept above it, both in ``analyze``: the rules'
+abusive verdict stands (it has never fired on a calm message in any split) and the fixed
+best-channel rule for seven request types. Every verdict still carries reasons: the rule
+reasons when they exist, and otherwise the words whose learned weights pushed most towards
+the verdict (``Head.evidence``).
+
+Weights live in ``data/heads.npz`` (plain float arrays, loaded without pickle) beside
+``data/heads.json`` (classes, vocabulary, feature layout). Nothing is trained at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+DATA = Path(__file__).resolve().parent / "data"
+MODEL_DIR = DATA / "embeddings" / "minilm-static-256"
+HEADS_NPZ = DATA / "heads.npz"
+HEADS_JSON = DATA / "heads.json"
+
+# The embedding is unit length (components ~0.06); scaling it lets one regularisation
+# strength suit the embedding, the 0/1 rule features and the 0/1 word features alike.
+EMBED_SCALE = 4.0
+TOKEN_RE = re.compile(r"[a-z0-9']+|[!?]")
+
+# Reason kinds the tone rules can give (tone.py and its abuse readers).
+TONE_REASON_KINDS = (
+    "insult",
+    "threat_of_harm",
+    "demeaning",
+    "cursing_at_person",
+    "shouting",
+    "threat_to_leave",
+    "regulator_threat",
+    "sarcasm",
+    "accusation",
+    "unhappiness",
+    "profanity_at_thing",
+    "emphasis",
+)
+
+
+def tokens(key: str) -> list[str]:
+    """Words and word pairs of a lower-cased analysis key (the bag-of-words block)."""
+    words = TOKEN_RE.findall(key.lower())
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+@cache
+def embedder() -> Any:
+    """The static embedding model (about 0.3 s to load, 15 MB)."""
+    from model2vec import StaticModel
+
+    return StaticModel.from_pretrained(str(MODEL_DIR))
+
+
+def embed(texts: list[str]) -> NDArray[np.float64]:
+    return np.asarray(embedder().encode(texts), dtype=np.float64) * EMBED_SCALE
+
+
+@dataclass(frozen=True)
+class Head:
+    """One logistic-regression head: ``classes`` in the order of the rows of ``coef``."""
+
+    name: str
+    classes: tuple[str, ...]
+    coef: NDArray[np.float64]  # (n_classes or 1, n_features)
+    intercept: NDArray[np.float64]
+    vocab: dict[str, int]
+    n_dense: int
+    ngrams: tuple[str, ...]
+
+    def _sparse(self, toks: list[str]) -> list[int]:
+        return sorted({self.n_dense + self.vocab[t] for t in toks if t in self.vocab})
+
+    def proba(self, dense: NDArray[np.float64], toks: list[str]) -> dict[str, float]:
+        idx = self._sparse(toks)
+        z = self.coef[:, : self.n_dense] @ dense + self.intercept
+        if idx:
+            z = z + self.coef[:, idx].sum(axis=1)
+        if len(self.classes) == 2:
+            p = float(1.0 / (1.0 + np.exp(-z[0])))
+            return {self.classes[0]: 1.0 - p, self.classes[1]: p}
+        e = np.exp(z - z.max())
+        e /= e.sum()
+        return {c: float(v) for c, v in zip(self.classes, e, strict=True)}
+
+    def evidence(self, toks: list[str], label: str, top: int = 3) -> list[str]:
+        """The words present whose weights push most towards ``label`` (for the reasons)."""
+        idx = self._sparse(toks)
+        if not idx:
+            return []
+        if len(self.classes) == 2:
+            w = self.coef[0, idx] * (1.0 if label == self.classes[1] else -1.0)
+        else:
+            k = self.classes.index(label)
+            others = np.delete(self.coef[:, idx], k, axis=0).mean(axis=0)
+            w = self.coef[k, idx] - others
+        order = np.argsort(-w)
+        return [self.ngrams[idx[i] - self.n_dense] for i in order[:top] if w[i] > 0]
+
+
+@cache
+def heads() -> dict[str, Head]:
+    meta = json.loads(HEADS_JSON.read_text(encoding="utf-8"))
+    arrays = np.load(HEADS_NPZ, allow_pickle=False)
+    out: dict[str, Head] = {}
+    for name, info in meta["heads"].items():
+        ngrams = tuple(info["vocab"])
+        out[name] = Head(
+            name=name,
+            classes=tuple(info["classes"]),
+            coef=np.asarray(arrays[f"{name}.coef"], dtype=np.float64),
+            intercept=np.asarray(arrays[f"{name}.intercept"], dtype=np.float64),
+            vocab={t: i for i, t in enumerate(ngrams)},
+            n_dense=int(info["n_dense"]),
+            ngrams=ngrams,
+        )
+    return out
+
+
+def load() -> None:
+    """Load the embedding model and the heads now (the worker calls this at start)."""
+    embedder()
+    heads()
+
+
+# ----------------------------------------------------------------------------- features
+def message_rule_features(
+    tone_label: str,
+    reason_kinds: set[str],
+    profanity: float | None,
+    category_scores: dict[str, float],
+    rule_category: str,
+    wants: bool,
+    reason: bool | None,
+    goal: bool,
+) -> list[float]:
+    """The rules' verdicts on a message as numbers (the second block of every message head)."""
+    from .intake import CATEGORIES
+    from .tone import LABELS
+
+    f = [float(tone_label == lab) for lab in LABELS]
+    f += [float(k in reason_kinds) for k in TONE_REASON_KINDS]
+    f += [profanity or 0.0]
+    f += [min(category_scores.get(c, 0.0), 5.0) / 5.0 for c in CATEGORIES]
+    f += [float(rule_category == c) for c in CATEGORIES]
+    f += [float(wants), float(bool(reason)), float(goal)]
+    return f
+
+
+def draft_rule_features(flags: dict[str, bool], grade: str) -> list[float]:
+    from .coach import FLAGS
+
+    f = [float(flags[k]) for k in FLAGS]
+    f += [float(grade == g) for g in ("poor", "fair", "good", "excellent")]
+    return f
+
+
+def message_dense(key: str, rule_features: list[float]) -> NDArray[np.float64]:
+    return np.concatenate([embed([key])[0], np.asarray(rule_features, dtype=np.float64)])
+
+
+def draft_dense(draft_key: str, customer_key: str, rule_features: list[float]) -> NDArray[np.float64]:
+    e = embed([draft_key, customer_key or " "])
+    return np.concatenate([e[0], e[1], np.asarray(rule_features, dtype=np.float64)])
+
+
+def draft_tokens(draft_key: str) -> list[str]:
+    return tokens(draft_key)
