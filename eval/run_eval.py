@@ -219,9 +219,9 @@ def cross_validate(messages: list[dict], drafts: list[dict], inp: Inputs) -> tup
         dtr = [i for i in range(len(drafts)) if dfold[i] != k]
         for name, label in train.MESSAGE_HEADS.items():
             keep = [i for i in mtr if label(messages[i]) is not None]
-            hs[name] = train.to_head(name, train.fit(inp.mdense[keep], [inp.mtoks[i] for i in keep], [str(label(messages[i])) for i in keep]))
+            hs[name] = train.to_head(name, train.fit(inp.mdense[keep], [inp.mtoks[i] for i in keep], [str(label(messages[i])) for i in keep], name))
         for name, label in train.DRAFT_HEADS.items():
-            hs[name] = train.to_head(name, train.fit(inp.ddense[dtr], [inp.dtoks[i] for i in dtr], [str(label(drafts[i])) for i in dtr]))
+            hs[name] = train.to_head(name, train.fit(inp.ddense[dtr], [inp.dtoks[i] for i in dtr], [str(label(drafts[i])) for i in dtr], name))
         mte = [i for i in range(len(messages)) if mfold[i] == k]
         for i, p in zip(mte, inp.messages(hs, mte), strict=True):
             mpred[i] = p
