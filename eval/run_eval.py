@@ -146,11 +146,17 @@ class Inputs:
 
     def messages(self, hs: dict[str, learned.Head], idx: list[int] | None = None) -> list[dict]:
         idx = list(range(len(self.rules))) if idx is None else idx
-        return [combine_message(self.texts[i], self.rules[i], self.mdense[i], self.mtoks[i], hs) for i in idx]
+        return [
+            combine_message(self.texts[i], self.rules[i], self.mdense[i], learned.Tokens(self.mtoks[i]), hs)
+            for i in idx
+        ]
 
     def drafts(self, hs: dict[str, learned.Head], idx: list[int] | None = None) -> list[dict]:
         idx = list(range(len(self.coach))) if idx is None else idx
-        return [combine_draft(json.loads(json.dumps(self.coach[i])), self.ddense[i], self.dtoks[i], hs) for i in idx]
+        return [
+            combine_draft(json.loads(json.dumps(self.coach[i])), self.ddense[i], learned.Tokens(self.dtoks[i]), hs)
+            for i in idx
+        ]
 
     def rules_only(self) -> list[dict]:
         out = []
@@ -205,7 +211,9 @@ def fold_of(group_ids: list[int], labels: list[str]) -> list[int]:
     return out
 
 
-def cross_validate(messages: list[dict], drafts: list[dict], inp: Inputs) -> tuple[list[dict], list[dict], dict[str, Any]]:
+def cross_validate(
+    messages: list[dict], drafts: list[dict], inp: Inputs
+) -> tuple[list[dict], list[dict], dict[str, Any]]:
     mgroups = groups(messages, inp.mdense[:, :256])
     dgroups = groups(drafts, inp.ddense[:, :256])
     mfold = fold_of(mgroups, [str(r["tone"]) for r in messages])
@@ -219,9 +227,17 @@ def cross_validate(messages: list[dict], drafts: list[dict], inp: Inputs) -> tup
         dtr = [i for i in range(len(drafts)) if dfold[i] != k]
         for name, label in train.MESSAGE_HEADS.items():
             keep = [i for i in mtr if label(messages[i]) is not None]
-            hs[name] = train.to_head(name, train.fit(inp.mdense[keep], [inp.mtoks[i] for i in keep], [str(label(messages[i])) for i in keep], name))
+            hs[name] = train.to_head(
+                name,
+                train.fit(
+                    inp.mdense[keep], [inp.mtoks[i] for i in keep], [str(label(messages[i])) for i in keep], name
+                ),
+            )
         for name, label in train.DRAFT_HEADS.items():
-            hs[name] = train.to_head(name, train.fit(inp.ddense[dtr], [inp.dtoks[i] for i in dtr], [str(label(drafts[i])) for i in dtr], name))
+            hs[name] = train.to_head(
+                name,
+                train.fit(inp.ddense[dtr], [inp.dtoks[i] for i in dtr], [str(label(drafts[i])) for i in dtr], name),
+            )
         mte = [i for i in range(len(messages)) if mfold[i] == k]
         for i, p in zip(mte, inp.messages(hs, mte), strict=True):
             mpred[i] = p
@@ -237,6 +253,15 @@ def cross_validate(messages: list[dict], drafts: list[dict], inp: Inputs) -> tup
             ece += len(b) / len(probs) * abs(np.mean([c for c, _ in b]) - np.mean([ok for _, ok in b]))
     info = {"message_groups": len(set(mgroups)), "draft_groups": len(set(dgroups)), "tone_ece": ece}
     return [p for p in mpred if p is not None], [p for p in dpred if p is not None], info
+
+
+def evaluate_messages(rows: list[dict]) -> dict[str, Any]:
+    """Figures of the shipped system (rules + heads) on ``rows`` (used by the regression tests)."""
+    return score_messages(rows, Inputs(rows, []).messages(learned.heads()))
+
+
+def evaluate_replies(rows: list[dict]) -> dict[str, Any]:
+    return score_drafts(rows, Inputs([], rows).drafts(learned.heads()))
 
 
 # ------------------------------------------------------------------------------ report
@@ -293,13 +318,21 @@ def timings(texts: list[str], drafts: list[dict]) -> None:
         "analyze_message('you idiot');analyze_draft('Hi Sam, I will call you at 3pm.','my bill');"
         "print(time.perf_counter()-t)"
     )
-    load = float(subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True).stdout)
-    print(f"\n=== timings (one core, CPU time) ===\ntone + intake: {statistics.median(runs):,.0f} messages/s (median of 3 over {len(texts)}); coach {ms:.2f} ms/draft; cold load {load:.2f} s (`make bench` has the full benchmark)")
+    load = float(
+        subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    )
+    print(
+        f"\n=== timings (one core, CPU time) ===\ntone + intake: {statistics.median(runs):,.0f} messages/s (median of 3 over {len(texts)}); coach {ms:.2f} ms/draft; cold load {load:.2f} s (`make bench` has the full benchmark)"
+    )
 
 
 def errors(rows: list[dict], preds: list[dict]) -> None:
     for r, p in zip(rows, preds, strict=True):
-        diffs = [f"{k}: gold {r[k]} / got {p[k]}" for k in ("tone", "category", "best_channel", "goal_stated", "wants_supervisor", "supervisor_reason_given") if r[k] != p[k]]
+        diffs = [
+            f"{k}: gold {r[k]} / got {p[k]}"
+            for k in ("tone", "category", "best_channel", "goal_stated", "wants_supervisor", "supervisor_reason_given")
+            if r[k] != p[k]
+        ]
         if _flat(r["mentions"]) != _flat(p["facts"]):
             diffs.append(f"facts: gold {r['mentions']} / got {p['facts']}")
         if diffs:
@@ -347,7 +380,10 @@ def main(argv: list[str]) -> int:
         hid_m = read(d / "messages-hid.jsonl")
         hid_d = read(d / "replies-hid.jsonl") if (d / "replies-hid.jsonl").exists() else []
         inp_hid = Inputs(hid_m, hid_d)
-        hm, hd = score_messages(hid_m, inp_hid.messages(hs)), (score_drafts(hid_d, inp_hid.drafts(hs)) if hid_d else None)
+        hm, hd = (
+            score_messages(hid_m, inp_hid.messages(hs)),
+            (score_drafts(hid_d, inp_hid.drafts(hs)) if hid_d else None),
+        )
         cols["hid"] = column(hm, hd)
         print_detail("hid (held-back split)", hm, hd)
     print(

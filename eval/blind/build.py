@@ -87,11 +87,26 @@ REPLY_FLAGS = {
 }
 QUALITIES = ("poor", "fair", "good", "excellent")
 
-# Cyrillic letters that look like Latin ones (the README's а е о р с у і and some capitals).
+# Cyrillic letters that look like Latin ones (the README lists a e o p c y i and some capitals).
 HOMOGLYPHS = {
-    "a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "\u0441", "y": "\u0443",
-    "i": "\u0456", "A": "\u0410", "E": "\u0415", "O": "\u041e", "P": "\u0420", "C": "\u0421",
-    "T": "\u0422", "H": "\u041d", "K": "\u041a", "M": "\u041c", "B": "\u0412", "X": "\u0425",
+    "a": "\u0430",
+    "e": "\u0435",
+    "o": "\u043e",
+    "p": "\u0440",
+    "c": "\u0441",
+    "y": "\u0443",
+    "i": "\u0456",
+    "A": "\u0410",
+    "E": "\u0415",
+    "O": "\u041e",
+    "P": "\u0420",
+    "C": "\u0421",
+    "T": "\u0422",
+    "H": "\u041d",
+    "K": "\u041a",
+    "M": "\u041c",
+    "B": "\u0412",
+    "X": "\u0425",
 }
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\ufeff")
 MENTION_RE = re.compile(r"\{(acct|order|track|amt|date):([^{}]+)\}")
@@ -109,9 +124,7 @@ def _obfuscate(plain: str, kind: str, rng: random.Random) -> str:
             out.append(word)
             continue
         if kind == "h":
-            chars = [
-                HOMOGLYPHS[ch] if ch in HOMOGLYPHS and rng.random() < 0.55 else ch for ch in word
-            ]
+            chars = [HOMOGLYPHS[ch] if ch in HOMOGLYPHS and rng.random() < 0.55 else ch for ch in word]
             out.append("".join(chars))
         else:
             letters = [i for i, ch in enumerate(word) if ch.isalpha()]
@@ -245,8 +258,9 @@ def _heldout_ids(rows: list[dict[str, object]], strata: tuple[str, ...]) -> set[
     """A fixed 30% of rows, stratified: rows are ordered by their labels (and a hash of
     their id inside a stratum) and every 10th, 10th+3rd and 10th+6th row is held out. Rows of
     one ``group`` go together, to the side of the group's first row."""
+
     def key(row: dict[str, object]) -> tuple[str, ...]:
-        digest = hashlib.sha1(str(row.get("group") or row["id"]).encode()).hexdigest()
+        digest = hashlib.sha1(str(row.get("group") or row["id"]).encode(), usedforsecurity=False).hexdigest()
         return (*(str(row[s]) for s in strata), digest)
 
     held: set[object] = set()

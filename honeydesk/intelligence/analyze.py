@@ -21,11 +21,11 @@ from .coach import FLAGS, SUGGESTIONS, coach_reply
 from .intake import (
     CALL_CATEGORIES,
     WRITE_CATEGORIES,
+    category_from_scores,
     category_scores,
     channel_advice,
     extract_facts,
     goal_stated,
-    predict_category,
     supervisor_request,
 )
 from .normalize import AnalysisText, analysis_text, is_obfuscated
@@ -62,7 +62,7 @@ def message_rules(text: str) -> MessageRules:
     at = analysis_text(text or "")
     tone = analyze_tone(at)
     scores = category_scores(at)
-    category = predict_category(at)
+    category = category_from_scores(scores)
     wants, reason = supervisor_request(at)
     harm = any(r.kind == "threat_of_harm" for r in tone.reasons)
     return MessageRules(at, tone, scores, category, wants, reason, goal_stated(at, harm))
@@ -88,11 +88,11 @@ def analyze_message(text: str) -> dict[str, Any]:
     """Tone, request type, facts, goal, supervisor request and channel advice."""
     rules = message_rules(text or "")
     dense = learned.message_dense(rules.at.key, rules.features())
-    return combine_message(text or "", rules, dense, learned.tokens(rules.at.key), learned.heads())
+    return combine_message(text or "", rules, dense, learned.Tokens(learned.tokens(rules.at.key)), learned.heads())
 
 
 def combine_message(
-    text: str, rules: MessageRules, dense: Any, toks: list[str], hs: dict[str, learned.Head]
+    text: str, rules: MessageRules, dense: Any, toks: set[str], hs: dict[str, learned.Head]
 ) -> dict[str, Any]:
     """The verdicts from the rules' reading and the heads ``hs`` (cross-validation passes its own)."""
     at = rules.at
@@ -157,10 +157,10 @@ def analyze_draft(draft: str, customer_message: str = "", customer_name: str | N
     ckey = analysis_text(customer_message or "").key
     rule_flags = {k: res.flags[k].value for k in FLAGS}
     dense = learned.draft_dense(dkey, ckey, learned.draft_rule_features(rule_flags, res.grade))
-    return combine_draft(res.as_dict(), dense, learned.tokens(dkey), learned.heads())
+    return combine_draft(res.as_dict(), dense, learned.Tokens(learned.tokens(dkey)), learned.heads())
 
 
-def combine_draft(out: dict[str, Any], dense: Any, toks: list[str], hs: dict[str, learned.Head]) -> dict[str, Any]:
+def combine_draft(out: dict[str, Any], dense: Any, toks: set[str], hs: dict[str, learned.Head]) -> dict[str, Any]:
     """Overlay the heads ``hs`` on the rules' coach result ``out`` (a ``CoachResult.as_dict()``)."""
     flags: dict[str, bool] = {}
     for k in FLAGS:

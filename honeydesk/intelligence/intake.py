@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 
 from . import lexicons as lx
-from .lexdata import group
 from .gates import AlternationScan, gate
+from .lexdata import group
 from .normalize import AnalysisText, analysis_text
 
 CATEGORIES = (
@@ -269,7 +269,10 @@ def category_scores(text: Text) -> dict[str, float]:
 
 
 def predict_category(text: Text) -> str:
-    scores = category_scores(text)
+    return category_from_scores(category_scores(text))
+
+
+def category_from_scores(scores: dict[str, float]) -> str:
     best = max(CATEGORIES, key=lambda c: (scores[c], -CATEGORIES.index(c)))
     return best if scores[best] >= 1.0 else "general_question"
 

@@ -27,6 +27,7 @@ Weights live in ``data/heads.npz`` (plain float arrays, loaded without pickle) b
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ TONE_REASON_KINDS = (
 def tokens(key: str) -> list[str]:
     """Words and word pairs of a lower-cased analysis key (the bag-of-words block)."""
     words = TOKEN_RE.findall(key.lower())
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 @cache
@@ -80,11 +81,28 @@ def embedder() -> Any:
     return StaticModel.from_pretrained(str(MODEL_DIR))
 
 
+@cache
+def _table() -> tuple[Any, NDArray[np.float32], int | None]:
+    """Tokenizer, float32 token vectors and the unknown-token id, read once from the model."""
+    m = embedder()
+    return m.tokenizer, np.asarray(m.embedding, dtype=np.float32), m.unk_token_id
+
+
 def embed(texts: list[str]) -> NDArray[np.float64]:
-    return np.asarray(embedder().encode(texts), dtype=np.float64) * EMBED_SCALE
+    """Mean of the token vectors, unit length, times EMBED_SCALE (model2vec's own pooling,
+    computed here in float32 without its batching set-up, which costs more than the sum for
+    one short message)."""
+    tokenizer, table, unk = _table()
+    out = np.zeros((len(texts), table.shape[1]), dtype=np.float64)
+    for i, enc in enumerate(tokenizer.encode_batch_fast(texts, add_special_tokens=False)):
+        ids = [t for t in enc.ids[:512] if t != unk]
+        if ids:
+            v = table[ids].mean(axis=0, dtype=np.float64)
+            out[i] = v / (np.linalg.norm(v) + 1e-32)
+    return out * EMBED_SCALE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Head:
     """One logistic-regression head: ``classes`` in the order of the rows of ``coef``."""
 
@@ -96,14 +114,29 @@ class Head:
     n_dense: int
     ngrams: tuple[str, ...]
 
-    def _sparse(self, toks: list[str]) -> list[int]:
-        return sorted({self.n_dense + self.vocab[t] for t in toks if t in self.vocab})
+    def __post_init__(self) -> None:
+        # Contiguous copies: the dense block is a matrix-vector product, the word block a
+        # gather of rows (word x class), both far faster than slicing ``coef`` per call.
+        object.__setattr__(self, "_wd", np.ascontiguousarray(self.coef[:, : self.n_dense]))
+        object.__setattr__(self, "_ws", np.ascontiguousarray(self.coef[:, self.n_dense :].T))
 
-    def proba(self, dense: NDArray[np.float64], toks: list[str]) -> dict[str, float]:
-        idx = self._sparse(toks)
-        z = self.coef[:, : self.n_dense] @ dense + self.intercept
-        if idx:
-            z = z + self.coef[:, idx].sum(axis=1)
+    def _rows(self, toks: list[str] | set[str]) -> list[int]:
+        # Heads trained on the same rows share one vocabulary object; a Tokens set remembers
+        # the rows it found for each, so five heads pay for one lookup.
+        memo = getattr(toks, "memo", None)
+        if memo is not None and id(self.vocab) in memo:
+            return memo[id(self.vocab)]  # type: ignore[no-any-return]
+        vocab = self.vocab
+        rows = [vocab[t] for t in toks if t in vocab]
+        if memo is not None:
+            memo[id(self.vocab)] = rows
+        return rows
+
+    def proba(self, dense: NDArray[np.float64], toks: list[str] | set[str]) -> dict[str, float]:
+        rows = self._rows(toks if isinstance(toks, set) else Tokens(toks))
+        z = self._wd @ dense + self.intercept  # type: ignore[attr-defined]
+        if rows:
+            z = z + self._ws[rows].sum(axis=0)  # type: ignore[attr-defined]
         if len(self.classes) == 2:
             p = float(1.0 / (1.0 + np.exp(-z[0])))
             return {self.classes[0]: 1.0 - p, self.classes[1]: p}
@@ -111,19 +144,27 @@ class Head:
         e /= e.sum()
         return {c: float(v) for c, v in zip(self.classes, e, strict=True)}
 
-    def evidence(self, toks: list[str], label: str, top: int = 3) -> list[str]:
+    def evidence(self, toks: list[str] | set[str], label: str, top: int = 3) -> list[str]:
         """The words present whose weights push most towards ``label`` (for the reasons)."""
-        idx = self._sparse(toks)
-        if not idx:
+        rows = sorted(self._rows(set(toks)))
+        if not rows:
             return []
+        w_rows = self._ws[rows]  # type: ignore[attr-defined]
         if len(self.classes) == 2:
-            w = self.coef[0, idx] * (1.0 if label == self.classes[1] else -1.0)
+            w = w_rows[:, 0] * (1.0 if label == self.classes[1] else -1.0)
         else:
             k = self.classes.index(label)
-            others = np.delete(self.coef[:, idx], k, axis=0).mean(axis=0)
-            w = self.coef[k, idx] - others
-        order = np.argsort(-w)
-        return [self.ngrams[idx[i] - self.n_dense] for i in order[:top] if w[i] > 0]
+            w = w_rows[:, k] - (w_rows.sum(axis=1) - w_rows[:, k]) / (len(self.classes) - 1)
+        order = np.argsort(-w, kind="stable")
+        return [self.ngrams[rows[i]] for i in order[:top] if w[i] > 0]
+
+
+class Tokens(set[str]):
+    """The distinct words and word pairs of one text, with a memo of vocabulary rows."""
+
+    def __init__(self, toks: list[str]) -> None:
+        super().__init__(toks)
+        self.memo: dict[int, list[int]] = {}
 
 
 @cache
@@ -131,6 +172,7 @@ def heads() -> dict[str, Head]:
     meta = json.loads(HEADS_JSON.read_text(encoding="utf-8"))
     arrays = np.load(HEADS_NPZ, allow_pickle=False)
     out: dict[str, Head] = {}
+    shared: dict[tuple[str, ...], dict[str, int]] = {}
     for name, info in meta["heads"].items():
         ngrams = tuple(info["vocab"])
         out[name] = Head(
@@ -138,7 +180,7 @@ def heads() -> dict[str, Head]:
             classes=tuple(info["classes"]),
             coef=np.asarray(arrays[f"{name}.coef"], dtype=np.float64),
             intercept=np.asarray(arrays[f"{name}.intercept"], dtype=np.float64),
-            vocab={t: i for i, t in enumerate(ngrams)},
+            vocab=shared.setdefault(ngrams, {t: i for i, t in enumerate(ngrams)}),
             n_dense=int(info["n_dense"]),
             ngrams=ngrams,
         )

@@ -151,9 +151,7 @@ def to_head(name: str, fitted: dict[str, Any]) -> learned.Head:
     )
 
 
-def fit_all(
-    messages: Sequence[dict[str, Any]], replies: Sequence[dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
+def fit_all(messages: Sequence[dict[str, Any]], replies: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for rows, inputs, specs in (
         (messages, message_inputs, MESSAGE_HEADS),
