@@ -347,6 +347,7 @@ def main(argv: list[str]) -> int:
     read = train.read_jsonl
     dev_m, dev_d = read(d / "messages-dev.jsonl"), read(d / "replies-dev.jsonl")
     bl_m, bl_d = read(train.BLIND / "messages-blind-train.jsonl"), read(train.BLIND / "replies-blind-train.jsonl")
+    extra_m = read(train.BLIND / "messages-extra-train.jsonl")
     ho_m, ho_d = read(train.BLIND / "messages-blind-heldout.jsonl"), read(train.BLIND / "replies-blind-heldout.jsonl")
     hs = learned.heads()
     if "--errors" in args:
@@ -362,12 +363,12 @@ def main(argv: list[str]) -> int:
     rules_m = score_messages(ho_m, inp_ho.rules_only())
     rules_d = score_drafts(ho_d, inp_ho.coach)
     cols["rules(ho)"] = column(rules_m, rules_d)
-    tr_m, tr_d = dev_m + bl_m, dev_d + bl_d
+    tr_m, tr_d = dev_m + bl_m + extra_m, dev_d + bl_d
     inp_tr = Inputs(tr_m, tr_d)
     cv_mp, cv_dp, info = cross_validate(tr_m, tr_d, inp_tr)
     cv_m, cv_d = score_messages(tr_m, cv_mp), score_drafts(tr_d, cv_dp)
     cols["cv"] = column(cv_m, cv_d)
-    blind_idx = list(range(len(dev_m), len(tr_m)))
+    blind_idx = list(range(len(dev_m), len(dev_m) + len(bl_m)))
     cols["cv(blind)"] = column(
         score_messages([tr_m[i] for i in blind_idx], [cv_mp[i] for i in blind_idx]),
         score_drafts(bl_d, cv_dp[len(dev_d) :]),

@@ -274,9 +274,9 @@ def _heldout_ids(rows: list[dict[str, object]], strata: tuple[str, ...]) -> set[
     return held
 
 
-def _lines(pattern: str) -> list[tuple[str, int, str]]:
+def _lines(pattern: str, folder: Path = SRC) -> list[tuple[str, int, str]]:
     out = []
-    for path in sorted(SRC.glob(pattern)):
+    for path in sorted(folder.glob(pattern)):
         for i, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if raw.strip() and not raw.startswith("#"):
                 out.append((path.name, i, raw))
@@ -297,7 +297,17 @@ def main() -> int:
             replies.append(parse_reply(raw, len(replies) + 1))
         except BadRow as exc:
             errors.append(f"{name}:{i}: {exc}")
-    texts = [str(m["text"]).lower() for m in messages]
+    # Extra training rows (src-extra/), written after the code was read: training only,
+    # never held out, never part of the blind measurement.
+    extra = []
+    for name, i, raw in _lines("messages-extra-*.txt", HERE / "src-extra"):
+        try:
+            row = parse_message(raw, len(extra) + 1, rng)
+            row["id"] = str(row["id"]).replace("m-bl-", "m-bx-")
+            extra.append(row)
+        except BadRow as exc:
+            errors.append(f"{name}:{i}: {exc}")
+    texts = [str(m["text"]).lower() for m in messages + extra]
     if len(set(texts)) != len(texts):
         errors.append("duplicate message text")
     for e in errors:
@@ -314,6 +324,9 @@ def main() -> int:
                 for row in rows:
                     if (row["id"] in heldout) == keep:
                         fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with open(HERE / "messages-extra-train.jsonl", "w", encoding="utf-8") as fh:
+        for row in extra:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     from collections import Counter
 
     print(f"{len(messages)} messages, {len(replies)} replies")
