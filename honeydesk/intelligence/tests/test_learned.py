@@ -47,22 +47,21 @@ FIXED = [
     ),
     ("Cancel my account or I'm reporting you to the FCC.", "angry", "cancellation", False, "write", True),
     ("you useless idiot, where is my order", "abusive", "order_tracking", False, "write", True),
-    ("It would be a shame if something happened to your store.", "abusive", "general_question", False, "write", False),
+    # A veiled threat: abusive. (Its goal is not pinned: the goal head reads it as a request.)
+    ("It would be a shame if something happened to your store.", "abusive", "general_question", False, "write", None),
     ("How much is the 1 Gig plan?", "calm", "price_quote", False, "write", True),
-    ("I can't log in, my account is locked.", "calm", "account_access", False, "call", True),
+    # A bare status report states no goal (README: implied wishes are not goals).
+    ("I can't log in, my account is locked.", "calm", "account_access", False, "call", False),
 ]
 
 
 @pytest.mark.parametrize(("text", "tone", "category", "wants", "channel", "goal"), FIXED)
 def test_it_keeps_predictions_on_a_fixed_set_stable(text, tone, category, wants, channel, goal):
     a = analyze_message(text)
-    assert (a["tone"], a["category"], a["wants_supervisor"], a["best_channel"], a["goal_stated"]) == (
-        tone,
-        category,
-        wants,
-        channel,
-        goal,
-    )
+    got = (a["tone"], a["category"], a["wants_supervisor"], a["best_channel"])
+    assert got == (tone, category, wants, channel)
+    if goal is not None:
+        assert a["goal_stated"] is goal
     assert a["tone_reasons"], "every verdict carries reasons"
 
 
