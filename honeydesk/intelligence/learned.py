@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -157,6 +158,54 @@ class Head:
             w = w_rows[:, k] - (w_rows.sum(axis=1) - w_rows[:, k]) / (len(self.classes) - 1)
         order = np.argsort(-w, kind="stable")
         return [self.ngrams[rows[i]] for i in order[:top] if w[i] > 0]
+
+
+_STACKS: dict[tuple[int, ...], tuple[Any, Any, Any, list[tuple[str, tuple[str, ...], int, int]]]] = {}
+
+
+def probas(
+    hs: dict[str, Head], names: tuple[str, ...], dense: NDArray[np.float64], toks: set[str]
+) -> dict[str, dict[str, float]]:
+    """``Head.proba`` for several heads that share one vocabulary, in one product.
+
+    Same numbers as calling each head (the logits are the same sums); about four times
+    faster for the five message heads, which is most of the learned layer's cost.
+    """
+    key = tuple(id(hs[n]) for n in names)
+    stack = _STACKS.get(key)
+    if stack is None:
+        vocab = hs[names[0]].vocab
+        if any(hs[n].vocab is not vocab for n in names):
+            return {n: hs[n].proba(dense, toks) for n in names}
+        spans, start = [], 0
+        for n in names:
+            k = hs[n].coef.shape[0]
+            spans.append((n, hs[n].classes, start, start + k))
+            start += k
+        wd = np.vstack([hs[n]._wd for n in names])  # type: ignore[attr-defined]
+        ws = np.ascontiguousarray(np.hstack([hs[n]._ws for n in names]))  # type: ignore[attr-defined]
+        b = np.concatenate([hs[n].intercept for n in names])
+        if len(_STACKS) > 16:
+            _STACKS.clear()
+        stack = _STACKS[key] = (wd, ws, b, spans)
+    wd, ws, b, spans = stack
+    rows = hs[names[0]]._rows(toks)
+    z = wd @ dense + b
+    if rows:
+        z = z + ws[rows].sum(axis=0)
+    zl = z.tolist()
+    out: dict[str, dict[str, float]] = {}
+    for n, classes, lo, hi in spans:
+        if len(classes) == 2:
+            p = 1.0 / (1.0 + math.exp(-zl[lo]))
+            out[n] = {classes[0]: 1.0 - p, classes[1]: p}
+        else:
+            part = zl[lo:hi]
+            top = max(part)
+            e = [math.exp(v - top) for v in part]
+            total = sum(e)
+            out[n] = {c: v / total for c, v in zip(classes, e, strict=True)}
+    return out
 
 
 class Tokens(set[str]):
