@@ -223,7 +223,7 @@ def heads() -> dict[str, Head]:
     out: dict[str, Head] = {}
     shared: dict[tuple[str, ...], dict[str, int]] = {}
     for name, info in meta["heads"].items():
-        ngrams = tuple(info["vocab"])
+        ngrams = tuple(meta["vocabs"][info["vocab"]])
         out[name] = Head(
             name=name,
             classes=tuple(info["classes"]),

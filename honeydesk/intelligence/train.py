@@ -180,10 +180,15 @@ def write(fitted: dict[str, dict[str, Any]], sources: dict[str, str]) -> None:
         "training_data_sha256": sources,
         "heads": {},
     }
+    vocabs: list[list[str]] = []
     for name, f in fitted.items():
         arrays[f"{name}.coef"] = f["coef"]
         arrays[f"{name}.intercept"] = f["intercept"]
-        meta["heads"][name] = {"classes": f["classes"], "n_dense": f["n_dense"], "vocab": f["vocab"]}
+        if f["vocab"] not in vocabs:
+            vocabs.append(f["vocab"])
+        meta["heads"][name] = {"classes": f["classes"], "n_dense": f["n_dense"], "vocab": vocabs.index(f["vocab"])}
+    # Heads fitted on the same rows share a word list: stored once.
+    meta["vocabs"] = vocabs
     np.savez_compressed(learned.HEADS_NPZ, **arrays)
     learned.HEADS_JSON.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -116,7 +116,7 @@ def test_it_rebuilds_the_checked_in_weights(tmp_path, monkeypatch):
     meta = json.loads(learned.HEADS_JSON.read_text(encoding="utf-8"))
     assert meta["training_data_sha256"] == train.sources()
     for name, f in fitted.items():
-        assert f["vocab"] == meta["heads"][name]["vocab"]
+        assert f["vocab"] == meta["vocabs"][meta["heads"][name]["vocab"]]
         np.testing.assert_allclose(f["coef"], shipped[f"{name}.coef"], atol=1e-6)
         np.testing.assert_allclose(f["intercept"], shipped[f"{name}.intercept"], atol=1e-6)
 
