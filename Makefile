@@ -6,7 +6,8 @@
 #   make lint            ruff check, ruff format --check, mypy --strict
 #   make bench           pages and API at 100,000 cases, then text intelligence (BENCH_ARGS=--quick: smoke run)
 #   make bench-email     e-mail ingest benchmark (10,000 messages, one worker)
-#   make eval            the evaluation script
+#   make eval            the evaluation script (dev, grouped cross-validation, blind held-out)
+#   make train           rebuild the learned heads (honeydesk/intelligence/data/heads.*)
 #
 # Extra pytest arguments: make test PYTEST_ARGS="-k portal -x"
 
@@ -27,7 +28,7 @@ TEST_ENV := SECRET_KEY=test-only-not-a-secret DEBUG=0
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv run test test-postgres lint bench bench-email eval system-deps
+.PHONY: help venv run test test-postgres lint bench bench-email eval train system-deps
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -99,3 +100,8 @@ bench-email: venv
 
 eval: venv
 	$(BIN)/python eval/run_eval.py
+
+# Deterministic: the same data rebuild the same weights (tests/test_learned.py checks 1e-6).
+train: venv
+	$(BIN)/python eval/blind/build.py >/dev/null
+	$(BIN)/python -m honeydesk.intelligence.train

@@ -1,19 +1,19 @@
-"""Evaluate honeydesk's offline text intelligence on the eval split(s).
+"""Evaluate honeydesk's text intelligence: dev, grouped cross-validation and held-out columns.
 
-Usage:  .venv/bin/python eval/run_eval.py [EVAL_DIR] [--proxy [PROXY_DIR]] [--errors SPLIT]
-EVAL_DIR defaults to $HONEYDESK_EVAL_DIR, else ../shared/eval relative to the repo root.
-Reads messages-*.jsonl and replies-*.jsonl (dev, and hid if present) and prints every figure
-with PASS/MISS against the targets. It never exits non-zero for a missed target.
+Usage:  .venv/bin/python eval/run_eval.py [--errors SPLIT] [--no-timings]
+        (``make eval``). Data: the dev split in $HONEYDESK_EVAL_DIR or ../shared/eval, and the
+        blind set in eval/blind. If messages-hid.jsonl / replies-hid.jsonl are in the eval
+        directory, the held-back split is scored too.
 
-``--proxy`` also scores the independent proxy set in eval/proxy (messages-proxy.jsonl,
-replies-proxy.jsonl: written from the README's label definitions *before* the code was read,
-as a stand-in for the held-back split) and prints a dev | proxy summary table.
-``--errors SPLIT`` lists the rows of one split (dev, hid or proxy) that the system gets wrong.
-
-Protocol: the system is rules and lexicons only (plus the pre-trained alt-profanity-check and
-VADER models shipped in packages); nothing is trained on the eval data, so figures are computed
-on every row directly, with no cross-validation. The rules were written with the dev split
-visible, so dev figures are optimistic; the held-back split is the real test.
+Columns
+- ``dev``: the shipped heads on the dev split. The heads were trained on it: not a measure.
+- ``rules``: the rules alone (no learned layer) on the blind held-out part, for comparison.
+- ``cv``: grouped 5-fold cross-validation over the training rows (dev + blind train): each
+  fold's heads are fitted on the other four folds and score the fold. Groups keep
+  near-duplicates together (the blind set's ``group`` field, and any two texts whose
+  embeddings have cosine >= 0.9).
+- ``held-out``: the shipped heads on the blind set's held-out 30%, which training never read.
+- ``hid``: the held-back split, when present.
 """
 
 # Report lines are long f-strings; they read best unbroken.
@@ -29,45 +29,35 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from honeydesk.intelligence.analyze import analyze_message  # noqa: E402
+from honeydesk.intelligence import learned, train  # noqa: E402
+from honeydesk.intelligence.analyze import combine_draft, combine_message, message_rules  # noqa: E402
 from honeydesk.intelligence.coach import FLAGS, coach_reply  # noqa: E402
-from honeydesk.intelligence.intake import (  # noqa: E402
-    channel_advice,
-    extract_facts,
-    goal_stated,
-    predict_category,
-    supervisor_request,
-)
-from honeydesk.intelligence.tone import LABELS, analyze_tone  # noqa: E402
+from honeydesk.intelligence.intake import channel_advice, extract_facts  # noqa: E402
+from honeydesk.intelligence.tone import LABELS  # noqa: E402
 
-TARGETS = {
-    "tone_macro_f1": 0.80,
-    "abusive_recall": 0.90,
-    "calm_called_abusive": 0,
-    "category_accuracy": 0.85,
-    "facts_f1": 0.85,
-    "coach_macro_f1": 0.80,
-    "grade_accuracy": 0.70,
-    "messages_per_s": 2000.0,
-    "ms_per_draft": 20.0,
-    "load_s": 2.0,
-}
-
-
-def eval_dir(argv: list[str]) -> Path:
-    if len(argv) > 1:
-        return Path(argv[1])
-    if os.environ.get("HONEYDESK_EVAL_DIR"):
-        return Path(os.environ["HONEYDESK_EVAL_DIR"])
-    return REPO.parent / "shared" / "eval"
-
-
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+FOLDS = 5
+# (label, key, target, test)
+TARGETS: list[tuple[str, str, str, Any]] = [
+    ("tone macro-F1", "tone_macro_f1", ">= 0.85", lambda v: v >= 0.85),
+    ("abusive recall", "abusive_recall", ">= 0.95", lambda v: v >= 0.95),
+    ("calm called abusive", "calm_called_abusive", "== 0", lambda v: v == 0),
+    ("obfuscated: tone accuracy", "obfuscated_tone_accuracy", ">= 0.85", lambda v: v >= 0.85),
+    ("category accuracy", "category_accuracy", ">= 0.90", lambda v: v >= 0.90),
+    ("best channel accuracy", "channel_accuracy", ">= 0.90", lambda v: v >= 0.90),
+    ("supervisor request F1", "supervisor_f1", ">= 0.85", lambda v: v >= 0.85),
+    ("supervisor reason accuracy", "supervisor_reason_accuracy", "", None),
+    ("goal stated accuracy", "goal_accuracy", ">= 0.90", lambda v: v >= 0.90),
+    ("facts F1", "facts_f1", ">= 0.90", lambda v: v >= 0.90),
+    ("coach flags macro-F1", "coach_macro_f1", ">= 0.85", lambda v: v >= 0.85),
+    ("reply grade accuracy", "grade_accuracy", ">= 0.75", lambda v: v >= 0.75),
+]
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -76,278 +66,335 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def mark(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
 def _flat(d: dict) -> set[tuple[str, str]]:
     return {(k, x) for k, v in d.items() for x in ([v] if isinstance(v, str) else v)}
 
 
-def evaluate_messages(rows: list[dict]) -> dict:
-    """All message figures as a dict (used by the printed report and the regression test)."""
+# --------------------------------------------------------------------------- scoring
+def score_messages(rows: list[dict], preds: list[dict]) -> dict[str, Any]:
     cm: Counter[tuple[str, str]] = Counter()
-    cat_ok = chan_ok = chan_gold_cat_ok = goal_ok = 0
-    sup = Counter()
-    reason_ok = reason_n = 0
-    facts_tp: Counter[str] = Counter()
-    facts_fp: Counter[str] = Counter()
-    facts_fn: Counter[str] = Counter()
-    for r in rows:
-        text = r["text"]
-        tone = analyze_tone(text).label
-        cm[(r["tone"], tone)] += 1
-        cat = predict_category(text)
-        cat_ok += cat == r["category"]
-        wants, reason = supervisor_request(text)
-        chan_ok += channel_advice(cat, text, tone, wants)[0] == r["best_channel"]
-        chan_gold_cat_ok += channel_advice(r["category"], text, tone, wants)[0] == r["best_channel"]
-        goal_ok += goal_stated(text) == r["goal_stated"]
-        sup[(r["wants_supervisor"], wants)] += 1
-        if r["wants_supervisor"] and wants:
+    sup: Counter[tuple[bool, bool]] = Counter()
+    ok = Counter()
+    reason_ok = reason_n = obf_ok = obf_n = 0
+    tp = fp = fn = 0
+    for r, p in zip(rows, preds, strict=True):
+        cm[(r["tone"], p["tone"])] += 1
+        ok["category"] += p["category"] == r["category"]
+        ok["channel"] += p["best_channel"] == r["best_channel"]
+        ok["goal"] += p["goal_stated"] == r["goal_stated"]
+        sup[(r["wants_supervisor"], p["wants_supervisor"])] += 1
+        if r["wants_supervisor"] and p["wants_supervisor"]:
             reason_n += 1
-            reason_ok += reason == r["supervisor_reason_given"]
-        pred, gold = _flat(extract_facts(text)), _flat(r["mentions"])
-        for k, _ in pred & gold:
-            facts_tp[k] += 1
-        for k, _ in pred - gold:
-            facts_fp[k] += 1
-        for k, _ in gold - pred:
-            facts_fn[k] += 1
+            reason_ok += p["supervisor_reason_given"] == r["supervisor_reason_given"]
+        if str(r.get("notes", "")).startswith(("[homoglyph]", "[zero-width]")):
+            obf_n += 1
+            obf_ok += p["tone"] == r["tone"]
+        pf, gf = _flat(p["facts"]), _flat(r["mentions"])
+        tp, fp, fn = tp + len(pf & gf), fp + len(pf - gf), fn + len(gf - pf)
     n = len(rows)
-    per_class = {}
+    per = {}
     for lab in LABELS:
-        tp = cm[(lab, lab)]
-        fp = sum(cm[(o, lab)] for o in LABELS if o != lab)
-        fn = sum(cm[(lab, o)] for o in LABELS if o != lab)
-        per_class[lab] = prf(tp, fp, fn)
-    keys = ["account_number", "order_number", "tracking_number", "amount", "date"]
-    facts = {k: prf(facts_tp[k], facts_fp[k], facts_fn[k]) for k in keys}
-    facts["overall"] = prf(sum(facts_tp.values()), sum(facts_fp.values()), sum(facts_fn.values()))
+        per[lab] = prf(
+            cm[(lab, lab)],
+            sum(cm[(o, lab)] for o in LABELS if o != lab),
+            sum(cm[(lab, o)] for o in LABELS if o != lab),
+        )
     return {
         "n": n,
         "confusion": cm,
-        "per_class": per_class,
-        "tone_macro_f1": sum(v[2] for v in per_class.values()) / len(LABELS),
-        "abusive_recall": per_class["abusive"][1],
+        "per_class": per,
+        "tone_macro_f1": sum(v[2] for v in per.values()) / len(LABELS),
+        "abusive_recall": per["abusive"][1],
         "calm_called_abusive": cm[("calm", "abusive")],
-        "category_accuracy": cat_ok / n,
-        "channel_accuracy": chan_ok / n,
-        "channel_accuracy_gold_category": chan_gold_cat_ok / n,
-        "goal_accuracy": goal_ok / n,
-        "supervisor": prf(sup[(True, True)], sup[(False, True)], sup[(True, False)]),
-        "supervisor_reason_accuracy": (reason_ok / reason_n) if reason_n else 0.0,
-        "supervisor_reason_n": reason_n,
-        "facts": facts,
-        "facts_f1": facts["overall"][2],
+        "obfuscated_tone_accuracy": obf_ok / obf_n if obf_n else None,
+        "obfuscated_n": obf_n,
+        "category_accuracy": ok["category"] / n,
+        "channel_accuracy": ok["channel"] / n,
+        "goal_accuracy": ok["goal"] / n,
+        "supervisor_f1": prf(sup[(True, True)], sup[(False, True)], sup[(True, False)])[2],
+        "supervisor_reason_accuracy": reason_ok / reason_n if reason_n else None,
+        "facts_f1": prf(tp, fp, fn)[2],
     }
 
 
-def evaluate_replies(rows: list[dict]) -> dict:
+def score_drafts(rows: list[dict], preds: list[dict]) -> dict[str, Any]:
     counts = {f: Counter() for f in FLAGS}
     grade_ok = 0
-    for r in rows:
-        res = coach_reply(r["draft"], r["customer_message"])
+    for r, p in zip(rows, preds, strict=True):
         for f in FLAGS:
-            counts[f][(r[f], res.flags[f].value)] += 1
-        grade_ok += res.grade == r["quality"]
-    per_flag = {f: prf(c[(True, True)], c[(False, True)], c[(True, False)]) for f, c in counts.items()}
+            counts[f][(r[f], p["flags"][f]["value"])] += 1
+        grade_ok += p["grade"] == r["quality"]
+    per = {f: prf(c[(True, True)], c[(False, True)], c[(True, False)]) for f, c in counts.items()}
     return {
         "n": len(rows),
-        "per_flag": per_flag,
-        "coach_macro_f1": sum(v[2] for v in per_flag.values()) / len(FLAGS),
+        "per_flag": per,
+        "coach_macro_f1": sum(v[2] for v in per.values()) / len(FLAGS),
         "grade_accuracy": grade_ok / len(rows),
     }
 
 
-def timings(messages: list[dict], replies: list[dict], repeats: int = 5) -> dict:
-    """CPU-time throughput (median of ``repeats`` runs), coach latency, cold load and RSS."""
-    texts = [r["text"] for r in messages]
-    for t in texts[:5]:
-        analyze_message(t)
-    # CPU time of this process (one core), so other load on a shared machine does not count.
-    rounds = max(1, 4000 // len(texts))
-    runs = []
-    for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(rounds):
-            for t in texts:
-                analyze_message(t)
-        runs.append(rounds * len(texts) / (time.process_time() - start))
-    per_s = statistics.median(runs)
-    start = time.process_time()
-    for _ in range(5):
-        for r in replies:
-            coach_reply(r["draft"], r["customer_message"])
-    ms_draft = (time.process_time() - start) * 1000 / (5 * len(replies))
-    # Cold start in a fresh interpreter: import everything and analyse one message and one draft.
-    probe = (
-        "import os,time;rss=lambda:int(open('/proc/self/statm').read().split()[1])*os.sysconf('SC_PAGE_SIZE')//1024;"
-        "r0=rss();t=time.perf_counter();"
-        "from honeydesk.intelligence.analyze import analyze_message,analyze_draft;"
-        "analyze_message('you idiot, this damn modem is STILL BROKEN. I AM DONE WITH THIS');"
-        "analyze_message('my bill went up, not great');analyze_draft('Hi Sam, I am sorry. I will call you at 3pm.','my bill');"
-        "print(time.perf_counter()-t, rss()-r0)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.split()
-    return {
-        "messages_per_s": per_s,
-        "messages_per_s_runs": runs,
-        "ms_per_draft": ms_draft,
-        "load_s": float(out[0]),
-        "rss_mib": int(out[1]) / 1024,
-    }
+# --------------------------------------------------------------------------- predicting
+class Inputs:
+    """Rules, embeddings and words of a list of rows, computed once."""
+
+    def __init__(self, messages: list[dict], drafts: list[dict]) -> None:
+        self.rules = [message_rules(str(r["text"])) for r in messages]
+        self.mdense, self.mtoks = train.message_inputs(messages) if messages else (np.zeros((0, 1)), [])
+        self.coach = [coach_reply(str(r["draft"]), str(r["customer_message"])).as_dict() for r in drafts]
+        self.ddense, self.dtoks = train.draft_inputs(drafts) if drafts else (np.zeros((0, 1)), [])
+        self.texts = [str(r["text"]) for r in messages]
+
+    def messages(self, hs: dict[str, learned.Head], idx: list[int] | None = None) -> list[dict]:
+        idx = list(range(len(self.rules))) if idx is None else idx
+        return [
+            combine_message(self.texts[i], self.rules[i], self.mdense[i], learned.Tokens(self.mtoks[i]), hs)
+            for i in idx
+        ]
+
+    def drafts(self, hs: dict[str, learned.Head], idx: list[int] | None = None) -> list[dict]:
+        idx = list(range(len(self.coach))) if idx is None else idx
+        return [
+            combine_draft(json.loads(json.dumps(self.coach[i])), self.ddense[i], learned.Tokens(self.dtoks[i]), hs)
+            for i in idx
+        ]
+
+    def rules_only(self) -> list[dict]:
+        out = []
+        for mr in self.rules:
+            out.append(
+                {
+                    "tone": mr.tone.label,
+                    "category": mr.category,
+                    "best_channel": channel_advice(mr.category, mr.at, mr.tone.label, mr.wants)[0],
+                    "goal_stated": mr.goal,
+                    "wants_supervisor": mr.wants,
+                    "supervisor_reason_given": mr.reason,
+                    "facts": extract_facts(mr.at),
+                }
+            )
+        return out
 
 
-def report(split: str, m: dict, c: dict | None) -> None:
-    print(f"\n=== {split}: {m['n']} messages ===")
-    print(f"tone macro-F1 {m['tone_macro_f1']:.3f}  [{mark(m['tone_macro_f1'] >= TARGETS['tone_macro_f1'])} >= 0.80]")
+def groups(rows: list[dict], emb: np.ndarray, threshold: float = 0.9) -> list[int]:
+    """Connected groups of near-duplicates (shared ``group`` field or cosine >= threshold)."""
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    unit = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
+    sim = unit @ unit.T
+    named: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        g = r.get("group")
+        if g:
+            if g in named:
+                parent[find(i)] = find(named[g])
+            named.setdefault(g, i)
+        for j in np.nonzero(sim[i, i + 1 :] >= threshold)[0]:
+            parent[find(i + 1 + int(j))] = find(i)
+    return [find(i) for i in range(len(rows))]
+
+
+def fold_of(group_ids: list[int], labels: list[str]) -> list[int]:
+    """Stratified-by-label assignment of whole groups to folds (deterministic)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    out = [0] * len(group_ids)
+    splitter = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=14)
+    for k, (_, test) in enumerate(splitter.split(np.zeros(len(labels)), labels, group_ids)):
+        for i in test:
+            out[i] = k
+    return out
+
+
+def cross_validate(
+    messages: list[dict], drafts: list[dict], inp: Inputs
+) -> tuple[list[dict], list[dict], dict[str, Any]]:
+    mgroups = groups(messages, inp.mdense[:, :256])
+    dgroups = groups(drafts, inp.ddense[:, :256])
+    mfold = fold_of(mgroups, [str(r["tone"]) for r in messages])
+    dfold = fold_of(dgroups, [str(r["quality"]) for r in drafts])
+    mpred: list[dict | None] = [None] * len(messages)
+    dpred: list[dict | None] = [None] * len(drafts)
+    probs: list[tuple[float, bool]] = []
+    for k in range(FOLDS):
+        hs: dict[str, learned.Head] = {}
+        mtr = [i for i in range(len(messages)) if mfold[i] != k]
+        dtr = [i for i in range(len(drafts)) if dfold[i] != k]
+        for name, label in train.MESSAGE_HEADS.items():
+            keep = [i for i in mtr if label(messages[i]) is not None]
+            hs[name] = train.to_head(
+                name,
+                train.fit(
+                    inp.mdense[keep], [inp.mtoks[i] for i in keep], [str(label(messages[i])) for i in keep], name
+                ),
+            )
+        for name, label in train.DRAFT_HEADS.items():
+            hs[name] = train.to_head(
+                name,
+                train.fit(inp.ddense[dtr], [inp.dtoks[i] for i in dtr], [str(label(drafts[i])) for i in dtr], name),
+            )
+        mte = [i for i in range(len(messages)) if mfold[i] == k]
+        for i, p in zip(mte, inp.messages(hs, mte), strict=True):
+            mpred[i] = p
+            probs.append((p["tone_confidence"], p["tone"] == messages[i]["tone"]))
+        dte = [i for i in range(len(drafts)) if dfold[i] == k]
+        for i, p in zip(dte, inp.drafts(hs, dte), strict=True):
+            dpred[i] = p
+    # Expected calibration error of the tone confidence (10 equal-width bins).
+    ece = 0.0
+    for lo in np.arange(0.0, 1.0, 0.1):
+        b = [(c, ok) for c, ok in probs if lo < c <= lo + 0.1]
+        if b:
+            ece += len(b) / len(probs) * abs(np.mean([c for c, _ in b]) - np.mean([ok for _, ok in b]))
+    info = {"message_groups": len(set(mgroups)), "draft_groups": len(set(dgroups)), "tone_ece": ece}
+    return [p for p in mpred if p is not None], [p for p in dpred if p is not None], info
+
+
+def evaluate_messages(rows: list[dict]) -> dict[str, Any]:
+    """Figures of the shipped system (rules + heads) on ``rows`` (used by the regression tests)."""
+    return score_messages(rows, Inputs(rows, []).messages(learned.heads()))
+
+
+def evaluate_replies(rows: list[dict]) -> dict[str, Any]:
+    return score_drafts(rows, Inputs([], rows).drafts(learned.heads()))
+
+
+# ------------------------------------------------------------------------------ report
+def column(m: dict | None, c: dict | None) -> dict[str, Any]:
+    return {**(m or {}), **(c or {})}
+
+
+def print_detail(name: str, m: dict, c: dict | None) -> None:
+    print(f"\n=== {name}: {m['n']} messages" + (f", {c['n']} drafts" if c else "") + " ===")
     for lab, (p, r, f) in m["per_class"].items():
-        print(f"  {lab:11s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+        print(f"  tone {lab:11s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
     print("  confusion (rows gold, cols predicted: " + " ".join(LABELS) + ")")
     for g in LABELS:
         print(f"  {g:11s} " + " ".join(f"{m['confusion'][(g, p)]:4d}" for p in LABELS))
-    print(f"abusive recall {m['abusive_recall']:.3f}  [{mark(m['abusive_recall'] >= 0.90)} >= 0.90]")
-    print(f"calm called abusive {m['calm_called_abusive']}  [{mark(m['calm_called_abusive'] == 0)} == 0]")
-    print(f"category accuracy {m['category_accuracy']:.3f}  [{mark(m['category_accuracy'] >= 0.85)} >= 0.85]")
-    print(
-        f"best_channel accuracy {m['channel_accuracy']:.3f} (predicted category; with gold category {m['channel_accuracy_gold_category']:.3f})"
-    )
-    for k, (p, r, f) in m["facts"].items():
-        print(f"  facts {k:16s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
-    print(f"facts overall F1 {m['facts_f1']:.3f}  [{mark(m['facts_f1'] >= 0.85)} >= 0.85]")
-    print(f"goal_stated accuracy {m['goal_accuracy']:.3f}")
-    p, r, f = m["supervisor"]
-    print(
-        f"supervisor request P {p:.3f}  R {r:.3f}  F1 {f:.3f}; reason-given accuracy {m['supervisor_reason_accuracy']:.3f} (on {m['supervisor_reason_n']} detected true requests)"
-    )
     if c:
-        print(f"\n=== {split}: {c['n']} reply drafts ===")
         for k, (p, r, f) in c["per_flag"].items():
             print(f"  {k:28s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
-        print(f"coach macro-F1 {c['coach_macro_f1']:.3f}  [{mark(c['coach_macro_f1'] >= 0.80)} >= 0.80]")
-        print(f"grade accuracy {c['grade_accuracy']:.3f}  [{mark(c['grade_accuracy'] >= 0.70)} >= 0.70]")
 
 
-SUMMARY_ROWS = [
-    ("tone macro-F1", "tone_macro_f1", ">= 0.80", lambda v: v >= 0.80),
-    ("abusive recall", "abusive_recall", ">= 0.90", lambda v: v >= 0.90),
-    ("calm called abusive", "calm_called_abusive", "== 0", lambda v: v == 0),
-    ("category accuracy", "category_accuracy", ">= 0.85", lambda v: v >= 0.85),
-    ("facts F1", "facts_f1", ">= 0.85", lambda v: v >= 0.85),
-    ("best_channel accuracy", "channel_accuracy", "", None),
-    ("goal_stated accuracy", "goal_accuracy", "", None),
-    ("supervisor request F1", "supervisor_f1", "", None),
-    ("supervisor reason accuracy", "supervisor_reason_accuracy", "", None),
-    ("coach macro-F1", "coach_macro_f1", ">= 0.80", lambda v: v >= 0.80),
-    ("grade accuracy", "grade_accuracy", ">= 0.70", lambda v: v >= 0.70),
-]
-
-
-def summary(columns: dict[str, tuple[dict, dict | None]]) -> None:
-    names = list(columns)
-    print("\n=== summary ===")
-    print(f"{'figure':28s}" + "".join(f"{n:>14s}" for n in names) + "  target")
-    for label, key, target, ok in SUMMARY_ROWS:
+def summary(cols: dict[str, dict[str, Any]]) -> None:
+    names = list(cols)
+    print("\n=== summary (* = below target) ===")
+    print(f"{'figure':28s}" + "".join(f"{n:>12s}" for n in names) + "  target")
+    for label, key, target, ok in TARGETS:
         cells = []
         for n in names:
-            m, c = columns[n]
-            vals = {**m, "supervisor_f1": m["supervisor"][2], **(c or {})}
-            v = vals.get(key)
+            v = cols[n].get(key)
             if v is None:
-                cells.append(f"{'-':>14s}")
-            else:
-                txt = f"{v}" if isinstance(v, int) else f"{v:.3f}"
-                cells.append(f"{txt + ('' if ok is None else (' ' if ok(v) else '*')):>14s}")
+                cells.append(f"{'-':>12s}")
+                continue
+            txt = f"{v}" if isinstance(v, int) else f"{v:.3f}"
+            cells.append(f"{txt + ('' if ok is None else (' ' if ok(v) else '*')):>12s}")
         print(f"{label:28s}" + "".join(cells) + f"  {target}")
-    print("(* = below target)")
 
 
-def errors(messages: list[dict], replies: list[dict]) -> None:
-    """Rows the system gets wrong, one line per disagreement (for error analysis)."""
-    for r in messages:
-        a = analyze_message(r["text"])
-        diffs = []
-        for gold_key, pred_key in (
-            ("tone", "tone"),
-            ("category", "category"),
-            ("best_channel", "best_channel"),
-            ("goal_stated", "goal_stated"),
-            ("wants_supervisor", "wants_supervisor"),
-            ("supervisor_reason_given", "supervisor_reason_given"),
-        ):
-            if r[gold_key] != a[pred_key]:
-                diffs.append(f"{gold_key}: gold {r[gold_key]} / got {a[pred_key]}")
-        if _flat(r["mentions"]) != _flat(a["facts"]):
-            diffs.append(f"facts: gold {r['mentions']} / got {a['facts']}")
+def timings(texts: list[str], drafts: list[dict]) -> None:
+    from honeydesk.intelligence.analyze import analyze_draft, analyze_message
+
+    for t in texts[:5]:
+        analyze_message(t)
+    runs = []
+    for _ in range(3):
+        start = time.process_time()
+        for t in texts:
+            analyze_message(t)
+        runs.append(len(texts) / (time.process_time() - start))
+    start = time.process_time()
+    for r in drafts:
+        analyze_draft(r["draft"], r["customer_message"])
+    ms = (time.process_time() - start) * 1000 / max(len(drafts), 1)
+    probe = (
+        "import time;t=time.perf_counter();"
+        "from honeydesk.intelligence.analyze import analyze_message,analyze_draft;"
+        "analyze_message('you idiot');analyze_draft('Hi Sam, I will call you at 3pm.','my bill');"
+        "print(time.perf_counter()-t)"
+    )
+    load = float(
+        subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    )
+    print(
+        f"\n=== timings (one core, CPU time) ===\ntone + intake: {statistics.median(runs):,.0f} messages/s (median of 3 over {len(texts)}); coach {ms:.2f} ms/draft; cold load {load:.2f} s (`make bench` has the full benchmark)"
+    )
+
+
+def errors(rows: list[dict], preds: list[dict]) -> None:
+    for r, p in zip(rows, preds, strict=True):
+        diffs = [
+            f"{k}: gold {r[k]} / got {p[k]}"
+            for k in ("tone", "category", "best_channel", "goal_stated", "wants_supervisor", "supervisor_reason_given")
+            if r[k] != p[k]
+        ]
+        if _flat(r["mentions"]) != _flat(p["facts"]):
+            diffs.append(f"facts: gold {r['mentions']} / got {p['facts']}")
         if diffs:
             print(f"\n{r['id']}: {r['text'][:160]!r}")
-            for d in diffs:
-                print(f"    {d}")
-    for r in replies:
-        res = coach_reply(r["draft"], r["customer_message"])
-        diffs = [f"{f}: gold {r[f]} ({res.flags[f].found!r})" for f in FLAGS if r[f] != res.flags[f].value]
-        if res.grade != r["quality"]:
-            diffs.append(f"quality: gold {r['quality']} / got {res.grade}")
-        if diffs:
-            print(f"\n{r['id']}: {r['draft'][:160]!r}")
             for d in diffs:
                 print(f"    {d}")
 
 
 def main(argv: list[str]) -> int:
-    args = list(argv[1:])
-    proxy_dir = None
-    err_split = None
+    args = argv[1:]
+    d = train.eval_dir()
+    read = train.read_jsonl
+    dev_m, dev_d = read(d / "messages-dev.jsonl"), read(d / "replies-dev.jsonl")
+    bl_m, bl_d = read(train.BLIND / "messages-blind-train.jsonl"), read(train.BLIND / "replies-blind-train.jsonl")
+    extra_m = read(train.BLIND / "messages-extra-train.jsonl")
+    ho_m, ho_d = read(train.BLIND / "messages-blind-heldout.jsonl"), read(train.BLIND / "replies-blind-heldout.jsonl")
+    hs = learned.heads()
     if "--errors" in args:
-        i = args.index("--errors")
-        err_split = args[i + 1]
-        del args[i : i + 2]
-    if "--proxy" in args:
-        i = args.index("--proxy")
-        del args[i]
-        proxy_dir = Path(args.pop(i)) if i < len(args) and not args[i].startswith("-") else REPO / "eval" / "proxy"
-    d = eval_dir([argv[0], *args])
-    print(f"honeydesk intelligence eval - data: {d}" + (f"; proxy: {proxy_dir}" if proxy_dir else ""))
-    print("protocol: rules + lexicons + packaged pre-trained models (alt-profanity-check, VADER);")
-    print("          nothing trained on eval data -> scored on every row, no cross-validation.")
-    print("          Rules were written with the dev split visible: dev figures are optimistic.")
-    splits = {s: (d / f"messages-{s}.jsonl", d / f"replies-{s}.jsonl") for s in ("dev", "hid")}
-    if proxy_dir is not None or err_split == "proxy":
-        pd = proxy_dir or REPO / "eval" / "proxy"
-        splits["proxy"] = (pd / "messages-proxy.jsonl", pd / "replies-proxy.jsonl")
-    if err_split:
-        mp, rp = splits[err_split]
-        errors(load(mp), load(rp) if rp.exists() else [])
+        split = args[args.index("--errors") + 1]
+        rows = {"dev": dev_m, "heldout": ho_m, "blind-train": bl_m}.get(split) or read(d / f"messages-{split}.jsonl")
+        errors(rows, Inputs(rows, []).messages(hs))
         return 0
-    columns: dict[str, tuple[dict, dict | None]] = {}
-    all_messages: list[dict] = []
-    all_replies: list[dict] = []
-    for split, (mp, rp) in splits.items():
-        if not mp.exists():
-            continue
-        msgs, reps = load(mp), (load(rp) if rp.exists() else [])
-        m = evaluate_messages(msgs)
-        c = evaluate_replies(reps) if reps else None
-        report(split, m, c)
-        columns[split] = (m, c)
-        all_messages += msgs
-        all_replies += reps
-    if not columns:
-        print("no messages-*.jsonl found")
-        return 0
-    summary(columns)
-    t = timings(all_messages, all_replies)
-    print(f"\n=== timings (one core; {len(all_messages)} messages of {', '.join(columns)}) ===")
-    runs = ", ".join(f"{x:.0f}" for x in t["messages_per_s_runs"])
-    print(
-        f"tone + intake (analyze_message, CPU time, median of 5): {t['messages_per_s']:.0f} messages/s  [{mark(t['messages_per_s'] >= 2000)} >= 2000]  (runs: {runs})"
+    print(f"honeydesk intelligence eval - dev data: {d}; blind set: {train.BLIND}")
+    cols: dict[str, dict[str, Any]] = {}
+    inp_dev = Inputs(dev_m, dev_d)
+    cols["dev"] = column(score_messages(dev_m, inp_dev.messages(hs)), score_drafts(dev_d, inp_dev.drafts(hs)))
+    inp_ho = Inputs(ho_m, ho_d)
+    rules_m = score_messages(ho_m, inp_ho.rules_only())
+    rules_d = score_drafts(ho_d, inp_ho.coach)
+    cols["rules(ho)"] = column(rules_m, rules_d)
+    tr_m, tr_d = dev_m + bl_m + extra_m, dev_d + bl_d
+    inp_tr = Inputs(tr_m, tr_d)
+    cv_mp, cv_dp, info = cross_validate(tr_m, tr_d, inp_tr)
+    cv_m, cv_d = score_messages(tr_m, cv_mp), score_drafts(tr_d, cv_dp)
+    cols["cv"] = column(cv_m, cv_d)
+    blind_idx = list(range(len(dev_m), len(dev_m) + len(bl_m)))
+    cols["cv(blind)"] = column(
+        score_messages([tr_m[i] for i in blind_idx], [cv_mp[i] for i in blind_idx]),
+        score_drafts(bl_d, cv_dp[len(dev_d) :]),
     )
-    print(f"coach: {t['ms_per_draft']:.3f} ms per draft  [{mark(t['ms_per_draft'] < 20)} < 20]")
-    print(f"cold load (import + first message + first draft): {t['load_s']:.2f} s  [{mark(t['load_s'] < 2)} < 2]")
-    print(f"RSS growth with everything loaded: {t['rss_mib']:.1f} MiB  [{mark(t['rss_mib'] <= 150)} <= 150]")
+    ho_mres, ho_dres = score_messages(ho_m, inp_ho.messages(hs)), score_drafts(ho_d, inp_ho.drafts(hs))
+    cols["held-out"] = column(ho_mres, ho_dres)
+    print_detail("cv (dev + blind train, out-of-fold)", cv_m, cv_d)
+    print_detail("held-out (blind, never trained on)", ho_mres, ho_dres)
+    if (d / "messages-hid.jsonl").exists():
+        hid_m = read(d / "messages-hid.jsonl")
+        hid_d = read(d / "replies-hid.jsonl") if (d / "replies-hid.jsonl").exists() else []
+        inp_hid = Inputs(hid_m, hid_d)
+        hm, hd = (
+            score_messages(hid_m, inp_hid.messages(hs)),
+            (score_drafts(hid_d, inp_hid.drafts(hs)) if hid_d else None),
+        )
+        cols["hid"] = column(hm, hd)
+        print_detail("hid (held-back split)", hm, hd)
+    print(
+        f"\ncv: {FOLDS} folds over {len(tr_m)} messages in {info['message_groups']} groups and {len(tr_d)} drafts in {info['draft_groups']} groups; "
+        f"tone confidence ECE {info['tone_ece']:.3f}; obfuscated rows: held-out {ho_mres['obfuscated_n']}, cv {cv_m['obfuscated_n']}"
+    )
+    print("dev = trained on (not a measure); rules(ho) = rules alone on held-out; cv(blind) = the blind rows of cv")
+    summary(cols)
+    if "--no-timings" not in args and not os.environ.get("EVAL_NO_TIMINGS"):
+        timings([str(r["text"]) for r in ho_m + bl_m], ho_d + bl_d)
     return 0
 
 

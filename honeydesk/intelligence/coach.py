@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .lexdata import group
 from .normalize import analysis_text
 
 FLAGS = (
@@ -49,6 +50,11 @@ SUGGESTIONS = {
     "defensive_or_policy_hiding": "Don't hide behind policy or excuses; explain what you *can* do and offer a route forward.",
     "jargon": "Replace internal or technical terms with plain words, or explain them.",
 }
+# Checks beyond the ten labelled flags (issue 12). They are rules only (no labels to learn from).
+EXTRA_SUGGESTIONS = {
+    "greeting": 'Open with a greeting: "Hi Sam," or "Hello,".',
+    "offers_alternatives": "You are saying no: offer an alternative or a route forward (what you *can* do instead).",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +72,17 @@ class CoachResult:
     flags: dict[str, Flag]
     grade: str
     tips: list[str] = field(default_factory=list)
+    # "greeting" and "offers_alternatives": (value, found phrase, applies). The alternatives
+    # check only applies when the draft refuses something; otherwise its value is True.
+    extras: dict[str, tuple[bool, str | None, bool]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {
-            "grade": self.grade,
-            "flags": {
-                k: {"value": f.value, "found": f.found, "suggestion": f.suggestion} for k, f in self.flags.items()
-            },
-            "tips": list(self.tips),
+        flags: dict[str, dict] = {
+            k: {"value": f.value, "found": f.found, "suggestion": f.suggestion} for k, f in self.flags.items()
         }
+        for k, (value, found, applies) in self.extras.items():
+            flags[k] = {"value": value, "found": found, "suggestion": EXTRA_SUGGESTIONS[k], "applies": applies}
+        return {"grade": self.grade, "flags": flags, "tips": list(self.tips)}
 
 
 def _c(p: str) -> re.Pattern[str]:
@@ -585,7 +593,35 @@ def coach_reply(draft: str, customer_message: str = "", customer_name: str | Non
     flags = {k: Flag(found[k], SUGGESTIONS[k]) for k in FLAGS}
     grade = _grade(found, len(jargon), cust_key, customer_name)
     tips = [SUGGESTIONS[k] for k in FLAGS if (k in NEGATIVE_FLAGS) == (found[k] is not None)]
-    return CoachResult(flags, grade, tips)
+    extras = {"greeting": greeting(draft_key), "offers_alternatives": offers_alternatives(draft_key)}
+    tips += [EXTRA_SUGGESTIONS[k] for k, (value, _, applies) in extras.items() if applies and not value]
+    return CoachResult(flags, grade, tips, extras)
+
+
+_GREETING_RE = _c(r"^\W*(?:" + "|".join(group("coach", "GREETING")) + ")")
+_REFUSED_RE = _c("|".join(group("coach", "REFUSAL")))
+_ALTERNATIVE_RE = _c("|".join(group("coach", "ALTERNATIVES")))
+
+
+def greeting(draft_key: str) -> tuple[bool, str | None, bool]:
+    """Does the draft open by greeting the customer ("Hi Sam,", "Hello", "Dear Ms Lee")?"""
+    first = next((s for s in _sentences(draft_key)), "")
+    m = _GREETING_RE.search(first.lower())
+    return (m is not None, first[: m.end()].strip() if m else None, True)
+
+
+def offers_alternatives(draft_key: str) -> tuple[bool, str | None, bool]:
+    """When the draft says no, does it offer an alternative or a route forward?
+
+    Returns (value, phrase found, applies). With no refusal the check does not apply and
+    its value is True (nothing is missing).
+    """
+    low = draft_key.lower()
+    refusal = _REFUSED_RE.search(low)
+    if not refusal:
+        return (True, None, False)
+    alt = _ALTERNATIVE_RE.search(low)
+    return (alt is not None, alt.group().strip() if alt else None, True)
 
 
 def _grade(f: dict[str, str | None], n_jargon: int, customer: str, customer_name: str | None) -> str:

@@ -19,6 +19,7 @@ import re
 
 from . import lexicons as lx
 from .gates import AlternationScan, gate
+from .lexdata import group
 from .normalize import AnalysisText, analysis_text
 
 CATEGORIES = (
@@ -268,7 +269,10 @@ def category_scores(text: Text) -> dict[str, float]:
 
 
 def predict_category(text: Text) -> str:
-    scores = category_scores(text)
+    return category_from_scores(category_scores(text))
+
+
+def category_from_scores(scores: dict[str, float]) -> str:
     best = max(CATEGORIES, key=lambda c: (scores[c], -CATEGORIES.index(c)))
     return best if scores[best] >= 1.0 else "general_question"
 
@@ -525,10 +529,14 @@ _CONDITION_GOAL_RE = gate(
     )
 )
 _HARM_RE = gate(_c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM)))
-_SUPERVISOR_WORD = r"(?:supervisor|manager|team ?lead(?:er)?|someone (?:more )?senior|your boss|higher up|superior)"
+# Supervisor words, the verbs that ask for one and the reasons: data/lexicons/intake.txt.
+_SUPERVISOR_WORD = "(?:" + "|".join(group("intake", "SUPERVISOR_WORDS")) + ")"
+_SUPERVISOR_ASK = "(?:" + "|".join(group("intake", "SUPERVISOR_ASK_VERBS")) + ")"
 _SUPERVISOR_ANY_RE = gate(_c(r"\b" + _SUPERVISOR_WORD + r"\b"))
 _SUPERVISOR_RE = _c(
-    r"\b(?:want|need|get|speak|talk|put|pass|hand|bring|fetch|refer|loop in|put me through|transfer me|let me|escalate|expect|demand|like|give me|see|request|call|contact)\b[^.?!]{0,40}\b"
+    r"\b"
+    + _SUPERVISOR_ASK
+    + r"\b[^.?!]{0,40}\b"
     + _SUPERVISOR_WORD
     + r"|\b"
     + _SUPERVISOR_WORD
@@ -544,16 +552,7 @@ _SUPERVISOR_DECLINE_RE = _c(
     r"\b(?:don't|do not|no need (?:for|to)|not asking for|not|never) (?:want|need|asking for|get|call|involve|bother|transfer me to|put me through to|escalate (?:this|it|me) to|pass (?:this|me) to)?\s*(?:a |your |the |to (?:speak|talk) to (?:a |your |the )?)?"
     + _SUPERVISOR_WORD
 )
-_SUPERVISOR_REASON_RE = _c(
-    r"\bbecause\b|\bsince\b[^.?!]{0,40}\b(?:agent|rep|nobody|no one|clearly|couldn't|can't)|\bhung up|\bhanging up|\brude\b|\blaughed|\bsighed|\bcutting me off|\bcut me off"
-    r"|\b(?:no ?one|nobody|never) (?:has )?(?:called|call(?:ed)? me back|got back)|\bcall ?backs?\b|\bcall-backs?\b|\bbroken promise"
-    r"|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time (?:i'm |i am |i've |i have )?(?:calling|asking|writing|contacting|chasing)"
-    r"|\b(?:keeps?|kept) (?:repeating|transferring|reading)|\btransferred (?:me )?(?:\w+ )?(?:times|again)"
-    r"|\blied\b|\blying\b|\bwrong info|\bclosed (?:my|the) (?:case|ticket|chat|complaint)|\bcan't do anything|\bcouldn't be bothered"
-    r"|\bwithout (?:telling|notice|notifying|warning|asking|letting|any (?:notice|warning))"
-    r"|\b(?:three|four|five|six|several|multiple|many|\d+) (?:calls|times|emails|e-mails|chats|contacts|attempts)\b|\b(?:was|were) promised\b"
-    r"|\bformal complaint|\bsign-?off|\bnot (?:been )?helpful|\bunhelpful|\bnobody at your level|\bno one at your level|\bfrontline|\bthe last agent|\bthe (?:previous|last) (?:person|rep|guy)"
-)
+_SUPERVISOR_REASON_RE = _c("|".join(group("intake", "SUPERVISOR_REASONS")))
 _INSULT_ONLY_RE = _c(r"\b(?:useless|idiot|moron|stupid|piece of|clown|incompetent)\b")
 
 
