@@ -15,12 +15,13 @@ rules as the core API (`honeydesk.api.schemas` re-exports these). The rules:
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-__all__ = ["ErrorDetail", "ErrorOut", "In", "StrictBool", "StrictInt", "Text", "bad_text"]
+__all__ = ["DateTime", "ErrorDetail", "ErrorOut", "In", "StrictBool", "StrictInt", "Text", "bad_text"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -52,6 +53,22 @@ class In(Schema):
         if why:
             raise ValueError(why)
         return value
+
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: Any) -> Any:
+    # pydantic would read 0 or "0.5" as seconds since 1970 and "2026-01-31" as midnight in
+    # no time zone: only what the document promises (an RFC 3339 date-time) is taken.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("Use an RFC 3339 date and time with its offset, e.g. 2026-01-31T09:00:00Z.")
+    return value
+
+
+DateTime = Annotated[datetime, BeforeValidator(_rfc3339)]
 
 
 # Text that must say something: at least one character that is not blank (a value of

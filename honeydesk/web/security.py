@@ -77,7 +77,13 @@ class SessionLifetimeMiddleware:
                 return redirect(f"{target}?next={request.path}")
             if now - int(seen) >= SEEN_RESOLUTION:
                 request.session[SEEN] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if hasattr(request, "session") and STARTED not in request.session:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                # Signed in by this very request: the lifetime starts now.
+                request.session[STARTED] = request.session[SEEN] = int(time.time())
+        return response
 
 
 # Pages a staff member may open before the second factor: entering or setting it up,

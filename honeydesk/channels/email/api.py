@@ -48,7 +48,10 @@ def max_message_bytes() -> int:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary", "minLength": 1}}},
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary", "minLength": 1}}
+                for media in ("message/rfc822", "application/octet-stream", "text/plain")
+            },
         }
     },
 )

@@ -24,7 +24,7 @@ from honeydesk.channels.phone.inbound import CallEventData, do_record_call_event
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackTask
 from honeydesk.channels.phone.outbound import do_complete_callback
 from honeydesk.lib import clock
-from honeydesk.lib.apischema import ErrorOut, In, StrictInt
+from honeydesk.lib.apischema import DateTime, ErrorOut, In, StrictInt
 from honeydesk.lib.errors import InvalidInput
 
 # Error answers, in the one error shape (honeydesk.api documents them all, issue 19).
@@ -50,7 +50,7 @@ class CallEventIn(In):
     wait_seconds: StrictInt | None = Field(None, ge=0, le=86_400)
     talk_seconds: StrictInt | None = Field(None, ge=0, le=86_400)
     recording_url: str | None = Field(None, max_length=500, description="http(s) URL of the recording.")
-    at: datetime | None = Field(None, description="When it happened (ISO 8601); default: when received.")
+    at: DateTime | None = Field(None, description="When it happened (RFC 3339); default: when received.")
 
 
 class CallEventOut(Schema):
