@@ -78,7 +78,7 @@ def _run(url: str, token: str, report: Path, seed: int, phases: str, seconds: in
         str(report),
     ]
     env = {**os.environ, "SCHEMATHESIS_TELEMETRY": "false", "NO_COLOR": "1"}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds * 4 + 60, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds * 4 + 60, env=env, cwd=report.parent)
     return done.returncode, done.stdout[-20_000:] + done.stderr[-5_000:]
 
 
