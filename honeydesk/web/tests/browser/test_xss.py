@@ -208,7 +208,9 @@ SCAN = """() => {
           found.push(el.tagName + ' ' + name + '=' + value.slice(0, 80));
         }
       }
-      if (el.tagName === 'SCRIPT' && el.textContent.includes('hdxss')) found.push('SCRIPT ' + el.textContent.slice(0, 80));
+      if (el.tagName === 'SCRIPT' && el.textContent.includes('hdxss')) {
+        found.push('SCRIPT ' + el.textContent.slice(0, 80));
+      }
     }
   };
   look(document);
