@@ -54,3 +54,14 @@ def _media_root(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The cast has six people; real PBKDF2 would spend seconds per test hashing passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_security_policy() -> Iterator[None]:
+    """The security policy is kept in the process for a few seconds; each test starts
+    from its own database's policy, not the one a previous test saved and rolled back."""
+    from honeydesk.accounts.models import current_policy
+
+    current_policy.forget()
+    yield
+    current_policy.forget()

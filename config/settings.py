@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # ninja in INSTALLED_APPS makes the API docs page use its bundled Swagger files, not a CDN.
     "ninja",
     "honeydesk.accounts",
@@ -87,14 +91,28 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "honeydesk.web.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "honeydesk.web.security.SessionLifetimeMiddleware",
+    "honeydesk.web.security.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "honeydesk.api.middleware.ApiErrorShapeMiddleware",
+    # Last, so that it sees the sign-in attempts of every view (django-axes).
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username or network before the password
+# is even checked, so the right password does not help once the limit is reached.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -195,6 +213,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1_000_000
 REOPEN_WINDOW_DAYS = env_int("HONEYDESK_REOPEN_WINDOW_DAYS", 14)
 # One-time portal sign-in links (and password resets) expire after 30 minutes.
 PASSWORD_RESET_TIMEOUT = 30 * 60
+SIGNIN_LINK_MINUTES = env_int("HONEYDESK_SIGNIN_LINK_MINUTES", 30)
 
 # Background jobs (outgoing mail) run in `honeydesk worker`. Inline mode also tries each job
 # in the web process right after its commit: lower latency on a one-process demo, but
@@ -214,6 +233,70 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@honeydesk.example")
+
+# --- security (issue 19; README "Security") ------------------------------------------
+
+# Sessions: signed out after this long without a request, and after this long in all.
+SESSION_IDLE_MINUTES = env_int("HONEYDESK_SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_int("HONEYDESK_SESSION_MAX_HOURS", 12)
+if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured("HONEYDESK_SESSION_IDLE_MINUTES and HONEYDESK_SESSION_MAX_HOURS must be at least 1")
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Password sign-in (django-axes): after this many failures for one username, or from
+# one network address, further attempts are refused for the cool-off time.
+AXES_FAILURE_LIMIT = env_int("HONEYDESK_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("HONEYDESK_SIGNIN_LOCKOUT_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "honeydesk.accounts.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "honeydesk.web.views.auth.locked_out"
+AXES_VERBOSE = False
+# Proxies in front of honeydesk that append to X-Forwarded-For (0: use the peer address).
+TRUSTED_PROXY_COUNT = env_int("HONEYDESK_TRUSTED_PROXIES", 0)
+
+# Portal sign-in links: at most this many per account, and requests per network
+# address, per hour.
+SIGNIN_LINKS_PER_ACCOUNT_HOUR = env_int("HONEYDESK_SIGNIN_LINKS_PER_HOUR", 5)
+SIGNIN_LINK_REQUESTS_PER_IP_HOUR = env_int("HONEYDESK_SIGNIN_LINK_REQUESTS_PER_IP_HOUR", 30)
+
+# The second factor (django-otp, TOTP): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = os.environ.get("HONEYDESK_OTP_ISSUER", "honeydesk")
+
+# HTTPS: HSTS is sent on secure requests; behind a TLS-terminating proxy, set
+# HONEYDESK_PROXY_SSL_HEADER=1 so that the proxy's X-Forwarded-Proto counts.
+SECURE_HSTS_SECONDS = env_int("HONEYDESK_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HONEYDESK_HSTS_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = env_bool("HONEYDESK_SSL_REDIRECT", False)
+if env_bool("HONEYDESK_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Inbound mail authenticity: the authserv-ids of our receiving mail servers, whose
+# Authentication-Results headers are trusted (empty: the topmost header), and whether a
+# message without an SPF/DKIM/DMARC verdict is held too (a failing one always is).
+HONEYDESK_EMAIL_AUTHSERV_IDS = env_list("HONEYDESK_EMAIL_AUTHSERV_IDS", [])
+HONEYDESK_EMAIL_HOLD_UNVERIFIED = env_bool("HONEYDESK_EMAIL_HOLD_UNVERIFIED", False)
+
+# Content-Security-Policy (django-csp): only this server's own scripts, styles, images
+# and frames; no inline script or style, no plug-ins, forms post only here, and no
+# page may be framed by another site. The formatted-mail viewer and attachments send
+# their own, stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead

@@ -9,12 +9,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Role, User
+from honeydesk.accounts import audit
+from honeydesk.accounts.models import ApiToken, Contact, ContactPoint, CustomerAccount, Role, User
 from honeydesk.lib.errors import InvalidInput
 from honeydesk.lib.phones import to_e164
 
 # ContactPoint.value holds at most 254 characters (RFC 5321's path limit).
 EMAIL_MAX_CHARS = 254
+# An account holds a handful of services; the limits keep one request from storing a
+# megabyte of names (issue 19: 100,000 services were accepted).
+MAX_SERVICES = 100
+SERVICE_MAX_CHARS = 80
 
 
 @dataclass
@@ -96,6 +101,10 @@ def do_create_account(
         errors["name"] = ["Name is required."]
     elif "\x00" in name + service_area or any("\x00" in s for s in services):
         errors["name"] = ["The account details contain a NUL character."]
+    if len(services) > MAX_SERVICES:
+        errors["services"] = [f"At most {MAX_SERVICES} services per account."]
+    elif any(len(s.strip()) > SERVICE_MAX_CHARS for s in services):
+        errors["services"] = [f"A service name is at most {SERVICE_MAX_CHARS} characters."]
     if errors:
         raise InvalidInput("The account is not valid.", fields=errors)
     # The unique number is checked by its constraint, not looked up first.
@@ -157,7 +166,8 @@ def do_give_portal_login(address: str) -> User | None:
         return None
     contact = point.contact
     if contact.user is not None:
-        return contact.user if contact.user.role == Role.CUSTOMER else None
+        # A deactivated customer gets no link (nor does staff: they sign in with a password).
+        return contact.user if contact.user.role == Role.CUSTOMER and contact.user.is_active else None
     with transaction.atomic():
         user = User.objects.filter(username=point.value).first()
         if user is None:
@@ -174,3 +184,16 @@ def do_give_portal_login(address: str) -> User | None:
         contact.user = user
         contact.save(update_fields=["user"])
     return user
+
+
+def do_issue_token(user: User, name: str = "", *, acting_user: User | None, via: str = "") -> tuple[ApiToken, str]:
+    """A new API token for `user` (the raw token is returned once), on the audit log."""
+    token, raw = ApiToken.issue(user, name)
+    audit.record(
+        audit.Action.TOKEN_CREATED,
+        actor=acting_user,
+        actor_name="" if acting_user else via,
+        target=f"token {token.prefix}… of {user.username}",
+        data={"name": name},
+    )
+    return token, raw

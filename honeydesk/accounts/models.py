@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 from honeydesk.lib import clock
+from honeydesk.lib.cache import Recent
 
 
 class Role(models.TextChoices):
@@ -148,3 +149,139 @@ class ApiToken(models.Model):
         raw = "hd_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=raw[:8], digest=cls.hash(raw))
         return token, raw
+
+
+class SignInLink(models.Model):
+    """A request for a portal sign-in link, and the link it sent (issue 19).
+
+    Every request is a row, the ones for unknown addresses too (user None, no token), so
+    requests can be counted per address and per network (`honeydesk.accounts.signin`).
+    Only the token's SHA-256 is kept. A link is used by one UPDATE that sets `used_at`
+    only where it is still empty: of two requests that race, exactly one changes the
+    row, whatever the database.
+    """
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="signinlink_user_recent"),
+            models.Index(fields=["ip", "created_at"], name="signinlink_ip_recent"),
+            models.Index(fields=["created_at"], name="signinlink_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sign-in link {self.pk} for {self.user_id or 'nobody'}"
+
+
+class SecondFactorRule(models.TextChoices):
+    NOBODY = "nobody", "Nobody (staff may turn it on for themselves)"
+    ADMINS = "admins", "Admins"
+    STAFF = "staff", "All staff (agents, supervisors, admins)"
+
+
+class SecurityPolicy(models.Model):
+    """Security rules that admins change at run time (one row). Deployment facts such
+    as session lifetimes are settings; who must use a second factor is a decision an
+    admin takes and can take back, and each change is in the audit log."""
+
+    second_factor_required_for = models.CharField(
+        max_length=8,
+        choices=SecondFactorRule.choices,
+        default=SecondFactorRule.NOBODY,
+        help_text="Who must sign in with an authenticator app (TOTP) as well as a password.",
+    )
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name_plural = "security policy"
+
+    def __str__(self) -> str:
+        return "Security policy"
+
+    @classmethod
+    def current(cls) -> SecurityPolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+    def requires_second_factor(self, user: User) -> bool:
+        if not user.is_staff_member:
+            return False
+        if self.second_factor_required_for == SecondFactorRule.STAFF:
+            return True
+        return self.second_factor_required_for == SecondFactorRule.ADMINS and user.role == Role.ADMIN
+
+
+# Read on every staff request (second-factor gate): kept for a few seconds per process,
+# dropped at once when this process saves the row (accounts/apps.py).
+current_policy: Recent[SecurityPolicy] = Recent(SecurityPolicy.current, seconds=5)
+
+
+class AuditAppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditAppendOnlyError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditAppendOnlyError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """What staff (and sign-in attempts) did that is not on a case timeline: sign-ins,
+    failed sign-ins, role changes, tokens, exports, policy edits. Append-only like the
+    timeline (model, queryset and database triggers); written by
+    `honeydesk.accounts.audit.record`, read by admins."""
+
+    class Action(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+        SIGNED_OUT = "signed_out", "Signed out"
+        LINK_SENT = "link_sent", "Portal sign-in link sent"
+        LINK_REFUSED = "link_refused", "Portal sign-in link refused (throttled)"
+        SECOND_FACTOR_ADDED = "2fa_added", "Second factor added"
+        SECOND_FACTOR_FAILED = "2fa_failed", "Second factor code refused"
+        SECOND_FACTOR_REMOVED = "2fa_removed", "Second factor removed"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        TOKEN_CREATED = "token_created", "API token created"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+        EXPORTED = "exported", "Data exported"
+        ADMIN_CHANGE = "admin_change", "Changed in the admin site"
+        MAIL_RELEASED = "mail_released", "Held e-mail released to its case"
+        MAIL_REJECTED = "mail_rejected", "Held e-mail rejected"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    at = models.DateTimeField(default=clock.now)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(max_length=200, blank=True, help_text="Who, as typed or known at the time.")
+    target = models.CharField(max_length=300, blank=True, help_text="What it was about, in words.")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="audit_recent"),
+            models.Index(fields=["action", "-at"], name="audit_action_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.actor_name or '-'} {self.target}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AuditAppendOnlyError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditAppendOnlyError("The audit log is append-only.")

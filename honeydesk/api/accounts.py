@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Field, Query, Router, Status
 
 from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_account, find_contact_by_point
 from honeydesk.accounts.models import ContactPoint, CustomerAccount, User
@@ -28,7 +28,9 @@ def _account(user: User, number: str) -> CustomerAccount:
     return account
 
 
-@router.post("/accounts", response={201: s.AccountOut}, summary="Create a customer account (staff)")
+@router.post(
+    "/accounts", response={201: s.AccountOut, **s.errors(*s.WRITE)}, summary="Create a customer account (staff)"
+)
 def create_account(request: HttpRequest, payload: s.AccountIn) -> Status[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
@@ -43,12 +45,14 @@ def create_account(request: HttpRequest, payload: s.AccountIn) -> Status[dict[st
     return Status(201, account_dict(_account(user, account.number)))
 
 
-@router.get("/accounts", response=list[s.AccountOut], summary="Look up accounts by number, e-mail or phone")
-def lookup(
-    request: HttpRequest, number: str | None = None, email: str | None = None, phone: str | None = None
-) -> list[dict[str, Any]]:
+@router.get(
+    "/accounts",
+    response={200: list[s.AccountOut], **s.errors(*s.READ)},
+    summary="Look up accounts by number, e-mail or phone (exactly one)",
+)
+def lookup(request: HttpRequest, query: Query[s.AccountLookup]) -> list[dict[str, Any]]:
     user = _user(request)
-    given = [(k, v) for k, v in (("number", number), ("email", email), ("phone", phone)) if v]
+    given = [(k, v) for k, v in (("number", query.number), ("email", query.email), ("phone", query.phone)) if v]
     if len(given) != 1:
         raise InvalidInput.field("query", "Give exactly one of number, email or phone.")
     kind, value = given[0]
@@ -62,12 +66,14 @@ def lookup(
     return [account_dict(a) for a in accounts.prefetch_related("contacts__points")]
 
 
-@router.get("/accounts/{number}", response=s.AccountOut, summary="Get an account")
+@router.get("/accounts/{number}", response={200: s.AccountOut, **s.errors(*s.READ)}, summary="Get an account")
 def get_account(request: HttpRequest, number: str) -> dict[str, Any]:
     return account_dict(_account(_user(request), number))
 
 
-@router.post("/accounts/{number}/contacts", response={201: s.ContactOut}, summary="Add a contact (staff)")
+@router.post(
+    "/accounts/{number}/contacts", response={201: s.ContactOut, **s.errors(*s.WRITE)}, summary="Add a contact (staff)"
+)
 def add_contact(request: HttpRequest, number: str, payload: s.ContactIn) -> Status[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
@@ -77,8 +83,8 @@ def add_contact(request: HttpRequest, number: str, payload: s.ContactIn) -> Stat
     return Status(201, contact_dict(contact, account))
 
 
-@router.get("/contacts/{contact_id}", response=s.ContactOut, summary="Get a contact")
-def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+@router.get("/contacts/{contact_id}", response={200: s.ContactOut, **s.errors(*s.READ)}, summary="Get a contact")
+def get_contact(request: HttpRequest, contact_id: Annotated[int, Field(ge=1, le=s.MAX_ID)]) -> dict[str, Any]:
     user = _user(request)
     contact = (
         access.contacts_visible_to(user)

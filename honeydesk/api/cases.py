@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch
@@ -18,7 +17,7 @@ from honeydesk.api.serialize import case_dict, entry_dict
 from honeydesk.cases import access, actions, queries
 from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
 from honeydesk.cases.queries import page_of
-from honeydesk.lib.errors import InvalidInput
+from honeydesk.lib.errors import InvalidInput, VersionRequired
 
 router = Router(tags=["cases"])
 
@@ -55,21 +54,16 @@ def _decode_cursor(cursor: str) -> int:
         raise InvalidInput.field("cursor", "Not a cursor this API gave out.") from None
 
 
-class CaseFilters(s.In):
-    status: str | None = None
-    owner: str | None = None
-    department: str | None = None
-    request_type: str | None = None
-    updated_since: datetime | None = None
-    cursor: str | None = None
-    limit: int = 25
+def _version(payload: s.VersionIn) -> int:
+    """Writes that change a case need the version the caller saw (409 without it)."""
+    if payload.version is None:
+        raise VersionRequired()
+    return payload.version
 
 
-@router.get("/cases", response=s.CaseList, summary="List cases you can see, newest first")
-def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
+@router.get("/cases", response={200: s.CaseList, **s.errors(*s.READ)}, summary="List cases you can see, newest first")
+def list_cases(request: HttpRequest, filters: Query[s.CaseFilters]) -> dict[str, Any]:
     user = _user(request)
-    if not 1 <= filters.limit <= 100:
-        raise InvalidInput.field("limit", "Limit must be between 1 and 100.")
     cases = access.cases_visible_to(user).select_related(*CASE_RELATED).order_by("-id")
     if filters.status:
         wanted = [v.strip() for v in filters.status.split(",")]
@@ -78,6 +72,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
             raise InvalidInput.field("status", f"Unknown status {', '.join(unknown)}; use {', '.join(Status.values)}.")
         cases = cases.filter(status__in=wanted)
     if filters.owner:
+        if not user.is_staff_member:
+            # Customers do not learn staff sign-in names, not even whether one exists.
+            raise InvalidInput.field("owner", "Customers cannot filter by owner.")
         if filters.owner == "none":
             cases = cases.filter(owner__isnull=True)
         elif filters.owner == "me":
@@ -111,9 +108,15 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     }
 
 
-@router.post("/cases", response={201: s.CaseOut}, summary="Open a case")
+@router.post("/cases", response={201: s.CaseOut, **s.errors(*s.WRITE)}, summary="Open a case")
 def create_case(request: HttpRequest, payload: s.CaseCreate) -> Reply[dict[str, Any]]:
     user = _user(request)
+    if not user.is_staff_member:
+        # Priority and channel are staff's judgement; a customer's case starts normal, via the API.
+        if payload.priority != "normal":
+            raise InvalidInput.field("priority", "Only staff set the priority of a case.")
+        if payload.channel != "api":
+            raise InvalidInput.field("channel", "Cases customers open through the API are on the api channel.")
     accounts = access.accounts_visible_to(user)
     if payload.account_number:
         account = access.account_numbered(user, payload.account_number)
@@ -153,13 +156,17 @@ def create_case(request: HttpRequest, payload: s.CaseCreate) -> Reply[dict[str, 
     return Reply(201, case_dict(case, staff=user.is_staff_member))
 
 
-@router.get("/cases/{ref}", response=s.CaseOut, summary="Get a case by reference")
+@router.get("/cases/{ref}", response={200: s.CaseOut, **s.errors(*s.READ)}, summary="Get a case by reference")
 def get_case(request: HttpRequest, ref: str) -> dict[str, Any]:
     user = _user(request)
     return case_dict(access.case_for(user, ref), staff=user.is_staff_member)
 
 
-@router.get("/cases/{ref}/timeline", response=list[s.EntryOut], summary="The case's timeline, oldest first")
+@router.get(
+    "/cases/{ref}/timeline",
+    response={200: list[s.EntryOut], **s.errors(*s.READ)},
+    summary="The case's timeline, oldest first",
+)
 def timeline(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
     user = _user(request)
     case = access.case_for(user, ref)
@@ -176,25 +183,28 @@ def _entry_response(user: User, entry: TimelineEntry) -> Reply[dict[str, Any]]:
     return Reply(201, entry_dict(entry, staff=user.is_staff_member))
 
 
-@router.post("/cases/{ref}/replies", response={201: s.EntryOut}, summary="Add a public message")
+@router.post("/cases/{ref}/replies", response={201: s.EntryOut, **s.errors(*s.WRITE)}, summary="Add a public message")
 def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     case = access.case_for(user, ref)
+    version = _version(payload)
     uploads = _uploads(payload.attachments)
     if user.is_staff_member:
         entry = actions.do_add_reply(
-            case, body=payload.body, acting_user=user, channel="api", uploads=uploads, expected_version=payload.version
+            case, body=payload.body, acting_user=user, channel="api", uploads=uploads, expected_version=version
         )
     else:
         # A customer writing after the reopen window starts a new case linked to this one,
         # exactly as a portal message or an e-mail would.
         entry = actions.check_customer_writes(
-            case, body=payload.body, acting_user=user, channel="api", uploads=uploads, expected_version=payload.version
+            case, body=payload.body, acting_user=user, channel="api", uploads=uploads, expected_version=version
         )
     return _entry_response(user, entry)
 
 
-@router.post("/cases/{ref}/notes", response={201: s.EntryOut}, summary="Add an internal note (staff)")
+@router.post(
+    "/cases/{ref}/notes", response={201: s.EntryOut, **s.errors(*s.WRITE)}, summary="Add an internal note (staff)"
+)
 def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
@@ -203,7 +213,7 @@ def add_note(request: HttpRequest, ref: str, payload: s.NoteIn) -> Reply[dict[st
     return _entry_response(user, entry)
 
 
-@router.post("/cases/{ref}/calls", response={201: s.EntryOut}, summary="Log a call (staff)")
+@router.post("/cases/{ref}/calls", response={201: s.EntryOut, **s.errors(*s.WRITE)}, summary="Log a call (staff)")
 def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     access.require_staff(user)
@@ -239,15 +249,17 @@ def _staff_member(username: str, field: str = "owner") -> User:
     return found
 
 
-@router.post("/cases/{ref}/assign", response=s.CaseOut, summary="Assign (or take) a case")
+@router.post("/cases/{ref}/assign", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Assign (or take) a case")
 def assign(request: HttpRequest, ref: str, payload: s.AssignIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
     owner = _staff_member(payload.owner)
-    case = actions.do_assign(case, owner, acting_user=user, expected_version=payload.version, channel="api")
+    case = actions.do_assign(case, owner, acting_user=user, expected_version=_version(payload), channel="api")
     return _done(user, case)
 
 
-@router.post("/cases/{ref}/transfer", response=s.CaseOut, summary="Transfer with a hand-off summary")
+@router.post(
+    "/cases/{ref}/transfer", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Transfer with a hand-off summary"
+)
 def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
     department = Department.objects.filter(slug=payload.department).first()
@@ -260,13 +272,15 @@ def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str,
         summary=payload.summary,
         owner=owner,
         acting_user=user,
-        expected_version=payload.version,
+        expected_version=_version(payload),
         channel="api",
     )
     return _done(user, case)
 
 
-@router.post("/cases/{ref}/move", response=s.CaseOut, summary="Move to another customer account")
+@router.post(
+    "/cases/{ref}/move", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Move to another customer account"
+)
 def move(request: HttpRequest, ref: str, payload: s.MoveIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
     account = access.account_numbered(user, payload.account_number)
@@ -285,42 +299,52 @@ def move(request: HttpRequest, ref: str, payload: s.MoveIn) -> dict[str, Any]:
         contact=contact,
         remember_phone=payload.remember_phone,
         acting_user=user,
-        expected_version=payload.version,
+        expected_version=_version(payload),
         channel="api",
     )
     return _done(user, case)
 
 
-@router.post("/cases/{ref}/escalate", response=s.CaseOut, summary="Ask for a supervisor, with a reason")
+@router.post(
+    "/cases/{ref}/escalate",
+    response={200: s.CaseOut, **s.errors(*s.WRITE)},
+    summary="Ask for a supervisor, with a reason",
+)
 def escalate(request: HttpRequest, ref: str, payload: s.EscalateIn) -> dict[str, Any]:
     user = _user(request)
     case = access.case_for(user, ref)
     case = actions.do_escalate(
-        case, reason=payload.reason, acting_user=user, expected_version=payload.version, channel="api"
+        case, reason=payload.reason, acting_user=user, expected_version=_version(payload), channel="api"
     )
     return _done(user, case)
 
 
-@router.post("/cases/{ref}/take-escalation", response=s.CaseOut, summary="Supervisor takes the escalation")
+@router.post(
+    "/cases/{ref}/take-escalation",
+    response={200: s.CaseOut, **s.errors(*s.WRITE)},
+    summary="Supervisor takes the escalation",
+)
 def take_escalation(request: HttpRequest, ref: str, payload: s.VersionIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
-    case = actions.do_take_escalation(case, acting_user=user, expected_version=payload.version)
+    case = actions.do_take_escalation(case, acting_user=user, expected_version=_version(payload))
     return _done(user, case)
 
 
-@router.post("/cases/{ref}/resolve", response=s.CaseOut, summary="Resolve with a resolution note")
+@router.post(
+    "/cases/{ref}/resolve", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Resolve with a resolution note"
+)
 def resolve(request: HttpRequest, ref: str, payload: s.ResolveIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
     case = actions.do_resolve(
-        case, note=payload.note, acting_user=user, expected_version=payload.version, channel="api"
+        case, note=payload.note, acting_user=user, expected_version=_version(payload), channel="api"
     )
     return _done(user, case)
 
 
-@router.post("/cases/{ref}/reopen", response=s.CaseOut, summary="Reopen a resolved case")
+@router.post("/cases/{ref}/reopen", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Reopen a resolved case")
 def reopen(request: HttpRequest, ref: str, payload: s.ReopenIn) -> dict[str, Any]:
     user, case = _staff_case(request, ref)
     case = actions.do_reopen(
-        case, reason=payload.reason, acting_user=user, expected_version=payload.version, channel="api"
+        case, reason=payload.reason, acting_user=user, expected_version=_version(payload), channel="api"
     )
     return _done(user, case)

@@ -15,6 +15,10 @@ class ApiErrorShapeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and "\x00" in request.path:
+            # No object's name holds a NUL (and PostgreSQL could not even look one up).
+            code, message = CODES[404]
+            return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=404)
         response = self.get_response(request)
         if (
             request.path.startswith("/api/")

@@ -1,53 +1,42 @@
-"""Request and response shapes of API v1."""
+"""Request and response shapes of API v1.
+
+Request shapes derive from `In` (honeydesk.lib.apischema): unknown fields, NUL
+characters and lone surrogates are refused, and every limit the actions apply is
+declared here too, so the OpenAPI document says what the API accepts (issue 19).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from ninja import Field, Schema
-from pydantic import field_validator
+
+from honeydesk.lib.apischema import DateTime, ErrorDetail, ErrorOut, In, StrictBool, StrictInt, Text
+
+__all__ = ["ErrorDetail", "ErrorOut", "In", "errors"]
+
+MAX_ID = 2**63 - 1
+BODY_CHARS = settings.MAX_BODY_CHARS
+MAX_ATTACHMENTS = settings.MAX_ATTACHMENTS_PER_ENTRY
+# base64 of the largest attachment accepted, with its padding.
+BASE64_CHARS = (settings.MAX_ATTACHMENT_BYTES + 2) // 3 * 4
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+# The error answers an operation may give, each in the one error shape.
+READ = (401, 404, 422)
+WRITE = (400, 401, 404, 409, 413, 422)
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class In(Schema):
-    """Base of every request shape: text with NUL characters is refused up front.
-
-    PostgreSQL cannot store NUL in text or JSON, and would even fail a look-up with one;
-    refusing it here keeps both databases answering the same 422.
-    """
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("Text may not contain NUL characters.")
-        return value
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] = {}
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
+def errors(*codes: int) -> dict[int, type[ErrorOut]]:
+    return dict.fromkeys(codes, ErrorOut)
 
 
 class AttachmentIn(In):
-    filename: str = Field(..., max_length=255)
-    content_type: str = Field(..., max_length=120)
-    content_base64: str
+    filename: Text = Field(..., max_length=255)
+    content_type: Text = Field(..., max_length=120)
+    content_base64: str = Field(..., max_length=BASE64_CHARS)
 
 
 class AttachmentOut(Schema):
@@ -79,7 +68,10 @@ class CaseOut(Schema):
     priority: str
     request_type: str
     department: str
-    owner: str | None
+    owner: str | None = Field(
+        ..., description="Username of the owner (staff only; customers get null and see owner_name)."
+    )
+    owner_name: str | None = Field(..., description="The owner's name as the customer knows it.")
     account: str
     contact_id: int | None
     channel: str
@@ -100,71 +92,109 @@ class CaseList(Schema):
     next_cursor: str | None
 
 
+Attachments = Annotated[list[AttachmentIn], Field(max_length=MAX_ATTACHMENTS)]
+MAX_FACTS = 50
+FactKey = Annotated[str, Field(min_length=1, max_length=64)]
+FactValue = Annotated[str, Field(max_length=2000)]
+
+
 class CaseCreate(In):
     account_number: str | None = Field(
-        None, description="Required for staff; customers may omit it when they have one account."
+        None, max_length=32, description="Required for staff; customers may omit it when they have one account."
     )
-    request_type: str = Field(..., description="Slug of the request type, e.g. 'billing'.")
-    subject: str
-    body: str
-    goal: str = ""
-    priority: Literal["low", "normal", "high", "urgent"] = "normal"
-    contact_id: int | None = None
-    facts: dict[str, str] = {}
-    channel: Literal["portal", "email", "phone", "chat", "api"] = "api"
-    attachments: list[AttachmentIn] = []
+    request_type: str = Field(..., min_length=1, max_length=40, description="Slug of the request type, e.g. 'billing'.")
+    subject: Text = Field(..., max_length=200)
+    body: Text = Field(..., max_length=BODY_CHARS)
+    goal: str = Field("", max_length=2000)
+    priority: Literal["low", "normal", "high", "urgent"] = Field(
+        "normal", description="Staff only: customers' cases start at normal (422 otherwise)."
+    )
+    contact_id: Id | None = None
+    facts: dict[FactKey, FactValue] = Field(default={}, max_length=MAX_FACTS)
+    channel: Literal["portal", "email", "phone", "chat", "api"] = Field(
+        "api", description="Staff only (the channel the customer used): customers' cases are opened through the API."
+    )
+    attachments: Attachments = []
 
 
 class VersionIn(In):
-    version: int | None = Field(None, description="The case version you saw; 409 stale_version if it moved on.")
+    version: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = Field(
+        None,
+        description="Required: the case version you saw. Without it 409 version_required; "
+        "if the case moved on since, 409 stale_version.",
+    )
 
 
 class ReplyIn(VersionIn):
-    body: str
-    attachments: list[AttachmentIn] = []
+    body: Text = Field(..., max_length=BODY_CHARS)
+    attachments: Attachments = []
 
 
 class NoteIn(In):
-    body: str
-    attachments: list[AttachmentIn] = []
+    body: Text = Field(..., max_length=BODY_CHARS)
+    attachments: Attachments = []
 
 
 class CallIn(In):
-    body: str
+    body: Text = Field(..., max_length=BODY_CHARS)
     direction: Literal["inbound", "outbound"] = "inbound"
-    duration_seconds: int | None = None
-    phone: str = ""
-    public: bool = True
+    duration_seconds: Annotated[StrictInt, Field(ge=0, le=86_400)] | None = None
+    phone: str = Field("", max_length=40)
+    public: StrictBool = True
+
+
+Username = Annotated[str, Field(min_length=1, max_length=150)]
 
 
 class AssignIn(VersionIn):
-    owner: str = Field(..., description="Username of the new owner.")
+    owner: Username = Field(..., description="Username of the new owner.")
 
 
 class TransferIn(VersionIn):
-    department: str = Field(..., description="Slug of the target department.")
-    summary: str = Field(..., description="Hand-off summary shown first to the next owner.")
-    owner: str | None = None
+    department: str = Field(..., min_length=1, max_length=40, description="Slug of the target department.")
+    summary: Text = Field(..., max_length=5000, description="Hand-off summary shown first to the next owner.")
+    owner: Username | None = None
 
 
 class MoveIn(VersionIn):
-    account_number: str = Field(..., description="The account the case belongs on.")
-    contact_id: int | None = Field(None, description="A contact on that account; default: its only contact, if one.")
+    account_number: str = Field(..., min_length=1, max_length=32, description="The account the case belongs on.")
+    contact_id: Id | None = Field(None, description="A contact on that account; default: its only contact, if one.")
     remember_phone: str = Field(
-        "", description="A phone number to file under that contact (the caller's), so their next call is matched."
+        "",
+        max_length=40,
+        description="A phone number to file under that contact (the caller's), so their next call is matched.",
     )
 
 
 class EscalateIn(VersionIn):
-    reason: str
+    reason: Text = Field(..., max_length=2000)
 
 
 class ResolveIn(VersionIn):
-    note: str
+    note: Text = Field(..., max_length=BODY_CHARS)
 
 
 class ReopenIn(VersionIn):
-    reason: str = ""
+    reason: str = Field("", max_length=2000)
+
+
+_STATUS_LIST = r"^(new|open|pending|resolved|closed)(,(new|open|pending|resolved|closed))*$"
+
+
+class CaseFilters(In):
+    status: str | None = Field(None, pattern=_STATUS_LIST, description="One status or several, comma-separated.")
+    owner: str | None = Field(None, min_length=1, max_length=150, description="me, none, or a username (staff only).")
+    department: str | None = Field(None, min_length=1, max_length=40)
+    request_type: str | None = Field(None, min_length=1, max_length=40)
+    updated_since: DateTime | None = Field(None, description="RFC 3339 date and time, e.g. 2026-01-31T09:00:00Z.")
+    cursor: str | None = Field(None, min_length=1, max_length=100)
+    limit: int = Field(25, ge=1, le=100)
+
+
+class AccountLookup(In):
+    number: str | None = Field(None, min_length=1, max_length=32)
+    email: str | None = Field(None, min_length=1, max_length=254)
+    phone: str | None = Field(None, min_length=1, max_length=40)
 
 
 class ContactPointOut(Schema):
@@ -181,9 +211,9 @@ class ContactOut(Schema):
 
 
 class ContactIn(In):
-    name: str
-    emails: list[str] = []
-    phones: list[str] = []
+    name: Text = Field(..., max_length=200)
+    emails: Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_length=10)] = []
+    phones: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=10)] = []
 
 
 class AccountOut(Schema):
@@ -195,8 +225,8 @@ class AccountOut(Schema):
 
 
 class AccountIn(In):
-    number: str
-    name: str
-    service_area: str = ""
-    services: list[str] = []
-    contacts: list[ContactIn] = []
+    number: Text = Field(..., max_length=32)
+    name: Text = Field(..., max_length=200)
+    service_area: str = Field("", max_length=80)
+    services: Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=100)] = []
+    contacts: Annotated[list[ContactIn], Field(max_length=20)] = []

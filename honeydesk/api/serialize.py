@@ -10,7 +10,9 @@ from honeydesk.cases.models import REF_PREFIX, Case, TimelineEntry
 
 def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
     """`staff` False for customers: the hand-off summary is staff's internal note (its
-    timeline entry is internal), so customers never get it."""
+    timeline entry is internal), so customers never get it; nor staff usernames (sign-in
+    names are for staff): they get the owner's first name, as the portal shows it."""
+    owner = case.owner
     return {
         "ref": case.ref,
         "subject": case.subject,
@@ -18,7 +20,8 @@ def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
         "priority": case.priority,
         "request_type": case.request_type.slug,
         "department": case.department.slug,
-        "owner": case.owner.username if case.owner else None,
+        "owner": owner.username if owner and staff else None,
+        "owner_name": (owner.display_name if staff else (owner.first_name or "A specialist")) if owner else None,
         "account": case.account.number,
         "contact_id": case.contact_id,
         "channel": case.channel,

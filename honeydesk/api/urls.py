@@ -5,13 +5,16 @@ Every error is `{"error": {"code": ..., "message": ..., "fields": {...}}}`.
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from honeydesk.api import accounts, cases
 from honeydesk.api.auth import TokenAuth
@@ -22,6 +25,18 @@ from honeydesk.lib.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+
+class ObjectBodyParser(Parser):
+    """A JSON body must be an object: `null`, a list or a bare string is refused (400)
+    instead of being read as "no fields given"."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
+
+
 api = NinjaAPI(
     title="honeydesk API",
     version="1",
@@ -30,6 +45,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api-v1",
     docs_url="/docs",
+    parser=ObjectBodyParser(),
 )
 api.add_router("", cases.router)
 api.add_router("", accounts.router)
@@ -70,7 +86,7 @@ def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         exc.status_code, "error"
     )
     status = 404 if exc.status_code == 403 else exc.status_code
-    message = "The request body is not valid JSON." if exc.status_code == 400 else str(exc)
+    message = "The request body must be a JSON object." if exc.status_code == 400 else str(exc)
     return error(request, status, code, message)
 
 

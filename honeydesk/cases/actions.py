@@ -41,11 +41,14 @@ from honeydesk.cases.models import (
     TimelineEntry,
 )
 from honeydesk.cases.timeline import (
+    SUPERVISOR_WILL_REVIEW,
     Event,
     Kind,
+    NewEntry,
     Opening,
     Upload,
     Vis,
+    add_entries,
     add_entry,
     add_event,
     analysed,
@@ -380,7 +383,11 @@ def do_transfer(
 def do_escalate(
     case: Case, *, reason: str, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
 ) -> Case:
-    """Ask for a supervisor. Customers and staff both may; the reason is required."""
+    """Ask for a supervisor. Customers and staff both may; the reason is required.
+
+    A customer's reason is public (their own words, on their record). A staff member's
+    reason is internal: the customer is told only that a supervisor will review the
+    case (timeline.READERS)."""
     reason = require_text("reason", reason, max_chars=2000)
     now = clock.now()
     with transaction.atomic():
@@ -393,16 +400,29 @@ def do_escalate(
             reopen(case, acting_user=acting_user, channel=channel, why="supervisor requested")
         Escalation.objects.create(case=case, reason=reason, requested_by=acting_user, requested_at=now)
         case.escalated = True
-        add_entry(
-            case,
+        by_customer = not acting_user.is_staff_member
+        asked = NewEntry(
             Kind.EVENT,
-            event=Event.ESCALATED,
-            acting_user=acting_user,
-            channel=channel,
-            visibility=Vis.PUBLIC,
+            channel,
+            acting_user,
+            visibility=Vis.PUBLIC if by_customer else Vis.INTERNAL,
             body=reason,
-            data={"by_customer": not acting_user.is_staff_member},
+            event=Event.ESCALATED,
+            data={"by_customer": by_customer},
         )
+        if by_customer:
+            add_entries(case, asked)
+        else:
+            told = NewEntry(
+                Kind.EVENT,
+                channel,
+                acting_user,
+                visibility=Vis.PUBLIC,
+                body=SUPERVISOR_WILL_REVIEW,
+                event=Event.ESCALATED,
+                data={"by_customer": False, "notice": True},
+            )
+            add_entries(case, asked, told)
         touch(case, ["escalated", "status", "owner", "resolved_at"], now)
         notify.escalated(case)
     return case
@@ -504,7 +524,14 @@ def do_reopen(
 ) -> Case:
     with transaction.atomic():
         case = lock(case, expected_version)
-        reopen(case, acting_user=acting_user, channel=channel, why=reason.strip() or "Reopened")
+        # A staff member's reason is internal; the customer sees the status change.
+        reopen(
+            case,
+            acting_user=acting_user,
+            channel=channel,
+            why=reason.strip() or "Reopened",
+            public=not acting_user.is_staff_member,
+        )
         touch(case, ["status", "resolved_at"])
     return case
 

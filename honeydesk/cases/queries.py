@@ -128,9 +128,12 @@ def customer_panel(user: User, case: Case) -> dict[str, Any]:
         .select_related("department")
         .order_by("-updated_at")[:6]
     )
+    # Only cases this person may open: an agent does not learn the references and
+    # times of the account's cases in other departments (issue 19).
+    visible = access.cases_visible_to(user).filter(account_id=case.account_id).values("id")
     last_contacts = (
         TimelineEntry.objects.filter(
-            case__account_id=case.account_id,
+            case__in=visible,
             kind__in=[TimelineEntry.Kind.INBOUND, TimelineEntry.Kind.CALL, TimelineEntry.Kind.OUTBOUND],
         )
         .select_related("case")

@@ -15,6 +15,15 @@ bottom:
 5. the reopen window (`past_reopen_window`, the one rule) and `reopen`;
 6. the rows a new case starts with (`open_case_rows`) and a customer's message on an
    existing case (`customer_message`).
+
+Who writes each kind of entry and who may read it (`READERS` below, checked entry by
+entry in cases/tests/test_visibility.py): what staff write about a customer is internal
+unless the rep chooses to send it (a reply, a resolution note "the customer sees", a
+call log, a correction of a public entry). A public entry that records a staff decision
+carries only text honeydesk composes; the staff member's own words (an escalation or
+reopen reason, a hand-off summary) go on an internal entry beside it. Customers read
+public entries only (`access.entries_visible_to`), and of their data only
+`api.serialize.CUSTOMER_DATA_KEYS`.
 """
 
 from __future__ import annotations
@@ -37,6 +46,40 @@ from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
 Kind = TimelineEntry.Kind
 Event = TimelineEntry.Event
 Vis = TimelineEntry.Visibility
+
+PUBLIC, INTERNAL = frozenset({Vis.PUBLIC}), frozenset({Vis.INTERNAL})
+BOTH = PUBLIC | INTERNAL
+
+# kind (or "event:<event>") -> (who writes it, the visibilities it may have, why).
+READERS: dict[str, tuple[str, frozenset[str], str]] = {
+    Kind.INBOUND: ("the customer, on any channel", BOTH, "internal only when automatic (auto-reply, bounce)"),
+    Kind.OUTBOUND: ("staff", PUBLIC, "a reply is written to be sent"),
+    Kind.NOTE: ("staff", INTERNAL, "notes are staff's own"),
+    Kind.CALL: ("staff, or the telephony system", BOTH, "public by default (the record of a conversation)"),
+    f"event:{Event.OPENED}": ("whoever opened the case", PUBLIC, "text: the case's subject"),
+    f"event:{Event.OWNER_CHANGED}": ("staff or honeydesk", INTERNAL, "staff names are internal"),
+    f"event:{Event.TRANSFERRED}": ("staff", INTERNAL, "the hand-off summary is staff's words"),
+    f"event:{Event.ESCALATED}": (
+        "the customer, staff, or honeydesk (repeated abuse)",
+        BOTH,
+        "public with the customer's own reason; staff's or honeydesk's reason internal, beside a public "
+        "'a supervisor will review this case'",
+    ),
+    f"event:{Event.ESCALATION_TAKEN}": ("a supervisor", PUBLIC, "text composed by honeydesk"),
+    f"event:{Event.STATUS_CHANGED}": ("staff, customer or honeydesk", BOTH, "text composed by honeydesk"),
+    f"event:{Event.RESOLVED}": ("staff", PUBLIC, "the resolution note, labelled 'the customer sees it'"),
+    f"event:{Event.REOPENED}": (
+        "staff, the customer or honeydesk",
+        BOTH,
+        "public with honeydesk's text; a staff member's reason internal",
+    ),
+    f"event:{Event.CLOSED}": ("honeydesk or staff", PUBLIC, "text composed by honeydesk"),
+    f"event:{Event.CORRECTION}": ("staff", BOTH, "as visible as the entry it corrects"),
+    f"event:{Event.MOVED}": ("staff", INTERNAL, "account numbers of two customers"),
+}
+
+# What a customer is told when staff ask for a supervisor (the reason stays internal).
+SUPERVISOR_WILL_REVIEW = "A supervisor will review this case."
 
 
 @dataclass(frozen=True)
@@ -358,9 +401,11 @@ def past_reopen_window(case: Case, now: datetime | None = None) -> bool:
     return case.status == Status.RESOLVED and deadline is not None and (now or clock.now()) > deadline
 
 
-def reopen(case: Case, *, acting_user: User | None, channel: str, why: str) -> None:
+def reopen(case: Case, *, acting_user: User | None, channel: str, why: str, public: bool = True) -> None:
     """Resolved -> open (or new when nobody owns it); the previous owner keeps the case:
-    they know the story."""
+    they know the story. `why` is public only when honeydesk composed it or the customer
+    wrote it (`public`); a staff member's reason is internal (the customer sees the
+    status change)."""
     if case.status != Status.RESOLVED:
         raise InvalidTransition(f"{case.ref} is {case.get_status_display().lower()}, not resolved.")
     if past_reopen_window(case):
@@ -368,7 +413,7 @@ def reopen(case: Case, *, acting_user: User | None, channel: str, why: str) -> N
             f"{case.ref} was resolved more than {settings.REOPEN_WINDOW_DAYS} days ago; "
             "a new case linked to it is opened instead."
         )
-    add_event(case, Event.REOPENED, acting_user=acting_user, channel=channel, body=why, public=True)
+    add_event(case, Event.REOPENED, acting_user=acting_user, channel=channel, body=why, public=public)
     case.resolved_at = None
     set_status(case, Status.OPEN if case.owner_id else Status.NEW, acting_user=acting_user, channel=channel)
 

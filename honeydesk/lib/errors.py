@@ -40,6 +40,20 @@ class StaleVersion(DomainError):
     status = 409
 
 
+class VersionRequired(DomainError):
+    """A write that changes a case came without the version the person saw: without it,
+    the slower of two people would overwrite the faster unawares (issue 19)."""
+
+    code = "version_required"
+    status = 409
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "Send the version of the case you saw (the `version` field); reload the case if you do not have it."
+        )
+
+
 class NotFound(DomainError):
     """Missing and forbidden look the same from outside."""
 

@@ -50,6 +50,8 @@ class QueueRow:
     updated_iso: str
     updated_ago: str
     escalations: list[dict[str, Any]] = field(default_factory=list)
+    # What the row showed: a bulk reassignment of a case changed since is refused.
+    version: int = 0
 
 
 def queue_rows(cases: list[Case]) -> list[QueueRow]:
@@ -85,6 +87,7 @@ def queue_rows(cases: list[Case]) -> list[QueueRow]:
                     }
                     for e in getattr(c, "open_escalations", ())
                 ],
+                version=c.version,
             )
         )
     return rows

@@ -1,16 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, desk, files, kb, outbox, portal
+from honeydesk.web.views import auth, desk, files, held, kb, outbox, portal
 
 app_name = "web"
 urlpatterns = [
     path("", auth.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("login/", auth.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/second-factor/", auth.second_factor, name="second_factor"),
     path("desk/", desk.queue, name="queue"),
     path("desk/search/", desk.search, name="search"),
     path("desk/bulk-assign/", desk.bulk_assign, name="bulk_assign"),
+    path("desk/held-mail/", held.held_list, name="held_mail"),
+    path("desk/held-mail/<int:pk>/<slug:decision>/", held.held_decide, name="held_decide"),
     path("desk/cases/<str:ref>/", desk.case_page, name="case"),
     path("desk/cases/<str:ref>/compose/", desk.compose, name="compose"),
     path("desk/cases/<str:ref>/coach/", desk.coach, name="coach"),
@@ -25,7 +28,7 @@ urlpatterns = [
     path("portal/", portal.portal_home, name="portal"),
     path("portal/suggest/", kb.portal_suggest, name="portal_suggest"),
     path("portal/login/", auth.portal_login, name="portal_login"),
-    path("portal/login/<str:uidb64>/<str:token>/", auth.portal_link, name="portal_link"),
+    path("portal/login/<str:token>/", auth.portal_link, name="portal_link"),
     path("portal/new/", portal.portal_new, name="portal_new"),
     path("portal/cases/<str:ref>/", portal.portal_case, name="portal_case"),
     path("portal/cases/<str:ref>/reply/", portal.portal_reply, name="portal_reply"),

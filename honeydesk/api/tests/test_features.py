@@ -210,7 +210,9 @@ def test_it_lists_cases_in_a_constant_number_of_queries(cast, who):
     many = count_queries(api, "/cases")
     assert len(api.get("/cases", limit=100).json()["items"]) >= 28
     assert many == few, f"{few} queries with 3 cases, {many} with 30"
-    assert count_queries(api, "/cases", status="open", department="billing", owner="bianca") <= few + 3
+    # Customers may not filter by owner: staff sign-in names are not theirs to learn (issue 19).
+    by_owner = {"owner": "bianca"} if user.is_staff_member else {}
+    assert count_queries(api, "/cases", status="open", department="billing", **by_owner) <= few + 3
 
 
 @pytest.mark.parametrize("who", ["alice", "bianca"])

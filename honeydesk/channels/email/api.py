@@ -21,6 +21,7 @@ from ninja import Router, Schema, Status
 from honeydesk.accounts.models import User
 from honeydesk.cases import access
 from honeydesk.channels.email.inbound import ingest
+from honeydesk.lib.apischema import ErrorOut
 from honeydesk.lib.errors import DomainError, InvalidInput
 
 router = Router(tags=["email"])
@@ -40,7 +41,20 @@ def max_message_bytes() -> int:
     return int(getattr(settings, "HONEYDESK_EMAIL_MAX_BYTES", 0) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 
-@router.post("/inbound/email", response={202: InboundOut}, summary="Post one raw e-mail (message/rfc822)")
+@router.post(
+    "/inbound/email",
+    response={202: InboundOut, **dict.fromkeys((401, 404, 413, 422), ErrorOut)},
+    summary="Post one raw e-mail (message/rfc822)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary", "minLength": 1}}
+                for media in ("message/rfc822", "application/octet-stream", "text/plain")
+            },
+        }
+    },
+)
 def inbound_email(request: HttpRequest) -> Status[dict[str, Any]]:
     user: User = request.auth  # type: ignore[attr-defined]
     access.require_permission(user, "email_channel.post_inbound")

@@ -22,11 +22,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from honeydesk.accounts.models import Contact
+from honeydesk.accounts import audit
+from honeydesk.accounts.models import Contact, User
 from honeydesk.cases.actions import Inbound, Upload, do_receive_message, do_record_automatic_message
 from honeydesk.cases.models import REF_PREFIX, Channel
 from honeydesk.cases.timeline import analysed
-from honeydesk.channels.email import matching
+from honeydesk.channels.email import authenticity, matching
 from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 from honeydesk.channels.email.parse import ParsedMail, Part, parse
@@ -85,6 +86,8 @@ def quarantine(
     sender: str = "",
     subject: str = "",
     existing: Quarantine | None = None,
+    kind: str = Quarantine.Kind.ERROR,
+    verdict: dict[str, Any] | None = None,
 ) -> Result:
     key = key or "sha:" + hashlib.sha256(raw).hexdigest()
     now = clock.now()
@@ -104,6 +107,8 @@ def quarantine(
         sender=sender[:254],
         subject=subject[:255],
         created_at=now,
+        kind=kind,
+        verdict=verdict or {},
     )
     log.warning("quarantined a message from %s (%s): %s", sender or "?", source, reason)
     return Result("quarantined", quarantine=row.pk, reason=reason)
@@ -118,8 +123,11 @@ def ingest(
     recipients: Sequence[str] = (),
     check_rate: bool = True,
     retry_of: Quarantine | None = None,
+    trust_sender: bool = False,
 ) -> Result:
-    """One message, in its own transaction: stored, a duplicate, or quarantined."""
+    """One message, in its own transaction: stored, a duplicate, or quarantined (held,
+    when its sender fails the checks of authenticity.py, unless `trust_sender`: staff
+    confirmed it)."""
     parsed = _parse(raw, envelope_from)
     known = _lookups([(dedupe_key(parsed), parsed)]) if isinstance(parsed, ParsedMail) else None
     return _ingest_parsed(
@@ -131,6 +139,7 @@ def ingest(
         recipients=recipients,
         check_rate=check_rate,
         retry_of=retry_of,
+        trust_sender=trust_sender,
     )
 
 
@@ -151,6 +160,7 @@ def _ingest_parsed(
     recipients: Sequence[str] = (),
     check_rate: bool = True,
     retry_of: Quarantine | None = None,
+    trust_sender: bool = False,
 ) -> Result:
     if not isinstance(parsed, ParsedMail) or known is None:
         reason = f"Could not parse the message: {type(parsed).__name__}: {parsed}"
@@ -165,6 +175,21 @@ def _ingest_parsed(
 
     if check_rate and sender and known.recent[sender] >= rate_limit()[0]:
         return hold(_rate_limit_reason(sender))
+    if not trust_sender:
+        checked = authenticity.verdict(parsed.auth_results, sender)
+        if authenticity.should_hold(checked):
+            # A forged From: must not put words on a customer's case: staff confirm first.
+            return quarantine(
+                raw,
+                source,
+                f"Held until staff confirm the sender: {checked.reason}.",
+                key=key,
+                sender=sender,
+                subject=parsed.subject,
+                existing=retry_of,
+                kind=Quarantine.Kind.HELD,
+                verdict=checked.as_dict(),
+            )
     for attempt in (1, 2):
         try:
             with transaction.atomic():
@@ -378,6 +403,36 @@ def _store(
     )
     ref = f"{REF_PREFIX}{entry.case_id:06d}" if entry else None
     return Result("stored", case=ref, message=message.pk, noise=noise), message, contact
+
+
+def release_held(row: Quarantine, *, acting_user: User) -> Result:
+    """Staff confirmed a held message's sender: it goes through the pipeline as if it
+    had passed (joining its case), and the decision is on the audit log."""
+    result = ingest(bytes(row.raw), row.source or "held", check_rate=False, retry_of=row, trust_sender=True)
+    if result.status in ("stored", "duplicate"):
+        Quarantine.objects.filter(pk=row.pk).update(
+            resolved=True, released=True, decided_by=acting_user, decided_at=clock.now(), message=result.message
+        )
+        audit.record(
+            audit.Action.MAIL_RELEASED,
+            actor=acting_user,
+            target=f"mail from {row.sender} to {result.case or 'a new case'}",
+            data={"quarantine": row.pk, "subject": row.subject},
+        )
+    return result
+
+
+def reject_held(row: Quarantine, *, acting_user: User) -> None:
+    """Staff judged a held message not to be from its sender: it stays out of every case."""
+    Quarantine.objects.filter(pk=row.pk).update(
+        resolved=True, released=False, decided_by=acting_user, decided_at=clock.now()
+    )
+    audit.record(
+        audit.Action.MAIL_REJECTED,
+        actor=acting_user,
+        target=f"mail from {row.sender}",
+        data={"quarantine": row.pk, "subject": row.subject},
+    )
 
 
 def retry_quarantined(row: Quarantine) -> Result:

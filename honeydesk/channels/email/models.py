@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.db import models
 
 from honeydesk.accounts.models import Department
@@ -66,9 +67,22 @@ class Message(models.Model):
 
 
 class Quarantine(models.Model):
-    """A message that could not be processed, kept with the reason, retryable by admins."""
+    """A message that could not be processed, kept with the reason, retryable by admins;
+    or (kind HELD) one that failed the sender checks (authenticity.py), waiting for staff
+    to confirm it before it joins a customer's case."""
+
+    class Kind(models.TextChoices):
+        ERROR = "error", "Could not be processed"
+        HELD = "held", "Held: the sender could not be verified"
 
     raw = models.BinaryField()
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.ERROR)
+    verdict = models.JSONField(default=dict, blank=True, help_text="SPF/DKIM/DMARC findings of a held message.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    released = models.BooleanField(default=False, help_text="Staff confirmed the sender and let it through.")
     dedupe_key = models.CharField(max_length=255, db_index=True)
     reason = models.TextField()
     source = models.CharField(max_length=80, blank=True)
@@ -83,6 +97,7 @@ class Quarantine(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name_plural = "quarantine"
+        indexes = [models.Index(fields=["kind", "resolved", "-id"], name="quarantine_kind_open")]
 
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'}: {self.reason[:60]}"

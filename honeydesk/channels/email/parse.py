@@ -102,6 +102,8 @@ class ParsedMail:
     embedded_ids: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
     content_hash: str = ""
+    # Authentication-Results values, topmost (added last, by our server) first.
+    auth_results: list[str] = field(default_factory=list)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -345,6 +347,14 @@ def _auto_reason(msg: Message, from_addr: str, envelope_from: str | None) -> str
     return ""
 
 
+def _auth_results(msg: EmailMessage) -> list[str]:
+    """The Authentication-Results values, topmost first (see authenticity.py)."""
+    try:
+        return [clean_text(str(v))[:2000] for v in (msg.get_all("Authentication-Results") or [])[:10]]
+    except Exception:  # a header the email package cannot even render: no verdict
+        return []
+
+
 def parse(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
     if not raw or not raw.strip():
         raise MalformedMail("empty message")
@@ -409,4 +419,5 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         embedded_ids=embedded[:MAX_IDS],
         defects=defects,
         content_hash=content_hash(raw),
+        auth_results=_auth_results(msg),
     )

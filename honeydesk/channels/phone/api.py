@@ -11,7 +11,7 @@ Calls logged by hand stay where they are: `POST /cases/{ref}/calls`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -24,7 +24,13 @@ from honeydesk.channels.phone.inbound import CallEventData, do_record_call_event
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackTask
 from honeydesk.channels.phone.outbound import do_complete_callback
 from honeydesk.lib import clock
+from honeydesk.lib.apischema import DateTime, ErrorOut, In, StrictInt
 from honeydesk.lib.errors import InvalidInput
+
+# Error answers, in the one error shape (honeydesk.api documents them all, issue 19).
+_READ = dict.fromkeys((401, 404, 422), ErrorOut)
+_WRITE = dict.fromkeys((400, 401, 404, 409, 413, 422), ErrorOut)
+MAX_ID = 2**63 - 1
 
 router = Router(tags=["phone"])
 
@@ -33,17 +39,18 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined, no-any-return]
 
 
-class CallEventIn(Schema):
-    call_id: str = Field(..., description="The telephony system's identifier of the call.")
-    # Checked by the action, so an unknown event gets the same field message as any other.
-    event: str = Field(..., description="ringing, answered, ended, missed or abandoned.")
-    caller: str = Field("", description="Caller number in any common format; 'anonymous' when withheld.")
-    queue: str = Field("", description="Queue (line) name; matched to a request type or department.")
-    agent: str | None = Field(None, description="Username of the staff member who answered.")
-    wait_seconds: int | None = None
-    talk_seconds: int | None = None
-    recording_url: str | None = Field(None, description="http(s) URL of the recording.")
-    at: datetime | None = Field(None, description="When it happened (ISO 8601); default: when received.")
+class CallEventIn(In):
+    call_id: str = Field(
+        ..., min_length=1, max_length=100, pattern=r"\S", description="The telephony system's identifier of the call."
+    )
+    event: Literal["ringing", "answered", "ended", "missed", "abandoned"] = Field(..., description="What happened.")
+    caller: str = Field("", max_length=64, description="Caller number in any common format; 'anonymous' when withheld.")
+    queue: str = Field("", max_length=80, description="Queue (line) name; matched to a request type or department.")
+    agent: str | None = Field(None, max_length=150, description="Username of the staff member who answered.")
+    wait_seconds: StrictInt | None = Field(None, ge=0, le=86_400)
+    talk_seconds: StrictInt | None = Field(None, ge=0, le=86_400)
+    recording_url: str | None = Field(None, max_length=500, description="http(s) URL of the recording.")
+    at: DateTime | None = Field(None, description="When it happened (RFC 3339); default: when received.")
 
 
 class CallEventOut(Schema):
@@ -55,7 +62,9 @@ class CallEventOut(Schema):
     duplicate: bool
 
 
-@router.post("/calls", response={200: CallEventOut, 201: CallEventOut}, summary="Post a call event (telephony)")
+@router.post(
+    "/calls", response={200: CallEventOut, 201: CallEventOut, **_WRITE}, summary="Post a call event (telephony)"
+)
 def post_call_event(request: HttpRequest, payload: CallEventIn) -> Status[dict[str, Any]]:
     user = _user(request)
     access.check_may_post_calls(user)
@@ -100,16 +109,18 @@ class CallbackList(Schema):
     items: list[CallbackOut]
 
 
-class CallbackFilters(Schema):
-    department: str | None = None
+class CallbackFilters(In):
+    department: str | None = Field(None, min_length=1, max_length=80)
     overdue: bool = False
     status: Literal["open", "done", "all"] = "open"
-    limit: int = 100
+    limit: int = Field(100, ge=1, le=500)
 
 
-class CallbackDoneIn(Schema):
-    outcome: str = Field(..., description=f"One of: {', '.join(CallbackOutcome.values)}.")
-    note: str = ""
+class CallbackDoneIn(In):
+    outcome: Literal["reached", "voicemail", "no_answer", "not_needed"] = Field(
+        ..., description=f"One of: {', '.join(CallbackOutcome.values)}."
+    )
+    note: str = Field("", max_length=5000)
 
 
 def callback_dict(task: CallbackTask, now: datetime) -> dict[str, Any]:
@@ -134,7 +145,9 @@ def callback_dict(task: CallbackTask, now: datetime) -> dict[str, Any]:
     }
 
 
-@router.get("/callbacks", response=CallbackList, summary="Call-back tasks you can see, soonest due first")
+@router.get(
+    "/callbacks", response={200: CallbackList, **_READ}, summary="Call-back tasks you can see, soonest due first"
+)
 def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dict[str, Any]:
     user = _user(request)
     tasks = access.callbacks_visible_to(user).select_related("department", "contact", "owner", "done_by")
@@ -155,8 +168,12 @@ def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dic
     return {"items": [callback_dict(t, now) for t in tasks.order_by("due_at", "id")[: filters.limit]]}
 
 
-@router.post("/callbacks/{task_id}/done", response=CallbackOut, summary="Record the outcome of a call-back")
-def callback_done(request: HttpRequest, task_id: int, payload: CallbackDoneIn) -> dict[str, Any]:
+@router.post(
+    "/callbacks/{task_id}/done", response={200: CallbackOut, **_WRITE}, summary="Record the outcome of a call-back"
+)
+def callback_done(
+    request: HttpRequest, payload: CallbackDoneIn, task_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     user = _user(request)
     task = access.callback_for(user, task_id)
     task = do_complete_callback(task, outcome=payload.outcome, note=payload.note, acting_user=user)

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from honeydesk.accounts.models import User
-from honeydesk.lib.errors import NotFound
+from honeydesk.lib.errors import NotFound, VersionRequired
 
 View = Callable[..., HttpResponse]
 
@@ -57,6 +57,28 @@ def page(
     return render(request, template, context, status=status)
 
 
+# The largest id or version a database integer holds: anything bigger is no object's.
+MAX_INT = 2**63 - 1
+
+
+def parse_int(raw: str | None) -> int | None:
+    """A positive whole number from a form or query, or None (not digits, or too big
+    for the database: such a number names nothing, it is not a server error)."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_INT else None
+
+
 def parse_version(request: HttpRequest) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_int(request.POST.get("version"))
+
+
+def required_version(request: HttpRequest) -> int:
+    """The case version the form showed; a write that changes a case is refused (409)
+    without it, as in the API."""
+    version = parse_version(request)
+    if version is None:
+        raise VersionRequired()
+    return version

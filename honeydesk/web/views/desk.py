@@ -9,6 +9,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from honeydesk.accounts.actions import find_contact_by_point
@@ -17,11 +18,13 @@ from honeydesk.cases import access, actions, queries, tone_guard
 from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone, parse_ref
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
-from honeydesk.lib.errors import DomainError, InvalidInput
+from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
 from honeydesk.web.rows import queue_rows
-from honeydesk.web.views.common import page, parse_version, staff_required, user_of
+from honeydesk.web.views.common import page, parse_int, required_version, staff_required, user_of
 
 PAGE_SIZE = 50
+# Nobody pages 10,000 pages into a queue; a bigger number is clamped, not a server error.
+MAX_PAGE = 10_000
 
 
 @require_GET
@@ -53,7 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         cases = queries.with_priority_rank(cases)
     cases = cases.order_by(*queries.SORTS[sort])
     # No COUNT(*) over the whole queue for the pager: the tab count already says it.
-    page_number = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
+    page_number = min(parse_int(request.GET.get("page")) or 1, MAX_PAGE)
     start = (page_number - 1) * PAGE_SIZE
     rows = queries.page_of(cases, start, PAGE_SIZE + 1)
     if key == "escalated":
@@ -101,16 +104,22 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     if not user.sees_everything:
         messages.error(request, "Only supervisors reassign cases in bulk.")
         return redirect("web:queue")
-    owner = User.objects.filter(pk=request.POST.get("owner") or 0, is_active=True).first()
-    refs = request.POST.getlist("cases")
-    if owner is None or not refs:
+    back = _next_url(request)
+    owner = User.objects.filter(pk=parse_int(request.POST.get("owner")) or 0, is_active=True).first()
+    picked = request.POST.getlist("cases")
+    if owner is None or not picked:
         messages.error(request, "Choose the cases and the new owner.")
-        return redirect(request.POST.get("next") or reverse("web:queue"))
+        return redirect(back)
     moved, failed = 0, []
-    for ref in refs[:200]:
+    for value in picked[:200]:
+        # Each box carries "HD-000123@7": the case and the version the queue showed.
+        ref, _, seen = value.partition("@")
         try:
+            version = parse_int(seen)
+            if version is None:
+                raise VersionRequired()
             case = access.case_for(user, ref)
-            actions.do_assign(case, owner, acting_user=user)
+            actions.do_assign(case, owner, acting_user=user, expected_version=version)
             moved += 1
         except DomainError as exc:
             failed.append(f"{ref}: {exc.message}")
@@ -118,7 +127,16 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{moved} case(s) now owned by {owner.display_name}.")
     for problem in failed[:10]:
         messages.error(request, problem)
-    return redirect(request.POST.get("next") or reverse("web:queue"))
+    return redirect(back)
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go back to: a page of this site only (never an address another site
+    slipped into the form)."""
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(wanted, {request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return reverse("web:queue")
 
 
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
@@ -228,7 +246,7 @@ def compose(request: HttpRequest, ref: str) -> HttpResponse:
             )
         else:
             actions.do_add_reply(
-                case, body=body, acting_user=user, uploads=uploads, expected_version=parse_version(request)
+                case, body=body, acting_user=user, uploads=uploads, expected_version=required_version(request)
             )
 
     return _act(request, ref, run)
@@ -237,19 +255,19 @@ def compose(request: HttpRequest, ref: str) -> HttpResponse:
 @require_POST
 @staff_required
 def case_action(request: HttpRequest, ref: str, name: str) -> HttpResponse:
-    version = parse_version(request)
     post = request.POST
 
     def run(user: User, case: Case) -> None:
+        version = required_version(request)
         if name == "take":
             actions.do_assign(case, user, acting_user=user, expected_version=version)
         elif name == "assign":
-            owner = User.objects.filter(pk=post.get("owner") or 0, is_active=True).first()
+            owner = User.objects.filter(pk=parse_int(post.get("owner")) or 0, is_active=True).first()
             if owner is None:
                 raise InvalidInput.field("owner", "Choose who should own the case.")
             actions.do_assign(case, owner, acting_user=user, expected_version=version)
         elif name == "transfer":
-            department = Department.objects.filter(pk=post.get("department") or 0).first()
+            department = Department.objects.filter(pk=parse_int(post.get("department")) or 0).first()
             if department is None:
                 raise InvalidInput.field("department", "Choose the department to transfer to.")
             actions.do_transfer(

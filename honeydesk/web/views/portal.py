@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from statistics import median
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from honeydesk.accounts import audit
 from honeydesk.accounts.models import Department
 from honeydesk.cases import access, actions
 from honeydesk.cases.models import Case, RequestType, Status
 from honeydesk.lib.errors import DomainError
-from honeydesk.web.views.common import customer_required, user_of
+from honeydesk.web.views.common import customer_required, required_version, user_of
 
 
 def typical_first_response(department: Department) -> timedelta | None:
@@ -104,7 +107,12 @@ def portal_reply(request: HttpRequest, ref: str) -> HttpResponse:
     uploads = [actions.Upload.from_file(f) for f in request.FILES.getlist("attachments")]
     try:
         entry = actions.check_customer_writes(
-            case, body=request.POST.get("body", ""), acting_user=user, channel="portal", uploads=uploads
+            case,
+            body=request.POST.get("body", ""),
+            acting_user=user,
+            channel="portal",
+            uploads=uploads,
+            expected_version=required_version(request),
         )
     except DomainError as exc:
         context = _portal_case_context(request, case, error=exc, body=request.POST.get("body", ""))
@@ -118,7 +126,13 @@ def portal_escalate(request: HttpRequest, ref: str) -> HttpResponse:
     user = user_of(request)
     case = access.case_for(user, ref)
     try:
-        actions.do_escalate(case, reason=request.POST.get("reason", ""), acting_user=user, channel="portal")
+        actions.do_escalate(
+            case,
+            reason=request.POST.get("reason", ""),
+            acting_user=user,
+            channel="portal",
+            expected_version=required_version(request),
+        )
     except DomainError as exc:
         context = _portal_case_context(request, case, escalate_error=exc, reason=request.POST.get("reason", ""))
         return render(request, "portal/case.html", context, status=exc.status)
@@ -131,10 +145,20 @@ def portal_record(request: HttpRequest, ref: str) -> HttpResponse:
     """The full record of communication, printable; ?download=1 saves it as a file."""
     user = user_of(request)
     case = access.case_for(user, ref)
-    response = render(request, "portal/record.html", _portal_case_context(request, case))
-    if request.GET.get("download") == "1":
+    download = request.GET.get("download") == "1"
+    # The saved file carries its style (opened from disk, it has no server to ask); the
+    # page shown here links it, as the Content-Security-Policy allows no inline style.
+    extra = {"inline_css": _record_css()} if download else {}
+    response = render(request, "portal/record.html", _portal_case_context(request, case, **extra))
+    if download:
         response["Content-Disposition"] = f'attachment; filename="{case.ref}-{slugify(case.subject)[:40]}.html"'
+        audit.record(audit.Action.EXPORTED, actor=user, target=f"record of {case.ref}", request=request)
     return response
+
+
+def _record_css() -> str:
+    found = finders.find("honeydesk/record.css")
+    return Path(str(found)).read_text() if found else ""
 
 
 class NewRequestForm(forms.Form):

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from honeydesk.accounts.models import ApiToken, User
+from honeydesk.accounts.actions import do_issue_token
+from honeydesk.accounts.models import User
 
 
 class Command(BaseCommand):
@@ -27,5 +28,5 @@ class Command(BaseCommand):
             raise CommandError(f"User {username!r} is deactivated; a token for them would not work.")
         if len(name) > 80:
             raise CommandError("--name is at most 80 characters.")
-        _, raw = ApiToken.issue(user, name)
+        _, raw = do_issue_token(user, name, acting_user=None, via="honeydesk createtoken")
         self.stdout.write(raw)

@@ -80,6 +80,10 @@ def test_a_customer_signs_in_with_an_emailed_link_and_submits_a_request(live_cas
     # The mail carries the configured BASE_URL; the browser opens the same path on the live server.
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     page.goto(live_server.url + path)
+    # Opening the link asks whose it is; only the button uses it (issue 19).
+    expect(page.locator("#link-address")).to_have_text("alice@example.test")
+    shot(page, "link-confirm")
+    page.get_by_role("button", name="Sign in as Alice").click()
     expect(page).to_have_url(f"{live_server.url}/portal/")
     expect(page.get_by_text(live_cast.alice_case.ref)).to_be_visible()
 
