@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "honeydesk.accounts",
     "honeydesk.cases",
     "honeydesk.intelligence",
+    "honeydesk.notifications",
+    "honeydesk.policy",
     "honeydesk.channels.email",
     "honeydesk.channels.phone",
     "honeydesk.jobs",
@@ -192,6 +194,10 @@ ALLOWED_ATTACHMENT_TYPES = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1_000_000
 REOPEN_WINDOW_DAYS = env_int("HONEYDESK_REOPEN_WINDOW_DAYS", 14)
+# Call-backs: the owner is reminded this many minutes before one is due.
+CALLBACK_REMINDER_MINUTES = env_int("HONEYDESK_CALLBACK_REMINDER_MINUTES", 15)
+# The department a customer who threatens to leave is suggested to (its slug).
+RETENTION_DEPARTMENT = os.environ.get("HONEYDESK_RETENTION_DEPARTMENT", "retention")
 # One-time portal sign-in links (and password resets) expire after 30 minutes.
 PASSWORD_RESET_TIMEOUT = 30 * 60
 

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
-from honeydesk.cases import notify, tone_guard
+from honeydesk.cases import hooks, notify, proposals, tone_guard
 from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, Tone
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
@@ -202,6 +202,8 @@ def add_entries(case: Case, *new: NewEntry) -> list[TimelineEntry]:
             attachment.save()
         if entry.kind == Kind.INBOUND:
             protect_rep(case, entry)
+    proposals.notice(case, rows)
+    hooks.entries_added(case, rows)
     return rows
 
 
