@@ -106,6 +106,7 @@ class Hours:
 
     def next_open(self, moment: datetime) -> datetime:
         """`moment` if the desk is open then, else when it next opens."""
+        moment = moment.astimezone(UTC)
         for start, _end in self._ranges_from(moment):
             return max(start, moment)
         raise NeverOpen("unreachable")  # pragma: no cover (_ranges_from raises first)
@@ -115,6 +116,7 @@ class Hours:
         result may be a closing time (15:00 plus 2 hours on a day closing at 17:00 is 17:00)."""
         if amount < timedelta(0):
             raise ValueError("Business time to add must not be negative.")
+        start = start.astimezone(UTC)  # arithmetic on UTC moments only (module docstring)
         remaining = amount
         for range_start, range_end in self._ranges_from(start):
             cursor = max(start, range_start)
@@ -128,6 +130,7 @@ class Hours:
         """The moment `amount` of business time before `end` (when to warn before a due time)."""
         if amount < timedelta(0):
             raise ValueError("Business time to go back must not be negative.")
+        end = end.astimezone(UTC)
         remaining = amount
         for range_start, range_end in self._ranges_before(end):
             cursor = min(end, range_end)
@@ -142,6 +145,7 @@ class Hours:
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time from `start` to `end`; negative when `end` comes first."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end < start:
             return -self.between(end, start)
         total = timedelta(0)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, desk, files, kb, portal
+from honeydesk.web.views import auth, desk, files, kb, portal, promises
 
 app_name = "web"
 urlpatterns = [
@@ -17,6 +17,16 @@ urlpatterns = [
     path("desk/cases/<str:ref>/entries/<int:entry_id>/html/", files.entry_html, name="entry_html"),
     path("cases/<str:ref>/attachments/<int:attachment_id>/", files.attachment, name="attachment"),
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
+    path("desk/cases/<str:ref>/callbacks/", promises.promise_callback, name="promise_callback"),
+    path(
+        "desk/cases/<str:ref>/proposals/<slug:kind>/<slug:decision>/", promises.proposal_action, name="proposal"
+    ),
+    path("desk/callbacks/", promises.callback_queue, name="callbacks"),
+    path("desk/callbacks/<int:task_id>/close/", promises.callback_close, name="callback_close"),
+    path("desk/notifications/", promises.notification_list, name="notifications"),
+    path("desk/notifications/bell/", promises.notification_bell, name="notification_bell"),
+    path("desk/notifications/read/", promises.notification_read, name="notifications_read"),
+    path("desk/notifications/preferences/", promises.notification_preferences, name="notification_preferences"),
     path("desk/kb/", kb.article_list, name="kb"),
     path("desk/kb/new/", kb.article_edit, name="kb_new"),
     path("desk/kb/<int:pk>/", kb.article_edit, name="kb_edit"),
@@ -29,4 +39,5 @@ urlpatterns = [
     path("portal/cases/<str:ref>/reply/", portal.portal_reply, name="portal_reply"),
     path("portal/cases/<str:ref>/supervisor/", portal.portal_escalate, name="portal_escalate"),
     path("portal/cases/<str:ref>/record/", portal.portal_record, name="portal_record"),
+    path("portal/cases/<str:ref>/call-me/", promises.portal_call_me, name="portal_call_me"),
 ]
