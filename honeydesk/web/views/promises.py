@@ -85,11 +85,14 @@ def _sla_rows(case: Case, hours: Hours, now: datetime) -> list[dict[str, Any]]:
 def _offer(user: User, case: Case, hours: Hours, now: datetime) -> dict[str, Any] | None:
     """The promise the rep's reply just made, offered to be recorded (never silently):
     while that reply is the latest thing on the case and nothing was recorded for it."""
-    latest = TimelineEntry.objects.filter(case=case).order_by("-created_at", "-id").first()
+    entries = TimelineEntry.objects.filter(case=case)
+    latest = entries.exclude(kind=TimelineEntry.Kind.EVENT).order_by("-created_at", "-id").first()
     if latest is None or latest.kind != TimelineEntry.Kind.OUTBOUND or latest.author_id != user.pk:
         return None
     if latest.created_at < now - OFFER_WINDOW:
         return None
+    if entries.filter(event=TimelineEntry.Event.CALLBACK_PROMISED, id__gt=latest.pk).exists():
+        return None  # recorded (or another promise made) since
     found = find_promise(latest.body, now, hours.tz)
     if found is None or found.due <= now:
         return None
