@@ -39,7 +39,7 @@ def supervisors_of(department_id: int | None) -> list[User]:
 
 
 def may_see(user: User, case: Case) -> bool:
-    return access.cases_visible_to(user).filter(pk=case.pk).exists()
+    return access.can_see(user, case)
 
 
 def wants_email(users: Sequence[User], kind: str) -> set[int]:

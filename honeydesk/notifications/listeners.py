@@ -21,13 +21,15 @@ def _user(pk: object) -> User | None:
 
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
     events = {e.event for e in entries if e.kind == TimelineEntry.Kind.EVENT}
-    transfer = next((e for e in entries if e.event == Event.TRANSFERRED), None)
     for entry in entries:
         if entry.kind == TimelineEntry.Kind.EVENT and entry.event == Event.OWNER_CHANGED:
             to_id = entry.data.get("to_id")
             if to_id is None or to_id == entry.author_id:
                 continue  # taking a case oneself is not news to oneself
             by = entry.author.display_name if entry.author else "honeydesk"
+            # A transfer writes its entry just before the owner change, in the same action.
+            before = TimelineEntry.objects.filter(case=case, pk__lt=entry.pk).order_by("-pk").first()
+            transfer = before if before is not None and before.event == Event.TRANSFERRED else None
             if transfer is not None:
                 title = f"{case.ref} transferred to you from {transfer.data.get('from', 'another department')}"
                 body = f"{by}: {transfer.body}"
