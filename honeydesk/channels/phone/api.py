@@ -2,8 +2,12 @@
 
 - `POST /calls`: the telephony system (CTI) posts call events. Staff tokens only (the CTI
   signs in as a dedicated staff account); anyone else gets 404.
-- `GET /callbacks`: call-back tasks the staff member may see, soonest due first.
-- `POST /callbacks/{id}/done`: record the outcome of a call-back.
+- `GET /callbacks`: call-back tasks the staff member may see, soonest due first
+  (filters: department, owner ("me" or a username), promise state, case, overdue).
+- `POST /cases/{ref}/callbacks`: promise a call-back on a case (staff).
+- `POST /callbacks/{id}/close`: close with an outcome: a call made (reached, voicemail,
+  no_answer), not_needed, or broken with a reason. (`/done` is the older name of the
+  same thing without "broken".)
 
 Calls logged by hand stay where they are: `POST /cases/{ref}/calls`.
 """
@@ -17,14 +21,18 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from django.utils import timezone
+
 from honeydesk.accounts.models import Department, User
-from honeydesk.cases.models import REF_PREFIX
-from honeydesk.channels.phone import access
+from honeydesk.cases import access as cases_access
+from honeydesk.cases.models import REF_PREFIX, parse_ref
+from honeydesk.channels.phone import access, callbacks
 from honeydesk.channels.phone.inbound import CallEventData, do_record_call_event
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackTask
 from honeydesk.channels.phone.outbound import do_complete_callback
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput
+from honeydesk.policy.calendars import hours_for
 
 router = Router(tags=["phone"])
 
@@ -94,6 +102,11 @@ class CallbackOut(Schema):
     outcome: str
     outcome_note: str
     kept: bool | None
+    promise_state: str
+    promised_by: str | None
+    about: str
+    broken_reason: str
+    settled_at: datetime | None
 
 
 class CallbackList(Schema):
@@ -104,7 +117,22 @@ class CallbackFilters(Schema):
     department: str | None = None
     overdue: bool = False
     status: Literal["open", "done", "all"] = "open"
+    promise: Literal["open", "kept", "broken", "released"] | None = None
+    owner: str | None = Field(None, description='"me" or a username.')
+    case: str | None = None
     limit: int = 100
+
+
+class CallbackIn(Schema):
+    due_at: datetime = Field(..., description="By when; without a UTC offset, in the department's calendar time zone.")
+    phone: str = Field("", description="Default: the customer's first number on file.")
+    about: str = ""
+
+
+class CallbackCloseIn(Schema):
+    outcome: str = Field(..., description="reached, voicemail, no_answer, not_needed, or broken.")
+    note: str = ""
+    reason: str = Field("", description="Why the promise was broken (required with outcome broken).")
 
 
 class CallbackDoneIn(Schema):
@@ -131,13 +159,20 @@ def callback_dict(task: CallbackTask, now: datetime) -> dict[str, Any]:
         "outcome": task.outcome,
         "outcome_note": task.outcome_note,
         "kept": task.kept,
+        "promise_state": task.promise_state,
+        "promised_by": task.promised_by.username if task.promised_by else None,
+        "about": task.about,
+        "broken_reason": task.broken_reason,
+        "settled_at": task.settled_at,
     }
 
 
 @router.get("/callbacks", response=CallbackList, summary="Call-back tasks you can see, soonest due first")
 def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dict[str, Any]:
     user = _user(request)
-    tasks = access.callbacks_visible_to(user).select_related("department", "contact", "owner", "done_by")
+    tasks = access.callbacks_visible_to(user).select_related(
+        "department", "contact", "owner", "done_by", "promised_by"
+    )
     if not 1 <= filters.limit <= 500:
         raise InvalidInput.field("limit", "Limit must be between 1 and 500.")
     if filters.department:
@@ -145,6 +180,18 @@ def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dic
         if department is None:
             raise InvalidInput.field("department", f"No department {filters.department!r}.")
         tasks = tasks.filter(department=department)
+    if filters.promise:
+        tasks = tasks.filter(promise_state=filters.promise)
+    if filters.owner:
+        owner = user if filters.owner == "me" else User.objects.filter(username=filters.owner).first()
+        if owner is None:
+            raise InvalidInput.field("owner", f"No member of staff {filters.owner!r}.")
+        tasks = tasks.filter(owner=owner)
+    if filters.case:
+        number = parse_ref(filters.case)
+        if number is None:
+            raise InvalidInput.field("case", f"{filters.case!r} is not a case reference.")
+        tasks = tasks.filter(case_id=number)
     now = clock.now()
     if filters.overdue:
         tasks = tasks.filter(done_at__isnull=True, due_at__lt=now)
@@ -155,9 +202,33 @@ def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dic
     return {"items": [callback_dict(t, now) for t in tasks.order_by("due_at", "id")[: filters.limit]]}
 
 
+@router.post("/cases/{ref}/callbacks", response={201: CallbackOut}, summary="Promise a call-back on a case")
+def create_callback(request: HttpRequest, ref: str, payload: CallbackIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    cases_access.require_staff(user)
+    case = cases_access.case_for(user, ref)
+    due = payload.due_at
+    if timezone.is_naive(due):
+        due = due.replace(tzinfo=hours_for(case.department_id).tz)
+    task = callbacks.do_promise_callback(case, due_at=due, acting_user=user, phone=payload.phone, about=payload.about)
+    return Status(201, callback_dict(access.callback_for(user, task.pk), clock.now()))
+
+
+@router.post("/callbacks/{task_id}/close", response=CallbackOut, summary="Close a call-back with its outcome")
+def callback_close(request: HttpRequest, task_id: int, payload: CallbackCloseIn) -> dict[str, Any]:
+    user = _user(request)
+    task = access.callback_for(user, task_id)
+    if payload.outcome == "broken":
+        callbacks.do_break_callback(task, reason=payload.reason, acting_user=user)
+    else:
+        do_complete_callback(task, outcome=payload.outcome, note=payload.note, acting_user=user)
+    return callback_dict(access.callback_for(user, task.pk), clock.now())
+
+
 @router.post("/callbacks/{task_id}/done", response=CallbackOut, summary="Record the outcome of a call-back")
 def callback_done(request: HttpRequest, task_id: int, payload: CallbackDoneIn) -> dict[str, Any]:
     user = _user(request)
     task = access.callback_for(user, task_id)
     task = do_complete_callback(task, outcome=payload.outcome, note=payload.note, acting_user=user)
     return callback_dict(access.callback_for(user, task.pk), clock.now())
+

@@ -198,3 +198,31 @@ def test_it_reminds_about_a_call_back_only_people_who_may_see_it(monday, cast):
     CallbackTask.objects.filter(pk=task.pk).update(reminded_at=None)
     callbacks.scan(utc(2025, 3, 17, 10, 0) + timedelta(minutes=1))
     assert list(Notification.objects.values_list("user__username", flat=True)) == ["sam"]
+
+
+def test_the_api_creates_lists_and_closes_call_backs(monday, cast):
+    api = cast.api(cast.billing_agent)
+    made = api.post(f"/cases/{cast.alice_case.ref}/callbacks", {"due_at": "2025-03-17T15:00:00", "about": "Refund"})
+    assert made.status_code == 201, made.json()
+    body = made.json()
+    assert body["due_at"].startswith("2025-03-17T15:00") and body["promise_state"] == "open"
+    assert body["promised_by"] == "bianca" and body["owner"] == "bianca" and body["about"] == "Refund"
+    outside = api.post(f"/cases/{cast.alice_case.ref}/callbacks", {"due_at": "2025-03-17T09:00:00Z"})
+    assert outside.status_code == 422 and "due_at" in outside.json()["error"]["fields"]
+    second = api.post(f"/cases/{cast.alice_case.ref}/callbacks", {"due_at": "2025-03-18T10:00:00Z"}).json()
+    assert [t["id"] for t in api.get("/callbacks", owner="me").json()["items"]] == [body["id"], second["id"]]
+    assert api.get("/callbacks", owner="rafael").json()["items"] == []
+    assert api.get("/callbacks", owner="nobody").status_code == 422
+    assert [t["id"] for t in api.get("/callbacks", case=cast.alice_case.ref).json()["items"]] == [body["id"], second["id"]]
+    no_reason = api.post(f"/callbacks/{second['id']}/close", {"outcome": "broken"})
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["error"]["fields"]
+    broken = api.post(f"/callbacks/{second['id']}/close", {"outcome": "broken", "reason": "Engineer off sick"})
+    assert broken.status_code == 200 and broken.json()["promise_state"] == "broken"
+    assert broken.json()["broken_reason"] == "Engineer off sick" and broken.json()["kept"] is False
+    kept = api.post(f"/callbacks/{body['id']}/close", {"outcome": "reached", "note": "All sorted"})
+    assert kept.json()["promise_state"] == "kept" and kept.json()["kept"] is True
+    assert [t["id"] for t in api.get("/callbacks", status="all", promise="kept").json()["items"]] == [body["id"]]
+    assert api.post(f"/callbacks/{body['id']}/close", {"outcome": "reached"}).status_code == 409
+    assert api.post(f"/callbacks/{body['id']}/close", {"outcome": "meh"}).status_code == 422
+    service = cast.api(cast.alice).get(f"/cases/{cast.alice_case.ref}/service-level").json()
+    assert {t["target"]: t["state"] for t in service["targets"]}["first_response"] in ("running", "met")
