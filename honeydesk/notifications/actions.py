@@ -64,9 +64,10 @@ def notify(
         return []
     people: dict[int, User] = {}
     for user in users:
-        if user is not None and user.is_active and user.is_staff_member and user.pk not in people:
-            if case is None or may_see(user, case):
-                people[user.pk] = user
+        if user is None or not user.is_active or not user.is_staff_member or user.pk in people:
+            continue
+        if case is None or may_see(user, case):
+            people[user.pk] = user
     if not people:
         return []
     told = set(Notification.objects.filter(user_id__in=people, key=key).values_list("user_id", flat=True))
@@ -103,9 +104,9 @@ def send_email(notification_id: int) -> None:
     """The job: mail one notification, at most once. The claim (setting `emailed_at`)
     commits before the mail server is asked, so a second run, or a second worker, finds
     it claimed and sends nothing; a failure gives the claim back and the job retries."""
-    claimed = Notification.objects.filter(
-        pk=notification_id, email_wanted=True, emailed_at__isnull=True
-    ).update(emailed_at=clock.now())
+    claimed = Notification.objects.filter(pk=notification_id, email_wanted=True, emailed_at__isnull=True).update(
+        emailed_at=clock.now()
+    )
     if not claimed:
         return
     note = Notification.objects.select_related("user", "case").get(pk=notification_id)

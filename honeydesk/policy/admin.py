@@ -42,4 +42,3 @@ class ServiceLevelAdmin(admin.ModelAdmin[ServiceLevel]):
         "warn_before_hours",
     )
     list_filter = ("request_type__department", "priority")
-

@@ -168,7 +168,5 @@ class Hours:
                 groups[-1][0].append(d)
             else:
                 groups.append(([d], text))
-        parts = [
-            f"{names[days[0]]}{'-' + names[days[-1]] if len(days) > 1 else ''} {text}" for days, text in groups
-        ]
+        parts = [f"{names[days[0]]}{'-' + names[days[-1]] if len(days) > 1 else ''} {text}" for days, text in groups]
         return "; ".join(parts) or "never"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import time
 from decimal import Decimal
+from typing import Any
 
 import holidays as holidays_lib
 from django.core.exceptions import ValidationError
@@ -64,7 +65,9 @@ class BusinessCalendar(models.Model):
         if self.holiday_country:
             supported = holidays_lib.list_supported_countries()
             if self.holiday_country not in supported:
-                raise ValidationError({"holiday_country": f"No public holidays are known for {self.holiday_country!r}."})
+                raise ValidationError(
+                    {"holiday_country": f"No public holidays are known for {self.holiday_country!r}."}
+                )
             regions = supported[self.holiday_country]
             if self.holiday_region and self.holiday_region not in regions:
                 raise ValidationError(
@@ -123,7 +126,7 @@ class DepartmentCalendar(models.Model):
         return f"{self.department} uses {self.calendar}"
 
 
-def _hours_field(help_text: str, default: str | None = None, blank: bool = False) -> models.DecimalField[Decimal]:
+def _hours_field(help_text: str, default: str | None = None, blank: bool = False) -> Any:
     return models.DecimalField(
         max_digits=6,
         decimal_places=2,

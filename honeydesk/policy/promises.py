@@ -39,7 +39,10 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _DAY = r"(?P<day>today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _CLOCK = r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?"
 _PART = r"(?P<part>morning|afternoon|evening|noon|midday|end of (?:the )?(?:day|business)|close of business|eod|cob)"
-_RELATIVE = r"(?:within|in)\s+(?:the\s+next\s+)?(?P<n>\d{1,3}|an?|one|two|three|four|half an?)\s*(?P<unit>minutes?|mins?|hours?|hrs?)"
+_RELATIVE = (
+    r"(?:within|in)\s+(?:the\s+next\s+)?(?P<n>\d{1,3}|an?|one|two|three|four|half an?)"
+    r"\s*(?P<unit>minutes?|mins?|hours?|hrs?)"
+)
 
 _TIME_RE = re.compile(
     r"\b(?:"

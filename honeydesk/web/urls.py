@@ -18,9 +18,7 @@ urlpatterns = [
     path("cases/<str:ref>/attachments/<int:attachment_id>/", files.attachment, name="attachment"),
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
     path("desk/cases/<str:ref>/callbacks/", promises.promise_callback, name="promise_callback"),
-    path(
-        "desk/cases/<str:ref>/proposals/<slug:kind>/<slug:decision>/", promises.proposal_action, name="proposal"
-    ),
+    path("desk/cases/<str:ref>/proposals/<slug:kind>/<slug:decision>/", promises.proposal_action, name="proposal"),
     path("desk/callbacks/", promises.callback_queue, name="callbacks"),
     path("desk/callbacks/<int:task_id>/close/", promises.callback_close, name="callback_close"),
     path("desk/notifications/", promises.notification_list, name="notifications"),

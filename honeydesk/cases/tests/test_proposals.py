@@ -60,7 +60,9 @@ def test_it_suggests_retention_for_a_customer_who_threatens_to_leave(cast):
     assert cast.fresh(cast.alice_case).department == cast.billing  # a suggestion, not a transfer
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{cast.alice_case.ref}/").content.decode()
     assert "Retention: the customer threatens to leave" in page and "transfer to Retention" in page
-    actions.do_transfer(cast.alice_case, retention, summary="Wants to leave over the double charge", acting_user=cast.supervisor)
+    actions.do_transfer(
+        cast.alice_case, retention, summary="Wants to leave over the double charge", acting_user=cast.supervisor
+    )
     assert Proposal.objects.get(case=cast.alice_case).outcome == "superseded"
 
 
@@ -72,6 +74,9 @@ def test_a_rep_dismisses_a_suggestion_on_record(cast):
     assert Proposal.objects.get(case=cast.alice_case).outcome == "dismissed"
     note = cast.alice_case.entries.filter(kind="note").order_by("-id").first()
     assert "Dismissed the suggestion" in note.body and "Sorted on the phone" in note.body
-    assert cast.client(cast.repair_agent).post(
-        f"/desk/cases/{cast.alice_case.ref}/proposals/escalate/confirm/"
-    ).status_code == 404
+    assert (
+        cast.client(cast.repair_agent)
+        .post(f"/desk/cases/{cast.alice_case.ref}/proposals/escalate/confirm/")
+        .status_code
+        == 404
+    )

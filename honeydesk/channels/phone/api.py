@@ -19,9 +19,8 @@ from typing import Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
-
 from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
 
 from honeydesk.accounts.models import Department, User
 from honeydesk.cases import access as cases_access
@@ -170,9 +169,7 @@ def callback_dict(task: CallbackTask, now: datetime) -> dict[str, Any]:
 @router.get("/callbacks", response=CallbackList, summary="Call-back tasks you can see, soonest due first")
 def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dict[str, Any]:
     user = _user(request)
-    tasks = access.callbacks_visible_to(user).select_related(
-        "department", "contact", "owner", "done_by", "promised_by"
-    )
+    tasks = access.callbacks_visible_to(user).select_related("department", "contact", "owner", "done_by", "promised_by")
     if not 1 <= filters.limit <= 500:
         raise InvalidInput.field("limit", "Limit must be between 1 and 500.")
     if filters.department:
@@ -231,4 +228,3 @@ def callback_done(request: HttpRequest, task_id: int, payload: CallbackDoneIn) -
     task = access.callback_for(user, task_id)
     task = do_complete_callback(task, outcome=payload.outcome, note=payload.note, acting_user=user)
     return callback_dict(access.callback_for(user, task.pk), clock.now())
-

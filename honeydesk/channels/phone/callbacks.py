@@ -211,7 +211,9 @@ def do_promise_callback(
     return task
 
 
-def do_request_callback(case: Case, *, when: datetime, acting_user: User, phone: str = "", note: str = "") -> CallbackTask:
+def do_request_callback(
+    case: Case, *, when: datetime, acting_user: User, phone: str = "", note: str = ""
+) -> CallbackTask:
     """The customer asks to be called at a time that suits them (within business hours)."""
     now = clock.now()
     check_customer_time(case, when, now)

@@ -82,7 +82,11 @@ class CallbackTask(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
     broken_reason = models.TextField(blank=True)
     kept_by = models.ForeignKey(
-        "cases.TimelineEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "cases.TimelineEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The call log or reply that kept the promise.",
     )
     # Claimed once each by the worker's scan: a reminder before the due time, the overdue notice.

@@ -20,6 +20,8 @@ from honeydesk.cases.timeline import lock
 from honeydesk.channels.phone.callbacks import settle, state_after_call
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackReason, CallbackTask, CallEventKind
 from honeydesk.channels.phone.policy import callback_due
+from honeydesk.lib import clock
+from honeydesk.lib.errors import InvalidInput, InvalidTransition
 
 # What a person records about a call they made (the others are found on the timeline).
 RECORDABLE = [
@@ -28,8 +30,6 @@ RECORDABLE = [
     CallbackOutcome.NO_ANSWER,
     CallbackOutcome.NOT_NEEDED,
 ]
-from honeydesk.lib import clock
-from honeydesk.lib.errors import InvalidInput, InvalidTransition
 
 
 def callback_for_missed(

@@ -3,10 +3,10 @@ and notifications, without mailing anybody."""
 
 from __future__ import annotations
 
-import pytest
-from django.core import mail
 from datetime import timedelta
 
+import pytest
+from django.core import mail
 from django.utils import timezone
 
 from honeydesk.cases.models import ACTIVE_STATUSES, Case, TimelineEntry
@@ -30,7 +30,9 @@ def test_the_demo_shows_due_times_call_backs_and_notifications():
     assert {"kept", "broken", "open"} <= states
     assert CallbackTask.objects.filter(reason="requested").exists()
     assert CallbackTask.objects.filter(done_at__isnull=True, due_at__lt=now).exists()  # overdue
-    assert CallbackTask.objects.filter(done_at__isnull=True, due_at__gt=now, due_at__lt=now + timedelta(hours=1)).exists()
+    assert CallbackTask.objects.filter(
+        done_at__isnull=True, due_at__gt=now, due_at__lt=now + timedelta(hours=1)
+    ).exists()
     assert TimelineEntry.objects.filter(event="sla_breached").exists()
     assert Case.objects.filter(status__in=ACTIVE_STATUSES, sla_due_at__isnull=False).exists()
     assert Notification.objects.filter(read_at__isnull=True, user__username="diane").exists()

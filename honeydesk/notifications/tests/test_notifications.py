@@ -35,10 +35,16 @@ def test_it_tells_the_new_owner_about_an_assignment_and_a_transfer(monday, cast)
     [note] = Notification.objects.filter(user=cast.billing_agent, kind="assigned")
     assert note.title == f"{cast.alice_case.ref} assigned to you" and note.url == f"/desk/cases/{cast.alice_case.ref}/"
     actions.do_transfer(
-        cast.alice_case, cast.repair, summary="Modem, not billing", owner=cast.repair_agent, acting_user=cast.billing_agent
+        cast.alice_case,
+        cast.repair,
+        summary="Modem, not billing",
+        owner=cast.repair_agent,
+        acting_user=cast.billing_agent,
     )
     [moved] = Notification.objects.filter(user=cast.repair_agent, kind="assigned")
-    assert moved.title == f"{cast.alice_case.ref} transferred to you from Billing" and "Modem, not billing" in moved.body
+    assert (
+        moved.title == f"{cast.alice_case.ref} transferred to you from Billing" and "Modem, not billing" in moved.body
+    )
     actions.do_assign(cast.bob_case, cast.repair_agent, acting_user=cast.repair_agent)  # taking it oneself
     assert Notification.objects.filter(user=cast.repair_agent).count() == 1
 

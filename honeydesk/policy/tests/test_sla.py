@@ -115,9 +115,7 @@ def test_it_warns_the_owner_and_not_someone_who_cannot_see_the_case(cast, frozen
     actions.do_assign(case, cast.billing_agent, acting_user=cast.supervisor)
     frozen.move_to(utc(2025, 3, 17, 16, 30))
     sla.scan()
-    assert list(Notification.objects.filter(kind="sla_warning").values_list("user__username", flat=True)) == [
-        "bianca"
-    ]
+    assert list(Notification.objects.filter(kind="sla_warning").values_list("user__username", flat=True)) == ["bianca"]
 
 
 def test_it_sorts_a_queue_by_due_soonest(cast, frozen):

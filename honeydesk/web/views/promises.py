@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -186,7 +187,7 @@ def proposal_action(request: HttpRequest, ref: str, kind: str, decision: str) ->
 TABS = [("mine", "Mine"), ("department", "Department"), ("overdue", "Overdue"), ("settled", "Settled")]
 
 
-def _callbacks_tab(user: User, key: str, now: datetime) -> Any:
+def _callbacks_tab(user: User, key: str, now: datetime) -> QuerySet[CallbackTask]:
     tasks = phone_access.callbacks_visible_to(user)
     if key == "mine":
         return tasks.filter(owner=user, done_at__isnull=True).order_by("due_at", "id")
@@ -312,9 +313,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 def portal_extras(case: Case) -> dict[str, Any]:
     hours = hours_for(case.department_id)
     now = clock.now()
-    asked = list(
-        CallbackTask.objects.filter(case=case, done_at__isnull=True, due_at__gt=now).order_by("due_at")[:3]
-    )
+    asked = list(CallbackTask.objects.filter(case=case, done_at__isnull=True, due_at__gt=now).order_by("due_at")[:3])
     for task in asked:
         task.due_local = callbacks.local(task.due_at, hours)  # type: ignore[attr-defined]
     return {

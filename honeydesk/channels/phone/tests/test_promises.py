@@ -97,8 +97,8 @@ def test_it_lets_a_customer_ask_for_a_call_within_business_hours_only(monday, ca
     # The acknowledgement mail links to it.
     from django.core.mail import outbox  # noqa: F401  (locmem backend)
 
-    from honeydesk.channels.email.outbound import build
     from honeydesk.channels.email.models import Message
+    from honeydesk.channels.email.outbound import build
 
     ack = Message.objects.filter(case=cast.alice_case, data__template="case_opened").first()
     assert ack is not None and f"/portal/cases/{cast.alice_case.ref}/#call-me" in build(ack).body
@@ -107,7 +107,9 @@ def test_it_lets_a_customer_ask_for_a_call_within_business_hours_only(monday, ca
 def test_a_logged_call_before_the_due_time_keeps_the_promise(monday, cast):
     task = promise(cast, utc(2025, 3, 17, 15, 0))
     monday.move_to(utc(2025, 3, 17, 14, 0))
-    actions.do_log_call(cast.alice_case, body="Explained the refund.", acting_user=cast.billing_agent, direction="outbound")
+    actions.do_log_call(
+        cast.alice_case, body="Explained the refund.", acting_user=cast.billing_agent, direction="outbound"
+    )
     task.refresh_from_db()
     assert task.promise_state == "kept" and task.kept is True and task.outcome == "called"
     assert task.done_at == utc(2025, 3, 17, 14, 0) and task.kept_by.kind == "call"
@@ -163,7 +165,10 @@ def test_a_rep_closes_a_promise_as_broken_with_a_reason(monday, cast):
     c.post(f"/desk/callbacks/{task.pk}/close/", {"outcome": "broken", "reason": "Line engineer not back yet"})
     task.refresh_from_db()
     assert task.promise_state == "broken" and task.broken_reason == "Line engineer not back yet"
-    assert cast.client(cast.repair_agent).post(f"/desk/callbacks/{task.pk}/close/", {"outcome": "reached"}).status_code == 404
+    assert (
+        cast.client(cast.repair_agent).post(f"/desk/callbacks/{task.pk}/close/", {"outcome": "reached"}).status_code
+        == 404
+    )
 
 
 def test_it_counts_the_kept_promise_rate_per_rep_and_department(monday, cast):
@@ -173,7 +178,7 @@ def test_it_counts_the_kept_promise_rate_per_rep_and_department(monday, cast):
     monday.move_to(utc(2025, 3, 17, 12, 1))
     callbacks.scan()
     released = promise(cast, utc(2025, 3, 17, 15, 0))
-    callbacks.do_break_callback  # noqa: B018 (the API under test is kept_rate)
+    callbacks.do_break_callback
     from honeydesk.channels.phone.outbound import do_complete_callback
 
     do_complete_callback(released, outcome="not_needed", acting_user=cast.billing_agent)
@@ -213,7 +218,10 @@ def test_the_api_creates_lists_and_closes_call_backs(monday, cast):
     assert [t["id"] for t in api.get("/callbacks", owner="me").json()["items"]] == [body["id"], second["id"]]
     assert api.get("/callbacks", owner="rafael").json()["items"] == []
     assert api.get("/callbacks", owner="nobody").status_code == 422
-    assert [t["id"] for t in api.get("/callbacks", case=cast.alice_case.ref).json()["items"]] == [body["id"], second["id"]]
+    assert [t["id"] for t in api.get("/callbacks", case=cast.alice_case.ref).json()["items"]] == [
+        body["id"],
+        second["id"],
+    ]
     no_reason = api.post(f"/callbacks/{second['id']}/close", {"outcome": "broken"})
     assert no_reason.status_code == 422 and "reason" in no_reason.json()["error"]["fields"]
     broken = api.post(f"/callbacks/{second['id']}/close", {"outcome": "broken", "reason": "Engineer off sick"})

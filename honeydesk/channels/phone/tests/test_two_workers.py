@@ -54,15 +54,22 @@ def test_it_reminds_and_reports_overdue_call_backs_once_with_two_workers(cast, t
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     command = [sys.executable, "manage.py", "worker", "--once", "--no-mail"]
-    workers = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in "ab"]
+    workers = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in "ab"
+    ]
     for worker in workers:
-        out, err = worker.communicate(timeout=180)
+        _, err = worker.communicate(timeout=180)
         assert worker.returncode == 0, err.decode()[-3000:]
     assert Notification.objects.filter(kind="callback_due").count() == TASKS
     assert Notification.objects.filter(kind="callback_overdue").count() == TASKS
     assert CallbackTask.objects.filter(reminded_at__isnull=False).count() == TASKS
     assert CallbackTask.objects.filter(promise_state="broken").count() == TASKS
     assert cast.alice_case.entries.filter(event="callback_broken").count() == TASKS
-    sent = [line for f in mail_dir.iterdir() for line in f.read_text().splitlines() if line.startswith("Subject: [honeydesk]")]
+    sent = [
+        line
+        for f in mail_dir.iterdir()
+        for line in f.read_text().splitlines()
+        if line.startswith("Subject: [honeydesk]")
+    ]
     assert len(sent) == 2 * TASKS, sent
     assert Notification.objects.filter(emailed_at__isnull=False).count() == 2 * TASKS
