@@ -210,7 +210,7 @@ def test_it_shows_due_times_and_flags_overdue_ones(cast):
 
     url = f"/desk/cases/{cast.alice_case.ref}/"
     page = cast.client(cast.billing_agent).get(url).content.decode()
-    assert "First response due" in page and "Resolve by" in page and "(overdue)" not in page
+    assert "First response due" in page and "Resolution due" in page and "(overdue)" not in page
     due = cast.fresh(cast.alice_case).first_response_due_at
     with clock.at(due + timedelta(minutes=1)):
         late = cast.client(cast.billing_agent).get(url).content.decode()

@@ -92,11 +92,11 @@ def _offer(user: User, case: Case, hours: Hours, now: datetime) -> dict[str, Any
         return None
     if latest.created_at < now - OFFER_WINDOW:
         return None
-    if entries.filter(event=TimelineEntry.Event.CALLBACK_PROMISED, id__gt=latest.pk).exists():
-        return None  # recorded (or another promise made) since
     found = find_promise(latest.body, now, hours.tz)
     if found is None or found.due <= now:
         return None
+    if entries.filter(event=TimelineEntry.Event.CALLBACK_PROMISED, id__gt=latest.pk).exists():
+        return None  # recorded (or another promise made) since
     return {
         "entry_id": latest.pk,
         "kind": found.kind,
