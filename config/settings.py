@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "honeydesk.accounts",
     "honeydesk.cases",
     "honeydesk.intelligence",
+    "honeydesk.notifications",
+    "honeydesk.policy",
     "honeydesk.channels.email",
     "honeydesk.channels.phone",
     "honeydesk.jobs",
@@ -211,6 +213,10 @@ ALLOWED_ATTACHMENT_TYPES = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1_000_000
 REOPEN_WINDOW_DAYS = env_int("HONEYDESK_REOPEN_WINDOW_DAYS", 14)
+# Call-backs: the owner is reminded this many minutes before one is due.
+CALLBACK_REMINDER_MINUTES = env_int("HONEYDESK_CALLBACK_REMINDER_MINUTES", 15)
+# The department a customer who threatens to leave is suggested to (its slug).
+RETENTION_DEPARTMENT = os.environ.get("HONEYDESK_RETENTION_DEPARTMENT", "retention")
 # One-time portal sign-in links (and password resets) expire after 30 minutes.
 PASSWORD_RESET_TIMEOUT = 30 * 60
 SIGNIN_LINK_MINUTES = env_int("HONEYDESK_SIGNIN_LINK_MINUTES", 30)
@@ -227,6 +233,8 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "honeydesk.channels.email.outbox.OutboxBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (tests with real workers).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

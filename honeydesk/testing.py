@@ -16,6 +16,7 @@ from honeydesk.accounts.actions import ContactData, do_add_contact, do_create_ac
 from honeydesk.accounts.models import ApiToken, Contact, CustomerAccount, Department, Role, User
 from honeydesk.cases import actions
 from honeydesk.cases.models import Case, RequestType
+from honeydesk.policy.models import ServiceLevel
 
 
 @dataclass
@@ -106,6 +107,11 @@ def make_cast() -> Cast:
         department=repair,
         best_channel="call",
         channel_reason="Troubleshooting goes faster live.",
+    )
+    # Service levels in business hours (the built-in calendar: Monday-Friday 09:00-17:00).
+    ServiceLevel.objects.create(request_type=billing_type, first_response_hours=8, resolution_hours=40)
+    ServiceLevel.objects.create(
+        request_type=repair_type, first_response_hours=4, next_response_hours=8, resolution_hours=24
     )
     alice = User.objects.create_user(
         username="alice", password="pw-alice", role=Role.CUSTOMER, first_name="Alice", email="alice@example.test"

@@ -22,6 +22,8 @@ from honeydesk.cases.models import AppendOnlyError
 from honeydesk.channels.email import api as email_api
 from honeydesk.channels.phone import api as phone_api
 from honeydesk.lib.errors import DomainError
+from honeydesk.notifications import api as notifications_api
+from honeydesk.policy import api as policy_api
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ api.add_router("", cases.router)
 api.add_router("", accounts.router)
 api.add_router("", email_api.router)
 api.add_router("", phone_api.router)
+api.add_router("", policy_api.router)
+api.add_router("", notifications_api.router)
 
 
 def error(

@@ -34,6 +34,21 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return cases.none()
 
 
+def can_see(user: User, case: Case) -> bool:
+    """The rule of `cases_visible_to`, applied to a case in hand: one being changed in
+    the current transaction (a transfer moves it before the change is saved), so who is
+    told about it is decided on the case as it will be."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+        return True
+    if user.role == Role.AGENT:
+        return case.department_id in department_ids(user)
+    if user.role == Role.CUSTOMER:
+        return case.account_id in customer_account_ids(user)
+    return False
+
+
 def customer_account_ids(user: User) -> list[int]:
     """The accounts a customer is a contact on, read once per request. A literal list,
     not a subquery: most contacts have no login, so SQLite's statistics make

@@ -17,8 +17,6 @@ class RequestTypeAdmin(admin.ModelAdmin[RequestType]):
         "department",
         "best_channel",
         "intake_category",
-        "first_response_hours",
-        "resolution_hours",
         "active",
     )
     list_filter = ("department", "best_channel", "active")

@@ -11,7 +11,7 @@ corrects, so the record a customer or a regulator reads later is the record as i
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -84,10 +84,8 @@ class RequestType(models.Model):
         blank=True,
         help_text="Free text the classifier files under this category is offered this request type.",
     )
-    # Service targets in calendar hours; the case page shows the due times they give.
-    # (Business hours, holidays and per-priority levels belong to service-level policies.)
-    first_response_hours = models.PositiveIntegerField(default=8)
-    resolution_hours = models.PositiveIntegerField(default=72)
+    # Service targets per priority, in business hours, are service levels
+    # (honeydesk.policy.models.ServiceLevel); the due times they give live on each case.
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -172,6 +170,19 @@ class Case(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Service-level due times, written when a clock starts (opening, a customer's message
+    # after an answer, a reopen) and moved on only when the clock resumes after waiting on
+    # the customer; changing a target never rewrites them (honeydesk.policy.sla keeps them).
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # Set while the case waits on the customer: the clocks are paused since then.
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    # The soonest target still to meet (None when none runs, or paused): "due soonest".
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    # When the service-level scan should next look at this case (a warning or a due time
+    # comes up); None when nothing is running. Indexed: the scan reads only what is due.
+    sla_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Bumped by every action; a client that sends the version it saw is told when
     # someone else changed the case in between (see actions._lock_case).
     version = models.PositiveIntegerField(default=1)
@@ -199,6 +210,10 @@ class Case(models.Model):
             models.Index(fields=["status", "-updated_at"], name="case_status_queue"),
             models.Index(fields=["account", "-created_at"], name="case_account"),
             models.Index(fields=["updated_at", "id"], name="case_updated"),
+            # "Due soonest" in my cases and in a department's queue.
+            models.Index(fields=["owner", "active", "sla_due_at", "id"], name="case_q_due_mine"),
+            models.Index(fields=["department", "active", "sla_due_at", "id"], name="case_q_due_dept"),
+            models.Index(fields=["active", "sla_due_at", "id"], name="case_q_due_active"),
         ]
 
     def __str__(self) -> str:
@@ -213,12 +228,14 @@ class Case(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
-    def first_response_due(self) -> datetime:
-        return self.created_at + timedelta(hours=self.request_type.first_response_hours)
+    def first_response_due(self) -> datetime | None:
+        """Until the first answer: when it is due (None once answered, or without a target)."""
+        return self.first_response_due_at if self.first_response_at is None else None
 
     @property
-    def resolution_due(self) -> datetime:
-        return self.created_at + timedelta(hours=self.request_type.resolution_hours)
+    def resolution_due(self) -> datetime | None:
+        """While active: when it is due to be resolved (None without a target)."""
+        return self.resolution_due_at if self.is_active else None
 
 
 class AppendOnlyError(Exception):
@@ -256,6 +273,10 @@ class TimelineEntry(models.Model):
         CLOSED = "closed", "Closed"
         CORRECTION = "correction", "Correction"
         MOVED = "moved", "Moved to another account"
+        SLA_BREACHED = "sla_breached", "Service level missed"
+        CALLBACK_PROMISED = "callback_promised", "Call-back promised"
+        CALLBACK_KEPT = "callback_kept", "Call-back kept"
+        CALLBACK_BROKEN = "callback_broken", "Call-back broken"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"
@@ -346,3 +367,41 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"Escalation of case {self.case_id}"
+
+
+class Proposal(models.Model):
+    """Something intake noticed in a customer's message or a call log that a rep should
+    decide on: a request for a supervisor (a proposed escalation, confirmed in one click)
+    or a threat to leave (a suggested transfer to Retention). Never acted on by itself."""
+
+    class Kind(models.TextChoices):
+        ESCALATE = "escalate", "Supervisor requested"
+        RETENTION = "retention", "Threatens to leave"
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
+        SUPERSEDED = "superseded", "Done another way"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="proposals")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField(help_text="What was found, quoted from the message.")
+    entry = models.ForeignKey(TimelineEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(decided_at__isnull=True), name="one_open_proposal_per_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "decided_at"], name="proposal_open")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} proposal on case {self.case_id}"

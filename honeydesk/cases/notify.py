@@ -73,7 +73,9 @@ def status_changed(case: Case, before: str, after: str) -> None:
 
 
 def escalated(case: Case) -> None:
-    deliver(Notice(case, "escalated", label="Supervisor requested: ", staff=_supervisors(), automatic="auto-generated"))
+    """Supervisors hear of an escalation from `honeydesk.notifications` (in the app, and
+    by mail as each of them chose), which follows the escalation event on the timeline;
+    nothing is sent from here, so nobody is told twice."""
 
 
 def abuse_flagged(case: Case, entry: TimelineEntry) -> None:

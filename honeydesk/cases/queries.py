@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from honeydesk.accounts.models import ContactPoint, User
 from honeydesk.cases import access
@@ -15,6 +15,7 @@ from honeydesk.cases.models import (
     Case,
     Escalation,
     IntakeCategory,
+    Proposal,
     RequestType,
     Status,
     TimelineEntry,
@@ -44,7 +45,8 @@ QUEUES = [
 ]
 QUEUE_KEYS = {q.key for q in QUEUES}
 
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
+    "due": (F("sla_due_at").asc(nulls_last=True), "id"),  # due soonest; nothing running last
     "updated": ("-updated_at", "-id"),
     "oldest": ("updated_at", "id"),
     "created": ("-created_at", "-id"),
@@ -70,7 +72,9 @@ def queue_cases(user: User, key: str) -> QuerySet[Case]:
         base = cases.filter(status=Status.PENDING)
         return base if user.sees_everything else base.filter(owner=user)
     if key == "escalated":
-        return cases.filter(escalated=True)
+        # Escalations waiting, and the ones intake proposed for a rep to confirm.
+        proposed = Proposal.objects.filter(kind=Proposal.Kind.ESCALATE, decided_at__isnull=True).values("case_id")
+        return cases.filter(Q(escalated=True) | Q(pk__in=proposed, active=1))
     return cases.none()
 
 

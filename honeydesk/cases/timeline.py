@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
-from honeydesk.cases import notify, tone_guard
+from honeydesk.cases import hooks, notify, proposals, tone_guard
 from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, Tone
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
@@ -76,6 +76,14 @@ READERS: dict[str, tuple[str, frozenset[str], str]] = {
     f"event:{Event.CLOSED}": ("honeydesk or staff", PUBLIC, "text composed by honeydesk"),
     f"event:{Event.CORRECTION}": ("staff", BOTH, "as visible as the entry it corrects"),
     f"event:{Event.MOVED}": ("staff", INTERNAL, "account numbers of two customers"),
+    f"event:{Event.CALLBACK_PROMISED}": (
+        "the customer (portal) or staff",
+        BOTH,
+        "public when the customer asked for the call; a rep's promise is internal (it names the rep)",
+    ),
+    f"event:{Event.CALLBACK_KEPT}": ("honeydesk or staff", INTERNAL, "how staff kept their word"),
+    f"event:{Event.CALLBACK_BROKEN}": ("honeydesk or staff", INTERNAL, "the reason is staff's words"),
+    f"event:{Event.SLA_BREACHED}": ("honeydesk", INTERNAL, "service-level records are for staff"),
 }
 
 # What a customer is told when staff ask for a supervisor (the reason stays internal).
@@ -245,6 +253,8 @@ def add_entries(case: Case, *new: NewEntry) -> list[TimelineEntry]:
             attachment.save()
         if entry.kind == Kind.INBOUND:
             protect_rep(case, entry)
+    proposals.notice(case, rows)
+    hooks.entries_added(case, rows)
     return rows
 
 

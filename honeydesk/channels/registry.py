@@ -86,6 +86,11 @@ def quiet() -> Iterator[None]:
         _quiet.reset(token)
 
 
+def is_quiet() -> bool:
+    """Inside `quiet()`: other ways of telling people (in-app notifications) hold back too."""
+    return _quiet.get()
+
+
 def deliver(notice: Notice) -> str | None:
     """Send `notice` on the first channel that reaches its recipients; the channel's
     name, or None when nobody could be reached (or inside `quiet`)."""

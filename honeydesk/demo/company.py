@@ -26,6 +26,7 @@ from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, De
 from honeydesk.cases import actions as act
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
 from honeydesk.channels import registry
+from honeydesk.demo import promises
 from honeydesk.demo.texts import (
     AFTER_REPLY,
     AGENT_REPLIES,
@@ -108,8 +109,10 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
     # Replayed history must not mail anybody, now or later.
     with registry.quiet(), transaction.atomic():
         builder.company()
+        promises.setup(builder.now)  # calendars and service levels before any case opens
         builder.customers()
         builder.cases(cases)
+        promises.follow_up(builder.now)
     return Result(builder.counts(), demo_logins())
 
 

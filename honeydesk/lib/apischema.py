@@ -21,7 +21,19 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-__all__ = ["DateTime", "ErrorDetail", "ErrorOut", "In", "StrictBool", "StrictInt", "Text", "bad_text"]
+__all__ = [
+    "READ_ERRORS",
+    "WRITE_ERRORS",
+    "DateTime",
+    "ErrorDetail",
+    "ErrorOut",
+    "In",
+    "LocalDateTime",
+    "StrictBool",
+    "StrictInt",
+    "Text",
+    "bad_text",
+]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -70,6 +82,21 @@ def _rfc3339(value: Any) -> Any:
 
 DateTime = Annotated[datetime, BeforeValidator(_rfc3339)]
 
+_LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?")
+
+
+def _local_or_rfc3339(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _LOCAL.fullmatch(value):
+        raise ValueError("Use a date and time such as 2026-01-31T15:00 (local) or 2026-01-31T15:00:00Z.")
+    return value
+
+
+# A wall-clock time the caller may give without an offset (the endpoint says in which
+# time zone it is read), or with one.
+LocalDateTime = Annotated[datetime, BeforeValidator(_local_or_rfc3339)]
+
 
 # Text that must say something: at least one character that is not blank (a value of
 # spaces only is refused by the actions with a clearer message; the schema says so too).
@@ -84,3 +111,9 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error: ErrorDetail
+
+
+# The error answers every read and every write may give, in the one error shape
+# (declared on each operation so the OpenAPI document describes the API, issue 19).
+READ_ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys((401, 404, 422), ErrorOut)
+WRITE_ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys((400, 401, 404, 409, 413, 422), ErrorOut)

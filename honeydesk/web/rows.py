@@ -52,6 +52,21 @@ class QueueRow:
     escalations: list[dict[str, Any]] = field(default_factory=list)
     # What the row showed: a bulk reassignment of a case changed since is refused.
     version: int = 0
+    due_iso: str = ""
+    due_label: str = ""  # "in 3 hours", "2 hours overdue", "paused"
+    due_overdue: bool = False
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+
+
+def due_label(c: Case, now: datetime) -> tuple[str, str, bool]:
+    """The soonest service-level due time, said relative to now (no time zone needed)."""
+    if c.sla_paused_at is not None and c.status in ("new", "open", "pending"):
+        return "", "paused", False
+    if c.sla_due_at is None:
+        return "", "", False
+    if c.sla_due_at < now:
+        return c.sla_due_at.isoformat(), f"{ago(c.sla_due_at, now)} overdue", True
+    return c.sla_due_at.isoformat(), f"in {ago(now - (c.sla_due_at - now), now)}", False
 
 
 def queue_rows(cases: list[Case]) -> list[QueueRow]:
@@ -88,6 +103,10 @@ def queue_rows(cases: list[Case]) -> list[QueueRow]:
                     for e in getattr(c, "open_escalations", ())
                 ],
                 version=c.version,
+                proposals=[
+                    {"reason": p.reason, "ref": c.ref, "kind": p.kind} for p in getattr(c, "open_proposals", ())
+                ],
             )
         )
+        rows[-1].due_iso, rows[-1].due_label, rows[-1].due_overdue = due_label(c, now)
     return rows

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, desk, files, held, kb, outbox, portal
+from honeydesk.web.views import auth, desk, files, held, kb, outbox, portal, promises
 
 app_name = "web"
 urlpatterns = [
@@ -22,6 +22,14 @@ urlpatterns = [
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
     path("desk/outbox/", outbox.outbox_list, name="outbox"),
     path("desk/outbox/<str:name>/", outbox.outbox_mail, name="outbox_mail"),
+    path("desk/cases/<str:ref>/callbacks/", promises.promise_callback, name="promise_callback"),
+    path("desk/cases/<str:ref>/proposals/<slug:kind>/<slug:decision>/", promises.proposal_action, name="proposal"),
+    path("desk/callbacks/", promises.callback_queue, name="callbacks"),
+    path("desk/callbacks/<int:task_id>/close/", promises.callback_close, name="callback_close"),
+    path("desk/notifications/", promises.notification_list, name="notifications"),
+    path("desk/notifications/bell/", promises.notification_bell, name="notification_bell"),
+    path("desk/notifications/read/", promises.notification_read, name="notifications_read"),
+    path("desk/notifications/preferences/", promises.notification_preferences, name="notification_preferences"),
     path("desk/kb/", kb.article_list, name="kb"),
     path("desk/kb/new/", kb.article_edit, name="kb_new"),
     path("desk/kb/<int:pk>/", kb.article_edit, name="kb_edit"),
@@ -34,4 +42,5 @@ urlpatterns = [
     path("portal/cases/<str:ref>/reply/", portal.portal_reply, name="portal_reply"),
     path("portal/cases/<str:ref>/supervisor/", portal.portal_escalate, name="portal_escalate"),
     path("portal/cases/<str:ref>/record/", portal.portal_record, name="portal_record"),
+    path("portal/cases/<str:ref>/call-me/", promises.portal_call_me, name="portal_call_me"),
 ]

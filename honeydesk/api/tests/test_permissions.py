@@ -59,8 +59,20 @@ def _resolve(cast: Cast, case: str) -> None:
     actions.do_resolve(getattr(cast, case), note="Refunded the duplicate", acting_user=cast.admin)
 
 
+def _tomorrow() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() + timedelta(days=1)).isoformat()
+
+
 CASE_ENDPOINTS = [
     Endpoint("get", "get", "/cases/{ref}"),
+    Endpoint("service-level", "get", "/cases/{ref}/service-level"),
+    Endpoint(
+        "callback", "post", "/cases/{ref}/callbacks", lambda c, k: {"due_at": _tomorrow()}, staff_only=True, ok=201
+    ),
     Endpoint("timeline", "get", "/cases/{ref}/timeline"),
     Endpoint("reply", "post", "/cases/{ref}/replies", lambda c, k: {"body": "Any news?"}, ok=201),
     Endpoint("note", "post", "/cases/{ref}/notes", lambda c, k: {"body": "checked"}, staff_only=True, ok=201),
@@ -107,7 +119,7 @@ def call(cast: Cast, who: str | None, ep: Endpoint, ref: str, case: str) -> Any:
     if ep.method == "get":
         return api.get(path)
     payload = ep.payload(cast, case)
-    if ep.name not in ("note", "call"):
+    if ep.name not in ("note", "call", "callback"):  # these add to a case, they change nothing
         # Writes that change a case carry the version the caller saw (issue 19).
         payload = {**payload, "version": cast.fresh(getattr(cast, case)).version}
     return api.post(path, payload)
@@ -245,6 +257,11 @@ ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001")) for ep in CASE_ENDPOIN
     ("get", "/accounts/1000001"),
     ("post", "/accounts/1000001/contacts"),
     ("get", "/contacts/1"),
+    ("get", "/callbacks"),
+    ("post", "/callbacks/1/close"),
+    ("get", "/notifications"),
+    ("post", "/notifications/1/read"),
+    ("post", "/notifications/read-all"),
 ]
 
 
@@ -292,3 +309,45 @@ def test_a_token_records_its_last_use_at_most_once_a_minute(cast, client):
         assert client.get("/api/v1/cases", headers=headers).status_code == 200
     token.refresh_from_db()
     assert token.last_used_at.isoformat().startswith("2026-03-02T09:01:31")
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_shows_each_person_only_their_own_notifications(cast, who):
+    from honeydesk.notifications.actions import notify
+
+    for user in (cast.billing_agent, cast.repair_agent, cast.supervisor, cast.admin):
+        notify([user], "assigned", key=f"test:{user.pk}", title=f"For {user.username}")
+    alice_case_note = notify([cast.billing_agent], "sla_warning", key="sla", title="Alice's case", case=cast.alice_case)
+    api = cast.api(person(cast, who))
+    listed = api.get("/notifications")
+    others = [n for n in type(alice_case_note[0]).objects.exclude(user__username=who)]
+    if who in CUSTOMERS:
+        assert listed.status_code == 404
+        assert api.post("/notifications/read-all").status_code == 404
+    else:
+        assert listed.status_code == 200
+        titles = {n["title"] for n in listed.json()["items"]}
+        assert f"For {who}" in titles and all(t in (f"For {who}", "Alice's case") for t in titles)
+        assert ("Alice's case" in titles) == (who == "bianca")
+    for other in others:
+        response = api.post(f"/notifications/{other.pk}/read")
+        assert response.status_code == 404
+        assert type(other).objects.get(pk=other.pk).read_at is None
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_shows_service_levels_to_whoever_sees_the_case_and_breaches_only_to_staff(cast, who):
+    from honeydesk.policy.models import SlaEvent
+
+    SlaEvent.objects.create(
+        case=cast.alice_case, target="first_response", kind="breach",
+        due_at=cast.fresh(cast.alice_case).first_response_due_at, recorded_at=cast.alice_case.created_at,
+    )  # fmt: skip
+    response = cast.api(person(cast, who)).get(f"/cases/{cast.alice_case.ref}/service-level")
+    if "alice_case" not in SEES[who]:
+        assert response.status_code == 404
+        return
+    body = response.json()
+    assert [t["target"] for t in body["targets"]] == ["first_response", "resolution"]
+    assert body["business_hours"] == "Mon-Fri 09:00-17:00"
+    assert len(body["events"]) == (0 if who in CUSTOMERS else 1)

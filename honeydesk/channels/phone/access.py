@@ -36,7 +36,7 @@ def callbacks_visible_to(user: User) -> QuerySet[CallbackTask]:
 def callback_for(user: User, task_id: int) -> CallbackTask:
     task = (
         callbacks_visible_to(user)
-        .select_related("department", "case", "contact", "owner", "done_by")
+        .select_related("department", "case", "contact", "owner", "done_by", "promised_by")
         .filter(pk=task_id)
         .first()
     )

@@ -19,6 +19,6 @@ class CallEventAdmin(ReadOnlyAdmin[CallEvent]):
 
 @admin.register(CallbackTask)
 class CallbackTaskAdmin(ReadOnlyAdmin[CallbackTask]):
-    list_display = ("id", "phone", "department", "reason", "due_at", "owner", "outcome", "done_at")
-    list_filter = ("reason", "outcome", "department")
+    list_display = ("id", "phone", "department", "reason", "due_at", "owner", "promise_state", "outcome", "done_at")
+    list_filter = ("reason", "promise_state", "outcome", "department")
     search_fields = ("phone",)

@@ -2,8 +2,12 @@
 
 - `POST /calls`: the telephony system (CTI) posts call events. Staff tokens only (the CTI
   signs in as a dedicated staff account); anyone else gets 404.
-- `GET /callbacks`: call-back tasks the staff member may see, soonest due first.
-- `POST /callbacks/{id}/done`: record the outcome of a call-back.
+- `GET /callbacks`: call-back tasks the staff member may see, soonest due first
+  (filters: department, owner ("me" or a username), promise state, case, overdue).
+- `POST /cases/{ref}/callbacks`: promise a call-back on a case (staff).
+- `POST /callbacks/{id}/close`: close with an outcome: a call made (reached, voicemail,
+  no_answer), not_needed, or broken with a reason. (`/done` is the older name of the
+  same thing without "broken".)
 
 Calls logged by hand stay where they are: `POST /cases/{ref}/calls`.
 """
@@ -15,17 +19,20 @@ from typing import Annotated, Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from honeydesk.accounts.models import Department, User
-from honeydesk.cases.models import REF_PREFIX
-from honeydesk.channels.phone import access
+from honeydesk.cases import access as cases_access
+from honeydesk.cases.models import REF_PREFIX, parse_ref
+from honeydesk.channels.phone import access, callbacks
 from honeydesk.channels.phone.inbound import CallEventData, do_record_call_event
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackTask
 from honeydesk.channels.phone.outbound import do_complete_callback
 from honeydesk.lib import clock
-from honeydesk.lib.apischema import DateTime, ErrorOut, In, StrictInt
+from honeydesk.lib.apischema import DateTime, ErrorOut, In, LocalDateTime, StrictInt
 from honeydesk.lib.errors import InvalidInput
+from honeydesk.policy.calendars import hours_for
 
 # Error answers, in the one error shape (honeydesk.api documents them all, issue 19).
 _READ = dict.fromkeys((401, 404, 422), ErrorOut)
@@ -103,6 +110,11 @@ class CallbackOut(Schema):
     outcome: str
     outcome_note: str
     kept: bool | None
+    promise_state: str
+    promised_by: str | None
+    about: str
+    broken_reason: str
+    settled_at: datetime | None
 
 
 class CallbackList(Schema):
@@ -113,7 +125,26 @@ class CallbackFilters(In):
     department: str | None = Field(None, min_length=1, max_length=80)
     overdue: bool = False
     status: Literal["open", "done", "all"] = "open"
+    promise: Literal["open", "kept", "broken", "released"] | None = None
+    owner: str | None = Field(None, min_length=1, max_length=150, description='"me" or a username.')
+    case: str | None = Field(None, min_length=1, max_length=20)
     limit: int = Field(100, ge=1, le=500)
+
+
+class CallbackIn(In):
+    due_at: LocalDateTime = Field(
+        ..., description="By when; without a UTC offset, in the department's calendar time zone."
+    )
+    phone: str = Field("", max_length=64, description="Default: the customer's first number on file.")
+    about: str = Field("", max_length=500)
+
+
+class CallbackCloseIn(In):
+    outcome: Literal["reached", "voicemail", "no_answer", "not_needed", "broken"] = Field(
+        ..., description="reached, voicemail, no_answer, not_needed, or broken."
+    )
+    note: str = Field("", max_length=5000)
+    reason: str = Field("", max_length=2000, description="Why the promise was broken (required with outcome broken).")
 
 
 class CallbackDoneIn(In):
@@ -142,6 +173,11 @@ def callback_dict(task: CallbackTask, now: datetime) -> dict[str, Any]:
         "outcome": task.outcome,
         "outcome_note": task.outcome_note,
         "kept": task.kept,
+        "promise_state": task.promise_state,
+        "promised_by": task.promised_by.username if task.promised_by else None,
+        "about": task.about,
+        "broken_reason": task.broken_reason,
+        "settled_at": task.settled_at,
     }
 
 
@@ -150,7 +186,7 @@ def callback_dict(task: CallbackTask, now: datetime) -> dict[str, Any]:
 )
 def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dict[str, Any]:
     user = _user(request)
-    tasks = access.callbacks_visible_to(user).select_related("department", "contact", "owner", "done_by")
+    tasks = access.callbacks_visible_to(user).select_related("department", "contact", "owner", "done_by", "promised_by")
     if not 1 <= filters.limit <= 500:
         raise InvalidInput.field("limit", "Limit must be between 1 and 500.")
     if filters.department:
@@ -158,6 +194,18 @@ def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dic
         if department is None:
             raise InvalidInput.field("department", f"No department {filters.department!r}.")
         tasks = tasks.filter(department=department)
+    if filters.promise:
+        tasks = tasks.filter(promise_state=filters.promise)
+    if filters.owner:
+        owner = user if filters.owner == "me" else User.objects.filter(username=filters.owner).first()
+        if owner is None:
+            raise InvalidInput.field("owner", f"No member of staff {filters.owner!r}.")
+        tasks = tasks.filter(owner=owner)
+    if filters.case:
+        number = parse_ref(filters.case)
+        if number is None:
+            raise InvalidInput.field("case", f"{filters.case!r} is not a case reference.")
+        tasks = tasks.filter(case_id=number)
     now = clock.now()
     if filters.overdue:
         tasks = tasks.filter(done_at__isnull=True, due_at__lt=now)
@@ -166,6 +214,33 @@ def list_callbacks(request: HttpRequest, filters: Query[CallbackFilters]) -> dic
     elif filters.status == "done":
         tasks = tasks.filter(done_at__isnull=False)
     return {"items": [callback_dict(t, now) for t in tasks.order_by("due_at", "id")[: filters.limit]]}
+
+
+@router.post("/cases/{ref}/callbacks", response={201: CallbackOut, **_WRITE}, summary="Promise a call-back on a case")
+def create_callback(request: HttpRequest, ref: str, payload: CallbackIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    cases_access.require_staff(user)
+    case = cases_access.case_for(user, ref)
+    due = payload.due_at
+    if timezone.is_naive(due):
+        due = due.replace(tzinfo=hours_for(case.department_id).tz)
+    task = callbacks.do_promise_callback(case, due_at=due, acting_user=user, phone=payload.phone, about=payload.about)
+    return Status(201, callback_dict(access.callback_for(user, task.pk), clock.now()))
+
+
+@router.post(
+    "/callbacks/{task_id}/close", response={200: CallbackOut, **_WRITE}, summary="Close a call-back with its outcome"
+)
+def callback_close(
+    request: HttpRequest, payload: CallbackCloseIn, task_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
+    user = _user(request)
+    task = access.callback_for(user, task_id)
+    if payload.outcome == "broken":
+        callbacks.do_break_callback(task, reason=payload.reason, acting_user=user)
+    else:
+        do_complete_callback(task, outcome=payload.outcome, note=payload.note, acting_user=user)
+    return callback_dict(access.callback_for(user, task.pk), clock.now())
 
 
 @router.post(

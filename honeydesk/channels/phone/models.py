@@ -30,6 +30,7 @@ class CallbackReason(models.TextChoices):
     MISSED = "missed", "Missed call"
     ABANDONED = "abandoned", "Caller hung up waiting"
     PROMISED = "promised", "Promised by an agent"
+    REQUESTED = "requested", "Asked for by the customer"
 
 
 class CallbackOutcome(models.TextChoices):
@@ -37,6 +38,15 @@ class CallbackOutcome(models.TextChoices):
     VOICEMAIL = "voicemail", "Left a voicemail"
     NO_ANSWER = "no_answer", "No answer"
     NOT_NEEDED = "not_needed", "Not needed any more"
+    CALLED = "called", "Call logged on the case"
+    REPLIED = "replied", "Answered in writing"
+
+
+class PromiseState(models.TextChoices):
+    OPEN = "open", "Open"
+    KEPT = "kept", "Kept"
+    BROKEN = "broken", "Broken"
+    RELEASED = "released", "Not needed"
 
 
 class CallbackTask(models.Model):
@@ -61,6 +71,26 @@ class CallbackTask(models.Model):
     )
     outcome = models.CharField(max_length=10, choices=CallbackOutcome.choices, blank=True)
     outcome_note = models.TextField(blank=True)
+    # The promise: who made it and what became of it (kept: contact before the due time;
+    # broken: not, with the reason). A broken promise still has a call to make: the task
+    # stays to do until the call is recorded.
+    promised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    about = models.TextField(blank=True, help_text="What the call is about.")
+    promise_state = models.CharField(max_length=8, choices=PromiseState.choices, default=PromiseState.OPEN)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    broken_reason = models.TextField(blank=True)
+    kept_by = models.ForeignKey(
+        "cases.TimelineEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The call log or reply that kept the promise.",
+    )
+    # Claimed once each by the worker's scan: a reminder before the due time, the overdue notice.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -74,6 +104,9 @@ class CallbackTask(models.Model):
             models.Index(fields=["department", "done_at", "due_at"], name="callback_dept_queue"),
             models.Index(fields=["done_at", "due_at"], name="callback_due"),
             models.Index(fields=["phone", "done_at"], name="callback_phone_open"),
+            models.Index(fields=["promise_state", "due_at"], name="callback_promise_due"),
+            models.Index(fields=["owner", "done_at", "due_at"], name="callback_owner_queue"),
+            models.Index(fields=["case", "done_at"], name="callback_case_open"),
         ]
 
     def __str__(self) -> str:
@@ -85,10 +118,12 @@ class CallbackTask(models.Model):
 
     @property
     def kept(self) -> bool | None:
-        """Was the promise kept (done by its due time)? None while it is still open."""
-        if self.done_at is None:
-            return None
-        return self.done_at <= self.due_at
+        """Was the promise kept? None while it is open (or released as not needed)."""
+        if self.promise_state == PromiseState.KEPT:
+            return True
+        if self.promise_state == PromiseState.BROKEN:
+            return False
+        return None
 
 
 class CallEvent(models.Model):

@@ -4,7 +4,7 @@ A missed or abandoned call becomes a call-back task for the department the call 
 meant for (repeated calls from one number fold into the open task); recording how a
 call-back went puts an outbound call log (or, when no call was made, a note) on the
 case. Call-backs are promises (PRODUCT.md practice 7): each has a due time and an
-outcome, and `CallbackTask.kept` says whether it was done in time.
+outcome, and `CallbackTask.kept` says whether the promise was kept (callbacks.py).
 """
 
 from __future__ import annotations
@@ -16,10 +16,20 @@ from django.db import transaction
 from honeydesk.accounts.models import Contact, Department, User
 from honeydesk.cases import actions as case_actions
 from honeydesk.cases.models import Case, Channel, Status, TimelineEntry
+from honeydesk.cases.timeline import lock
+from honeydesk.channels.phone.callbacks import settle, state_after_call
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackReason, CallbackTask, CallEventKind
 from honeydesk.channels.phone.policy import callback_due
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
+
+# What a person records about a call they made (the others are found on the timeline).
+RECORDABLE = [
+    CallbackOutcome.REACHED,
+    CallbackOutcome.VOICEMAIL,
+    CallbackOutcome.NO_ANSWER,
+    CallbackOutcome.NOT_NEEDED,
+]
 
 
 def callback_for_missed(
@@ -47,23 +57,27 @@ def callback_for_missed(
         contact=contact,
         phone=phone,
         reason=reason,
-        due_at=callback_due(called_at),
+        due_at=callback_due(called_at, department),
         created_at=clock.now(),
         owner=case.owner if case is not None and case.owner_id and case.status != Status.NEW else None,
     )
 
 
 def do_complete_callback(task: CallbackTask, *, outcome: str, note: str = "", acting_user: User) -> CallbackTask:
-    """Record how a call-back went. The caller fetched `task` through phone.access."""
+    """Record how a call-back went; the promise is kept when this comes before the due
+    time (see callbacks.state_after_call). The caller fetched `task` through phone.access."""
     if not acting_user.is_staff_member:
         raise InvalidInput.field("user", "Only staff record call-backs.")
-    if outcome not in CallbackOutcome.values:
-        raise InvalidInput.field("outcome", f"Outcome must be one of {', '.join(CallbackOutcome.values)}.")
+    if outcome not in RECORDABLE:
+        raise InvalidInput.field("outcome", f"Outcome must be one of {', '.join(RECORDABLE)}.")
     note = (note or "").strip()
     if len(note) > 2000:
         raise InvalidInput.field("note", "The note is at most 2000 characters.")
     now = clock.now()
     with transaction.atomic():
+        # The case first, then the task: the order every path takes (the timeline hook
+        # settles call-backs with the case already locked).
+        case = lock(task.case) if task.case_id and task.case else None
         task = CallbackTask.objects.select_for_update(of=("self",)).select_related("case").get(pk=task.pk)
         if task.done_at is not None:
             raise InvalidTransition(f"Call-back #{task.pk} was already recorded as {task.get_outcome_display()}.")
@@ -71,6 +85,9 @@ def do_complete_callback(task: CallbackTask, *, outcome: str, note: str = "", ac
         if task.owner_id is None:
             task.owner = acting_user
         task.save(update_fields=["done_at", "done_by", "outcome", "outcome_note", "owner"])
+        state, reason = state_after_call(task, outcome, now)
+        if state != task.promise_state:
+            settle(task, state, case=case, at=now, by=acting_user, reason=reason)
         if task.case is not None:
             _callback_entry(task, acting_user=acting_user)
     return task

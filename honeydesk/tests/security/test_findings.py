@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,10 @@ from honeydesk.accounts.models import AuditAppendOnlyError, AuditEvent, Customer
 from honeydesk.cases import actions
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.cases.timeline import READERS, SUPERVISOR_WILL_REVIEW
+from honeydesk.channels.phone import callbacks
+from honeydesk.channels.phone.models import CallbackTask
+from honeydesk.lib import clock
+from honeydesk.policy import sla
 from honeydesk.testing import make_cast
 
 STAFF_SECRET = "Customer is very upset and mentions going to the regulator"
@@ -69,7 +74,13 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     case = cast.alice_case
     secret = "STAFF-ONLY"
     actions.do_add_note(case, body=f"{secret} note", acting_user=staff)
-    actions.do_log_call(case, body="Called about the bill", acting_user=staff)
+    soon = clock.now() + timedelta(hours=1)
+    kept = callbacks.do_promise_callback(case, due_at=soon, acting_user=staff, about=f"{secret} promise")
+    actions.do_log_call(case, body="Called about the bill", acting_user=staff)  # keeps that promise
+    broken = callbacks.do_promise_callback(case, due_at=soon, acting_user=staff)
+    callbacks.do_break_callback(broken, reason=f"{secret} reason", acting_user=staff)
+    assert CallbackTask.objects.get(pk=kept.pk).promise_state == "kept"
+    sla.scan(clock.now() + timedelta(days=30))  # every target of the case missed by then
     actions.do_log_call(case, body=f"{secret} call", acting_user=staff, public=False)
     actions.do_add_reply(case, body="We are on it", acting_user=staff)
     actions.do_escalate(case, reason=f"{secret} escalation", acting_user=staff)

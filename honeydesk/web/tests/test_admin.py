@@ -16,7 +16,7 @@ def test_it_lets_admins_edit_roles_and_request_types(cast):
     c = cast.client(admin_user)
     assert c.get(f"/admin/accounts/user/{cast.billing_agent.pk}/change/").status_code == 200
     response = c.get(f"/admin/cases/requesttype/{cast.billing_type.pk}/change/")
-    assert response.status_code == 200 and "first_response_hours" in response.content.decode()
+    assert response.status_code == 200 and "best_channel" in response.content.decode()
     c.post(
         f"/admin/cases/requesttype/{cast.billing_type.pk}/change/",
         {
@@ -24,15 +24,13 @@ def test_it_lets_admins_edit_roles_and_request_types(cast):
             "slug": "billing",
             "department": cast.billing.pk,
             "needs": "[]",
-            "best_channel": "write",
             "channel_reason": "In writing",
             "intake_category": "billing_explanation",
-            "first_response_hours": 4,
-            "resolution_hours": 48,
+            "best_channel": "call",
             "active": "on",
         },
     )
-    assert RequestType.objects.get(pk=cast.billing_type.pk).first_response_hours == 4
+    assert RequestType.objects.get(pk=cast.billing_type.pk).best_channel == "call"
 
 
 def test_it_shows_cases_read_only_and_no_timeline_in_the_admin(cast):

@@ -225,8 +225,9 @@ def test_it_shows_due_times_and_flags_overdue_ones(cast):
 
     url = f"/desk/cases/{cast.alice_case.ref}/"
     page = cast.client(cast.billing_agent).get(url).content.decode()
-    assert "First response due" in page and "Resolve by" in page and "(overdue)" not in page
-    with clock.at(cast.alice_case.created_at + timedelta(hours=cast.billing_type.first_response_hours + 1)):
+    assert "First response due" in page and "Resolution due" in page and "(overdue)" not in page
+    due = cast.fresh(cast.alice_case).first_response_due_at
+    with clock.at(due + timedelta(minutes=1)):
         late = cast.client(cast.billing_agent).get(url).content.decode()
     assert "(overdue)" in late
     actions.do_add_reply(cast.alice_case, body="On it", acting_user=cast.billing_agent)

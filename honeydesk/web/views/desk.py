@@ -15,11 +15,22 @@ from django.views.decorators.http import require_GET, require_POST
 from honeydesk.accounts.actions import find_contact_by_point
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
 from honeydesk.cases import access, actions, queries, tone_guard
-from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone, parse_ref
+from honeydesk.cases.models import (
+    Case,
+    Escalation,
+    Priority,
+    Proposal,
+    RequestType,
+    Status,
+    TimelineEntry,
+    Tone,
+    parse_ref,
+)
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
 from honeydesk.web.rows import queue_rows
+from honeydesk.web.views import promises
 from honeydesk.web.views.common import page, parse_int, required_version, staff_required, user_of
 
 PAGE_SIZE = 50
@@ -66,6 +77,11 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "escalations",
                 queryset=Escalation.objects.filter(taken_at__isnull=True).select_related("requested_by"),
                 to_attr="open_escalations",
+            ),
+            Prefetch(
+                "proposals",
+                queryset=Proposal.objects.filter(kind=Proposal.Kind.ESCALATE, decided_at__isnull=True),
+                to_attr="open_proposals",
             ),
         )
     context: dict[str, Any] = {
@@ -155,6 +171,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "hints": tone_guard.DEESCALATION_HINTS.get(Tone(case.attention), []),
         "boundary_reply": tone_guard.BOUNDARY_REPLY.format(problem=case.subject.lower()),
         "suggestions": suggest(f"{case.subject} {_first_message(case)}", public_only=False),
+        **promises.case_extras(user, case),
         **extra,
     }
 

@@ -22,6 +22,7 @@ from honeydesk.accounts.models import Department
 from honeydesk.cases import access, actions
 from honeydesk.cases.models import Case, RequestType, Status
 from honeydesk.lib.errors import DomainError
+from honeydesk.web.views import promises
 from honeydesk.web.views.common import customer_required, required_version, user_of
 
 
@@ -89,7 +90,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 def _portal_case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     user = user_of(request)
     entries = access.entries_visible_to(user, case).select_related("author").prefetch_related("attachments")
-    return {"case": case, "entries": list(entries), "next": next_step(case), **extra}
+    return {"case": case, "entries": list(entries), "next": next_step(case), **promises.portal_extras(case), **extra}
 
 
 @require_GET

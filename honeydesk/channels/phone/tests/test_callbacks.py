@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from honeydesk.cases.models import TimelineEntry
 from honeydesk.channels.phone.models import CallbackTask
-from honeydesk.channels.phone.policy import add_business_hours, callback_due
+from honeydesk.channels.phone.policy import callback_due
+from honeydesk.policy.calendars import hours_for
 
 WEDNESDAY_10 = datetime(2025, 3, 12, 10, 0, tzinfo=UTC)
 
@@ -108,7 +109,7 @@ def test_it_creates_no_callback_for_a_withheld_number(cast, wednesday):
     assert not CallbackTask.objects.exists()
 
 
-def test_it_places_due_times_within_business_hours(settings):
+def test_it_places_due_times_within_business_hours(settings, db):
     settings.TIME_ZONE = "UTC"
 
     def utc(*args: int) -> datetime:
@@ -120,12 +121,12 @@ def test_it_places_due_times_within_business_hours(settings):
     assert callback_due(utc(2025, 3, 14, 16, 30)) == utc(2025, 3, 17, 10, 30)  # Friday -> Monday
     assert callback_due(utc(2025, 3, 15, 12, 0)) == utc(2025, 3, 17, 11, 0)  # Saturday
     assert callback_due(utc(2025, 3, 12, 20, 0)) == utc(2025, 3, 13, 11, 0)  # after closing
-    assert add_business_hours(utc(2025, 3, 12, 10, 0), 10) == utc(2025, 3, 13, 12, 0)
+    assert hours_for(None).add_hours(utc(2025, 3, 12, 10, 0), 10) == utc(2025, 3, 13, 12, 0)
     settings.CALLBACK_DUE_BUSINESS_HOURS = 1
     assert callback_due(utc(2025, 3, 12, 10, 0)) == utc(2025, 3, 12, 11, 0)
 
 
-def test_it_counts_business_hours_in_the_desks_time_zone(settings):
+def test_it_counts_business_hours_in_the_desks_time_zone(settings, db):
     settings.TIME_ZONE = "America/Los_Angeles"
     # 00:30 UTC on Thursday is 17:30 on Wednesday in San Francisco: after closing.
     due = callback_due(datetime(2025, 3, 13, 0, 30, tzinfo=UTC))

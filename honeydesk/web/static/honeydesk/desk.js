@@ -47,3 +47,22 @@
     }
   });
 })();
+
+// A button with data-dismiss="<selector>" removes its closest such element (an offer the
+// rep turns down, for instance). A listener here, not an inline handler: the pages'
+// Content-Security-Policy forbids inline script.
+document.addEventListener("click", (ev) => {
+  const button = ev.target.closest ? ev.target.closest("[data-dismiss]") : null;
+  if (button) button.closest(button.dataset.dismiss)?.remove();
+});
+
+// Polling parts of a page (hx-trigger "every 30s" with data-poll-unless) skip a refresh
+// while the tab is hidden or while the selector matches (rows ticked for a bulk action, a
+// form being filled). In a listener, not an hx-trigger filter: filters are evaluated as
+// script, which the Content-Security-Policy forbids.
+document.addEventListener("htmx:beforeRequest", (ev) => {
+  const elt = ev.detail && ev.detail.elt;
+  if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-poll-unless")) return;
+  const unless = elt.getAttribute("data-poll-unless");
+  if (document.visibilityState !== "visible" || (unless && document.querySelector(unless))) ev.preventDefault();
+});

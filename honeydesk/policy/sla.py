@@ -1,0 +1,340 @@
+"""Service levels on cases: due times kept on the case, warnings and breaches.
+
+The clocks (subscribed to `honeydesk.cases.hooks` in apps.py, so they run in the same
+transaction as the change, on the locked case):
+
+- **opened**: first response and resolution due, from the service level of the case's
+  request type and priority, counted in the business hours of its department;
+- **a customer's message** after an answer starts the next-response clock (when the
+  level has one); any answer from staff (a reply, a call) stops it;
+- **waiting on the customer** pauses every clock; the customer's next message (or the
+  case leaving "waiting" any other way) resumes them with the business time that was
+  left when they paused;
+- **reopened**: a fresh resolution clock;
+- resolved or closed: nothing runs.
+
+Due times are written when a clock starts and moved only when it resumes after a pause,
+so editing a service level changes new cases, never the ones already running.
+`sla_due_at` is the soonest target still to meet ("due soonest" in the queues).
+
+The scan (`scan`, every minute in `honeydesk worker`) warns the owner — or the
+department's supervisors while nobody owns the case — the level's `warn_before_hours`
+before a due time, and records a breach once on the timeline (internal) with the
+target, the due time and how late it was found. `SlaEvent` rows, written under the
+case's row lock and unique per case, target, kind and due time, make a second run, or
+a second worker, find the work done.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as time_module
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from honeydesk.cases.models import ACTIVE_STATUSES, Case, Channel, Status, TimelineEntry
+from honeydesk.cases.timeline import add_event, lock
+from honeydesk.lib import clock
+from honeydesk.notifications.actions import notify, supervisors_of
+from honeydesk.notifications.models import Kind as NoticeKind
+from honeydesk.policy.calendars import hours_for
+from honeydesk.policy.hours import Hours
+from honeydesk.policy.models import ServiceLevel, SlaEvent, Target
+
+log = logging.getLogger(__name__)
+
+Event = TimelineEntry.Event
+FIELDS = {
+    Target.FIRST_RESPONSE: "first_response_due_at",
+    Target.NEXT_RESPONSE: "next_response_due_at",
+    Target.RESOLUTION: "resolution_due_at",
+}
+DEFAULT_WARN = Decimal("1")
+
+
+def level_for(request_type_id: int, priority: str) -> ServiceLevel | None:
+    """The level for this priority, else the request type's any-priority level."""
+    rows = list(ServiceLevel.objects.filter(request_type_id=request_type_id, priority__in=[priority, ""]))
+    return next((r for r in rows if r.priority == priority), None) or next(iter(rows), None)
+
+
+def hours_of(amount: Decimal) -> timedelta:
+    return timedelta(seconds=int(amount * 3600))
+
+
+def running(case: Case, *, answered: bool = False) -> dict[str, datetime]:
+    """The targets still to meet and their due times (paused ones included)."""
+    if case.status not in ACTIVE_STATUSES:
+        return {}
+    found: dict[str, datetime] = {}
+    if case.first_response_due_at and case.first_response_at is None and not answered:
+        found[Target.FIRST_RESPONSE] = case.first_response_due_at
+    if case.next_response_due_at:
+        found[Target.NEXT_RESPONSE] = case.next_response_due_at
+    if case.resolution_due_at:
+        found[Target.RESOLUTION] = case.resolution_due_at
+    return found
+
+
+def _staff_answer(entry: TimelineEntry) -> bool:
+    if entry.kind not in (TimelineEntry.Kind.OUTBOUND, TimelineEntry.Kind.CALL) or entry.author_id is None:
+        return False
+    return entry.author is not None and entry.author.is_staff_member
+
+
+def _customer_message(entry: TimelineEntry) -> bool:
+    return (
+        entry.kind == TimelineEntry.Kind.INBOUND
+        and entry.visibility == TimelineEntry.Visibility.PUBLIC
+        and not entry.data.get("record_only")
+    )
+
+
+class _Clocks:
+    """One batch of entries on one case: what changes, read lazily."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.changes: dict[str, Any] = {}
+        self._hours: Hours | None = None
+        self._level: tuple[ServiceLevel | None] | None = None
+
+    @property
+    def hours(self) -> Hours:
+        if self._hours is None:
+            self._hours = hours_for(self.case.department_id)
+        return self._hours
+
+    @property
+    def level(self) -> ServiceLevel | None:
+        if self._level is None:
+            self._level = (level_for(self.case.request_type_id, self.case.priority),)
+        return self._level[0]
+
+    def set(self, field: str, value: datetime | None) -> None:
+        setattr(self.case, field, value)
+        self.changes[field] = value
+
+    def start(self, at: datetime) -> None:
+        level = self.level
+        if level is None:
+            return
+        self.set("first_response_due_at", self.hours.add(at, hours_of(level.first_response_hours)))
+        self.set("resolution_due_at", self.hours.add(at, hours_of(level.resolution_hours)))
+
+    def restart_resolution(self, at: datetime) -> None:
+        if self.level is not None:
+            self.set("resolution_due_at", self.hours.add(at, hours_of(self.level.resolution_hours)))
+        self.set("next_response_due_at", None)
+
+    def pause(self, at: datetime) -> None:
+        if self.case.sla_paused_at is None:
+            self.set("sla_paused_at", at)
+
+    def resume(self, at: datetime) -> None:
+        paused = self.case.sla_paused_at
+        if paused is None:
+            return
+        for field in FIELDS.values():
+            due: datetime | None = getattr(self.case, field)
+            if due is not None and due > paused:
+                # The business time that was left when the clock stopped, from now on.
+                left = self.hours.between(paused, due)
+                self.set(field, self.hours.add(at, left))
+        self.set("sla_paused_at", None)
+
+    def customer_wrote(self, at: datetime, answered: bool) -> None:
+        self.resume(at)
+        level = self.level
+        if (
+            level is not None
+            and level.next_response_hours is not None
+            and (self.case.first_response_at is not None or answered)
+            and self.case.next_response_due_at is None
+        ):
+            self.set("next_response_due_at", self.hours.add(at, hours_of(level.next_response_hours)))
+
+
+def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
+    """The hook: move the clocks for what these entries record (module docstring)."""
+    clocks = _Clocks(case)
+    opened = any(e.event == Event.OPENED for e in entries if e.kind == TimelineEntry.Kind.EVENT)
+    answered, relevant = False, False
+    for entry in entries:
+        at = entry.created_at
+        if entry.kind == TimelineEntry.Kind.EVENT:
+            data = entry.data if isinstance(entry.data, dict) else {}
+            if entry.event == Event.OPENED:
+                clocks.start(at)
+                relevant = True
+            elif entry.event == Event.REOPENED:
+                clocks.restart_resolution(at)
+                relevant = True
+            elif entry.event == Event.STATUS_CHANGED:
+                before, after = data.get("from"), data.get("to")
+                if after == Status.PENDING:
+                    clocks.pause(at)
+                elif before == Status.PENDING:
+                    clocks.resume(at)
+                relevant = relevant or Status.PENDING in (before, after) or after in (Status.RESOLVED, Status.CLOSED)
+        elif _customer_message(entry) and not opened:
+            clocks.customer_wrote(at, answered)
+            relevant = True
+        elif _staff_answer(entry):
+            answered = True
+            if case.next_response_due_at is not None:
+                clocks.set("next_response_due_at", None)
+            relevant = True
+    if not relevant:
+        return
+    targets = running(case, answered=answered)
+    changes = clocks.changes
+    changes["sla_due_at"] = None if case.sla_paused_at else min(targets.values(), default=None)
+    # The scan looks at it soon and works out the next moment itself.
+    changes["sla_check_at"] = clock.now() if targets and not case.sla_paused_at else None
+    for field, value in changes.items():
+        setattr(case, field, value)
+    Case.objects.filter(pk=case.pk).update(**changes)
+
+
+# --- the scan: warnings and breaches ---------------------------------------------------
+
+
+def _local(moment: datetime, hours: Hours) -> str:
+    return f"{moment.astimezone(hours.tz):%a %d %b %H:%M}"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m:02d} min" if m else f"{h} h"
+
+
+def _recipients(case: Case) -> list[Any]:
+    if case.owner_id is not None and case.owner is not None and case.owner.is_active:
+        return [case.owner]
+    return list(supervisors_of(case.department_id))
+
+
+def _warn(case: Case, target: str, due: datetime, now: datetime, hours: Hours) -> None:
+    SlaEvent.objects.create(case=case, target=target, kind=SlaEvent.Kind.WARNING, due_at=due, recorded_at=now)
+    label = Target(target).label
+    notify(
+        _recipients(case),
+        NoticeKind.SLA_WARNING,
+        key=f"sla:{case.pk}:{target}:warning:{due.isoformat()}",
+        title=f"{label} due soon on {case.ref}",
+        body=f"{label} is due {_local(due, hours)} ({_span(hours.between(now, due))} of business time left).",
+        case=case,
+    )
+
+
+def _breach(case: Case, target: str, due: datetime, now: datetime, hours: Hours) -> None:
+    SlaEvent.objects.create(case=case, target=target, kind=SlaEvent.Kind.BREACH, due_at=due, recorded_at=now)
+    label = Target(target).label
+    late = hours.between(due, now)
+    body = f"{label} target missed: it was due {_local(due, hours)}" + (
+        f"; {_span(late)} of business time late when noticed." if late >= timedelta(minutes=1) else "."
+    )
+    add_event(
+        case,
+        Event.SLA_BREACHED,
+        acting_user=None,
+        author_name="honeydesk",
+        channel=Channel.SYSTEM,
+        body=body,
+        data={"target": target, "due_at": due.isoformat(), "late_business_seconds": int(late.total_seconds())},
+        at=now,
+    )
+    notify(
+        _recipients(case),
+        NoticeKind.SLA_BREACH,
+        key=f"sla:{case.pk}:{target}:breach:{due.isoformat()}",
+        title=f"{label} missed on {case.ref}",
+        body=body,
+        case=case,
+    )
+
+
+def check_case(pk: int, now: datetime) -> int:
+    """Warn or record what is due on one case; the case's next look. Returns how many
+    warnings and breaches were recorded. The breach entry does not bump the case's
+    version: it changes nothing a person decided, and must not make a rep's open reply
+    form stale."""
+    recorded = 0
+    with transaction.atomic():
+        case = lock(Case(pk=pk))
+        if case.sla_check_at is None or case.sla_check_at > now:
+            return 0  # another worker got here first
+        targets = {} if case.sla_paused_at else running(case)
+        next_check: datetime | None = None
+        if targets:
+            hours = hours_for(case.department_id)
+            level = level_for(case.request_type_id, case.priority)
+            warn_before = hours_of(level.warn_before_hours if level is not None else DEFAULT_WARN)
+            done = set(
+                SlaEvent.objects.filter(case=case, due_at__in=list(targets.values())).values_list("target", "kind")
+            )
+            for target, due in targets.items():
+                if now >= due:
+                    if (target, SlaEvent.Kind.BREACH) not in done:
+                        _breach(case, target, due, now, hours)
+                        recorded += 1
+                    continue
+                warn_at = hours.back(due, warn_before)
+                if now >= warn_at:
+                    if (target, SlaEvent.Kind.WARNING) not in done and (target, SlaEvent.Kind.BREACH) not in done:
+                        _warn(case, target, due, now, hours)
+                        recorded += 1
+                else:
+                    next_check = min(next_check or warn_at, warn_at)
+                next_check = min(next_check or due, due)
+        Case.objects.filter(pk=pk).update(sla_check_at=next_check)
+    return recorded
+
+
+def scan(now: datetime | None = None, *, batch: int = 200, stop: Callable[[], bool] = lambda: False) -> int:
+    """Every case whose look is due, each in its own transaction; a failing case is
+    logged and tried again at the next scan. Returns how many events were recorded."""
+    moment = now or clock.now()
+    recorded, seen = 0, 0
+    last = 0
+    while not stop():
+        pks = list(
+            Case.objects.filter(sla_check_at__lte=moment, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not pks:
+            break
+        for pk in pks:
+            if stop():
+                return recorded
+            last, seen = pk, seen + 1
+            try:
+                recorded += check_case(pk, moment)
+            except Exception:
+                log.exception("service levels: checking case %s failed; next scan tries again", pk)
+    return recorded
+
+
+ROUND_SECONDS = 20.0
+
+
+def periodic_scan(stop: Callable[[], bool]) -> bool:
+    """The worker's task (registered in apps.py): True when the round finished."""
+    deadline = time_module.monotonic() + ROUND_SECONDS
+    late = [False]
+
+    def should_stop() -> bool:
+        late[0] = late[0] or time_module.monotonic() > deadline
+        return late[0] or stop()
+
+    scan(stop=should_stop)
+    return not late[0]

@@ -1,0 +1,129 @@
+"""Service levels: due times in business hours kept on the case, paused while waiting on
+the customer, warned about before a breach and a breach recorded once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from honeydesk.cases import actions
+from honeydesk.cases.models import Case, TimelineEntry
+from honeydesk.notifications.models import Notification
+from honeydesk.policy import sla
+from honeydesk.policy.models import ServiceLevel, SlaEvent
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen(settings):
+    settings.TIME_ZONE = "UTC"
+    with time_machine.travel(utc(2025, 3, 14, 15, 0), tick=False) as traveller:  # a Friday
+        yield traveller
+
+
+def open_case(cast, request_type=None, **extra) -> Case:
+    case = actions.do_open_case(
+        actions.Opening(
+            account=cast.bob_account,
+            contact=cast.bob_contact,
+            request_type=request_type or cast.repair_type,
+            subject="Line down",
+            body="My line is dead since this morning.",
+            channel="portal",
+            **extra,
+        ),
+        acting_user=cast.bob,
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def test_it_writes_due_times_in_business_hours_when_a_case_opens(cast, frozen):
+    case = open_case(cast)  # repair: first response 4 h, resolution 24 h
+    assert case.first_response_due_at == utc(2025, 3, 17, 11, 0)  # 2 h on Friday, 2 h on Monday
+    assert case.resolution_due_at == utc(2025, 3, 19, 15, 0)
+    assert case.next_response_due_at is None and case.sla_due_at == case.first_response_due_at
+    page = cast.client(cast.repair_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "First response due" in page and "Mon 17 Mar 11:00" in page
+
+
+def test_it_takes_the_level_of_the_priority_and_never_rewrites_running_cases(cast, frozen):
+    ServiceLevel.objects.create(request_type=cast.repair_type, priority="urgent", first_response_hours=1)
+    urgent = open_case(cast, priority="urgent")
+    assert urgent.first_response_due_at == utc(2025, 3, 14, 16, 0)
+    normal = open_case(cast)
+    ServiceLevel.objects.filter(request_type=cast.repair_type, priority="").update(first_response_hours=1)
+    assert Case.objects.get(pk=normal.pk).first_response_due_at == utc(2025, 3, 17, 11, 0)
+    assert open_case(cast).first_response_due_at == utc(2025, 3, 14, 16, 0)
+
+
+def test_it_pauses_while_waiting_on_the_customer_and_resumes_when_they_answer(cast, frozen):
+    case = open_case(cast)
+    frozen.move_to(utc(2025, 3, 14, 15, 30))
+    actions.do_add_reply(case, body="Bob, I'm on it.", acting_user=cast.repair_agent)
+    case = Case.objects.get(pk=case.pk)
+    assert case.sla_due_at == case.resolution_due_at == utc(2025, 3, 19, 15, 0)  # first response met
+    frozen.move_to(utc(2025, 3, 17, 10, 0))
+    actions.do_set_pending(case, acting_user=cast.repair_agent)
+    case = Case.objects.get(pk=case.pk)
+    assert case.sla_paused_at == utc(2025, 3, 17, 10, 0) and case.sla_due_at is None
+    frozen.move_to(utc(2025, 3, 19, 12, 0))  # the old due time passes while paused: no breach
+    assert sla.scan() == 0
+    actions.do_add_reply(case, body="Here is the photo of the modem lights.", acting_user=cast.bob)
+    case = Case.objects.get(pk=case.pk)
+    # 21 business hours were left at the pause (Mon 10-17, Tue, Wed 9-15): from Wed 12:00.
+    assert case.sla_paused_at is None and case.resolution_due_at == utc(2025, 3, 21, 17, 0)
+    # The customer's message starts the next-response clock (8 business hours).
+    assert case.next_response_due_at == utc(2025, 3, 20, 12, 0) and case.sla_due_at == case.next_response_due_at
+    actions.do_log_call(case, body="Talked Bob through a reset.", acting_user=cast.repair_agent, direction="outbound")
+    case = Case.objects.get(pk=case.pk)
+    assert case.next_response_due_at is None and case.sla_due_at == case.resolution_due_at
+
+
+def test_it_warns_before_a_breach_and_records_the_breach_once(cast, frozen):
+    frozen.move_to(utc(2025, 3, 17, 9, 0))  # Monday
+    case = open_case(cast, request_type=cast.billing_type)  # first response 8 h, warn 1 h before
+    assert case.first_response_due_at == utc(2025, 3, 17, 17, 0)
+    frozen.move_to(utc(2025, 3, 17, 15, 59))
+    assert sla.scan() == 0
+    frozen.move_to(utc(2025, 3, 17, 16, 0))
+    assert sla.scan() == 1 and sla.scan() == 0
+    [warning] = Notification.objects.filter(kind="sla_warning")
+    assert warning.user == cast.supervisor  # nobody owns it yet: the department's supervisor
+    assert "First response due soon" in warning.title and "(1 h of business time left)" in warning.body
+    assert not TimelineEntry.objects.filter(case=case, event="sla_breached").exists()
+    version = Case.objects.get(pk=case.pk).version
+    frozen.move_to(utc(2025, 3, 17, 17, 5))
+    assert sla.scan() == 1
+    assert sla.scan() == 0 and sla.scan(utc(2025, 3, 18, 9, 0)) == 0
+    [breach] = TimelineEntry.objects.filter(case=case, event="sla_breached")
+    assert breach.visibility == "internal" and breach.data["target"] == "first_response"
+    assert breach.data["due_at"] == "2025-03-17T17:00:00+00:00" and "First response target missed" in breach.body
+    assert SlaEvent.objects.filter(case=case).count() == 2
+    assert Notification.objects.filter(kind="sla_breach", user=cast.supervisor).count() == 1
+    # A clock event is not somebody else's change: a rep's open form is not made stale.
+    assert Case.objects.get(pk=case.pk).version == version
+
+
+def test_it_warns_the_owner_and_not_someone_who_cannot_see_the_case(cast, frozen):
+    frozen.move_to(utc(2025, 3, 17, 9, 0))
+    case = open_case(cast, request_type=cast.billing_type)
+    actions.do_assign(case, cast.billing_agent, acting_user=cast.supervisor)
+    frozen.move_to(utc(2025, 3, 17, 16, 30))
+    sla.scan()
+    assert list(Notification.objects.filter(kind="sla_warning").values_list("user__username", flat=True)) == ["bianca"]
+
+
+def test_it_sorts_a_queue_by_due_soonest(cast, frozen):
+    later = open_case(cast, request_type=cast.billing_type)
+    sooner = open_case(cast)
+    paused = open_case(cast)
+    actions.do_assign(paused, cast.repair_agent, acting_user=cast.repair_agent)
+    actions.do_set_pending(paused, acting_user=cast.repair_agent)
+    page = cast.client(cast.supervisor).get("/desk/?queue=department&sort=due").content.decode()
+    refs = [ref for ref in (sooner.ref, later.ref, paused.ref) if ref in page]
+    assert sorted(refs, key=page.index) == [sooner.ref, later.ref, paused.ref]
