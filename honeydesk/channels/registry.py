@@ -86,6 +86,12 @@ def quiet() -> Iterator[None]:
         _quiet.reset(token)
 
 
+def is_quiet() -> bool:
+    """True inside `quiet`: work that would only tell people (a notification job) is
+    not queued, while the record it would write is written at once."""
+    return _quiet.get()
+
+
 def deliver(notice: Notice) -> str | None:
     """Send `notice` on the first channel that reaches its recipients; the channel's
     name, or None when nobody could be reached (or inside `quiet`)."""
