@@ -18,14 +18,16 @@ from honeydesk.api.auth import TokenAuth
 from honeydesk.cases.models import AppendOnlyError
 from honeydesk.channels.email import api as email_api
 from honeydesk.channels.phone import api as phone_api
+from honeydesk.credits import api as credits_api
 from honeydesk.lib.errors import DomainError
+from honeydesk.outages import api as outages_api
 
 log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="honeydesk API",
     version="1",
-    description="Cases, timelines, workflow actions, accounts and contacts. "
+    description="Cases, timelines, workflow actions, accounts and contacts, credits and incidents. "
     "Authenticate with `Authorization: Bearer <token>` (`honeydesk createtoken USERNAME`).",
     auth=TokenAuth(),
     urls_namespace="api-v1",
@@ -35,6 +37,8 @@ api.add_router("", cases.router)
 api.add_router("", accounts.router)
 api.add_router("", email_api.router)
 api.add_router("", phone_api.router)
+api.add_router("", credits_api.router)
+api.add_router("", outages_api.router)
 
 
 def error(
