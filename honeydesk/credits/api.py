@@ -298,14 +298,19 @@ def withdraw(request: HttpRequest, ref: str, request_id: int, payload: NoteIn) -
 def approvals(request: HttpRequest) -> list[dict[str, Any]]:
     user = _user(request)
     pending = access.approvals_visible_to(user).filter(status=Approval.Status.PENDING)
-    return [present.approval_dict(a) for a in pending.select_related("requested_by", "decided_by").order_by("requested_at", "id")]
+    return [
+        present.approval_dict(a)
+        for a in pending.select_related("requested_by", "decided_by").order_by("requested_at", "id")
+    ]
 
 
 def _approval_out(user: User, approval: Approval) -> dict[str, Any]:
     return present.approval_dict(access.approval_for(user, approval.pk))
 
 
-@router.post("/credits/approvals/{approval_id}/approve", response=ApprovalOut, summary="Approve, or approve another amount")
+@router.post(
+    "/credits/approvals/{approval_id}/approve", response=ApprovalOut, summary="Approve, or approve another amount"
+)
 def approve(request: HttpRequest, approval_id: int, payload: ApproveIn) -> dict[str, Any]:
     user = _user(request)
     found = access.approval_for(user, approval_id)
@@ -408,5 +413,3 @@ def policy(request: HttpRequest) -> dict[str, Any]:
     case_access.require_staff(_user(request))
     in_force = current_policy()
     return {"version": in_force.number, **in_force.version.content}
-
-

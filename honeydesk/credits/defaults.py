@@ -10,6 +10,7 @@ them filled in, so a decision quotes the words that were in force.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -97,7 +98,7 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
 
 
-def fill(text: str, policy: dict[str, Any]) -> str:
+def fill(text: str, policy: Mapping[str, Any]) -> str:
     """The rule's words with the policy's figures; other braces are left as written."""
     return (
         (text or "")
@@ -107,7 +108,9 @@ def fill(text: str, policy: dict[str, Any]) -> str:
     )
 
 
-def snapshot(policy: dict[str, Any], rules: list[dict[str, Any]], limits: list[dict[str, Any]]) -> dict[str, Any]:
+def snapshot(
+    policy: Mapping[str, Any], rules: Sequence[Mapping[str, Any]], limits: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
     """A policy as JSON: what a version stores and what decisions are taken by."""
     return {
         "name": policy["name"],

@@ -30,7 +30,6 @@ from honeydesk.accounts.models import CustomerAccount
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.credits.defaults import CONDITIONS, OUTCOMES
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 CENT = Decimal("0.01")
 
 
@@ -49,7 +48,8 @@ class CreditPolicy(models.Model):
         help_text="A request about the same issue within this many days of an earlier one is a repeated request.",
     )
     max_amount = models.DecimalField(
-        **MONEY,
+        max_digits=12,
+        decimal_places=2,
         default=Decimal("2000.00"),
         validators=[MinValueValidator(CENT)],
         help_text="The largest amount anyone may ask for; more is refused as a mistake.",
@@ -71,7 +71,11 @@ class PolicyRule(models.Model):
     condition = models.CharField(max_length=20, choices=CONDITIONS)
     outcome = models.CharField(max_length=24, choices=OUTCOMES)
     cap = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="Optional: never recommend more than this under this rule."
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Optional: never recommend more than this under this rule.",
     )
     plain_words = models.TextField(
         help_text="The rule as the customer reads it in the decision. May use {window_days}, {currency}, {max_amount}."
@@ -97,8 +101,12 @@ class AuthorityLimit(models.Model):
 
     policy = models.ForeignKey(CreditPolicy, on_delete=models.CASCADE, related_name="limits")
     role = models.CharField(max_length=12, choices=LimitRole.choices)
-    per_request = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))])
-    per_account_month = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))])
+    per_request = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    per_account_month = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
 
     class Meta:
         ordering = ["id"]
@@ -160,7 +168,7 @@ class CreditRequest(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="credit_requests")
     account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="+", db_index=False)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     reason = models.TextField()
     period_start = models.DateField()
@@ -170,9 +178,9 @@ class CreditRequest(models.Model):
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=10)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    offered_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    countered_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    granted_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    offered_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    countered_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    granted_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -226,10 +234,10 @@ class Decision(models.Model):
     rule_text = models.TextField()
     what_would_change = models.TextField(blank=True)
     recommendation = models.CharField(max_length=16, choices=Recommendation.choices)
-    recommended_amount = models.DecimalField(**MONEY)
+    recommended_amount = models.DecimalField(max_digits=12, decimal_places=2)
     citations = models.JSONField(default=list, blank=True)
     action = models.CharField(max_length=8, choices=Action.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     departed = models.BooleanField(default=False)
     departure_reason = models.TextField(blank=True, help_text="Internal: why the decision departs from the policy.")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -253,7 +261,7 @@ class Approval(models.Model):
     request = models.ForeignKey(CreditRequest, on_delete=models.PROTECT, related_name="approvals")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=8, choices=Decision.Action.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason = models.TextField(help_text="Internal: why it needs approval.")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
@@ -262,7 +270,7 @@ class Approval(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    decided_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     note = models.TextField(blank=True, help_text="Internal: the supervisor's note.")
 
     class Meta:
@@ -296,7 +304,7 @@ class CreditStep(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     by_customer = models.BooleanField(default=False)
-    amount = models.DecimalField(**MONEY, null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     note = models.TextField(blank=True, help_text="What the customer reads with this step.")
     decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     entry = models.ForeignKey(TimelineEntry, on_delete=models.PROTECT, related_name="+")
@@ -315,7 +323,7 @@ class LedgerEntry(models.Model):
     request = models.OneToOneField(CreditRequest, on_delete=models.PROTECT, related_name="ledger_entry")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -22,7 +22,9 @@ def with_thread(requests: QuerySet[CreditRequest]) -> QuerySet[CreditRequest]:
     """The relations `request_dict` reads, in a fixed number of queries."""
     return requests.select_related("case", "raised_by").prefetch_related(
         Prefetch("steps", queryset=CreditStep.objects.select_related("by").order_by("created_at", "id")),
-        Prefetch("decisions", queryset=Decision.objects.select_related("version", "decided_by").order_by("decided_at", "id")),
+        Prefetch(
+            "decisions", queryset=Decision.objects.select_related("version", "decided_by").order_by("decided_at", "id")
+        ),
         Prefetch("approvals", queryset=Approval.objects.select_related("requested_by", "decided_by").order_by("id")),
         "relies_on",
     )

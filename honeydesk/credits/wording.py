@@ -108,7 +108,8 @@ def declined(decision: Decision, note: str = "", *, by_supervisor: bool = False)
 
 
 def countered(amount: Decimal, request: CreditRequest, note: str) -> str:
-    text = f"Counter-offer: {money(amount, request.currency)} (the offer was {money(request.offered_amount, request.currency)})."
+    offer = money(request.offered_amount, request.currency)
+    text = f"Counter-offer: {money(amount, request.currency)} (the offer was {offer})."
     return f"{text}\n{note}" if note else text
 
 

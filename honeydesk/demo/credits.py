@@ -42,7 +42,9 @@ class _Demo:
     def pick(self, *, idle: timedelta, types: tuple[str, ...] = (), area: str | None = None) -> Case | None:
         """A case not closed, untouched for `idle` (so its thread fits before now),
         preferring portal customers and the given request types."""
-        cases = Case.objects.exclude(status=Status.CLOSED).filter(updated_at__lt=self.now - idle).exclude(pk__in=self.used)
+        cases = (
+            Case.objects.exclude(status=Status.CLOSED).filter(updated_at__lt=self.now - idle).exclude(pk__in=self.used)
+        )
         cases = cases.select_related("account", "department", "request_type").order_by("id")
         if area is not None:
             cases = cases.filter(account__service_area=area)
@@ -61,11 +63,14 @@ class _Demo:
         return (user, Channel.PORTAL) if user is not None else (self.agent(case), Channel.PHONE)
 
     def agent(self, case: Case) -> User:
-        agents = self.b.agents.get(case.department.slug) or [u for u in self.staff.values() if u.role == Role.AGENT]
+        agents: list[User] = self.b.agents.get(case.department.slug) or [
+            u for u in self.staff.values() if u.role == Role.AGENT
+        ]
         return agents[case.pk % len(agents)]
 
     def supervisor(self, case: Case) -> User:
-        return self.b.supervisors[case.department.slug][0]
+        supervisors: list[User] = self.b.supervisors[case.department.slug]
+        return supervisors[0]
 
     def ask(self, amount: str, reason: str, first: date, last: date) -> credit.Ask:
         return credit.Ask(amount=amount, reason=reason, period_start=first, period_end=last)
@@ -92,29 +97,42 @@ class _Demo:
                 began = max(linked.updated_at + 2 * H, began)
             with clock.at(began + H):
                 incident = outage.do_report_incident(
-                    service="Internet", area=resolved_area, started_at=began, next_update_at=began + 4 * H,
-                    summary="A damaged fibre node; engineers are on site.", acting_user=self.staff["priya"],
-                )  # fmt: skip
+                    service="Internet",
+                    area=resolved_area,
+                    started_at=began,
+                    next_update_at=began + 4 * H,
+                    summary="A damaged fibre node; engineers are on site.",
+                    acting_user=self.staff["priya"],
+                )
             if linked is not None:
                 with clock.at(began + timedelta(minutes=90)):
                     outage.do_link_case(incident, linked, acting_user=self.staff["priya"])
             with clock.at(began + 3 * H):
-                outage.do_post_update(incident, body="The node is replaced; testing the lines now.",
-                                      next_update_at=began + 6 * H, acting_user=self.staff["tom"])  # fmt: skip
+                outage.do_post_update(
+                    incident,
+                    body="The node is replaced; testing the lines now.",
+                    next_update_at=began + 6 * H,
+                    acting_user=self.staff["tom"],
+                )
             with clock.at(began + 5 * H):
-                outage.do_resolve_incident(incident, resolution="The fibre node was replaced.",
-                                           acting_user=self.staff["marcus"])  # fmt: skip
+                outage.do_resolve_incident(
+                    incident, resolution="The fibre node was replaced.", acting_user=self.staff["marcus"]
+                )
         areas = sorted({a.service_area for a in self.b.accounts if a.pk in self.b.portal} - {resolved_area})
         if areas:
             area = self.rng.choice(areas)
             with clock.at(self.now - 2 * H):
                 current = outage.do_report_incident(
-                    service="Internet", area=area, started_at=self.now - 3 * H, next_update_at=self.now + H,
+                    service="Internet",
+                    area=area,
+                    started_at=self.now - 3 * H,
+                    next_update_at=self.now + H,
                     summary="Internet is down in parts of the area after storm damage to a cabinet.",
                     acting_user=self.staff["tom"],
-                )  # fmt: skip
-            for case in Case.objects.filter(account__service_area=area, request_type__slug="outage",
-                                            updated_at__lt=self.now - 2 * H).exclude(status=Status.CLOSED):  # fmt: skip
+                )
+            for case in Case.objects.filter(
+                account__service_area=area, request_type__slug="outage", updated_at__lt=self.now - 2 * H
+            ).exclude(status=Status.CLOSED):
                 with clock.at(self.now - timedelta(minutes=90)):
                     outage.do_link_case(current, case, acting_user=self.staff["tom"])
         return resolved_area
@@ -130,19 +148,36 @@ class _Demo:
         t = case.updated_at + H
         first, last = timezone.localdate(t) - timedelta(days=6), timezone.localdate(t) - timedelta(days=4)
         with clock.at(t):
-            req = credit.do_request_credit(case, self.ask("35.00", "The service kept dropping for three days.", first, last),
-                                           acting_user=who, channel=channel)  # fmt: skip
+            req = credit.do_request_credit(
+                case,
+                self.ask("35.00", "The service kept dropping for three days.", first, last),
+                acting_user=who,
+                channel=channel,
+            )
         with clock.at(t + 2 * H):
-            credit.do_decide_credit(req, action="decline", acting_user=agent,
-                                    note="I am sorry: I could find no outage or billing error for those days.")  # fmt: skip
+            credit.do_decide_credit(
+                req,
+                action="decline",
+                acting_user=agent,
+                note="I am sorry: I could find no outage or billing error for those days.",
+            )
         with clock.at(t + 5 * D):
             again = credit.do_request_credit(
-                case, self.ask("80.00", "It happened again and I lost a week of work calls.", first, last + timedelta(days=4)),
-                acting_user=who, channel=channel,
-            )  # fmt: skip
+                case,
+                self.ask(
+                    "80.00", "It happened again and I lost a week of work calls.", first, last + timedelta(days=4)
+                ),
+                acting_user=who,
+                channel=channel,
+            )
         with clock.at(t + 5 * D + 3 * H):
-            credit.do_decide_credit(again, action="grant", amount="50.00", acting_user=agent,
-                                    note="As this is the second time, I have credited what I can.")  # fmt: skip
+            credit.do_decide_credit(
+                again,
+                action="grant",
+                amount="50.00",
+                acting_user=agent,
+                note="As this is the second time, I have credited what I can.",
+            )
 
     def approved_by_a_supervisor(self, area: str | None, *, pending: bool = False) -> None:
         idle = 2 * D if pending else 6 * D
@@ -157,15 +192,24 @@ class _Demo:
         day = timezone.localdate(incident.started_at)
         amount = "120.00" if pending else "150.00"
         with clock.at(t):
-            req = credit.do_request_credit(case, self.ask(amount, "Our shop was offline during the outage.", day, day),
-                                           acting_user=who, channel=channel)  # fmt: skip
+            req = credit.do_request_credit(
+                case,
+                self.ask(amount, "Our shop was offline during the outage.", day, day),
+                acting_user=who,
+                channel=channel,
+            )
         with clock.at(t + H):
             credit.do_decide_credit(req, action="grant", acting_user=self.agent(case))
         if not pending:
             with clock.at(t + 4 * H):
                 approval = req.approvals.get()
-                credit.do_decide_approval(approval, approve=True, note="Matches the outage; a business customer.",
-                                          message="Thank you for your patience.", acting_user=self.supervisor(case))  # fmt: skip
+                credit.do_decide_approval(
+                    approval,
+                    approve=True,
+                    note="Matches the outage; a business customer.",
+                    message="Thank you for your patience.",
+                    acting_user=self.supervisor(case),
+                )
 
     def counter_offer_accepted(self) -> None:
         case = self.pick(idle=5 * D, types=("billing-explanation", "credit-request"))
@@ -176,20 +220,37 @@ class _Demo:
         t = case.updated_at + H
         day = timezone.localdate(t) - timedelta(days=10)
         with clock.at(t):
-            credit.do_flag_billing_error(case.account, description="Paperless discount missing from the last bill.",
-                                         acting_user=agent)  # fmt: skip
+            credit.do_flag_billing_error(
+                case.account, description="Paperless discount missing from the last bill.", acting_user=agent
+            )
         with clock.at(t + H):
-            req = credit.do_request_credit(case, self.ask("60.00", "I was overcharged and it took hours to sort out.", day, day),
-                                           acting_user=who, channel=channel)  # fmt: skip
+            req = credit.do_request_credit(
+                case,
+                self.ask("60.00", "I was overcharged and it took hours to sort out.", day, day),
+                acting_user=who,
+                channel=channel,
+            )
         with clock.at(t + 2 * H):
-            credit.do_decide_credit(req, action="offer", amount="30.00", acting_user=agent,
-                                    note="The missing discount comes to $30.00.")  # fmt: skip
+            credit.do_decide_credit(
+                req, action="offer", amount="30.00", acting_user=agent, note="The missing discount comes to $30.00."
+            )
         with clock.at(t + D):
-            credit.do_answer_offer(req, answer="counter", amount="45.00", acting_user=who, channel=channel,
-                                   note="I also paid a late fee because of the wrong bill.")  # fmt: skip
+            credit.do_answer_offer(
+                req,
+                answer="counter",
+                amount="45.00",
+                acting_user=who,
+                channel=channel,
+                note="I also paid a late fee because of the wrong bill.",
+            )
         with clock.at(t + D + 2 * H):
-            credit.do_decide_credit(req, action="offer", amount="40.00", acting_user=agent,
-                                    note="Let us meet in the middle: the discount plus most of the fee.")  # fmt: skip
+            credit.do_decide_credit(
+                req,
+                action="offer",
+                amount="40.00",
+                acting_user=agent,
+                note="Let us meet in the middle: the discount plus most of the fee.",
+            )
         with clock.at(t + D + 5 * H):
             credit.do_answer_offer(req, answer="accept", acting_user=who, channel=channel)
 

@@ -145,7 +145,8 @@ def do_post_update(
         incident = _locked(incident)
         if incident.status != Status.CONFIRMED:
             raise InvalidTransition(
-                f"Incident #{incident.pk} is {incident.get_status_display().lower()}; updates go on confirmed incidents."
+                f"Incident #{incident.pk} is {incident.get_status_display().lower()}; "
+                "updates go on confirmed incidents."
             )
         update = IncidentUpdate.objects.create(
             incident=incident, body=body, next_update_at=next_update_at, posted_by=acting_user, posted_at=now
@@ -165,7 +166,8 @@ def do_resolve_incident(
         incident = _locked(incident)
         if incident.status != Status.CONFIRMED:
             raise InvalidTransition(
-                f"Incident #{incident.pk} is {incident.get_status_display().lower()}; only confirmed incidents are resolved."
+                f"Incident #{incident.pk} is {incident.get_status_display().lower()}; "
+                "only confirmed incidents are resolved."
             )
         moment = resolved_at or now
         if moment > now or moment < incident.started_at:

@@ -55,7 +55,12 @@ def incident_dict(incident: Incident, user: User) -> dict[str, Any]:
     staff = user.is_staff_member
     updates = IncidentUpdate.objects.filter(incident=incident).order_by("posted_at", "id")
     cases = (
-        [f"HD-{pk:06d}" for pk in OutageReport.objects.filter(incident=incident).order_by("case_id").values_list("case_id", flat=True)]
+        [
+            f"HD-{pk:06d}"
+            for pk in OutageReport.objects.filter(incident=incident)
+            .order_by("case_id")
+            .values_list("case_id", flat=True)
+        ]
         if staff
         else []
     )
@@ -155,16 +160,23 @@ def _staff_incident(user: User, incident_id: int) -> Incident:
     return access.incident_for(user, incident_id)
 
 
-@router.post("/incidents/{incident_id}/confirm", response=IncidentOut, summary="Confirm a proposed incident (supervisors)")
+@router.post(
+    "/incidents/{incident_id}/confirm", response=IncidentOut, summary="Confirm a proposed incident (supervisors)"
+)
 def confirm(request: HttpRequest, incident_id: int, payload: ConfirmIn) -> dict[str, Any]:
     user = _user(request)
     incident = actions.do_confirm_incident(
-        _staff_incident(user, incident_id), summary=payload.summary, next_update_at=payload.next_update_at, acting_user=user
+        _staff_incident(user, incident_id),
+        summary=payload.summary,
+        next_update_at=payload.next_update_at,
+        acting_user=user,
     )
     return incident_dict(incident, user)
 
 
-@router.post("/incidents/{incident_id}/dismiss", response=IncidentOut, summary="Dismiss a proposed incident (supervisors)")
+@router.post(
+    "/incidents/{incident_id}/dismiss", response=IncidentOut, summary="Dismiss a proposed incident (supervisors)"
+)
 def dismiss(request: HttpRequest, incident_id: int, payload: DismissIn) -> dict[str, Any]:
     user = _user(request)
     incident = actions.do_dismiss_incident(_staff_incident(user, incident_id), reason=payload.reason, acting_user=user)
@@ -183,7 +195,10 @@ def post_update(request: HttpRequest, incident_id: int, payload: UpdateIn) -> Re
 def resolve(request: HttpRequest, incident_id: int, payload: ResolveIn) -> dict[str, Any]:
     user = _user(request)
     incident = actions.do_resolve_incident(
-        _staff_incident(user, incident_id), resolution=payload.resolution, resolved_at=payload.resolved_at, acting_user=user
+        _staff_incident(user, incident_id),
+        resolution=payload.resolution,
+        resolved_at=payload.resolved_at,
+        acting_user=user,
     )
     return incident_dict(incident, user)
 

@@ -45,15 +45,14 @@ outage_type_ids: Recent[frozenset[int]] = Recent(_outage_type_ids)
 
 
 def connect_cache() -> None:
-    """Drop the cached request types when an admin changes them (see lib.cache)."""
+    """Drop the cached request types when an admin changes them (see lib.cache); request
+    types too: a type created or removed may reuse an id the set holds."""
     through = DetectionSettings.request_types.through
     m2m_changed.connect(outage_type_ids.forget, sender=through, dispatch_uid="outage-types-m2m")
-    # Request types too: a type created or removed may reuse an id the set holds.
     for model in (DetectionSettings, RequestType):
-        for signal in (post_save, post_delete):
-            signal.connect(
-                outage_type_ids.forget, sender=model, dispatch_uid=f"outage-types-{model.__name__}-{id(signal)}"
-            )
+        uid = f"outage-types-{model.__name__}"
+        post_save.connect(outage_type_ids.forget, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(outage_type_ids.forget, sender=model, dispatch_uid=f"{uid}-delete")
 
 
 def on_case_opened(sender: Any, case: Case, message: TimelineEntry, **kwargs: Any) -> None:

@@ -18,8 +18,12 @@ urlpatterns = [
     path("cases/<str:ref>/attachments/<int:attachment_id>/", files.attachment, name="attachment"),
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
     path("desk/cases/<str:ref>/credits/", credits.desk_credit_request, name="desk_credit_request"),
-    path("desk/cases/<str:ref>/credits/<int:request_id>/decide/", credits.desk_credit_decide, name="desk_credit_decide"),
-    path("desk/cases/<str:ref>/credits/<int:request_id>/answer/", credits.desk_credit_answer, name="desk_credit_answer"),
+    path(
+        "desk/cases/<str:ref>/credits/<int:request_id>/decide/", credits.desk_credit_decide, name="desk_credit_decide"
+    ),
+    path(
+        "desk/cases/<str:ref>/credits/<int:request_id>/answer/", credits.desk_credit_answer, name="desk_credit_answer"
+    ),
     path(
         "desk/cases/<str:ref>/credits/<int:request_id>/withdraw/",
         credits.desk_credit_withdraw,

@@ -18,7 +18,9 @@ def ask(**extra):
 
 @pytest.fixture
 def flagged(credits):
-    actions.do_flag_billing_error(credits.alice_account, description="INTERNAL double charge", acting_user=credits.admin)
+    actions.do_flag_billing_error(
+        credits.alice_account, description="INTERNAL double charge", acting_user=credits.admin
+    )
     return credits
 
 
@@ -30,7 +32,12 @@ def test_a_customer_and_a_rep_negotiate_through_the_api(flagged):
     created = alice.post(f"/cases/{ref}/credits", ask(relies_on=[message.pk]))
     assert created.status_code == 201, created.json()
     body = created.json()
-    assert (body["status"], body["amount"], body["currency"], body["relies_on"]) == ("open", "50.00", "USD", [message.pk])
+    assert (body["status"], body["amount"], body["currency"], body["relies_on"]) == (
+        "open",
+        "50.00",
+        "USD",
+        [message.pk],
+    )
     rid = body["id"]
     rec = bianca.get(f"/cases/{ref}/credits/{rid}/recommendation").json()
     assert (rec["outcome"], rec["condition"], rec["amount"], rec["authority_available"]) == (

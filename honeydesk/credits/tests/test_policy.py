@@ -1,6 +1,6 @@
 """The written policy decides, says why and cites the record (issue 10, point 2)."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -11,9 +11,8 @@ from honeydesk.credits.policy import current_policy, recommend, record_version
 from honeydesk.credits.tests.conftest import ask
 from honeydesk.lib.errors import InvalidInput
 from honeydesk.outages import actions as outages
-from honeydesk.outages.testing import mark_outage_types
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def outage(cast, frozen, *, at, started, area="North", service="Internet"):

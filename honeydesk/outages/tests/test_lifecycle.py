@@ -63,7 +63,7 @@ def test_it_confirms_links_tells_customers_and_records_affected_accounts(propose
 
 
 def test_it_refuses_a_second_open_incident_for_the_same_service_and_area(proposed):
-    cast, incident, _ = proposed
+    cast, _, _ = proposed
     with pytest.raises(InvalidTransition, match="confirm it instead"):
         actions.do_report_incident(service="Internet", area="North", acting_user=cast.repair_agent)
     other = actions.do_report_incident(service="TV", area="North", acting_user=cast.repair_agent)

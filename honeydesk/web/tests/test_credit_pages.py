@@ -1,7 +1,7 @@
 """Credits in the workspace and the portal: asking, deciding with the recommendation in
 view, answering an offer, the approvals queue, the ledger, and what customers never see."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -13,7 +13,12 @@ from honeydesk.credits.models import Approval, CreditRequest, LedgerEntry
 from honeydesk.outages import actions as outages
 from honeydesk.testing import without_csrf
 
-FORM = {"amount": "40.00", "reason": "No internet for three days", "period_start": "2026-03-02", "period_end": "2026-03-04"}
+FORM = {
+    "amount": "40.00",
+    "reason": "No internet for three days",
+    "period_start": "2026-03-02",
+    "period_end": "2026-03-04",
+}
 
 
 @pytest.fixture
@@ -53,7 +58,9 @@ def test_a_customer_answers_an_offer_and_counters(cast, frozen):
     ref = cast.alice_case.ref
     page = c.get(f"/portal/cases/{ref}/").content.decode()
     assert "We offer 20.00 USD" in page and "Send the counter-offer" in page
-    wrong = c.post(f"/portal/cases/{ref}/credits/{req.pk}/answer/", {"answer": "counter", "amount": "80", "version": "2"})
+    wrong = c.post(
+        f"/portal/cases/{ref}/credits/{req.pk}/answer/", {"answer": "counter", "amount": "80", "version": "2"}
+    )
     assert wrong.status_code == 422 and "A counter-offer is more than the offer" in wrong.content.decode()
     c.post(f"/portal/cases/{ref}/credits/{req.pk}/answer/", {"answer": "counter", "amount": "35.00"})
     req.refresh_from_db()
@@ -68,7 +75,9 @@ def test_customers_never_see_another_accounts_credits_or_internal_approval_notes
     req = actions.do_request_credit(cast.alice_case, ask("120.00"), acting_user=cast.alice, channel="portal")
     actions.do_decide_credit(req, action="grant", acting_user=cast.billing_agent, departure_reason="")
     approval = Approval.objects.get()
-    actions.do_decide_approval(approval, approve=True, amount="90.00", note="INTERNAL supervisor note", acting_user=cast.supervisor)
+    actions.do_decide_approval(
+        approval, approve=True, amount="90.00", note="INTERNAL supervisor note", acting_user=cast.supervisor
+    )
     alice_page = cast.client(cast.alice).get(f"/portal/cases/{cast.alice_case.ref}/").content.decode()
     assert "granted 90.00 USD" in alice_page
     for secret in ("INTERNAL", "limit of $50.00", "above Bianca"):
@@ -78,18 +87,25 @@ def test_customers_never_see_another_accounts_credits_or_internal_approval_notes
     # bob reaches none of it: not the case, not the request, not by guessing ids.
     bob = cast.client(cast.bob)
     assert bob.get(f"/portal/cases/{cast.alice_case.ref}/").status_code == 404
-    for path in (f"/portal/cases/{cast.alice_case.ref}/credits/{req.pk}/answer/", f"/portal/cases/{cast.bob_case.ref}/credits/{req.pk}/answer/",
-                 f"/portal/cases/{cast.alice_case.ref}/credits/"):  # fmt: skip
+    alice_ref, bob_ref = cast.alice_case.ref, cast.bob_case.ref
+    for path in (
+        f"/portal/cases/{alice_ref}/credits/{req.pk}/answer/",
+        f"/portal/cases/{bob_ref}/credits/{req.pk}/answer/",
+        f"/portal/cases/{alice_ref}/credits/",
+    ):
         assert bob.post(path, {"answer": "accept", **FORM}).status_code == 404
     assert cast.api(cast.bob).get(f"/cases/{cast.alice_case.ref}/credits").status_code == 404
     assert bob.get(f"/desk/accounts/{cast.alice_account.number}/credits.csv").status_code == 404
-    assert "INTERNAL supervisor note" in cast.client(cast.billing_agent).get(f"/desk/cases/{cast.alice_case.ref}/").content.decode()
+    assert (
+        "INTERNAL supervisor note"
+        in cast.client(cast.billing_agent).get(f"/desk/cases/{cast.alice_case.ref}/").content.decode()
+    )
 
 
 def test_the_rep_sees_the_recommendation_and_must_give_a_reason_to_depart(cast, frozen):
     frozen.move_to("2026-03-02 08:00:00+00:00")
     incident = outages.do_report_incident(service="Internet", area="North", acting_user=cast.repair_agent,
-                                          started_at=datetime(2026, 3, 2, 7, tzinfo=timezone.utc))  # fmt: skip
+                                          started_at=datetime(2026, 3, 2, 7, tzinfo=UTC))  # fmt: skip
     frozen.move_to("2026-03-10 10:00:00+00:00")
     req = actions.do_request_credit(cast.alice_case, ask("30.00"), acting_user=cast.alice, channel="portal")
     c = cast.client(cast.billing_agent)
@@ -136,7 +152,9 @@ def test_the_ledger_export_is_for_staff_only(cast, frozen):
 def test_staff_flag_and_clear_billing_errors_from_the_customer_panel(cast):
     c = cast.client(cast.billing_agent)
     back = f"/desk/cases/{cast.alice_case.ref}/"
-    response = c.post(f"/desk/accounts/{cast.alice_account.number}/billing-errors/", {"description": "Charged twice", "next": back})
+    response = c.post(
+        f"/desk/accounts/{cast.alice_account.number}/billing-errors/", {"description": "Charged twice", "next": back}
+    )
     assert response.status_code == 302 and response["Location"] == back
     page = c.get(back).content.decode()
     assert "Charged twice" in page
@@ -146,7 +164,12 @@ def test_staff_flag_and_clear_billing_errors_from_the_customer_panel(cast):
     c.post(f"/desk/billing-errors/{flag.pk}/clear/", {"next": "https://evil.example/"})
     flag.refresh_from_db()
     assert flag.cleared_by == cast.billing_agent
-    assert cast.client(cast.alice).post(f"/desk/accounts/{cast.alice_account.number}/billing-errors/", {"description": "x"}).status_code == 404
+    assert (
+        cast.client(cast.alice)
+        .post(f"/desk/accounts/{cast.alice_account.number}/billing-errors/", {"description": "x"})
+        .status_code
+        == 404
+    )
 
 
 def _queries(client, url):

@@ -1,5 +1,7 @@
 """Incidents in the workspace, and the outage banner customers in the area see."""
 
+from datetime import UTC
+
 import pytest
 import time_machine
 
@@ -79,10 +81,10 @@ def test_the_portal_banner_shows_only_in_the_affected_area(cast, frozen):
 
 
 def test_the_banner_names_the_next_update(cast, frozen):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     incident = actions.do_report_incident(service="Internet", area="North", acting_user=cast.repair_agent)
     actions.do_post_update(incident, body="Crew on site.", acting_user=cast.repair_agent,
-                           next_update_at=datetime(2026, 3, 2, 12, 30, tzinfo=timezone.utc))  # fmt: skip
+                           next_update_at=datetime(2026, 3, 2, 12, 30, tzinfo=UTC))  # fmt: skip
     page = cast.client(cast.alice).get("/portal/").content.decode()
     assert "Crew on site." in page and "Next update by Mar 2, 12:30" in page

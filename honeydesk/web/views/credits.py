@@ -35,8 +35,11 @@ def _ask(request: HttpRequest) -> actions.Ask:
     )
 
 
-def _form(request: HttpRequest) -> dict[str, str]:
-    return {k: str(v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+def _form(request: HttpRequest) -> dict[str, object]:
+    """What was typed, to show again with the error (the entries ticked too)."""
+    form: dict[str, object] = {k: str(v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    form["relies_on"] = [int(v) for v in request.POST.getlist("relies_on") if v.isdigit()]
+    return form
 
 
 def _desk_refused(request: HttpRequest, case: Case, exc: DomainError) -> HttpResponse:
@@ -175,7 +178,9 @@ def approval_decide(request: HttpRequest, approval_id: int) -> HttpResponse:
 @staff_required
 def ledger_csv(request: HttpRequest, number: str) -> HttpResponse:
     account = access.ledger_account_for(user_of(request), number)
-    response = HttpResponse(ledger.as_csv(account, list(ledger.entries_of(account))), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        ledger.as_csv(account, list(ledger.entries_of(account))), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="credits-{account.number}.csv"'
     return response
 
@@ -258,4 +263,3 @@ def portal_credit_withdraw(request: HttpRequest, ref: str, request_id: int) -> H
     except DomainError as exc:
         return _portal_refused(request, case, exc)
     return _to_portal_case(case)
-

@@ -46,7 +46,10 @@ def incidents_page(request: HttpRequest) -> HttpResponse:
         assert report.incident_id is not None
         grouped.setdefault(report.incident_id, []).append(report)
     areas = (
-        CustomerAccount.objects.exclude(service_area="").values_list("service_area", flat=True).distinct().order_by("service_area")
+        CustomerAccount.objects.exclude(service_area="")
+        .values_list("service_area", flat=True)
+        .distinct()
+        .order_by("service_area")
     )
     context = {
         "proposed": [(i, grouped.get(i.pk, [])) for i in proposed],
@@ -116,7 +119,10 @@ def incident_action(request: HttpRequest, incident_id: int, name: str) -> HttpRe
     try:
         if name == "confirm":
             actions.do_confirm_incident(
-                incident, summary=post.get("summary", ""), next_update_at=_when(request, "next_update_at"), acting_user=user
+                incident,
+                summary=post.get("summary", ""),
+                next_update_at=_when(request, "next_update_at"),
+                acting_user=user,
             )
             done = "Confirmed: linked customers are told, the banner is up."
         elif name == "dismiss":
