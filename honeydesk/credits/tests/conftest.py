@@ -16,7 +16,7 @@ def frozen():
 
 
 @pytest.fixture
-def credits(cast, frozen):
+def credits(frozen, cast):
     ensure_default_policy()
     return cast
 

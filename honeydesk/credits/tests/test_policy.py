@@ -172,3 +172,28 @@ def test_an_edited_policy_leaves_earlier_decisions_as_they_were(credits):
         recommend(req2, for_user=cast.repair_agent).rule.plain_words
         == "Every first request is looked at by a supervisor."
     )
+
+
+def test_the_e_mail_to_the_customer_states_the_rule_cites_the_record_and_what_would_change(credits):
+    from django.core import mail
+
+    from honeydesk.jobs import runner
+
+    cast = credits
+    message = TimelineEntry.objects.get(case=cast.alice_case, kind="inbound")
+    req = request(cast, relies_on=[message.pk])
+    actions.do_decide_credit(req, action="decline", acting_user=cast.billing_agent, note="I checked March's bill.")
+    runner.run_pending()
+    (sent,) = [m for m in mail.outbox if "Credit decision" in m.subject]
+    assert sent.to == ["alice@example.test"] and sent.subject.startswith(f"[{cast.alice_case.ref}]")
+    for words in (
+        "Credit declined.",
+        "I checked March's bill.",
+        "Our credit policy (version 1) says: A first request about an issue is credited only when",
+        "What would change the answer: The answer would change if an outage in your area had been reported",
+        "The record: Message from customer of Mar 10, 10:00 by Alice",
+        "You may ask again, or ask for a supervisor",
+    ):
+        assert words in sent.body, (words, sent.body)
+    html = sent.alternatives[0][0]
+    assert "What would change the answer" in html and "INTERNAL" not in sent.body + html
