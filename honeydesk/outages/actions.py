@@ -24,7 +24,7 @@ from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
 from honeydesk.outages import notices
 from honeydesk.outages.models import AffectedAccount, Incident, IncidentUpdate, OutageReport
-from honeydesk.outages.reports import link, tell_known
+from honeydesk.outages.reports import detection_settings, link, tell_known
 from honeydesk.outages.services import holds
 
 Status = Incident.Status
@@ -67,11 +67,9 @@ def do_report_incident(
     now = clock.now()
     _check_times(started_at, next_update_at, now)
     with transaction.atomic():
-        open_one = (
-            Incident.objects.select_for_update()
-            .filter(area=area, service=service, status__in=Incident.OPEN_STATUSES)
-            .first()
-        )
+        # The lock detection takes: a report proposing this very incident meanwhile waits.
+        detection_settings(for_update=True)
+        open_one = Incident.objects.filter(area=area, service=service, status__in=Incident.OPEN_STATUSES).first()
         if open_one is not None:
             raise InvalidTransition(
                 f"Incident #{open_one.pk} is already {open_one.get_status_display().lower()} for {service} in {area}; "
@@ -181,7 +179,9 @@ def do_resolve_incident(
             # Replayed history (the demo): the record is written now; nobody is told.
             notices.tell_resolution(incident.pk)
         else:
-            enqueue(notices.tell_resolution, {"incident_id": incident.pk})
+            # Tried in this process right after the commit (the record should not wait
+            # for a worker); the worker runs it again if that fails or is cut short.
+            enqueue(notices.tell_resolution, {"incident_id": incident.pk}, run_after_commit=True)
     return incident
 
 

@@ -48,7 +48,7 @@ def test_a_customer_requests_a_credit_and_answers_a_counter_offer(live_cast, liv
     expect(bianca.locator("#recommendation")).to_contain_text("Billing error flagged")
     bianca.get_by_label("Offer part (the customer answers)").check()
     bianca.locator("#credits").get_by_label("Amount (USD; empty to grant what is on the table)").fill("20.00")
-    bianca.get_by_label("Message to the customer (optional; they read it with the decision)").fill(
+    bianca.get_by_label("Words for the customer (optional; they read them with the decision)").fill(
         "The duplicate charge itself was $20.00."
     )
     bianca.get_by_role("button", name="Record the decision").click()
