@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "honeydesk.channels.email",
     "honeydesk.channels.phone",
     "honeydesk.jobs",
+    "honeydesk.outages",
+    "honeydesk.credits",
     "honeydesk.web",
     "honeydesk.demo",
 ]

@@ -21,8 +21,10 @@ from honeydesk.api.auth import TokenAuth
 from honeydesk.cases.models import AppendOnlyError
 from honeydesk.channels.email import api as email_api
 from honeydesk.channels.phone import api as phone_api
+from honeydesk.credits import api as credits_api
 from honeydesk.lib.errors import DomainError
 from honeydesk.notifications import api as notifications_api
+from honeydesk.outages import api as outages_api
 from honeydesk.policy import api as policy_api
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ class ObjectBodyParser(Parser):
 api = NinjaAPI(
     title="honeydesk API",
     version="1",
-    description="Cases, timelines, workflow actions, accounts and contacts. "
+    description="Cases, timelines, workflow actions, accounts and contacts, credits and incidents. "
     "Authenticate with `Authorization: Bearer <token>` (`honeydesk createtoken USERNAME`).",
     auth=TokenAuth(),
     urls_namespace="api-v1",
@@ -55,6 +57,8 @@ api.add_router("", email_api.router)
 api.add_router("", phone_api.router)
 api.add_router("", policy_api.router)
 api.add_router("", notifications_api.router)
+api.add_router("", credits_api.router)
+api.add_router("", outages_api.router)
 
 
 def error(

@@ -85,3 +85,41 @@ def abuse_flagged(case: Case, entry: TimelineEntry) -> None:
             case, "abuse_flagged", label="Abusive message flagged: ", staff=_supervisors(), automatic="auto-generated"
         )
     )
+
+
+def credit_update(case: Case, entry: TimelineEntry, context: dict[str, Any]) -> None:
+    """An offer or a decision on a credit request, with the rule and the record it cites
+    (the credit apps build `context`: plain, JSON-ready values the channel keeps)."""
+    deliver(
+        Notice(
+            case,
+            "credit",
+            label=f"{context.get('title', 'Credit request')}: ",
+            entry=entry,
+            automatic="auto-generated",
+            context=context,
+        )
+    )
+
+
+def credit_approval_needed(case: Case, context: dict[str, Any]) -> None:
+    """Supervisors hear when a credit above a rep's authority waits for them."""
+    deliver(
+        Notice(
+            case,
+            "credit_approval",
+            label="Credit approval needed: ",
+            staff=_supervisors(),
+            automatic="auto-generated",
+            context=context,
+        )
+    )
+
+
+def outage_resolved(case: Case, entry: TimelineEntry, context: dict[str, Any]) -> None:
+    """The outage a customer's case was linked to is fixed."""
+    deliver(
+        Notice(
+            case, "outage_resolved", label="Outage fixed: ", entry=entry, automatic="auto-generated", context=context
+        )
+    )

@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
-from honeydesk.cases import hooks, notify, proposals, tone_guard
+from honeydesk.cases import hooks, notify, proposals, signals, tone_guard
 from honeydesk.cases.models import Attachment, Case, Escalation, RequestType, Status, TimelineEntry, Tone
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
@@ -504,6 +504,7 @@ def open_case_rows(
         data=data,
     )
     message = add_entries(case, opened, first_message)[1]
+    signals.case_opened.send(sender=Case, case=case, message=message)
     return case, message
 
 

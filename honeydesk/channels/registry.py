@@ -87,7 +87,8 @@ def quiet() -> Iterator[None]:
 
 
 def is_quiet() -> bool:
-    """Inside `quiet()`: other ways of telling people (in-app notifications) hold back too."""
+    """True inside `quiet`: work that would only tell people (a notification job, an
+    in-app notification) is not queued, while the record it would write is written at once."""
     return _quiet.get()
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, desk, files, held, kb, outbox, portal, promises
+from honeydesk.web.views import auth, credits, desk, files, held, kb, outages, outbox, portal, promises
 
 app_name = "web"
 urlpatterns = [
@@ -30,6 +30,27 @@ urlpatterns = [
     path("desk/notifications/bell/", promises.notification_bell, name="notification_bell"),
     path("desk/notifications/read/", promises.notification_read, name="notifications_read"),
     path("desk/notifications/preferences/", promises.notification_preferences, name="notification_preferences"),
+    path("desk/cases/<str:ref>/credits/", credits.desk_credit_request, name="desk_credit_request"),
+    path(
+        "desk/cases/<str:ref>/credits/<int:request_id>/decide/", credits.desk_credit_decide, name="desk_credit_decide"
+    ),
+    path(
+        "desk/cases/<str:ref>/credits/<int:request_id>/answer/", credits.desk_credit_answer, name="desk_credit_answer"
+    ),
+    path(
+        "desk/cases/<str:ref>/credits/<int:request_id>/withdraw/",
+        credits.desk_credit_withdraw,
+        name="desk_credit_withdraw",
+    ),
+    path("desk/credits/approvals/", credits.approvals_queue, name="credit_approvals"),
+    path("desk/credits/approvals/<int:approval_id>/", credits.approval_decide, name="credit_approval_decide"),
+    path("desk/accounts/<str:number>/credits.csv", credits.ledger_csv, name="ledger_csv"),
+    path("desk/accounts/<str:number>/billing-errors/", credits.billing_error_flag, name="billing_error_flag"),
+    path("desk/billing-errors/<int:flag_id>/clear/", credits.billing_error_clear, name="billing_error_clear"),
+    path("desk/incidents/", outages.incidents_page, name="incidents"),
+    path("desk/incidents/report/", outages.incident_report, name="incident_report"),
+    path("desk/incidents/<int:incident_id>/", outages.incident_page, name="incident"),
+    path("desk/incidents/<int:incident_id>/do/<slug:name>/", outages.incident_action, name="incident_action"),
     path("desk/kb/", kb.article_list, name="kb"),
     path("desk/kb/new/", kb.article_edit, name="kb_new"),
     path("desk/kb/<int:pk>/", kb.article_edit, name="kb_edit"),
@@ -43,4 +64,15 @@ urlpatterns = [
     path("portal/cases/<str:ref>/supervisor/", portal.portal_escalate, name="portal_escalate"),
     path("portal/cases/<str:ref>/record/", portal.portal_record, name="portal_record"),
     path("portal/cases/<str:ref>/call-me/", promises.portal_call_me, name="portal_call_me"),
+    path("portal/cases/<str:ref>/credits/", credits.portal_credit_request, name="portal_credit_request"),
+    path(
+        "portal/cases/<str:ref>/credits/<int:request_id>/answer/",
+        credits.portal_credit_answer,
+        name="portal_credit_answer",
+    ),
+    path(
+        "portal/cases/<str:ref>/credits/<int:request_id>/withdraw/",
+        credits.portal_credit_withdraw,
+        name="portal_credit_withdraw",
+    ),
 ]

@@ -262,6 +262,30 @@ ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001")) for ep in CASE_ENDPOIN
     ("get", "/notifications"),
     ("post", "/notifications/1/read"),
     ("post", "/notifications/read-all"),
+    ("get", "/cases/HD-000001/credits"),
+    ("post", "/cases/HD-000001/credits"),
+    ("get", "/cases/HD-000001/credits/1"),
+    ("get", "/cases/HD-000001/credits/1/recommendation"),
+    ("post", "/cases/HD-000001/credits/1/decide"),
+    ("post", "/cases/HD-000001/credits/1/answer"),
+    ("post", "/cases/HD-000001/credits/1/withdraw"),
+    ("get", "/credits/approvals"),
+    ("post", "/credits/approvals/1/approve"),
+    ("post", "/credits/approvals/1/decline"),
+    ("get", "/credits/policy"),
+    ("get", "/accounts/1000001/credits"),
+    ("get", "/accounts/1000001/credits.csv"),
+    ("get", "/accounts/1000001/billing-errors"),
+    ("post", "/accounts/1000001/billing-errors"),
+    ("post", "/billing-errors/1/clear"),
+    ("get", "/incidents"),
+    ("post", "/incidents"),
+    ("get", "/incidents/1"),
+    ("post", "/incidents/1/confirm"),
+    ("post", "/incidents/1/dismiss"),
+    ("post", "/incidents/1/updates"),
+    ("post", "/incidents/1/resolve"),
+    ("post", "/incidents/1/cases"),
 ]
 
 
@@ -351,3 +375,171 @@ def test_it_shows_service_levels_to_whoever_sees_the_case_and_breaches_only_to_s
     assert [t["target"] for t in body["targets"]] == ["first_response", "resolution"]
     assert body["business_hours"] == "Mon-Fri 09:00-17:00"
     assert len(body["events"]) == (0 if who in CUSTOMERS else 1)
+
+
+# --- credits and incidents (issue 10) -------------------------------------------------
+
+CREDIT_ASK = {"amount": "30.00", "reason": "Two days without service", "period_start": "2026-03-02",
+              "period_end": "2026-03-03"}  # fmt: skip
+SUPERVISORS = {"sam", "ada"}
+STAFF = set(PEOPLE) - CUSTOMERS
+
+
+def _credit(cast: Cast, case: str, state: str = "open") -> int:
+    from honeydesk.credits import actions as credit_actions
+
+    the_case = getattr(cast, case)
+    credit_actions.do_flag_billing_error(the_case.account, description="overcharged", acting_user=cast.admin)
+    ask = credit_actions.Ask(amount="120.00" if state == "approval" else "30.00", reason="No service",
+                             period_start="2026-03-02", period_end="2026-03-03")  # fmt: skip
+    request = credit_actions.do_request_credit(the_case, ask, acting_user=cast.admin, channel="api")
+    if state == "offered":
+        credit_actions.do_decide_credit(request, action="offer", amount="10.00", acting_user=cast.admin)
+    if state == "approval":
+        agent = cast.billing_agent if case == "alice_case" else cast.repair_agent
+        credit_actions.do_decide_credit(request, action="grant", acting_user=agent)
+    return request.pk
+
+
+@dataclass
+class CreditEndpoint:
+    name: str
+    method: str
+    path: str  # with {ref} and {id}
+    payload: dict[str, Any]
+    state: str | None = "open"  # None: no request beforehand
+    staff_only: bool = False
+    ok: int = 200
+
+
+CREDIT_ENDPOINTS = [
+    CreditEndpoint("list", "get", "/cases/{ref}/credits", {}),
+    CreditEndpoint("create", "post", "/cases/{ref}/credits", CREDIT_ASK, state=None, ok=201),
+    CreditEndpoint("get", "get", "/cases/{ref}/credits/{id}", {}),
+    CreditEndpoint("recommendation", "get", "/cases/{ref}/credits/{id}/recommendation", {}, staff_only=True),
+    CreditEndpoint("decide", "post", "/cases/{ref}/credits/{id}/decide", {"action": "grant"}, staff_only=True),
+    CreditEndpoint("answer", "post", "/cases/{ref}/credits/{id}/answer", {"answer": "accept"}, state="offered"),
+    CreditEndpoint("withdraw", "post", "/cases/{ref}/credits/{id}/withdraw", {}),
+]
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize("ep", CREDIT_ENDPOINTS, ids=lambda ep: ep.name)
+def test_it_applies_the_permission_matrix_to_every_credit_endpoint(cast, ep, who):
+    api = cast.api(person(cast, who))
+
+    def send(path: str) -> Any:
+        return api.get(path) if ep.method == "get" else api.post(path, ep.payload)
+
+    missing = send(ep.path.format(ref=MISSING_REF, id=1))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    for case in ("alice_case", "bob_case"):
+        request_id = _credit(cast, case, ep.state) if ep.state else 999999
+        before = cast.fresh(getattr(cast, case)).version
+        response = send(ep.path.format(ref=getattr(cast, case).ref, id=request_id))
+        if case in SEES[who] and not (ep.staff_only and who in CUSTOMERS):
+            assert response.status_code == ep.ok, (case, response.json())
+        else:
+            assert response.status_code == 404, (case, response.json())
+            assert response.json() == missing.json(), "forbidden must look exactly like missing"
+            assert cast.fresh(getattr(cast, case)).version == before
+    # Someone else's request on a case one may see is missing too.
+    if ep.state and "{id}" in ep.path and SEES[who]:
+        mine = next(iter(SEES[who]))
+        other = "bob_case" if mine == "alice_case" else "alice_case"
+        from honeydesk.credits.models import CreditRequest
+
+        foreign = CreditRequest.objects.filter(case=getattr(cast, other)).values_list("pk", flat=True).first()
+        if foreign:
+            wrong = send(ep.path.format(ref=getattr(cast, mine).ref, id=foreign))
+            assert wrong.status_code == 404
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_keeps_the_approvals_queue_for_supervisors(cast, who):
+    request_id = _credit(cast, "alice_case", "approval")
+    from honeydesk.credits.models import Approval
+
+    approval = Approval.objects.get(request_id=request_id)
+    api = cast.api(person(cast, who))
+    queue = api.get("/credits/approvals")
+    decline = api.post(f"/credits/approvals/{approval.pk}/decline", {"note": "Not this month"})
+    missing = api.post("/credits/approvals/999999/decline", {"note": "x"})
+    assert missing.status_code == 404
+    if who in SUPERVISORS:
+        assert queue.status_code == 200 and [a["id"] for a in queue.json()] == [approval.pk]
+        assert queue.json()[0]["reason"].startswith("$120.00 is above Bianca's limit")
+        assert decline.status_code == 200 and decline.json()["status"] == "declined"
+    else:
+        assert queue.status_code == 404 and queue.json() == missing.json()
+        assert decline.status_code == 404 and decline.json() == missing.json()
+        assert Approval.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_keeps_the_ledger_and_billing_errors_for_staff(cast, who):
+    api = cast.api(person(cast, who))
+    staff = who in STAFF
+    for path in ("/accounts/1000001/credits", "/accounts/1000001/credits.csv", "/accounts/1000001/billing-errors"):
+        response = api.get(path)
+        assert response.status_code == (200 if staff else 404), path  # even a customer's own account
+    flagged = api.post("/accounts/1000001/billing-errors", {"description": "Charged twice"})
+    assert flagged.status_code == (201 if staff else 404)
+    assert api.get("/credits/policy").status_code == (200 if staff else 404)
+
+
+def _incident(cast: Cast, status: str = "confirmed") -> int:
+    from honeydesk.outages import actions as outage_actions
+
+    incident = outage_actions.do_report_incident(service="Internet", area="North", acting_user=cast.admin)
+    if status == "proposed":
+        from honeydesk.outages.models import Incident
+
+        Incident.objects.filter(pk=incident.pk).update(status="proposed", confirmed_at=None, confirmed_by=None)
+    return incident.pk
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_applies_the_permission_matrix_to_incidents(cast, who):
+    api = cast.api(person(cast, who))
+    north = _incident(cast)
+    listed = api.get("/incidents")
+    assert listed.status_code == 200
+    # alice lives in the North; bob in the South sees nothing of it.
+    sees_north = who != "bob"
+    assert [i["id"] for i in listed.json()] == ([north] if sees_north else [])
+    shown = api.get(f"/incidents/{north}")
+    missing = api.get("/incidents/999999")
+    if sees_north:
+        assert shown.status_code == 200
+        assert (shown.json()["cases"] == []) or who in STAFF
+        assert shown.json()["affected_accounts"] is None or who in STAFF
+    else:
+        assert shown.status_code == 404 and shown.json() == missing.json()
+
+    writes = [
+        ("post", "/incidents", {"service": "TV", "area": "South"}, 201),
+        ("post", f"/incidents/{north}/updates", {"body": "Crew on site"}, 201),
+        ("post", f"/incidents/{north}/cases", {"case": cast.alice_case.ref}, 200),
+        ("post", f"/incidents/{north}/resolve", {"resolution": "Fixed"}, 200),
+    ]
+    for method, path, payload, ok in writes:
+        response = api.post(path, payload)
+        if who in STAFF:
+            expected = 404 if (path.endswith("/cases") and "alice_case" not in SEES[who]) else ok
+            assert response.status_code == expected, (path, response.json())
+        else:
+            assert response.status_code == 404, path
+
+    from honeydesk.outages.models import Incident
+
+    Incident.objects.filter(pk=north).update(status="resolved")
+    proposed = _incident(cast, "proposed")
+    confirm = api.post(f"/incidents/{proposed}/confirm", {})
+    dismiss = api.post(f"/incidents/{proposed}/dismiss", {"reason": "Coincidence"})
+    if who in SUPERVISORS:
+        assert confirm.status_code == 200 and dismiss.status_code == 409
+    elif who in STAFF:
+        assert confirm.status_code == 422 and dismiss.status_code == 422
+    else:  # a proposal is not for customers to see
+        assert confirm.status_code == 404 and dismiss.status_code == 404
