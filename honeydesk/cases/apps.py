@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -30,7 +31,11 @@ class CasesConfig(AppConfig):
         from honeydesk.cases.models import RequestType
         from honeydesk.jobs import schedule
 
+        from honeydesk.cases.search_index import register_sqlite_functions
+
         post_migrate.connect(refresh_sqlite_statistics, sender=self)
+        # The search index's triggers call hd_fold() on SQLite, so every connection needs it.
+        connection_created.connect(register_sqlite_functions)
         for model in (RequestType, Department):
             for signal in (post_save, post_delete):
                 signal.connect(
