@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Field, Query, Router
 from ninja import Status as Reply
 
 from honeydesk.accounts.models import Department, User
@@ -18,6 +18,7 @@ from honeydesk.api.serialize import case_dict, entry_dict
 from honeydesk.cases import access, actions, queries
 from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
 from honeydesk.cases.queries import page_of
+from honeydesk.cases.search import Hit, Order
 from honeydesk.lib.errors import InvalidInput
 
 router = Router(tags=["cases"])
@@ -56,6 +57,14 @@ def _decode_cursor(cursor: str) -> int:
 
 
 class CaseFilters(s.In):
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Words, a name, an account number, an e-mail address, a phone number or a reference. "
+        "Every word must be found somewhere in the case; results are ranked (identity and subject first), "
+        "and each item tells where the words were found.",
+    )
+    order: Literal["relevance", "newest"] = Field("relevance", description="With q: best match or newest first.")
     status: str | None = None
     owner: str | None = None
     department: str | None = None
@@ -65,7 +74,7 @@ class CaseFilters(s.In):
     limit: int = 25
 
 
-@router.get("/cases", response=s.CaseList, summary="List cases you can see, newest first")
+@router.get("/cases", response=s.CaseList, summary="List or search the cases you can see")
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
     user = _user(request)
     if not 1 <= filters.limit <= 100:
@@ -100,6 +109,8 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
         cases = cases.filter(request_type_id=type_id)
     if filters.updated_since:
         cases = cases.filter(updated_at__gte=filters.updated_since)
+    if filters.q is not None and filters.q.strip():
+        return _search(user, filters, cases)
     if filters.cursor:
         cases = cases.filter(id__lt=_decode_cursor(filters.cursor))
     page = page_of(cases.order_by("-id"), 0, filters.limit + 1)
@@ -109,6 +120,36 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
         "items": [case_dict(c, staff=user.is_staff_member) for c in page],
         "next_cursor": _encode_cursor(page[-1].pk) if more else None,
     }
+
+
+def _search(user: User, filters: CaseFilters, cases: QuerySet[Case]) -> dict[str, Any]:
+    """The same search as the workspace's (and the portal's, for a customer's token),
+    with this endpoint's filters inside it; the cursor pages through every match."""
+    found = queries.search_cases(
+        user, filters.q or "", within=cases, order=Order(filters.order), after=filters.cursor, size=filters.limit
+    )
+    staff = user.is_staff_member
+    return {
+        "items": [{**case_dict(hit.case, staff=staff), "highlights": _highlights(hit)} for hit in found.hits],
+        "next_cursor": found.next_cursor,
+    }
+
+
+def _highlights(hit: Hit) -> list[dict[str, Any]]:
+    out = []
+    for field, parts, entry in (
+        ("subject", hit.subject, None),
+        ("customer", hit.customer, None),
+        ("timeline", hit.snippet.parts if hit.snippet else [], hit.snippet.entry.pk if hit.snippet else None),
+    ):
+        text, ranges = "", []
+        for piece, matched in parts:
+            if matched:
+                ranges.append((len(text), len(text) + len(piece)))
+            text += piece
+        if ranges:
+            out.append({"field": field, "text": text, "ranges": ranges, "entry": entry})
+    return out
 
 
 @router.post("/cases", response={201: s.CaseOut}, summary="Open a case")

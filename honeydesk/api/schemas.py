@@ -95,8 +95,19 @@ class CaseOut(Schema):
     version: int
 
 
+class Highlight(Schema):
+    field: Literal["subject", "customer", "timeline"]
+    text: str = Field(..., description="The text as written (a window of it, for a timeline entry).")
+    ranges: list[tuple[int, int]] = Field(..., description="[start, end) of each matching word in text.")
+    entry: int | None = Field(None, description="For field timeline: the id of the entry.")
+
+
+class CaseListItem(CaseOut):
+    highlights: list[Highlight] = Field([], description="With q: where the words were found.")
+
+
 class CaseList(Schema):
-    items: list[CaseOut]
+    items: list[CaseListItem]
     next_cursor: str | None
 
 
