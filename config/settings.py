@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "honeydesk.channels.phone",
     "honeydesk.jobs",
     "honeydesk.web",
+    "honeydesk.ops",
     "honeydesk.demo",
 ]
 
