@@ -175,11 +175,11 @@ def restore(path: Path) -> Summary:
             raise BackupError(f"The database is not empty ({len(tables)} tables). Restore into a new, empty database.")
         with tempfile.TemporaryDirectory(prefix=".honeydesk-restore-") as tmp:
             dump = Path(tmp) / manifest["database"]
-            member = tar.extractfile(manifest["database"])
-            if member is None:
+            dumped = tar.extractfile(manifest["database"])
+            if dumped is None:
                 raise BackupError("The backup holds no database dump.")
             with open(dump, "wb") as out:
-                shutil.copyfileobj(member, out)
+                shutil.copyfileobj(dumped, out)
             if connection.vendor == "postgresql":
                 connection.close()
                 _run([_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", "--dbname",
