@@ -200,6 +200,10 @@ PASSWORD_RESET_TIMEOUT = 30 * 60
 # in the web process right after its commit: lower latency on a one-process demo, but
 # every request then pays for the mail server; off for production.
 JOBS_RUN_AFTER_COMMIT = env_bool("HONEYDESK_JOBS_INLINE", False)
+# How long a worker's claim on a job lasts: a worker that dies holding jobs (a lost
+# machine, SIGKILL) has them taken over by another worker this long after it claimed them.
+# Keep it above the longest batch of jobs (ten mails at EMAIL_TIMEOUT each, at worst).
+JOBS_LEASE_SECONDS = env_int("HONEYDESK_JOB_LEASE_SECONDS", 300)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
 # A local demo (DEBUG) prints mail, such as portal sign-in links, to the terminal.

@@ -26,12 +26,14 @@ import logging
 import signal
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 
-from honeydesk.jobs import schedule
+from honeydesk.jobs import runner, schedule
 from honeydesk.jobs.runner import expire_stale_failures, run_pending, worker_name
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,9 @@ class Command(BaseCommand):
         for start in schedule.starters():
             start()
         name = worker_name()
+        # The claim lease from the settings (HONEYDESK_JOB_LEASE_SECONDS). runner.LEASE is
+        # the module's default; this process's claims use the configured one.
+        runner.LEASE = timedelta(seconds=settings.JOBS_LEASE_SECONDS)
         self.stdout.write(f"honeydesk worker {name} started")
         self.stdout.flush()
         next_poll = 0.0
