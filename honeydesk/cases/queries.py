@@ -164,8 +164,12 @@ def search_cases(
     if number is not None:
         found = cases.select_related(*search.LIST_RELATED).filter(pk=number).first()
         return search.Page([search.Hit(found, 1, [(found.subject, False)], [])] if found else [])
-    audience = search.Audience.STAFF if user.is_staff_member else search.Audience.CUSTOMER
-    return search.search(cases, q, audience=audience, order=order, after=after, size=size)
+    if not user.is_staff_member:
+        return search.search(cases, q, audience=search.Audience.CUSTOMER, order=order, after=after, size=size)
+    departments = None if user.sees_everything else access.department_ids(user)
+    return search.search(
+        cases, q, audience=search.Audience.STAFF, order=order, after=after, size=size, departments=departments
+    )
 
 
 def _load_request_types() -> dict[str, RequestType]:

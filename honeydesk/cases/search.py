@@ -24,12 +24,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 
@@ -162,8 +163,11 @@ def search(
     order: Order = Order.RELEVANCE,
     after: str | None = None,
     size: int = 50,
+    departments: list[int] | None = None,
 ) -> Page:
-    """One page of the cases among `cases` that match `text`, best first."""
+    """One page of the cases among `cases` that match `text`, best first. `departments`:
+    when `cases` are those of some departments only (an agent's), those departments: the
+    matches are then counted there (see _matching)."""
     terms = parse(text)
     if terms is None:
         return Page()
@@ -177,8 +181,7 @@ def search(
         left = size + 1 - len(rows)
         if left <= 0:
             break
-        match_sql, params = _match(terms, lexemes, audience, tier)
-        found = cases.filter(pk__in=RawSQL(match_sql, params))  # noqa: S611 -- fixed SQL, the query is a parameter
+        found = _matching(cases, terms, lexemes, audience, tier, departments)
         if cursor is not None and tier == cursor.tier:
             u, last = cursor.updated_at, cursor.case_id
             # The redundant `updated_at <= u` is the index bound; the OR alone is not.
@@ -197,20 +200,115 @@ def search(
 # --- matching, per engine ------------------------------------------------------------------
 
 
-def _match(terms: Terms, lexemes: list[list[list[str]]], audience: Audience, tier: int) -> tuple[str, list[str]]:
-    """SQL selecting the ids of matching cases: all matches (tier 0), those with every
-    word in the head (1), or the others (2). `lexemes`: PostgreSQL's words of each
-    alternative (_pg_lexemes)."""
+# How a group is read. Its matches are first counted, up to PROBE, from the search index
+# alone. At most that many (a rare word, a name, a number, a word nowhere): their ids are
+# the whole answer and the database sorts those few. More (a common word): the cases are
+# read newest first and each is checked until the page is full, about size x cases /
+# matches rows (at most ~17,000 of a million cases). For an agent, a word common in the
+# whole desk is counted again in their departments, reading those departments' documents
+# (a word in 5,000 cases of a million may be in three of a small department's, and
+# reading cases newest first would then go through most of the desk to find them).
+# Left to itself the planner could not tell these apart: a word it has no statistics for
+# is taken to be in 0.5 % of the documents, and it read every case for a word found nowhere.
+PROBE = 3000
+SQLITE_PROBE = "SELECT rowid FROM case_search_doc WHERE case_search_doc MATCH %s LIMIT %s"
+SQLITE_CHECK = "EXISTS (SELECT 1 FROM case_search_doc WHERE case_search_doc MATCH %s AND rowid = cases_case.id)"
+# Group 1: every word in the head. Group 0: every match. Group 2: matches not in group 1.
+# A *_SCOPED probe reads the departments' rows (coalesce() keeps the planner off the GIN
+# index there, whose bitmap of a common word costs more than reading a department).
+PG = {
+    "check_1": "(SELECT h.head @@ %s::tsquery FROM case_search_head h WHERE h.case_id = cases_case.id)",
+    "probe_1": "SELECT case_id FROM case_search_head WHERE head @@ %s::tsquery LIMIT %s",
+    "scoped_1": """SELECT case_id FROM case_search_head
+WHERE department_id = ANY(%s) AND coalesce(head @@ %s::tsquery, false) LIMIT %s""",
+    "check_0": "EXISTS (SELECT 1 FROM case_search_doc d WHERE d.case_id = cases_case.id AND d.doc @@ %s::tsquery)",
+    "probe_0": "SELECT case_id FROM case_search_doc WHERE doc @@ %s::tsquery LIMIT %s",
+    "scoped_0": """SELECT case_id FROM case_search_doc
+WHERE department_id = ANY(%s) AND coalesce(doc @@ %s::tsquery, false) LIMIT %s""",
+    "check_2": """EXISTS (SELECT 1 FROM case_search_doc d WHERE d.case_id = cases_case.id AND d.doc @@ %s::tsquery
+AND NOT EXISTS (SELECT 1 FROM case_search_head h WHERE h.case_id = d.case_id AND h.head @@ %s::tsquery))""",
+    "probe_2": """SELECT d.case_id FROM case_search_doc d WHERE d.doc @@ %s::tsquery
+AND NOT EXISTS (SELECT 1 FROM case_search_head h WHERE h.case_id = d.case_id AND h.head @@ %s::tsquery) LIMIT %s""",
+    "scoped_2": """SELECT d.case_id FROM case_search_doc d
+WHERE d.department_id = ANY(%s) AND coalesce(d.doc @@ %s::tsquery, false)
+AND NOT EXISTS (SELECT 1 FROM case_search_head h WHERE h.case_id = d.case_id AND h.head @@ %s::tsquery) LIMIT %s""",
+}
+
+
+def _matching(
+    cases: QuerySet[Case],
+    terms: Terms,
+    lexemes: list[list[list[str]]],
+    audience: Audience,
+    tier: int,
+    departments: list[int] | None,
+) -> QuerySet[Case]:
+    """The cases of `cases` in group `tier` (0: every match, 1: every word in the head,
+    2: the other matches)."""
     if connection.vendor == "sqlite":
-        return "SELECT rowid FROM case_search_doc WHERE case_search_doc MATCH %s", [_fts5_query(terms, audience, tier)]
-    everything = _tsquery(terms, lexemes, "" if audience == Audience.STAFF else "AB")
-    head = _tsquery(terms, lexemes, "A")
-    sql = "SELECT case_id FROM case_search_doc WHERE doc @@ %s::tsquery"
-    if tier == 0:
-        return sql, [everything]
-    if tier == 1:
-        return sql, [head]
-    return sql + " AND NOT doc @@ %s::tsquery", [everything, head]
+        match = _fts5_query(terms, audience, tier)
+        check, words = SQLITE_CHECK, [match]
+        probes = [(SQLITE_PROBE, [match])]
+    else:
+        query = _tsquery(terms, lexemes, "" if audience == Audience.STAFF or tier == 1 else "AB")
+        head = _tsquery(terms, lexemes, "")
+        words = [query, head] if tier == 2 else [query]
+        check = PG[f"check_{tier}"]
+        probes = [(PG[f"probe_{tier}"], words)]
+        if departments is not None and not _dense_enough(lexemes, tier, departments):
+            probes.append((PG[f"scoped_{tier}"], [departments, *words]))
+    if audience == Audience.STAFF:
+        for probe, params in probes:
+            with connection.cursor() as cursor:
+                cursor.execute(probe, [*params, PROBE + 1])
+                ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) <= PROBE:
+                return cases.filter(pk__in=ids)
+    # A customer's own cases are few: each is checked, whatever the word.
+    return cases.alias(hit=RawSQL(check, words, output_field=BooleanField())).filter(hit=True)  # noqa: S611
+
+
+# Reading newest first costs about size / (share of the cases that match and are in the
+# departments) rows; below this many, a word common in the whole desk is not counted again
+# in an agent's departments.
+DENSE_ROWS = 20_000
+_STATS_SECONDS = 600
+_stats: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def _dense_enough(lexemes: list[list[list[str]]], tier: int, departments: list[int]) -> bool:
+    """Whether PostgreSQL's statistics (ANALYZE) say the query's words are common enough
+    in these departments that reading their cases newest first finds a page quickly."""
+    table, column = ("case_search_head", "head") if tier == 1 else ("case_search_doc", "doc")
+    words = _statistics(table, column, elements=True)
+    shares = _statistics(table, "department_id", elements=False)
+    scope = sum(shares.get(str(d), 0.0) for d in departments)
+    known = [words[lx] for alt in lexemes for word in alt for lx in word if lx in words]
+    if not known or len(lexemes) != 1:
+        return False
+    # Every word must be found: the rarest known one bounds the share of matches. 50: a page.
+    return scope * min(known) * DENSE_ROWS >= 50
+
+
+def _statistics(table: str, column: str, *, elements: bool) -> dict[str, float]:
+    """pg_stats' most common values (or array elements, for a tsvector) of a column with
+    their shares, read at most every ten minutes per process."""
+    key = f"{table}.{column}"
+    cached = _stats.get(key)
+    if cached is not None and time.monotonic() - cached[0] < _STATS_SECONDS:
+        return cached[1]
+    values, freqs = (
+        ("most_common_elems", "most_common_elem_freqs") if elements else ("most_common_vals", "most_common_freqs")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {values}::text::text[], {freqs} FROM pg_stats WHERE tablename = %s AND attname = %s",  # noqa: S608
+            [table, column],
+        )
+        row = cursor.fetchone()
+    found = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _stats[key] = (time.monotonic(), found)
+    return found
 
 
 def _fts5_query(terms: Terms, audience: Audience, tier: int) -> str:
@@ -297,6 +395,11 @@ def _add_snippets(hits: list[Hit], terms: Terms, audience: Audience) -> None:
         return
     # The cases are the ones `search` found among those this person may see; for a
     # customer only public entries count, as in access.entries_visible_to.
+    # Where every word is in the subject or the customer's details (group 1), those are
+    # highlighted already; the others matched in their timeline.
+    hits = [h for h in hits if h.tier != 1]
+    if not hits:
+        return
     entries = TimelineEntry.objects.filter(case_id__in=[h.case.pk for h in hits]).exclude(body="")
     if audience != Audience.STAFF:
         entries = entries.public()

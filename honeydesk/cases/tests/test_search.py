@@ -9,7 +9,7 @@ from django.db import connection
 
 from honeydesk.accounts.actions import ContactData, do_add_contact, do_add_phone, do_create_account
 from honeydesk.accounts.models import CustomerAccount
-from honeydesk.cases import actions, queries, search_index
+from honeydesk.cases import actions, queries, search, search_index
 from honeydesk.cases.models import Case
 from honeydesk.cases.search import Order
 from honeydesk.lib import searchkey
@@ -28,6 +28,15 @@ def _open(cast, subject, body, *, repair=False, account=None, contact=None):
     )
 
 
+@pytest.fixture(params=["few matches", "many matches"])
+def strategy(request, monkeypatch):
+    """Both ways a group is read: its few matches' ids, or every case checked newest first
+    (what a word in more than search.PROBE cases gets)."""
+    if request.param == "many matches":
+        monkeypatch.setattr(search, "PROBE", 1)
+    return request.param
+
+
 def _refs(user, query, **kwargs):
     return [hit.case.ref for hit in queries.search_cases(user, query, **kwargs).hits]
 
@@ -44,7 +53,7 @@ def _all_pages(user, query, size, **kwargs):
         after = page.next_cursor
 
 
-def test_it_applies_who_may_see_what_inside_the_query_not_after_a_top_few(cast):
+def test_it_applies_who_may_see_what_inside_the_query_not_after_a_top_few(cast, strategy):
     # Many newer matches in Repair; Billing's three are the oldest. A search that ranked
     # the whole desk and kept the first few before checking visibility found none of them.
     mine = [_open(cast, "Outage credit", f"Outage on my street {i}") for i in range(3)]
@@ -54,7 +63,7 @@ def test_it_applies_who_may_see_what_inside_the_query_not_after_a_top_few(cast):
     assert len(_all_pages(cast.supervisor, "outage", size=4)) == 15
 
 
-def test_it_finds_the_words_of_a_query_across_the_case(cast):
+def test_it_finds_the_words_of_a_query_across_the_case(cast, strategy):
     case = _open(cast, "Router keeps rebooting", "It happens every night at nine.")
     actions.do_add_note(case, body="Firmware pinned to 4.2 by the technician", acting_user=cast.billing_agent)
     # The customer's name (identity), a word of the subject and a word of a note.
@@ -62,7 +71,7 @@ def test_it_finds_the_words_of_a_query_across_the_case(cast):
     assert case.ref not in _refs(cast.billing_agent, "archer rebooting fibre")
 
 
-def test_it_never_finds_a_case_by_an_internal_note_for_a_customer(cast):
+def test_it_never_finds_a_case_by_an_internal_note_for_a_customer(cast, strategy):
     assert cast.alice_case.ref in _refs(cast.billing_agent, "duplicate payment run")
     assert _refs(cast.alice, "duplicate payment run") == []
     assert _refs(cast.alice, "billed twice") == [cast.alice_case.ref]
@@ -117,7 +126,7 @@ def test_it_follows_changes_of_the_customer_s_names_and_addresses(cast):
     assert hit.tier == 2 and ("Cobalt", True) not in hit.customer
 
 
-def test_it_ranks_identity_and_subject_matches_first_then_the_latest(cast):
+def test_it_ranks_identity_and_subject_matches_first_then_the_latest(cast, strategy):
     only_text = _open(cast, "Bill", "Please ask Wilhelmina about the refund.")
     older_subject = _open(cast, "Wilhelmina called", "About the refund.")
     newer_text = _open(cast, "Another bill", "Wilhelmina again.")
@@ -128,11 +137,19 @@ def test_it_ranks_identity_and_subject_matches_first_then_the_latest(cast):
     assert _all_pages(cast.supervisor, "wilhelmina", size=1) == [older_subject.ref, newer_text.ref, only_text.ref]
 
 
-def test_it_pages_through_every_match_with_a_cursor(cast):
+def test_it_pages_through_every_match_with_a_cursor(cast, strategy):
     made = {_open(cast, f"Voucher {i}", "voucher not applied").ref for i in range(7)}
     for order in Order:
         refs = _all_pages(cast.billing_agent, "voucher", size=3, order=order)
         assert len(refs) == len(set(refs)) == 7 and set(refs) == made
+
+
+def test_it_follows_a_transfer_to_another_department(cast, strategy):
+    case = _open(cast, "Porting my number", "Porting request for my old number")
+    assert case.ref in _refs(cast.billing_agent, "porting")
+    actions.do_transfer(case, cast.repair, summary="Porting is done by repair", acting_user=cast.supervisor)
+    assert case.ref not in _refs(cast.billing_agent, "porting")
+    assert case.ref in _refs(cast.repair_agent, "porting")
 
 
 def test_it_matches_the_last_word_as_a_prefix_when_it_is_long_enough(cast):
