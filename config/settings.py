@@ -142,12 +142,16 @@ def _database() -> dict[str, object]:
 
 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
 # transaction starts, so two writers queue instead of failing halfway with "locked".
+# SQLite's page cache is private to each connection, so it is paid once per server worker
+# (and thread): 64 MB each held most of a web worker's 161 MB at 100,000 cases. The
+# operating system's file cache, shared by every process, serves the rest.
+SQLITE_CACHE_MB = env_int("HONEYDESK_SQLITE_CACHE_MB", 8)
 _SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
-        " PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000;"
+        f" PRAGMA foreign_keys=ON; PRAGMA cache_size=-{SQLITE_CACHE_MB * 1024};"
     ),
 }
 
