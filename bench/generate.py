@@ -84,6 +84,7 @@ STAFF = [
 QUEUE_AGENT = "bench-repair-0"  # Repair: the busiest department
 SMALL_AGENT = "bench-access-0"  # Accessibility: the smallest (2 % of the cases)
 SUPERVISOR = "bench-gail"
+# Before the age rule in generate(): only cases of the last six weeks stay open.
 STATUS_WEIGHTS = {"new": 6, "open": 14, "pending": 8, "resolved": 42, "closed": 30}
 PRIORITY_WEIGHTS = {"low": 20, "normal": 60, "high": 15, "urgent": 5}
 
@@ -604,12 +605,16 @@ def generate(n_cases: int, seed: int) -> dict[str, Any]:
             rtype = rng.choices(type_ids, weights=type_w)[0]
             account = rng.choice(frequent) if rng.random() < 0.3 else rng.choice(account_ids)
             status = rng.choices(statuses, weights=status_w)[0]
-            owner = None if status == "new" and rng.random() < 0.8 else rng.choice(agents[dept])
             opened = now - timedelta(seconds=rng.randint(3600, 730 * 86400))
             span = timedelta(seconds=rng.randint(600, 14 * 86400))
             updated = min(opened + span, now - timedelta(seconds=1))
+            # A desk's open work is recent: a case untouched for six weeks has been
+            # solved, and housekeeping closes resolved cases after the reopen window.
+            if status in ("new", "open", "pending") and updated < now - timedelta(days=42):
+                status = "closed"
             if status == "resolved" and updated < now - timedelta(days=13):
-                status = "closed"  # housekeeping closes resolved cases after the reopen window
+                status = "closed"
+            owner = None if status == "new" and rng.random() < 0.8 else rng.choice(agents[dept])
             rare = rng.random() < 1 / 5000
             subject = "Zebraprinter label jams on page two" if rare else rng.choice(SUBJECTS)
             if rare:

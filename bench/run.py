@@ -30,6 +30,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -520,6 +521,8 @@ def main() -> int:
     args.command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.one:
+        # Stopped (SIGTERM): leave through the `with` blocks, which stop the server and worker.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         database, cases = args.one[0], int(args.one[1])
         args.command = os.environ.get("HONEYDESK_BENCH_COMMAND", args.command)
         if args.prepare_only:
