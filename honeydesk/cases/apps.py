@@ -29,9 +29,8 @@ class CasesConfig(AppConfig):
         from honeydesk.accounts.models import Department
         from honeydesk.cases import housekeeping, queries, tone_guard
         from honeydesk.cases.models import RequestType
-        from honeydesk.jobs import schedule
-
         from honeydesk.cases.search_index import register_sqlite_functions
+        from honeydesk.jobs import schedule
 
         post_migrate.connect(refresh_sqlite_statistics, sender=self)
         # The search index's triggers call hd_fold() on SQLite, so every connection needs it.

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -248,13 +249,13 @@ def _matching(
     if connection.vendor == "sqlite":
         match = _fts5_query(terms, audience, tier)
         check, words = SQLITE_CHECK, [match]
-        probes = [(SQLITE_PROBE, [match])]
+        probes: list[tuple[str, list[Any]]] = [(SQLITE_PROBE, [match])]
     else:
         query = _tsquery(terms, lexemes, "" if audience == Audience.STAFF or tier == 1 else "AB")
         head = _tsquery(terms, lexemes, "")
         words = [query, head] if tier == 2 else [query]
         check = PG[f"check_{tier}"]
-        probes = [(PG[f"probe_{tier}"], words)]
+        probes = [(PG[f"probe_{tier}"], list(words))]
         if departments is not None and not _dense_enough(lexemes, tier, departments):
             probes.append((PG[f"scoped_{tier}"], [departments, *words]))
     if audience == Audience.STAFF:

@@ -189,7 +189,7 @@ SELECT setweight(to_tsvector('simple', hd_fold(coalesce(body, ''))),
     f"""CREATE OR REPLACE FUNCTION hd_search_set_head(c bigint, head tsvector) RETURNS void LANGUAGE sql AS $$
 UPDATE {HEAD} SET head = hd_search_set_head.head WHERE case_id = c;
 UPDATE {TABLE} SET doc = hd_search_set_head.head || ts_filter(doc, '{{b,c}}') WHERE case_id = c $$""",
-    f"""CREATE OR REPLACE FUNCTION hd_search_refresh_heads(account bigint) RETURNS void LANGUAGE sql AS $$
+    """CREATE OR REPLACE FUNCTION hd_search_refresh_heads(account bigint) RETURNS void LANGUAGE sql AS $$
 SELECT hd_search_set_head(c.id, hd_search_head(c.subject, w.who))
 FROM cases_case c, (SELECT hd_search_identity(account) AS who) w WHERE c.account_id = account $$""",
     f"""CREATE OR REPLACE FUNCTION hd_search_case_inserted() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -36,10 +36,13 @@ def test_it_pages_search_results_with_the_cursor_it_gives(cast):
     made = set()
     for i in range(5):
         case = actions.do_open_case(
-            account=cast.alice_account,
-            request_type=cast.billing_type,
-            subject=f"Late fee {i}",
-            body="A late fee appeared.",
+            actions.Opening(
+                account=cast.alice_account,
+                request_type=cast.billing_type,
+                subject=f"Late fee {i}",
+                body="A late fee appeared.",
+                channel="portal",
+            ),
             acting_user=cast.supervisor,
         )
         made.add(case.ref)

@@ -19,11 +19,14 @@ LOOKALIKE = "Bееn аggrаvаtеd bу thе сustоmеr sеrviсе"  # Cyrillic 
 
 def _open(cast, subject, body, *, repair=False, account=None, contact=None):
     return actions.do_open_case(
-        account=account or (cast.bob_account if repair else cast.alice_account),
-        contact=contact,
-        request_type=cast.repair_type if repair else cast.billing_type,
-        subject=subject,
-        body=body,
+        actions.Opening(
+            account=account or (cast.bob_account if repair else cast.alice_account),
+            contact=contact,
+            request_type=cast.repair_type if repair else cast.billing_type,
+            subject=subject,
+            body=body,
+            channel="portal",
+        ),
         acting_user=cast.supervisor,
     )
 

@@ -10,10 +10,13 @@ from honeydesk.cases import actions
 
 def test_it_highlights_matches_and_escapes_what_customers_wrote(cast):
     actions.do_open_case(
-        account=cast.alice_account,
-        request_type=cast.billing_type,
-        subject="<script>alert(1)</script> invoice",
-        body="The invoice total is wrong.",
+        actions.Opening(
+            account=cast.alice_account,
+            request_type=cast.billing_type,
+            subject="<script>alert(1)</script> invoice",
+            body="The invoice total is wrong.",
+            channel="portal",
+        ),
         acting_user=cast.alice,
     )
     page = cast.client(cast.billing_agent).get("/desk/search/", {"q": "invoice"}).content.decode()
@@ -24,10 +27,13 @@ def test_it_highlights_matches_and_escapes_what_customers_wrote(cast):
 def test_it_pages_the_workspace_search_with_a_next_link(cast):
     for i in range(51):
         actions.do_open_case(
-            account=cast.alice_account,
-            request_type=cast.billing_type,
-            subject=f"Paperless billing no. {i}",
-            body="Please switch me to paperless.",
+            actions.Opening(
+                account=cast.alice_account,
+                request_type=cast.billing_type,
+                subject=f"Paperless billing no. {i}",
+                body="Please switch me to paperless.",
+                channel="portal",
+            ),
             acting_user=cast.alice,
         )
     c = cast.client(cast.billing_agent)
@@ -51,15 +57,21 @@ def test_it_keeps_the_workspace_search_to_a_fixed_number_of_queries(cast):
         return len(ctx)
 
     actions.do_open_case(
-        account=cast.bob_account, request_type=cast.repair_type, subject="Outage", body="x", acting_user=cast.bob
+        actions.Opening(
+            account=cast.bob_account, request_type=cast.repair_type, subject="Outage", body="x", channel="portal"
+        ),
+        acting_user=cast.bob,
     )
     one = count()
     for _ in range(8):
         actions.do_open_case(
-            account=cast.alice_account,
-            request_type=cast.billing_type,
-            subject="Outage credit",
-            body="outage",
+            actions.Opening(
+                account=cast.alice_account,
+                request_type=cast.billing_type,
+                subject="Outage credit",
+                body="outage",
+                channel="portal",
+            ),
             acting_user=cast.alice,
         )
     assert count() == one

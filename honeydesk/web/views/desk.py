@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from honeydesk.accounts.actions import find_contact_by_point
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, Department, Role, User
 from honeydesk.cases import access, actions, queries, tone_guard
-from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone
+from honeydesk.cases.models import Case, Escalation, Priority, RequestType, Status, TimelineEntry, Tone, parse_ref
 from honeydesk.cases.search import Order
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
@@ -338,7 +338,7 @@ def search(request: HttpRequest) -> HttpResponse:
     except InvalidInput:  # a cursor from another search: start again at the first page
         found = queries.search_cases(user, query, within=cases, order=order)
     hits = found.hits
-    if len(hits) == 1 and queries.parse_ref(query) and query.strip().upper().startswith("HD"):
+    if len(hits) == 1 and parse_ref(query) and query.strip().upper().startswith("HD"):
         return redirect("web:case", ref=hits[0].case.ref)
     context = {
         "q": query,
