@@ -382,10 +382,9 @@ def child(k: int, n: int, feed: Path) -> None:
     from django.conf import settings
 
     settings.JOBS_RUN_AFTER_COMMIT = False
-    from honeydesk.channels.email.ingest import ingest_many
-
     import honeydesk.cases.tone_guard as tone_guard
     from honeydesk.channels.email.imap import BATCH
+    from honeydesk.channels.email.inbound import ingest_many
 
     tone_guard.load_models()
     mine = pickle.loads(feed.read_bytes())[k::n]
