@@ -478,14 +478,20 @@ def write_report(results: dict[tuple[str, int], dict[str, object]]) -> None:
         f"is in the table). PostgreSQL 15 from bench/pg.py (fsync on; {pg_settings}); SQLite {sqlite3.sqlite_version} "
         "(WAL). Runs: " + runs + ".\n\n"
         "Latencies are round trips over one keep-alive connection from one client on the same cores "
-        "(pages: 200 requests x 3 rounds; searches: 30 x 3 rounds; the table gives the median round's p95). "
+        "(pages: `--samples` requests, 200 unless the command says otherwise, x 3 rounds; searches: 30 x 3 "
+        "rounds; the table gives the median round's p95). "
         "Searches go through the workspace's search page (50 results, highlighted); the count after each is "
         "every result read through `GET /api/v1/cases?q=…&limit=100` page by page with the cursor, against the "
         "generator's planted counts for the departments that person sees (`complete`: every visible match "
         "found once, none from another department). ✅/❌ against the targets at 1,000,000 cases.\n\n"
         f"{report(results)}\n\n"
         "How each figure moves from 100,000 to 1,000,000 cases (p95; a ratio well above 1 grows with the data):\n\n"
-        f"{scaling(results)}\n"
+        + (
+            scaling(results)
+            if scaling(results).count("\n") > 1
+            else "(needs both sizes of a database in the saved results)"
+        )
+        + "\n"
     )
     record(md, "scale")
 
