@@ -4,8 +4,11 @@
 #   make test            the whole test suite on SQLite (installs Chromium and Dovecot when root)
 #   make test-postgres   the whole suite again on a throw-away PostgreSQL 15 cluster
 #   make lint            ruff check, ruff format --check, mypy --strict
-#   make bench           pages and API at 100,000 cases, then text intelligence (BENCH_ARGS=--quick: smoke run)
-#   make bench-email     e-mail ingest benchmark (10,000 messages, one worker)
+#   make bench           100,000 and 1,000,000 cases on PostgreSQL and SQLite (pages, search, API create, memory),
+#                        e-mail ingest by 2 workers on PostgreSQL, text intelligence (BENCH_ARGS=--quick: smoke run;
+#                        BENCH_ARGS="--reuse": keep generated data between runs)
+#   make bench-peer      honeydesk and django-helpdesk 2.6.1 at 100,000 tickets in one run, ratio table
+#   make bench-email     e-mail ingest benchmark (10,000 messages, one worker, SQLite)
 #   make eval            the evaluation script (dev, grouped cross-validation, blind held-out)
 #   make train           rebuild the learned heads (honeydesk/intelligence/data/heads.*)
 #
@@ -28,7 +31,7 @@ TEST_ENV := SECRET_KEY=test-only-not-a-secret DEBUG=0
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv run test test-postgres lint bench bench-email eval train system-deps
+.PHONY: help venv run test test-postgres lint bench bench-peer bench-email eval train system-deps
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -92,7 +95,14 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	SECRET_KEY=bench-only-not-a-secret $(BIN)/python bench/email_ingest.py --database postgresql --workers 2 \
+	  $(if $(findstring --quick,$(BENCH_ARGS)),--count 1000 --no-record,)
 	SECRET_KEY=bench-only-not-a-secret $(BIN)/python bench/intelligence.py
+
+# The peer's harness lives in ../shared/bench/peer-django-helpdesk (it installs the peer from
+# the package index into /tmp/peer-venv); bench/peer.py runs it, then honeydesk's side.
+bench-peer: venv
+	$(BIN)/python bench/peer.py $(BENCH_ARGS)
 
 # E-mail ingest (issue 4), written by the e-mail channel's owner.
 bench-email: venv

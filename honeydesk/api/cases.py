@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja import Status as Reply
@@ -17,6 +17,7 @@ from honeydesk.api.serialize import case_dict, entry_dict
 from honeydesk.cases import access, actions, queries
 from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
 from honeydesk.cases.queries import page_of
+from honeydesk.cases.search import Hit, Order
 from honeydesk.lib.errors import InvalidInput, VersionRequired
 
 router = Router(tags=["cases"])
@@ -61,7 +62,7 @@ def _version(payload: s.VersionIn) -> int:
     return payload.version
 
 
-@router.get("/cases", response={200: s.CaseList, **s.errors(*s.READ)}, summary="List cases you can see, newest first")
+@router.get("/cases", response={200: s.CaseList, **s.errors(*s.READ)}, summary="List or search the cases you can see")
 def list_cases(request: HttpRequest, filters: Query[s.CaseFilters]) -> dict[str, Any]:
     user = _user(request)
     cases = access.cases_visible_to(user).select_related(*CASE_RELATED).order_by("-id")
@@ -97,6 +98,8 @@ def list_cases(request: HttpRequest, filters: Query[s.CaseFilters]) -> dict[str,
         cases = cases.filter(request_type_id=type_id)
     if filters.updated_since:
         cases = cases.filter(updated_at__gte=filters.updated_since)
+    if filters.q is not None and filters.q.strip():
+        return _search(user, filters, cases)
     if filters.cursor:
         cases = cases.filter(id__lt=_decode_cursor(filters.cursor))
     page = page_of(cases.order_by("-id"), 0, filters.limit + 1)
@@ -106,6 +109,36 @@ def list_cases(request: HttpRequest, filters: Query[s.CaseFilters]) -> dict[str,
         "items": [case_dict(c, staff=user.is_staff_member) for c in page],
         "next_cursor": _encode_cursor(page[-1].pk) if more else None,
     }
+
+
+def _search(user: User, filters: s.CaseFilters, cases: QuerySet[Case]) -> dict[str, Any]:
+    """The same search as the workspace's (and the portal's, for a customer's token),
+    with this endpoint's filters inside it; the cursor pages through every match."""
+    found = queries.search_cases(
+        user, filters.q or "", within=cases, order=Order(filters.order), after=filters.cursor, size=filters.limit
+    )
+    staff = user.is_staff_member
+    return {
+        "items": [{**case_dict(hit.case, staff=staff), "highlights": _highlights(hit)} for hit in found.hits],
+        "next_cursor": found.next_cursor,
+    }
+
+
+def _highlights(hit: Hit) -> list[dict[str, Any]]:
+    out = []
+    for field, parts, entry in (
+        ("subject", hit.subject, None),
+        ("customer", hit.customer, None),
+        ("timeline", hit.snippet.parts if hit.snippet else [], hit.snippet.entry.pk if hit.snippet else None),
+    ):
+        text, ranges = "", []
+        for piece, matched in parts:
+            if matched:
+                ranges.append((len(text), len(text) + len(piece)))
+            text += piece
+        if ranges:
+            out.append({"field": field, "text": text, "ranges": ranges, "entry": entry})
+    return out
 
 
 @router.post("/cases", response={201: s.CaseOut, **s.errors(*s.WRITE)}, summary="Open a case")

@@ -87,8 +87,19 @@ class CaseOut(Schema):
     version: int
 
 
+class Highlight(Schema):
+    field: Literal["subject", "customer", "timeline"]
+    text: str = Field(..., description="The text as written (a window of it, for a timeline entry).")
+    ranges: list[tuple[int, int]] = Field(..., description="[start, end) of each matching word in text.")
+    entry: int | None = Field(None, description="For field timeline: the id of the entry.")
+
+
+class CaseListItem(CaseOut):
+    highlights: list[Highlight] = Field([], description="With q: where the words were found.")
+
+
 class CaseList(Schema):
-    items: list[CaseOut]
+    items: list[CaseListItem]
     next_cursor: str | None
 
 
@@ -182,6 +193,15 @@ _STATUS_LIST = r"^(new|open|pending|resolved|closed)(,(new|open|pending|resolved
 
 
 class CaseFilters(In):
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Words, a name, an account number, an e-mail address, a phone number or a reference. "
+        "Every word must be found somewhere in the case; results are ranked (identity and subject first), "
+        "and each item tells where the words were found.",
+    )
+    order: Literal["relevance", "newest"] = Field("relevance", description="With q: best match or newest first.")
     status: str | None = Field(None, pattern=_STATUS_LIST, description="One status or several, comma-separated.")
     owner: str | None = Field(None, min_length=1, max_length=150, description="me, none, or a username (staff only).")
     department: str | None = Field(None, min_length=1, max_length=40)

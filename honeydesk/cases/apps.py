@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -28,9 +29,12 @@ class CasesConfig(AppConfig):
         from honeydesk.accounts.models import Department
         from honeydesk.cases import housekeeping, queries, tone_guard
         from honeydesk.cases.models import RequestType
+        from honeydesk.cases.search_index import register_sqlite_functions
         from honeydesk.jobs import schedule
 
         post_migrate.connect(refresh_sqlite_statistics, sender=self)
+        # The search index's triggers call hd_fold() on SQLite, so every connection needs it.
+        connection_created.connect(register_sqlite_functions)
         for model in (RequestType, Department):
             for signal in (post_save, post_delete):
                 signal.connect(

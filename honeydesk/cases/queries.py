@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from honeydesk.accounts.models import ContactPoint, User
-from honeydesk.cases import access
+from honeydesk.accounts.models import User
+from honeydesk.cases import access, search
 from honeydesk.cases.models import (
     Attachment,
     Case,
@@ -21,9 +21,7 @@ from honeydesk.cases.models import (
     TimelineEntry,
     parse_ref,
 )
-from honeydesk.cases.search import matching_case_ids
 from honeydesk.lib.cache import Recent
-from honeydesk.lib.phones import to_e164
 
 LIST_RELATED = ("account", "department", "owner", "request_type", "contact")
 
@@ -154,30 +152,31 @@ def open_escalation(case: Case) -> Escalation | None:
     return Escalation.objects.select_related("requested_by").filter(case=case, taken_at__isnull=True).first()
 
 
-def search_cases(user: User, query: str, limit: int = 50) -> QuerySet[Case]:
-    """Reference, account number, name, e-mail, phone, or words in the case subject."""
-    cases = access.cases_visible_to(user).select_related(*LIST_RELATED)
+def search_cases(
+    user: User,
+    query: str,
+    *,
+    within: QuerySet[Case] | None = None,
+    order: search.Order = search.Order.RELEVANCE,
+    after: str | None = None,
+    size: int = 50,
+) -> search.Page:
+    """A case by reference ("HD-000123"), or the cases whose words, customer name,
+    account number, e-mail or phone match `query`, among those `user` may see (`within`:
+    those narrowed further by filters, built on access.cases_visible_to). Customers'
+    searches read only what they may read (never a word of an internal note)."""
+    cases = access.cases_visible_to(user) if within is None else within
     q = query.strip()
-    if not q:
-        return cases.none()
     number = parse_ref(q) if q.upper().startswith("HD") else None
     if number is not None:
-        return cases.filter(pk=number)
-    if "@" in q:
-        return (
-            cases.filter(
-                account__contacts__points__kind=ContactPoint.Kind.EMAIL, account__contacts__points__value=q.lower()
-            )
-            .distinct()
-            .order_by("-updated_at")[:limit]
-        )
-    digits = "".join(ch for ch in q if ch.isdigit())
-    condition = Q(account__number=q) | Q(account__name__icontains=q) | Q(contact__name__icontains=q)
-    condition |= Q(pk__in=matching_case_ids(q))
-    phone = to_e164(q) if len(digits) >= 7 else None
-    if phone:
-        condition |= Q(account__contacts__points__value=phone)
-    return cases.filter(condition).distinct().order_by("-updated_at")[:limit]
+        found = cases.select_related(*search.LIST_RELATED).filter(pk=number).first()
+        return search.Page([search.Hit(found, 1, [(found.subject, False)], [])] if found else [])
+    if not user.is_staff_member:
+        return search.search(cases, q, audience=search.Audience.CUSTOMER, order=order, after=after, size=size)
+    departments = None if user.sees_everything else access.department_ids(user)
+    return search.search(
+        cases, q, audience=search.Audience.STAFF, order=order, after=after, size=size, departments=departments
+    )
 
 
 def _load_request_types() -> dict[str, RequestType]:

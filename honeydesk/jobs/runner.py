@@ -27,7 +27,13 @@ from honeydesk.jobs.models import Job
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+
+def lease() -> timedelta:
+    """How long a claim lasts before another worker may take the job over
+    (settings.JOBS_LEASE_SECONDS, HONEYDESK_JOB_LEASE_SECONDS; 300 s by default)."""
+    return timedelta(seconds=getattr(settings, "JOBS_LEASE_SECONDS", 300))
+
+
 State = Job.State
 
 
@@ -84,7 +90,7 @@ def claim(worker: str, limit: int = 10, *, job_id: int | None = None) -> list[Jo
             return []
         # The filter is repeated so a row someone else claimed in between is not taken.
         Job.objects.filter(_claimable(now), id__in=ids).update(
-            state=State.RUNNING, locked_by=worker, locked_until=now + LEASE, attempts=F("attempts") + 1
+            state=State.RUNNING, locked_by=worker, locked_until=now + lease(), attempts=F("attempts") + 1
         )
     return list(Job.objects.filter(id__in=ids, locked_by=worker, state=State.RUNNING))
 

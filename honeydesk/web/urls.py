@@ -59,6 +59,7 @@ urlpatterns = [
     path("portal/login/", auth.portal_login, name="portal_login"),
     path("portal/login/<str:token>/", auth.portal_link, name="portal_link"),
     path("portal/new/", portal.portal_new, name="portal_new"),
+    path("portal/search/", portal.portal_search, name="portal_search"),
     path("portal/cases/<str:ref>/", portal.portal_case, name="portal_case"),
     path("portal/cases/<str:ref>/reply/", portal.portal_reply, name="portal_reply"),
     path("portal/cases/<str:ref>/supervisor/", portal.portal_escalate, name="portal_escalate"),

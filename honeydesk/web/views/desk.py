@@ -26,6 +26,7 @@ from honeydesk.cases.models import (
     Tone,
     parse_ref,
 )
+from honeydesk.cases.search import Order
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
@@ -348,15 +349,45 @@ def _caller_number(case: Case) -> str:
     return number
 
 
+SEARCH_FILTERS = {"status": Status.values, "priority": Priority.values}
+
+
 @require_GET
 @staff_required
 def search(request: HttpRequest) -> HttpResponse:
+    """Words, names, numbers or a reference, among the cases this person may see, with
+    the queue's filters in the same query; ranked, highlighted, paged by cursor."""
     user = user_of(request)
     query = request.GET.get("q", "")[:200]
-    results = list(queries.search_cases(user, query))
-    if len(results) == 1 and parse_ref(query) and query.upper().startswith("HD"):
-        return redirect("web:case", ref=results[0].ref)
-    return page(request, "desk/search.html", None, {"q": query, "cases": results})
+    order = Order.NEWEST if request.GET.get("order") == Order.NEWEST else Order.RELEVANCE
+    filters = {key: request.GET.get(key, "") for key in (*SEARCH_FILTERS, "department")}
+    cases = access.cases_visible_to(user)
+    for key, allowed in SEARCH_FILTERS.items():
+        if filters[key] in allowed:
+            cases = cases.filter(**{key: filters[key]})
+    departments = Department.objects.all() if user.sees_everything else user.departments.all()
+    if filters["department"]:
+        cases = cases.filter(department__in=[d.pk for d in departments if d.slug == filters["department"]])
+    try:
+        found = queries.search_cases(user, query, within=cases, order=order, after=request.GET.get("after") or None)
+    except InvalidInput:  # a cursor from another search: start again at the first page
+        found = queries.search_cases(user, query, within=cases, order=order)
+    hits = found.hits
+    if len(hits) == 1 and parse_ref(query) and query.strip().upper().startswith("HD"):
+        return redirect("web:case", ref=hits[0].case.ref)
+    context = {
+        "q": query,
+        "hits": hits,
+        "order": order.value,
+        "orders": [("relevance", "Best match"), ("newest", "Newest first")],
+        "filters": filters,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "departments": departments,
+        "next_cursor": found.next_cursor,
+        "first_page": not request.GET.get("after"),
+    }
+    return page(request, "desk/search.html", None, context)
 
 
 COACH_CHECKS = [

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from honeydesk.accounts import audit
 from honeydesk.accounts.models import Department
-from honeydesk.cases import access, actions
+from honeydesk.cases import access, actions, queries
 from honeydesk.cases.models import Case, RequestType, Status
-from honeydesk.lib.errors import DomainError
+from honeydesk.lib.errors import DomainError, InvalidInput
 from honeydesk.web.views import promises
 from honeydesk.web.views.common import customer_required, required_version, user_of
 
@@ -85,6 +85,21 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     typical: dict[int, timedelta | None] = {}
     rows = [{"case": c, "next": next_step(c, typical)} for c in cases]
     return render(request, "portal/home.html", {"rows": rows})
+
+
+@require_GET
+@customer_required
+def portal_search(request: HttpRequest) -> HttpResponse:
+    """A customer's search over their own cases: the workspace's search, reading only
+    what they may read (subjects, their messages and our replies; never internal notes)."""
+    user = user_of(request)
+    query = request.GET.get("q", "")[:200]
+    try:
+        found = queries.search_cases(user, query, after=request.GET.get("after") or None, size=20)
+    except InvalidInput:  # a cursor from another search: start again
+        found = queries.search_cases(user, query, size=20)
+    context = {"q": query, "hits": found.hits, "next_cursor": found.next_cursor}
+    return render(request, "portal/search.html", context)
 
 
 def _portal_case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
