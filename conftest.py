@@ -57,11 +57,12 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_security_policy() -> Iterator[None]:
-    """The security policy is kept in the process for a few seconds; each test starts
-    from its own database's policy, not the one a previous test saved and rolled back."""
-    from honeydesk.accounts.models import current_policy
+def _fresh_process_caches() -> Iterator[None]:
+    """Small tables (security policy, calendars, request types...) are kept in the process
+    for a few seconds (`lib.cache.Recent`); each test starts from its own database's rows,
+    not those a previous test saved and rolled back."""
+    from honeydesk.lib.cache import Recent
 
-    current_policy.forget()
+    Recent.forget_all()
     yield
-    current_policy.forget()
+    Recent.forget_all()

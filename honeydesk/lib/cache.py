@@ -10,17 +10,28 @@ a case. The owner of the table drops the value at once when this process saves a
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class Recent(Generic[T]):
+    # Every instance, so that tests can start each from the database they see (a value
+    # loaded in one test would otherwise outlive that test's rolled-back rows).
+    _all: ClassVar[weakref.WeakSet[Recent[Any]]] = weakref.WeakSet()
+
     def __init__(self, load: Callable[[], T], seconds: float = 30.0) -> None:
         self._load = load
         self._seconds = seconds
         self._value: tuple[float, T] | None = None
+        Recent._all.add(self)
+
+    @classmethod
+    def forget_all(cls) -> None:
+        for instance in list(cls._all):
+            instance.forget()
 
     def get(self) -> T:
         now = time.monotonic()

@@ -2,10 +2,15 @@
 
 `hours_for(department)` is what every rule calls: the department's calendar, else the
 default calendar, else Monday-Friday 09:00-17:00 in settings.TIME_ZONE without
-holidays (what the desk did before calendars existed). Rows are read on each call
-(three small queries): calendars change rarely but must never be stale, and a cache
-would outlive a test's rolled-back rows. Public holidays come from the `holidays`
-library and are kept per country and region for the life of the process.
+holidays (what the desk did before calendars existed).
+
+Every case opened and every message received asks for hours, so the calendars are kept
+in the process (`lib.cache.Recent`, one query set for all of them): reading them on each
+call took 3-6 queries, a third of an API create's CPU (bench/write_path_ab.py, Dec 2026).
+A save or delete of a calendar row in this process drops them at once (receivers in
+apps.py); other server processes see an admin's edit within 30 seconds. Public holidays
+come from the `holidays` library and are kept per country and region for the life of the
+process.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import holidays as holidays_lib
 from django.conf import settings
 
 from honeydesk.accounts.models import Department
+from honeydesk.lib.cache import Recent
 from honeydesk.policy.hours import Hours, Range
 from honeydesk.policy.models import BusinessCalendar
 
@@ -57,15 +63,24 @@ def built_in() -> Hours:
     return Hours(tz=zoneinfo.ZoneInfo(settings.TIME_ZONE), week=DEFAULT_WEEK)
 
 
-def calendar_of(department: Department | int | None) -> BusinessCalendar | None:
-    """The department's own calendar, else the default one, else None (built in)."""
-    dept_id = department.pk if isinstance(department, Department) else department
-    calendars = BusinessCalendar.objects.prefetch_related("opening_hours", "closures")
-    own = calendars.filter(departments__department_id=dept_id).first() if dept_id is not None else None
-    return own or calendars.filter(is_default=True).first()
+def _load_hours() -> dict[int | None, Hours]:
+    """Hours by department id for every department with its own calendar; None: the default."""
+    found: dict[int | None, Hours] = {}
+    for calendar in BusinessCalendar.objects.prefetch_related("opening_hours", "closures", "departments"):
+        hours = from_calendar(calendar)
+        for link in calendar.departments.all():
+            found[link.department_id] = hours
+        if calendar.is_default:
+            found[None] = hours
+    return found
+
+
+known_hours: Recent[dict[int | None, Hours]] = Recent(_load_hours)
 
 
 def hours_for(department: Department | int | None) -> Hours:
-    """The business calendar of a department (see the module docstring)."""
-    calendar = calendar_of(department)
-    return from_calendar(calendar) if calendar is not None else built_in()
+    """The business calendar of a department (see the module docstring): its own, else
+    the default calendar, else the built-in week."""
+    dept_id = department.pk if isinstance(department, Department) else department
+    known = known_hours.get()
+    return known.get(dept_id) or known.get(None) or built_in()

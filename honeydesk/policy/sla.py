@@ -39,6 +39,7 @@ from django.db import transaction
 from honeydesk.cases.models import ACTIVE_STATUSES, Case, Channel, Status, TimelineEntry
 from honeydesk.cases.timeline import add_event, lock
 from honeydesk.lib import clock
+from honeydesk.lib.cache import Recent
 from honeydesk.notifications.actions import notify, supervisors_of
 from honeydesk.notifications.models import Kind as NoticeKind
 from honeydesk.policy.calendars import hours_for
@@ -56,10 +57,18 @@ FIELDS = {
 DEFAULT_WARN = Decimal("1")
 
 
+def _load_levels() -> dict[tuple[int, str], ServiceLevel]:
+    return {(level.request_type_id, level.priority): level for level in ServiceLevel.objects.all()}
+
+
+# Read for every case opened; kept like the calendars (see policy/calendars.py).
+known_levels: Recent[dict[tuple[int, str], ServiceLevel]] = Recent(_load_levels)
+
+
 def level_for(request_type_id: int, priority: str) -> ServiceLevel | None:
     """The level for this priority, else the request type's any-priority level."""
-    rows = list(ServiceLevel.objects.filter(request_type_id=request_type_id, priority__in=[priority, ""]))
-    return next((r for r in rows if r.priority == priority), None) or next(iter(rows), None)
+    levels = known_levels.get()
+    return levels.get((request_type_id, priority)) or levels.get((request_type_id, ""))
 
 
 def hours_of(amount: Decimal) -> timedelta:
