@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .lexdata import group
 from .normalize import analysis_text
@@ -76,8 +77,8 @@ class CoachResult:
     # check only applies when the draft refuses something; otherwise its value is True.
     extras: dict[str, tuple[bool, str | None, bool]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        flags: dict[str, dict] = {
+    def as_dict(self) -> dict[str, Any]:
+        flags: dict[str, dict[str, Any]] = {
             k: {"value": f.value, "found": f.found, "suggestion": f.suggestion} for k, f in self.flags.items()
         }
         for k, (value, found, applies) in self.extras.items():

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any
 
 _CUTS = (3, 4)  # bytes under which a word beginning is filed when the whole word is not known
 _CUT3, _CUT4 = (itemgetter(slice(n)) for n in _CUTS)
@@ -81,7 +82,7 @@ def _chance(keys: set[bytes] | Clause) -> float:
 # reader give up on that part, which only weakens a gate.
 
 
-def _charset(av, p) -> set[str] | None:
+def _charset(av: Any, p: Any) -> set[str] | None:
     out: set[str] = set()
     for op, a in av:
         if op is p.LITERAL:
@@ -97,7 +98,7 @@ def _charset(av, p) -> set[str] | None:
 _LANG_MEMO: dict[int, tuple[object, set[str] | None]] = {}
 
 
-def _language(items, p) -> set[str] | None:
+def _language(items: Any, p: Any) -> set[str] | None:
     """Every string the parsed sequence can match, when that is a small finite set (else None).
 
     Zero-width items (anchors, lookarounds) are left out, which can only widen the set. The
@@ -120,7 +121,7 @@ def _language(items, p) -> set[str] | None:
     return out
 
 
-def _item_language(item, p) -> set[str] | None:
+def _item_language(item: Any, p: Any) -> set[str] | None:
     op, av = item
     if op is p.LITERAL:
         return {chr(av)}
@@ -153,11 +154,11 @@ def _item_language(item, p) -> set[str] | None:
     return None
 
 
-def _zero_width(item, p) -> bool:
+def _zero_width(item: Any, p: Any) -> bool:
     return _language([item], p) == {""}
 
 
-def _non_word_item(op, av, p) -> bool:
+def _non_word_item(op: Any, av: Any, p: Any) -> bool:
     if op is p.LITERAL:
         return not _is_word(chr(av))
     if op is p.IN:
@@ -169,7 +170,7 @@ def _non_word_item(op, av, p) -> bool:
     return False
 
 
-def _no_word_char(op, av, p, direction: int) -> bool:
+def _no_word_char(op: Any, av: Any, p: Any, direction: int) -> bool:
     r"""(?<!\w) / (?<![\w*]) (direction -1) or (?!\w) (direction 1): no word character there."""
     return (
         op is p.ASSERT_NOT
@@ -180,7 +181,7 @@ def _no_word_char(op, av, p, direction: int) -> bool:
     )
 
 
-def _starts_word(op, av, p, state: bool) -> bool:
+def _starts_word(op: Any, av: Any, p: Any, state: bool) -> bool:
     """After this item, would a following word character begin a word? (``state``: before it.)"""
     if op is p.AT:
         if av in (p.AT_BEGINNING, p.AT_BEGINNING_STRING, p.AT_BEGINNING_LINE, p.AT_BOUNDARY):
@@ -205,7 +206,7 @@ def _starts_word(op, av, p, state: bool) -> bool:
     return _non_word_item(op, av, p)
 
 
-def _seq_starts_word(items, p, state: bool) -> bool:
+def _seq_starts_word(items: Any, p: Any, state: bool) -> bool:
     for op, av in items:
         state = _starts_word(op, av, p, state)
     return state
@@ -235,10 +236,10 @@ def _stretch_clauses(strings: set[str], at_word_start: bool) -> list[set[bytes]]
         for pick in ({keys[n] for keys in per_string}, {keys[-1 - n] for keys in per_string}):
             if None not in pick and pick not in found:
                 found.append(pick)  # type: ignore[arg-type]
-    return found  # type: ignore[return-value]
+    return found
 
 
-def _clauses(items, p, at_word_start: bool) -> list[set[bytes]]:
+def _clauses(items: Any, p: Any, at_word_start: bool) -> list[set[bytes]]:
     """Clauses every match of the parsed sequence satisfies (all of them, each one a set of keys)."""
     found: list[set[bytes]] = []
     run, run_start = {""}, at_word_start
@@ -278,7 +279,7 @@ def _clauses(items, p, at_word_start: bool) -> list[set[bytes]]:
     return found + _stretch_clauses(run, run_start)
 
 
-def _repeated(run: set[str], op, av, p) -> set[str] | None:
+def _repeated(run: set[str], op: Any, av: Any, p: Any) -> set[str] | None:
     """``run`` followed by the required repetitions of a repeat of literals ("grr+" gives "grr").
 
     What comes after is unknown, so the last word stays open-ended.
@@ -295,7 +296,7 @@ def _repeated(run: set[str], op, av, p) -> set[str] | None:
     return run
 
 
-def _literal_starts(items, p) -> set[str] | None:
+def _literal_starts(items: Any, p: Any) -> set[str] | None:
     """Strings one of which every match starts with ("[?!]{2,}" gives ??, ?!, !? and !!)."""
     out = {""}
     for item in items:
@@ -323,12 +324,12 @@ def _literal_starts(items, p) -> set[str] | None:
     return None if "" in out else out
 
 
-def _best(items, p, at_word_start: bool) -> set[bytes] | None:
+def _best(items: Any, p: Any, at_word_start: bool) -> set[bytes] | None:
     found = _clauses(items, p, at_word_start)
     return min(found, key=_chance) if found else None
 
 
-def _top_branches(items, p, at_word_start: bool) -> list[tuple[list, bool]]:
+def _top_branches(items: Any, p: Any, at_word_start: bool) -> list[tuple[list[Any], bool]]:
     r"""Split a pattern into its top-level alternatives, through nested groups that are the whole
     pattern ("(?<!\w)(?=\w)(?:a|b)|c" gives a, b and c), each with its word-start state."""
     lead = 0
@@ -364,7 +365,7 @@ def requirement(pattern: str | re.Pattern[str], flags: int = 0) -> list[list[Cla
         return None
 
 
-def _requirement_of(items: list, at_word_start: bool) -> list[list[Clause]] | None:
+def _requirement_of(items: list[Any], at_word_start: bool) -> list[list[Clause]] | None:
     """``requirement`` for an already parsed (case-sensitive) pattern."""
     from re import _parser  # type: ignore[attr-defined]
 

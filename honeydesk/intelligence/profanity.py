@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "profanity_model.json.gz"
 _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
@@ -28,7 +29,7 @@ _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 class ProfanityModel:
     """Re-implementation of profanity_check.predict_prob for one text at a time."""
 
-    def __init__(self, payload: dict) -> None:
+    def __init__(self, payload: dict[str, Any]) -> None:
         self.stop_words: frozenset[str] = frozenset(payload["stop_words"])
         terms: list[str] = payload["terms"]
         idf: list[float] = payload["idf"]

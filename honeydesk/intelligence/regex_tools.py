@@ -8,6 +8,7 @@ machinery, not vocabulary, and ``intake.py`` needs it as much as ``tone.py`` doe
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 def alt(items: list[str] | tuple[str, ...]) -> str:
@@ -33,7 +34,7 @@ def first_chars(pattern: str) -> frozenset[str] | None:
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def _first(items: list, p) -> frozenset[str] | None:
+def _first(items: list[Any], p: Any) -> frozenset[str] | None:
     """First-character set of a parsed sequence; optional leading items add their own set."""
     out: set[str] = set()
     for op, av in items:
@@ -65,7 +66,7 @@ def _first(items: list, p) -> frozenset[str] | None:
     return None  # everything optional: could match the empty string
 
 
-def _first_atom(op, av, p) -> frozenset[str] | None:
+def _first_atom(op: Any, av: Any, p: Any) -> frozenset[str] | None:
     if op is p.LITERAL:
         return frozenset({chr(av)})
     if op is p.IN:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from . import lexicons as lx
 from .gates import AlternationScan, gate
@@ -40,7 +41,7 @@ class Reason:
     kind: str
     words: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "words": list(self.words)}
 
 
@@ -52,7 +53,7 @@ class ToneResult:
     # alt-profanity-check's P(offensive); None when no abusive or profane word was seen.
     profanity: float | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "confidence": round(self.confidence, 3),
@@ -329,7 +330,7 @@ def _emphasis_caps(doc: _Doc, caps: list[re.Match[str]]) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _vader():
+def _vader() -> Any:
     # Imported lazily: only the calm/frustrated boundary needs it.
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 

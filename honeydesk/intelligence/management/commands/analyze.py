@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from honeydesk.intelligence.analyze import analyze_draft, analyze_message
 
 
-def analyze_record(record: Any) -> dict:
+def analyze_record(record: Any) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise ValueError("each line must be a JSON object")
     if "draft" in record:
