@@ -1,4 +1,4 @@
-"""The quality loop (issue 12): surveys, recovery of unhappy customers, monitoring.
+"""The quality loop (issue 12): surveys and recovery of unhappy customers.
 
 - `Survey`: one per resolution (the "resolved" timeline entry), asked by mail with a
   signed link and on the case in the portal; answered once (1-5, solved yes/no, a
@@ -7,12 +7,6 @@
 - `Recovery`: an unhappy answer (rating below 4, or "not solved") waiting in the
   supervisors' queue until a supervisor records a contact (`RecoveryContact`: the call or
   reply on the case, and the outcome). "No answer - try again" keeps it open.
-- `Interaction`: every reply and call log written by staff, with the listening coach's
-  verdict for each reply (automatic, over 100% of written work): the population that
-  monitoring samples are drawn from.
-- `Sample`: a random, reproducible draw of one rep's interactions of one week (seed and
-  population recorded); `SampleItem`s are reviewed against the admin's `Criterion`s
-  (`Review`, `ReviewScore`), and the rep acknowledges or disputes each review.
 - `QualitySettings`: the numbers an admin tunes (one row).
 """
 
@@ -43,11 +37,6 @@ class QualitySettings(models.Model):
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="A survey (and its link) can be answered for this many days, while the case stays resolved.",
-    )
-    sample_size = models.PositiveIntegerField(
-        default=5,
-        validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="Interactions drawn for review per rep and week.",
     )
 
     class Meta:
@@ -202,150 +191,3 @@ class RecoveryContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} on recovery {self.recovery_id}"
-
-
-# --- monitoring ---------------------------------------------------------------------
-
-
-class Criterion(models.Model):
-    """One line of the scorecard. Admins edit, reorder and retire criteria; reviews keep
-    the name they were scored under."""
-
-    name = models.CharField(max_length=80, unique=True)
-    description = models.CharField(max_length=300, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["position", "id"]
-        verbose_name_plural = "criteria"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Interaction(models.Model):
-    """A reply or a call log a member of staff wrote, recorded when it was written. For a
-    reply, the listening coach's verdict (automatic; `intelligence.analyze.analyze_draft`)."""
-
-    class Kind(models.TextChoices):
-        REPLY = "reply", "Written reply"
-        CALL = "call", "Logged call"
-
-    entry = models.OneToOneField(TimelineEntry, on_delete=models.PROTECT, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", db_index=False)
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
-    kind = models.CharField(max_length=5, choices=Kind.choices)
-    at = models.DateTimeField()
-    # The coach's verdict (replies only; None on calls). offers_alternatives is None when
-    # the reply refuses nothing (the check does not apply).
-    grade = models.CharField(max_length=10, blank=True)
-    acknowledges = models.BooleanField(null=True)
-    owns = models.BooleanField(null=True)
-    timed_next_step = models.BooleanField(null=True)
-    greeting = models.BooleanField(null=True)
-    offers_alternatives = models.BooleanField(null=True)
-    verdict = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-        indexes = [
-            models.Index(fields=["rep", "at"], name="interaction_rep_time"),
-            models.Index(fields=["at"], name="interaction_time"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.entry_id} by {self.rep_id}"
-
-
-class Sample(models.Model):
-    """One rep's interactions of one week, drawn at random: `population` (entry ids, in
-    order) and `seed` are kept, so `monitoring.redraw(seed, population, size)` gives the
-    same items to anyone who checks."""
-
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    week_start = models.DateField(help_text="The Monday of the week, in the desk's time zone.")
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField(help_text="The week's end, or the moment of an early draw.")
-    seed = models.PositiveBigIntegerField()
-    size = models.PositiveSmallIntegerField(help_text="How many were asked for (fewer when the week had fewer).")
-    population = models.JSONField(default=list)
-    drawn_at = models.DateTimeField()
-    drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Empty: the weekly draw.",
-    )
-
-    class Meta:
-        ordering = ["-week_start", "rep_id"]
-        constraints = [models.UniqueConstraint(fields=["rep", "week_start"], name="one_sample_per_rep_week")]
-        indexes = [models.Index(fields=["week_start", "reviewer"], name="sample_week")]
-
-    def __str__(self) -> str:
-        return f"sample of {self.rep_id} for {self.week_start}"
-
-
-class SampleItem(models.Model):
-    sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="items")
-    interaction = models.ForeignKey(Interaction, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField()
-
-    class Meta:
-        ordering = ["sample_id", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["sample", "position"], name="sample_item_position"),
-            models.UniqueConstraint(fields=["sample", "interaction"], name="sample_item_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"item {self.position} of sample {self.sample_id}"
-
-
-class Review(models.Model):
-    class Response(models.TextChoices):
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        DISPUTED = "disputed", "Disputed"
-
-    item = models.OneToOneField(SampleItem, on_delete=models.PROTECT, related_name="review")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    comment = models.TextField(blank=True)
-    percent = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Points scored of the points possible (criteria not applicable left out)."
-    )
-    response = models.CharField(max_length=12, choices=Response.choices, blank=True)
-    response_comment = models.TextField(blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"review of item {self.item_id}"
-
-
-class Score(models.IntegerChoices):
-    NO = 0, "No"
-    PARTLY = 1, "Partly"
-    YES = 2, "Yes"
-
-
-class ReviewScore(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
-    label = models.CharField(max_length=80, help_text="The criterion's name when it was scored.")
-    score = models.PositiveSmallIntegerField(choices=Score.choices, null=True, blank=True, help_text="Empty: n/a.")
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="one_score_per_criterion")]
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.score}"
