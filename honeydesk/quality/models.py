@@ -191,3 +191,29 @@ class RecoveryContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} on recovery {self.recovery_id}"
+
+
+class ReplyScore(models.Model):
+    """The listening coach's verdict on a written reply staff actually sent (automatic,
+    over every reply: `intelligence.analyze.analyze_draft`), kept so each rep's share of
+    replies that acknowledge, own and give a timed next step is known."""
+
+    entry = models.OneToOneField(TimelineEntry, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", db_index=False)
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    sent_at = models.DateTimeField()
+    grade = models.CharField(max_length=16)
+    acknowledges = models.BooleanField()
+    owns = models.BooleanField()
+    timed_next_step = models.BooleanField()
+    greeting = models.BooleanField()
+    # None: the reply refuses nothing, so the check does not apply.
+    offers_alternatives = models.BooleanField(null=True)
+    verdict = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["rep", "sent_at"], name="replyscore_rep_time")]
+
+    def __str__(self) -> str:
+        return f"score of reply {self.entry_id}"

@@ -54,6 +54,7 @@ urlpatterns = [
     path("desk/recovery/", quality.recovery_queue, name="recovery_queue"),
     path("desk/recovery/<int:recovery_id>/", quality.recovery_page, name="recovery"),
     path("desk/recovery/<int:recovery_id>/record/", quality.recovery_record, name="recovery_record"),
+    path("desk/reply-scores/", quality.reply_scores, name="reply_scores"),
     path("survey/<str:token>/", quality.survey_link, name="survey"),
     path("portal/cases/<str:ref>/survey/", quality.portal_survey, name="portal_survey"),
     path("desk/kb/", kb.article_list, name="kb"),

@@ -8,6 +8,7 @@ link does not name.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +21,7 @@ from honeydesk.cases.models import Case, Status, TimelineEntry
 from honeydesk.cases.timeline import past_reopen_window
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput
-from honeydesk.quality import access, actions, config, links, surveys
+from honeydesk.quality import access, actions, config, links, scoring, surveys
 from honeydesk.quality.models import Recovery, RecoveryOutcome, Survey, SurveyOptOut
 from honeydesk.web.views import portal
 from honeydesk.web.views.common import customer_required, parse_int, staff_required, user_of
@@ -228,3 +229,17 @@ def recovery_record(request: HttpRequest, recovery_id: int) -> HttpResponse:
         context = _recovery_context(request, recovery, error=exc, form=post)
         return render(request, "quality/recovery.html", context, status=exc.status)
     return redirect(reverse("web:recovery", args=[recovery.pk]))
+
+
+# --- automatic reply scores -----------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def reply_scores(request: HttpRequest) -> HttpResponse:
+    """Each rep's share of sent replies that listen, scored automatically by the coach:
+    a rep sees their own row, supervisors everyone's."""
+    user = user_of(request)
+    days = 30
+    rows = scoring.shares(clock.now() - timedelta(days=days), None if user.sees_everything else [user.pk])
+    return render(request, "quality/reply_scores.html", {"rows": rows, "days": days})
