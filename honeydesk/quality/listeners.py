@@ -1,19 +1,18 @@
 """What the quality loop does when entries are added to a case (`cases.hooks`): a
 resolution asks the customer, a reopening withdraws the unanswered survey, closing the
-case stops reminders, a reply sent is scored by the coach (a job). Runs in the action's transaction."""
+case stops reminders. Runs in the action's transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from honeydesk.cases.models import Case, TimelineEntry
-from honeydesk.quality import scoring, surveys
+from honeydesk.quality import surveys
 
 Event = TimelineEntry.Event
 
 
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
-    scoring.replies_sent(case, entries)
     for entry in entries:
         if entry.kind != TimelineEntry.Kind.EVENT:
             continue

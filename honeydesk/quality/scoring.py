@@ -1,9 +1,11 @@
 """Every written reply staff send is scored by the listening coach (automatic).
 
-The cases hook sees each outbound entry written by staff and queues a job (the coach's
-models take a moment; the rep's reply is not kept waiting on them). The job is
-idempotent: a reply already scored is skipped, so a retried or duplicated job stores one
-verdict. Replayed history (the demo, inside `registry.quiet`) queues nothing.
+A periodic task (`periodic_scan`, the worker) scores the replies sent since the last one
+it scored: the coach's models take a moment, so neither the rep's reply nor its mail
+waits on them. Idempotent: a reply has one score (unique), a reply already scored is
+skipped, two workers racing store one. The scan starts a little before the highest
+scored entry id (`OVERLAP`), so a reply whose transaction committed after a later one
+(ids are not commit order on PostgreSQL) is still picked up.
 """
 
 from __future__ import annotations
@@ -13,26 +15,47 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
-from honeydesk.cases.models import Case, TimelineEntry
-from honeydesk.channels.registry import is_quiet
-from honeydesk.jobs.runner import enqueue
+from honeydesk.cases.models import TimelineEntry
+from honeydesk.jobs.schedule import Stop
 from honeydesk.quality.models import ReplyScore
 
 Kind = TimelineEntry.Kind
 
 
-def replies_sent(case: Case, entries: Sequence[TimelineEntry]) -> None:
-    if is_quiet():
-        return
-    for entry in entries:
-        if entry.kind == Kind.OUTBOUND and entry.author_id is not None:
-            enqueue(score_reply, {"entry_id": entry.pk})
+OVERLAP = 1000
+BATCH = 100
+
+
+def unscored(limit: int = BATCH) -> list[int]:
+    """Ids of sent replies by staff not scored yet, oldest first."""
+    top = ReplyScore.objects.aggregate(top=Max("entry_id"))["top"] or 0
+    return list(
+        TimelineEntry.objects.filter(kind=Kind.OUTBOUND, author__isnull=False, pk__gt=max(0, top - OVERLAP))
+        .exclude(pk__in=ReplyScore.objects.filter(entry_id__gt=max(0, top - OVERLAP)).values("entry_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def scan(limit: int = BATCH) -> int:
+    """Score the replies not scored yet; how many were scored."""
+    todo = unscored(limit)
+    for entry_id in todo:
+        score_reply(entry_id)
+    return len(todo)
+
+
+def periodic_scan(stop: Stop) -> bool:
+    while not stop():
+        if scan() < BATCH:
+            return True
+    return False
 
 
 def score_reply(entry_id: int) -> ReplyScore | None:
-    """The job: the coach's verdict on one sent reply, stored once."""
+    """The coach's verdict on one sent reply, stored once."""
     existing = ReplyScore.objects.filter(entry_id=entry_id).first()
     if existing is not None:
         return existing

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from honeydesk.cases import actions
-from honeydesk.jobs.models import Job
+from honeydesk.quality import scoring
 from honeydesk.quality.models import ReplyScore
 from honeydesk.quality.scoring import score_reply
 
@@ -16,8 +16,9 @@ def test_it_scores_each_sent_reply_once_with_the_two_new_checks(cast, frozen):
         acting_user=cast.billing_agent,
     )
     refusal = actions.do_add_reply(cast.alice_case, body="We cannot refund the fee.", acting_user=cast.billing_agent)
-    assert Job.objects.filter(func="honeydesk.quality.scoring.score_reply").count() == 2
-    first = score_reply(good.pk)
+    assert scoring.unscored() == [good.pk, refusal.pk]
+    assert scoring.scan() == 2 and scoring.scan() == 0, "a second scan scores nothing again"
+    first = ReplyScore.objects.get(entry=good)
     assert score_reply(good.pk) == first and ReplyScore.objects.filter(entry=good).count() == 1
     assert first.greeting is True and first.rep == cast.billing_agent
     assert first.offers_alternatives is None, "nothing refused: the check does not apply"
