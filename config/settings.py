@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "honeydesk.jobs",
     "honeydesk.outages",
     "honeydesk.credits",
+    "honeydesk.quality",
     "honeydesk.web",
     "honeydesk.ops",
     "honeydesk.demo",

@@ -26,6 +26,7 @@ from honeydesk.lib.errors import DomainError
 from honeydesk.notifications import api as notifications_api
 from honeydesk.outages import api as outages_api
 from honeydesk.policy import api as policy_api
+from honeydesk.quality import api as quality_api
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ api.add_router("", policy_api.router)
 api.add_router("", notifications_api.router)
 api.add_router("", credits_api.router)
 api.add_router("", outages_api.router)
+api.add_router("", quality_api.router)
 
 
 def error(

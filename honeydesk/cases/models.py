@@ -277,6 +277,8 @@ class TimelineEntry(models.Model):
         CALLBACK_PROMISED = "callback_promised", "Call-back promised"
         CALLBACK_KEPT = "callback_kept", "Call-back kept"
         CALLBACK_BROKEN = "callback_broken", "Call-back broken"
+        SURVEY_ANSWERED = "survey_answered", "Survey answered"
+        RECOVERY_CONTACT = "recovery_contact", "Recovery contact"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"

@@ -84,6 +84,16 @@ READERS: dict[str, tuple[str, frozenset[str], str]] = {
     f"event:{Event.CALLBACK_KEPT}": ("honeydesk or staff", INTERNAL, "how staff kept their word"),
     f"event:{Event.CALLBACK_BROKEN}": ("honeydesk or staff", INTERNAL, "the reason is staff's words"),
     f"event:{Event.SLA_BREACHED}": ("honeydesk", INTERNAL, "service-level records are for staff"),
+    f"event:{Event.SURVEY_ANSWERED}": (
+        "the customer (survey link or portal)",
+        PUBLIC,
+        "the customer's own rating and words (honeydesk.quality)",
+    ),
+    f"event:{Event.RECOVERY_CONTACT}": (
+        "a supervisor",
+        INTERNAL,
+        "the outcome of a recovery contact and the supervisor's note (honeydesk.quality)",
+    ),
 }
 
 # What a customer is told when staff ask for a supervisor (the reason stays internal).

@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     CALLBACK_OVERDUE = "callback_overdue", "A call-back is overdue"
     SLA_WARNING = "sla_warning", "A service level is about to be missed"
     SLA_BREACH = "sla_breach", "A service level was missed"
+    RECOVERY_OVERDUE = "recovery_overdue", "An unhappy customer's recovery is overdue (supervisors)"
 
 
 # Mail unless the person turned it off; the chatty kinds stay in the app unless asked for.
@@ -32,6 +33,7 @@ EMAIL_BY_DEFAULT = {
     Kind.CALLBACK_OVERDUE: True,
     Kind.SLA_WARNING: True,
     Kind.SLA_BREACH: True,
+    Kind.RECOVERY_OVERDUE: True,
 }
 
 

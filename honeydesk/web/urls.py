@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, credits, desk, files, held, kb, outages, outbox, portal, promises
+from honeydesk.web.views import auth, credits, desk, files, held, kb, outages, outbox, portal, promises, quality
 
 app_name = "web"
 urlpatterns = [
@@ -51,6 +51,12 @@ urlpatterns = [
     path("desk/incidents/report/", outages.incident_report, name="incident_report"),
     path("desk/incidents/<int:incident_id>/", outages.incident_page, name="incident"),
     path("desk/incidents/<int:incident_id>/do/<slug:name>/", outages.incident_action, name="incident_action"),
+    path("desk/recovery/", quality.recovery_queue, name="recovery_queue"),
+    path("desk/recovery/<int:recovery_id>/", quality.recovery_page, name="recovery"),
+    path("desk/recovery/<int:recovery_id>/record/", quality.recovery_record, name="recovery_record"),
+    path("desk/reply-scores/", quality.reply_scores, name="reply_scores"),
+    path("survey/<str:token>/", quality.survey_link, name="survey"),
+    path("portal/cases/<str:ref>/survey/", quality.portal_survey, name="portal_survey"),
     path("desk/kb/", kb.article_list, name="kb"),
     path("desk/kb/new/", kb.article_edit, name="kb_new"),
     path("desk/kb/<int:pk>/", kb.article_edit, name="kb_edit"),

@@ -286,6 +286,11 @@ ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001")) for ep in CASE_ENDPOIN
     ("post", "/incidents/1/updates"),
     ("post", "/incidents/1/resolve"),
     ("post", "/incidents/1/cases"),
+    ("get", "/surveys"),
+    ("get", "/surveys/1"),
+    ("get", "/recoveries"),
+    ("get", "/recoveries/1"),
+    ("post", "/recoveries/1/contacts"),
 ]
 
 
@@ -543,3 +548,45 @@ def test_it_applies_the_permission_matrix_to_incidents(cast, who):
         assert confirm.status_code == 422 and dismiss.status_code == 422
     else:  # a proposal is not for customers to see
         assert confirm.status_code == 404 and dismiss.status_code == 404
+
+
+# --- surveys and recovery (issue 12) --------------------------------------------------
+
+
+def _unhappy_surveys(cast: Cast) -> dict[str, Any]:
+    from honeydesk.quality.actions import Answer, do_answer_survey
+    from honeydesk.quality.models import Survey
+
+    out = {}
+    for case, agent in (("alice_case", cast.billing_agent), ("bob_case", cast.repair_agent)):
+        resolved = actions.do_resolve(getattr(cast, case), note="Done", acting_user=agent)
+        out[case] = do_answer_survey(Survey.objects.get(case=resolved), Answer(2, False, f"{case} unhappy"), via="link")
+    return out
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_shows_surveys_to_staff_who_see_the_case_and_recoveries_to_supervisors(cast, who):
+    surveys = _unhappy_surveys(cast)
+    api = cast.api(person(cast, who))
+    listed = api.get("/surveys")
+    if who in CUSTOMERS:
+        assert listed.status_code == 404
+    else:
+        assert listed.status_code == 200
+        assert {s["case"] for s in listed.json()} == {getattr(cast, c).ref for c in SEES[who]}
+    for case, survey in surveys.items():
+        one = api.get(f"/surveys/{survey.pk}")
+        assert one.status_code == (200 if case in SEES[who] and who not in CUSTOMERS else 404)
+        recovery = survey.recovery
+        got = api.get(f"/recoveries/{recovery.pk}")
+        record = api.post(
+            f"/recoveries/{recovery.pk}/contacts",
+            {"outcome": "declined", "version": 1, "write": "call", "text": "Called"},
+        )
+        if who in SUPERVISORS:
+            assert got.status_code == 200 and got.json()["comment"] == f"{case} unhappy"
+            assert record.status_code == 201 and record.json()["outcome"] == "declined"
+        else:
+            assert got.status_code == 404 and record.status_code == 404
+            assert type(recovery).objects.get(pk=recovery.pk).closed_at is None
+    assert api.get("/recoveries").status_code == (200 if who in SUPERVISORS else 404)

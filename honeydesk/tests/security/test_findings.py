@@ -23,6 +23,8 @@ from honeydesk.channels.phone import callbacks
 from honeydesk.channels.phone.models import CallbackTask
 from honeydesk.lib import clock
 from honeydesk.policy import sla
+from honeydesk.quality import actions as quality_actions
+from honeydesk.quality.models import Survey
 from honeydesk.testing import make_cast
 
 STAFF_SECRET = "Customer is very upset and mentions going to the regulator"
@@ -94,7 +96,15 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     actions.do_reopen(case, reason=f"{secret} reopen", acting_user=cast.supervisor)
     actions.do_transfer(case, cast.repair, summary=f"{secret} summary", acting_user=cast.supervisor)
     actions.do_resolve(case, note="Fixed", acting_user=cast.supervisor)
-    actions.do_close(case, acting_user=None)
+    survey = quality_actions.do_answer_survey(
+        Survey.objects.get(case=case, superseded_at__isnull=True), quality_actions.Answer(2, False, "Slow"), via="link"
+    )
+    quality_actions.do_record_contact(
+        survey.recovery,
+        quality_actions.Contacted(outcome="resolved", write="call", text="Called back", note=f"{secret} recovery"),
+        acting_user=cast.supervisor,
+    )
+    actions.do_close(cast.fresh(case), acting_user=None)
     seen = set()
     for entry in TimelineEntry.objects.filter(case=case):
         key = f"event:{entry.event}" if entry.kind == TimelineEntry.Kind.EVENT else entry.kind
