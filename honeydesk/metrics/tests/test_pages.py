@@ -107,3 +107,19 @@ def test_it_shows_a_rep_own_figures_against_the_team_median_without_names(worked
     assert rows["Handle time per written reply"] == ("2m 00s", "1m 30s")
     assert "Olga" not in html and "Rafael" not in html
     assert "Abusive messages received" not in html
+
+
+def test_it_stores_the_composer_typing_time_on_the_reply(desk: Any) -> None:
+    client = desk.client(desk.billing_agent)
+    case = desk.fresh(desk.alice_case)
+    page = client.get(f"/desk/cases/{case.ref}/").content.decode()
+    assert 'name="compose_seconds"' in page and "honeydesk/typing.js" in page
+    answer = client.post(
+        f"/desk/cases/{case.ref}/compose/",
+        {"mode": "reply", "body": "Refund sent.", "version": case.version, "compose_seconds": "95"},
+    )
+    assert answer.status_code in (200, 302)
+    client.post(f"/desk/cases/{case.ref}/compose/", {"mode": "note", "body": "Checked.", "compose_seconds": "junk"})
+    reply = case.entries.get(kind="outbound")
+    assert reply.data["compose_seconds"] == 95
+    assert "compose_seconds" not in (case.entries.filter(kind="note").last().data or {})
