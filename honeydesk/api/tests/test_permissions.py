@@ -543,3 +543,24 @@ def test_it_applies_the_permission_matrix_to_incidents(cast, who):
         assert confirm.status_code == 422 and dismiss.status_code == 422
     else:  # a proposal is not for customers to see
         assert confirm.status_code == 404 and dismiss.status_code == 404
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_gives_metrics_to_staff_and_other_reps_figures_only_to_supervisors(cast, who):
+    from honeydesk.metrics import rollups
+
+    actions.do_add_reply(cast.alice_case, body="On it", acting_user=cast.billing_agent, compose_seconds=60)
+    actions.do_add_reply(cast.bob_case, body="On it", acting_user=cast.repair_agent, compose_seconds=90)
+    rollups.refresh()
+    response = cast.api(person(cast, who)).get("/metrics", group="rep", period="week")
+    if who in CUSTOMERS:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    reps = {row["label"] for row in response.json()["rows"] if row["values"]["handle_written"] is not None}
+    keys = {m["key"] for m in response.json()["metrics"]}
+    if who in SUPERVISORS:
+        assert reps == {"Bianca", "Rafael"} and "abuse" in keys
+    else:
+        assert reps <= {person(cast, who).display_name} and "abuse" not in keys
+    assert cast.api(person(cast, who)).get("/metrics", start="2026-01-02").status_code == 422

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 from honeydesk.accounts.models import Department
 from honeydesk.cases.models import Channel, RequestType
 from honeydesk.lib import clock
-from honeydesk.metrics import queries
-from honeydesk.metrics.definitions import metric
+from honeydesk.metrics import besttime, queries
+from honeydesk.metrics.definitions import human_seconds, metric
 from honeydesk.web.views.common import parse_int, staff_required, user_of
 
 TABLES = {
@@ -94,6 +94,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     heat = [
         (WEEKDAYS[d], [(n, 0 if not peak else min(5, (n * 5 + peak - 1) // peak)) for n in grid[d]]) for d in range(7)
     ]
+    calls = besttime.pattern(clock.now().date(), department_id=chosen["department"])
+    forecast = calls.forecast()
+    call_rows = [
+        (
+            WEEKDAYS[d],
+            [
+                (forecast[d][h], human_seconds(slot.average_wait) if slot.average_wait is not None else "")
+                for h, slot in enumerate(calls.grid[d])
+            ],
+        )
+        for d in range(7)
+    ]
     return render(
         request,
         "metrics/dashboard.html",
@@ -111,6 +123,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "heat": heat,
             "hours": range(24),
             "chart_data": _chart_data(tables, grid),
+            "calls": calls,
+            "call_rows": call_rows,
+            "advice": besttime.advice_from(calls),
         },
     )
 
