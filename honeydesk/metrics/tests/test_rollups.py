@@ -92,3 +92,26 @@ def test_it_marks_changed_cases_and_refreshes_them_once(desk: Any, clock: Any) -
     assert rollups.refresh() == 1
     assert rollups.refresh() == 0
     assert Rollup.objects.filter(measure="handle_written").get().total == 30
+
+
+def test_it_takes_facts_and_metrics_from_another_app(desk: Any, clock: Any) -> None:
+    """The registration point the quality app will use for satisfaction and surveys."""
+    from honeydesk.metrics import definitions
+    from honeydesk.metrics.definitions import Fact, Metric
+
+    def surveys(cases: Any, ctx: Any) -> Any:
+        for case in cases:
+            if case.pk == desk.alice_case.pk:
+                yield case.pk, Fact(case.created_at.date(), 0, 0, case.department_id, case.request_type_id,
+                                    case.channel, "satisfaction", 1, 4)  # fmt: skip
+
+    definitions.register_source("test.surveys")(surveys)
+    definitions.register_metric(Metric("csat", "Satisfaction", "satisfaction", "count", "A test metric " * 4))
+    try:
+        rollups.mark_stale([desk.alice_case.pk])
+        rollups.refresh()
+        assert Rollup.objects.get(measure="satisfaction").total == 4
+        assert rollups.stored() == rollups.from_scratch()
+    finally:
+        definitions._sources.pop("test.surveys")
+        definitions.METRICS[:] = [m for m in definitions.METRICS if m.key != "csat"]
