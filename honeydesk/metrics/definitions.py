@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from honeydesk.cases.models import Case, TimelineEntry
@@ -281,11 +282,21 @@ def load_context(cases: Sequence[Case]) -> Context:
         "call_id", "wait_seconds"
     ):
         ctx.waits[call_id] = max(wait or 0, ctx.waits.get(call_id, 0))
-    # Repeat contacts: later cases of the same account and request type, and follow-ups.
-    accounts = {c.account_id for c in cases}
-    later = Case.objects.filter(account_id__in=accounts).values_list(
-        "id", "account_id", "request_type_id", "linked_case_id", "created_at"
-    )
+    # Repeat contacts: cases of the same account and request type, and follow-ups, opened
+    # after a first resolution of these cases and within N days of it. Only that window is
+    # read (the rebuild takes cases in order of opening, so each batch's window is narrow).
+    firsts = {
+        pk: next((e.created_at for e in es if e.kind == Kind.EVENT and e.event == Event.RESOLVED), None)
+        for pk, es in ctx.entries.items()
+    }
+    resolved = [t for t in firsts.values() if t is not None]
+    if not resolved:
+        return ctx
+    lo, hi = min(resolved), max(resolved) + timedelta(days=fcr_days())
+    accounts = {c.account_id for c in cases if firsts.get(c.pk) is not None}
+    later = Case.objects.filter(
+        Q(account_id__in=accounts) | Q(linked_case_id__in=ids), created_at__gt=lo, created_at__lte=hi
+    ).values_list("id", "account_id", "request_type_id", "linked_case_id", "created_at")
     by_key: dict[tuple[int, int], list[tuple[int, datetime]]] = defaultdict(list)
     linked: dict[int, list[datetime]] = defaultdict(list)
     for pk, account_id, type_id, linked_id, created in later:
@@ -293,6 +304,8 @@ def load_context(cases: Sequence[Case]) -> Context:
         if linked_id is not None:
             linked[linked_id].append(created)
     for c in cases:
+        if firsts.get(c.pk) is None:
+            continue
         same = [created for pk, created in by_key[(c.account_id, c.request_type_id)] if pk != c.pk]
         ctx.repeats[c.pk] = sorted(same + linked.get(c.pk, []))
     return ctx
