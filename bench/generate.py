@@ -464,6 +464,9 @@ def generate(n_cases: int, seed: int) -> dict[str, Any]:
     from honeydesk.cases.models import RequestType
 
     rng = random.Random(seed)
+    # The metrics' figures on entries (typing time, talk and wait) come from a generator of
+    # their own, so the rest of the data is the same as before they were added.
+    figures = random.Random(seed + 13)
     t0 = time.perf_counter()
     now = timezone.now().replace(microsecond=0)
     loader = Loader(connection)
@@ -685,8 +688,14 @@ def generate(n_cases: int, seed: int) -> dict[str, Any]:
                         kind, event, ch, vis = "note", "", "workspace", "internal"
                     body = f"{body} Checked the quokkafirmware version on the box."
                     manifest.add("timeline", dept, case_id, public=vis == "public")
+                data = empty
+                if kind == "outbound":
+                    data = json.dumps({"compose_seconds": figures.randint(20, 600)})
+                elif kind == "call":
+                    talk, wait = figures.randint(40, 1500), figures.randint(5, 300)
+                    data = json.dumps({"direction": "inbound", "talk_seconds": talk, "wait_seconds": wait})
                 rows.append(
-                    (next_entry, case_id, kind, event, author_id, name, ch, vis, body, empty, None, loader.when(t))
+                    (next_entry, case_id, kind, event, author_id, name, ch, vis, body, data, None, loader.when(t))
                 )
                 next_entry += 1
             if closing:

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "honeydesk.outages",
     "honeydesk.credits",
     "honeydesk.quality",
+    "honeydesk.metrics",
     "honeydesk.web",
     "honeydesk.ops",
     "honeydesk.demo",
@@ -221,6 +222,7 @@ ALLOWED_ATTACHMENT_TYPES = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1_000_000
 REOPEN_WINDOW_DAYS = env_int("HONEYDESK_REOPEN_WINDOW_DAYS", 14)
+FCR_DAYS = env_int("HONEYDESK_FCR_DAYS", 7)
 # Call-backs: the owner is reminded this many minutes before one is due.
 CALLBACK_REMINDER_MINUTES = env_int("HONEYDESK_CALLBACK_REMINDER_MINUTES", 15)
 # The department a customer who threatens to leave is suggested to (its slug).

@@ -23,6 +23,7 @@ from honeydesk.channels.email import api as email_api
 from honeydesk.channels.phone import api as phone_api
 from honeydesk.credits import api as credits_api
 from honeydesk.lib.errors import DomainError
+from honeydesk.metrics import api as metrics_api
 from honeydesk.notifications import api as notifications_api
 from honeydesk.outages import api as outages_api
 from honeydesk.policy import api as policy_api
@@ -61,6 +62,7 @@ api.add_router("", notifications_api.router)
 api.add_router("", credits_api.router)
 api.add_router("", outages_api.router)
 api.add_router("", quality_api.router)
+api.add_router("", metrics_api.router)
 
 
 def error(

@@ -568,9 +568,11 @@ def do_add_reply(
     channel: str = Channel.WORKSPACE,
     uploads: Sequence[Upload] = (),
     expected_version: int | None = None,
+    compose_seconds: int | None = None,
 ) -> TimelineEntry:
     """A public message on the case: from staff an outbound reply, from a customer an
-    inbound message (which reopens a resolved case within the window)."""
+    inbound message (which reopens a resolved case within the window). `compose_seconds`:
+    the rep's focused composing time, measured by the composer (handle time)."""
     body = require_text("body", body, label="Message")
     check_uploads(uploads)
     now = clock.now()
@@ -589,6 +591,7 @@ def do_add_reply(
                 body=body,
                 uploads=uploads,
                 at=now,
+                data=_composed(compose_seconds),
             )
             if case.owner_id is None:
                 # Whoever answers an unowned case owns it: no case is worked by nobody.
@@ -616,7 +619,22 @@ def do_add_reply(
     return entry
 
 
-def do_add_note(case: Case, *, body: str, acting_user: User, uploads: Sequence[Upload] = ()) -> TimelineEntry:
+def _composed(seconds: int | None) -> dict[str, Any] | None:
+    if seconds is None:
+        return None
+    if not 0 <= seconds <= 24 * 3600:
+        raise InvalidInput.field("compose_seconds", "Composing time must be between 0 and 86400 seconds.")
+    return {"compose_seconds": seconds}
+
+
+def do_add_note(
+    case: Case,
+    *,
+    body: str,
+    acting_user: User,
+    uploads: Sequence[Upload] = (),
+    compose_seconds: int | None = None,
+) -> TimelineEntry:
     check_staff(acting_user, "user")
     body = require_text("body", body, label="Note")
     check_uploads(uploads)
@@ -630,6 +648,7 @@ def do_add_note(case: Case, *, body: str, acting_user: User, uploads: Sequence[U
             visibility=Vis.INTERNAL,
             body=body,
             uploads=uploads,
+            data=_composed(compose_seconds),
         )
         touch(case, [])
     return entry

@@ -8,11 +8,16 @@ reports: the case record is the truth, a notification is a copy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from honeydesk.accounts.models import Role, User
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.channels.registry import Notice, deliver
+
+# What feature apps add to the acknowledgement's context (metrics: "best_time", the best
+# time to call), registered in their AppConfig.ready(); the case layer imports none of them.
+ACKNOWLEDGEMENT_EXTRAS: dict[str, Callable[[Case], dict[str, Any]]] = {}
 
 
 def _supervisors() -> list[User]:
@@ -29,9 +34,16 @@ def case_opened(case: Case, entry: TimelineEntry) -> None:
             label="We have your request: ",
             entry=entry,
             automatic="auto-replied",
-            context=intake_summary(case, entry),
+            context={**intake_summary(case, entry), **_extras(case)},
         )
     )
+
+
+def _extras(case: Case) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for extra in ACKNOWLEDGEMENT_EXTRAS.values():
+        out.update(extra(case))
+    return out
 
 
 def intake_summary(case: Case, entry: TimelineEntry) -> dict[str, Any]:

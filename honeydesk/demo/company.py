@@ -27,6 +27,7 @@ from honeydesk.cases import actions as act
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
 from honeydesk.channels import registry
 from honeydesk.demo import credits, promises, quality
+from honeydesk.demo import metrics as demo_metrics
 from honeydesk.demo.texts import (
     AFTER_REPLY,
     AGENT_REPLIES,
@@ -115,6 +116,7 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
         promises.follow_up(builder.now)
         credits.build(builder)  # credit threads and outages (issue 10)
         quality.build(builder)  # answered surveys and recoveries (issue 12)
+        demo_metrics.build(builder)  # roll-ups for the dashboards (issue 13)
     return Result(builder.counts(), demo_logins())
 
 
@@ -426,12 +428,15 @@ class _Story:
 
     def reply(self, templates: list[str], who: User | None = None, **extra: str) -> None:
         who = who or self.worker()
-        self.do(act.do_add_reply, self.case, body=self.pick(templates, agent=who.first_name, **extra), acting_user=who)
+        body = self.pick(templates, agent=who.first_name, **extra)
+        self.do(act.do_add_reply, self.case, body=body, acting_user=who,
+                compose_seconds=demo_metrics.compose_seconds(self.case.pk, body))  # fmt: skip
         self.replied = True
 
     def call(self, body: str, direction: str = "inbound", who: User | None = None) -> None:
         self.do(act.do_log_call, self.case, body=body, acting_user=who or self.worker(), direction=direction,
-                duration_seconds=self.rng.randint(40, 1500), phone=self.phone())  # fmt: skip
+                duration_seconds=self.rng.randint(40, 1500), phone=self.phone(),
+                data=demo_metrics.call_data(self.case.pk, clock.now()))  # fmt: skip
 
     def email(self, body: str) -> None:
         """A message from a customer without a portal login, as the e-mail channel records it."""

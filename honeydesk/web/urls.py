@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, credits, desk, files, held, kb, outages, outbox, portal, promises, quality
+from honeydesk.web.views import auth, credits, desk, files, held, kb, metrics, outages, outbox, portal, promises, quality
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/second-factor/", auth.second_factor, name="second_factor"),
     path("desk/", desk.queue, name="queue"),
+    path("desk/metrics/", metrics.dashboard, name="metrics"),
+    path("desk/metrics/mine/", metrics.mine, name="metrics_mine"),
+    path("desk/metrics/<slug:name>.csv", metrics.export, name="metrics_export"),
     path("desk/search/", desk.search, name="search"),
     path("desk/bulk-assign/", desk.bulk_assign, name="bulk_assign"),
     path("desk/held-mail/", held.held_list, name="held_mail"),

@@ -590,3 +590,22 @@ def test_it_shows_surveys_to_staff_who_see_the_case_and_recoveries_to_supervisor
             assert got.status_code == 404 and record.status_code == 404
             assert type(recovery).objects.get(pk=recovery.pk).closed_at is None
     assert api.get("/recoveries").status_code == (200 if who in SUPERVISORS else 404)
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_gives_metrics_to_staff_and_other_reps_figures_only_to_supervisors(cast, who):
+    from honeydesk.metrics import rollups
+
+    actions.do_add_reply(cast.alice_case, body="On it", acting_user=cast.billing_agent, compose_seconds=60)
+    actions.do_add_reply(cast.bob_case, body="On it", acting_user=cast.repair_agent, compose_seconds=90)
+    rollups.refresh()
+    response = cast.api(person(cast, who)).get("/metrics", group="rep", period="week")
+    if who in CUSTOMERS:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    reps = {row["label"] for row in response.json()["rows"] if row["values"]["handle_written"] is not None}
+    keys = {m["key"] for m in response.json()["metrics"]}
+    if who in SUPERVISORS:
+        assert reps == {"Bianca", "Rafael"} and "abuse" in keys
+    else:
+        assert reps <= {person(cast, who).display_name} and "abuse" not in keys
+    assert cast.api(person(cast, who)).get("/metrics", start="2026-01-02").status_code == 422

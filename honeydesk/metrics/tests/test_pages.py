@@ -1,0 +1,125 @@
+"""The dashboard, its CSV exports and a rep's own page."""
+
+from __future__ import annotations
+
+import csv
+import html as htmllib
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from honeydesk.accounts.models import Role
+from honeydesk.cases import actions
+from honeydesk.metrics import rollups
+from honeydesk.testing import make_staff
+
+pytestmark = pytest.mark.django_db
+
+MON = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+@pytest.fixture
+def worked(desk: Any, clock: Any) -> Any:
+    """bianca answers alice in 90 min and resolves; rafael answers bob in 5 h."""
+    clock.move_to(MON + timedelta(hours=10, minutes=30))
+    actions.do_add_reply(desk.alice_case, body="On it.", acting_user=desk.billing_agent, compose_seconds=120)
+    actions.do_resolve(desk.fresh(desk.alice_case), note="Done.", acting_user=desk.billing_agent)
+    clock.move_to(MON + timedelta(hours=14))
+    actions.do_add_reply(desk.bob_case, body="On it.", acting_user=desk.repair_agent, compose_seconds=300)
+    rollups.refresh()
+    return desk
+
+
+def _table(html: str, name: str) -> list[list[str]]:
+    block = re.search(rf'<table class="metrics-table" data-table="{name}">(.*?)</table>', html, re.S)
+    assert block is not None
+    rows = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", block.group(1), re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)
+        rows.append([htmllib.unescape(re.sub(r"<[^>]+>", "", c).strip()) for c in cells])
+    return rows
+
+
+def test_it_shows_supervisors_every_table_and_the_csv_has_the_same_numbers(worked: Any) -> None:
+    client = worked.client(worked.supervisor)
+    page = client.get("/desk/metrics/?period=week")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("rep", "request_type", "department", "channel", "week"):
+        shown = _table(html, name)
+        download = client.get(f"/desk/metrics/{name}.csv?period=week")
+        assert download["Content-Type"].startswith("text/csv")
+        assert list(csv.reader(io.StringIO(download.content.decode()))) == shown
+    reps = {row[0]: row for row in _table(html, "rep")}
+    header = _table(html, "rep")[0]
+    # bianca: first response 1h 30m, written handle time 2m 00s, resolved first time.
+    bianca = dict(zip(header, reps["Bianca"], strict=True))
+    assert bianca["Time to first response"] == "1h 30m"
+    assert bianca["Handle time per written reply"] == "2m 00s"
+    assert bianca["First-contact resolution"] == "100%"
+    assert "Abusive messages received" in header  # supervisors see rep protection figures
+    # Charts: data in a json_script block and the vendored library, no inline script.
+    assert 'id="metrics-data" type="application/json"' in html
+    assert "vendor/chart-4.5.1.umd.min.js" in html
+    assert not re.search(r"<script(?![^>]*(src=|application/json))", html)
+    assert " style=" not in html
+
+
+def test_it_refuses_the_dashboard_to_reps_and_customers(worked: Any) -> None:
+    for user in (worked.billing_agent, worked.alice, None):
+        client = worked.client(user)
+        assert client.get("/desk/metrics/").status_code in (404, 302)
+        assert client.get("/desk/metrics/rep.csv").status_code in (404, 302)
+    assert worked.client(worked.supervisor).get("/desk/metrics/nothing.csv").status_code == 404
+
+
+def test_it_shows_a_rep_own_figures_against_the_team_median_without_names(worked: Any, clock: Any) -> None:
+    # A second billing rep, so the team has a median of two.
+    other = make_staff("olga", Role.AGENT, worked.billing, first_name="Olga")
+    clock.move_to(MON + timedelta(days=1, hours=9))
+    case = actions.do_open_case(
+        actions.Opening(
+            account=worked.alice_account,
+            contact=worked.alice_contact,
+            request_type=worked.billing_type,
+            subject="Another",
+            body="Another question.",
+            channel="portal",
+        ),
+        acting_user=worked.alice,
+    )
+    clock.move_to(MON + timedelta(days=1, hours=9, minutes=30))
+    actions.do_add_reply(case, body="Sure.", acting_user=other, compose_seconds=60)
+    rollups.refresh()
+    page = worked.client(worked.billing_agent).get("/desk/metrics/mine/?period=week")
+    assert page.status_code == 200
+    html = page.content.decode()
+    rows = {
+        r[0]: r[1:]
+        for r in re.findall(
+            r"<tr><th scope=\"row\">(?:<abbr[^>]*>)?(.*?)(?:</abbr>)?</th><td>(.*?)</td><td>(.*?)</td></tr>", html
+        )
+    }
+    # bianca 2m 00s; the team (bianca 120 s, olga 60 s) median 1m 30s.
+    assert rows["Handle time per written reply"] == ("2m 00s", "1m 30s")
+    assert "Olga" not in html and "Rafael" not in html
+    assert "Abusive messages received" not in html
+
+
+def test_it_stores_the_composer_typing_time_on_the_reply(desk: Any) -> None:
+    client = desk.client(desk.billing_agent)
+    case = desk.fresh(desk.alice_case)
+    page = client.get(f"/desk/cases/{case.ref}/").content.decode()
+    assert 'name="compose_seconds"' in page and "honeydesk/typing.js" in page
+    answer = client.post(
+        f"/desk/cases/{case.ref}/compose/",
+        {"mode": "reply", "body": "Refund sent.", "version": case.version, "compose_seconds": "95"},
+    )
+    assert answer.status_code in (200, 302)
+    client.post(f"/desk/cases/{case.ref}/compose/", {"mode": "note", "body": "Checked.", "compose_seconds": "junk"})
+    reply = case.entries.get(kind="outbound")
+    assert reply.data["compose_seconds"] == 95
+    assert "compose_seconds" not in (case.entries.filter(kind="note").last().data or {})
