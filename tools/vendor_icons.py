@@ -18,12 +18,53 @@ import sys
 from pathlib import Path
 
 ICONS = sorted(
-    """
-    arrow-right-left at-sign bell book-open building-2 calendar-clock check chevron-down circle-arrow-up
-    circle-check clock code coins download file history hourglass inbox info key-round layers lock log-out
-    mail mail-warning message-square paperclip phone phone-call plus printer receipt reply search send
-    settings shield-alert shield-check sticky-note triangle-alert user user-check users x zap
-    """.split()
+    [
+        "arrow-right-left",
+        "at-sign",
+        "bell",
+        "book-open",
+        "building-2",
+        "calendar-clock",
+        "check",
+        "chevron-down",
+        "circle-arrow-up",
+        "circle-check",
+        "clock",
+        "code",
+        "coins",
+        "download",
+        "file",
+        "history",
+        "hourglass",
+        "inbox",
+        "info",
+        "key-round",
+        "layers",
+        "lock",
+        "log-out",
+        "mail",
+        "mail-warning",
+        "message-square",
+        "paperclip",
+        "phone",
+        "phone-call",
+        "plus",
+        "printer",
+        "receipt",
+        "reply",
+        "search",
+        "send",
+        "settings",
+        "shield-alert",
+        "shield-check",
+        "sticky-note",
+        "triangle-alert",
+        "user",
+        "user-check",
+        "users",
+        "x",
+        "zap",
+    ]
 )
 
 TARGET = Path(__file__).resolve().parents[1] / "honeydesk" / "web" / "static" / "honeydesk" / "icons"

@@ -27,8 +27,12 @@ def icon(name: str, label: str = "", size: str = "") -> SafeString:
     href = f"{static(SPRITE)}#{name}"
     classes = f"icon {size}".strip()
     if label:
-        return format_html('<svg class="{}" role="img" aria-label="{}"><use href="{}"></use></svg>', classes, label, href)
-    return format_html('<svg class="{}" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', classes, href)
+        return format_html(
+            '<svg class="{}" role="img" aria-label="{}"><use href="{}"></use></svg>', classes, label, href
+        )
+    return format_html(
+        '<svg class="{}" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', classes, href
+    )
 
 
 @register.filter

@@ -115,9 +115,13 @@ document.addEventListener("htmx:beforeRequest", (ev) => {
   });
   // Sent: htmx swaps the case in (the request succeeded and the server showed no error),
   // or a plain form post leaves the page (then the server re-shows the text on an error).
-  document.addEventListener("htmx:afterRequest", (ev) => {
-    const form = ev.detail && ev.detail.elt;
-    if (form && form.id === "composer" && ev.detail.successful && !/class="error" role="alert"/.test(ev.detail.xhr.responseText || "")) {
+  // Checked before the swap: afterwards the sending form is detached from the document and
+  // its events no longer reach this listener, and the new composer must not get the draft back.
+  document.addEventListener("htmx:beforeSwap", (ev) => {
+    const config = ev.detail && ev.detail.requestConfig;
+    const form = config && config.elt;
+    const xhr = ev.detail.xhr;
+    if (form && form.id === "composer" && xhr && xhr.status < 400 && !/class="error" role="alert"/.test(xhr.responseText || "")) {
       forget(form);
     }
   });
