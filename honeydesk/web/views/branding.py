@@ -21,7 +21,11 @@ def _cached(response: HttpResponse, request: HttpRequest) -> HttpResponse:
 @require_GET
 def brand_css(request: HttpRequest) -> HttpResponse:
     brand = current.get()
-    css = f":root{{--brand:{brand.colour};--brand-ink:{brand.ink}}}\n"
+    # The admin site's header takes the same colour (its own custom properties).
+    css = (
+        f":root{{--brand:{brand.colour};--brand-ink:{brand.ink};"
+        f"--header-bg:{brand.colour};--header-color:{brand.ink};--header-link-color:{brand.ink}}}\n"
+    )
     return _cached(HttpResponse(css, content_type="text/css; charset=utf-8"), request)
 
 
