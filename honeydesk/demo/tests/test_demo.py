@@ -45,6 +45,9 @@ def test_it_builds_quickly_and_reports_counts_and_logins(built):
     assert "password for all: demo" in output
     for username in ("maria", "diane", "admin"):
         assert re.search(rf"^\s+{username}\s", output, re.M)
+    # A customer's line carries the address the portal's one-time link is sent to.
+    customer = User.objects.filter(role=Role.CUSTOMER, email__endswith=".example").order_by("username").first()
+    assert re.search(rf"^\s+{customer.username}\s+customer\s.*\s{re.escape(customer.email)}$", output, re.M)
 
 
 def test_it_creates_the_company(built):
