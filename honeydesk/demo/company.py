@@ -26,7 +26,7 @@ from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, De
 from honeydesk.cases import actions as act
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
 from honeydesk.channels import registry
-from honeydesk.demo import credits, promises
+from honeydesk.demo import credits, library, promises
 from honeydesk.demo.texts import (
     AFTER_REPLY,
     AGENT_REPLIES,
@@ -115,6 +115,7 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
         builder.cases(cases)
         promises.follow_up(builder.now)
         credits.build(builder)  # credit threads and outages (issue 10)
+        library.build(builder)  # answer-library articles and an abusive message (issue 18)
     return Result(builder.counts(), demo_logins())
 
 

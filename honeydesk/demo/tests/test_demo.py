@@ -174,3 +174,16 @@ def test_it_refuses_too_few_cases():
     with pytest.raises(CommandError, match="at least 5"):
         run_demo("--cases", "3")
     assert not Case.objects.exists()
+
+
+def test_it_fills_the_answer_library_and_shows_an_abusive_message(built):
+    from honeydesk.cases.models import TimelineEntry
+    from honeydesk.intelligence.models import Article
+
+    articles = Article.objects.all()
+    assert articles.count() >= 8 and articles.filter(public=False).exists()
+    assert all(a.request_types.exists() for a in articles)
+    abusive = Case.objects.filter(attention="abusive")
+    assert abusive.exists()
+    entry = TimelineEntry.objects.filter(case__in=abusive, body__contains="useless, pathetic morons").get()
+    assert entry.data["analysis"]["tone"] == "abusive"
