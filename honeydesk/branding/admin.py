@@ -13,7 +13,7 @@ class BrandAdmin(admin.ModelAdmin[Brand]):
     fields = ["name", "colour", "logo"]
 
     def get_form(self, request: HttpRequest, obj: Brand | None = None, change: bool = False, **kwargs: object) -> type:
-        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[arg-type]
+        form = super().get_form(request, obj, change=change, **kwargs)
         # The browser's colour picker; it sends "#rrggbb" like the field expects.
         form.base_fields["colour"].widget = forms.TextInput(attrs={"type": "color"})
         return form
