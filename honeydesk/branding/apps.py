@@ -11,6 +11,6 @@ class BrandingConfig(AppConfig):
 
         from honeydesk.branding.models import Brand, current
 
-        # This process shows a new brand at once; other processes within a few seconds.
+        # This process shows a new brand at once; other processes within 30 seconds.
         post_save.connect(current.forget, sender=Brand, dispatch_uid="brand-forget")
         post_delete.connect(current.forget, sender=Brand, dispatch_uid="brand-forget-delete")

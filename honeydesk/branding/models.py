@@ -112,4 +112,6 @@ def _load() -> Brand:
     return Brand.objects.order_by("pk").first() or Brand()
 
 
-current = Recent(_load, seconds=5.0)
+# As long as the other small tables: this process forgets it on save (apps.py); a 5-second
+# life made every page that crossed an expiry cost one more query (and query-count tests flaky).
+current = Recent(_load, seconds=30.0)
