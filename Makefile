@@ -48,11 +48,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]' 2>&1 | $(PIP_QUIET)
 	touch $@
 
-# Browser tests drive Debian's Chromium; e-mail tests start a real Dovecot.
+# Browser tests drive Debian's Chromium (and inject axe-core, installed by npm from
+# package-lock.json, used only in tests); e-mail tests start a real Dovecot.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="chromium chromium-driver"; \
 	[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing $$missing (apt-get)"; \
@@ -73,13 +75,17 @@ run: venv
 
 # --- checks --------------------------------------------------------------------------
 
+# axe-core for the accessibility checks, exactly as package-lock.json pins it.
+node_modules/.package-lock.json: package-lock.json | system-deps
+	npm ci --no-audit --no-fund --loglevel=error
+
 # pytest exits 5 when it collected no tests: make treats that as a failure too.
-test: venv system-deps
+test: venv system-deps node_modules/.package-lock.json
 	$(TEST_ENV) $(BIN)/honeydesk makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	  [ $$rc -ne 5 ] || echo "make test: no tests ran" >&2; exit $$rc
 
-test-postgres: venv system-deps
+test-postgres: venv system-deps node_modules/.package-lock.json
 	@pg=$$(bash ci/pg-up.sh) || exit 1; eval "$$pg"; \
 	trap 'bash ci/pg-down.sh "$$PGDATA"' EXIT; trap 'exit 130' INT TERM; \
 	echo "PostgreSQL test cluster: $$DATABASE_URL"; \

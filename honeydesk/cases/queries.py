@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from honeydesk.accounts.models import User
 from honeydesk.cases import access, search
@@ -44,11 +45,20 @@ QUEUES = [
 QUEUE_KEYS = {q.key for q in QUEUES}
 
 SORTS: dict[str, tuple[Any, ...]] = {
-    "due": (F("sla_due_at").asc(nulls_last=True), "id"),  # due soonest; nothing running last
     "updated": ("-updated_at", "-id"),
-    "oldest": ("updated_at", "id"),
+    "due": (F("sla_due_at").asc(nulls_last=True), "id"),  # due soonest; nothing running last
+    "waiting": ("waiting_since", "id"),  # longest waiting for a supervisor first (with_waiting_since)
+    "oldest": ("created_at", "id"),  # opened longest ago
     "created": ("-created_at", "-id"),
     "priority": ("-priority_rank", "-updated_at"),
+}
+SORT_LABELS = {
+    "updated": "Recently updated",
+    "due": "Due soonest",
+    "waiting": "Longest waiting",
+    "oldest": "Oldest first",
+    "created": "Newest first",
+    "priority": "Highest priority",
 }
 
 
@@ -111,6 +121,19 @@ def with_priority_rank(cases: QuerySet[Case]) -> QuerySet[Case]:
             output_field=IntegerField(),
         )
     )
+
+
+def with_waiting_since(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`waiting_since`: when the case's open escalation was asked for (or the escalation
+    intake proposed, or else the case opened), for the escalations queue's longest-waiting
+    order."""
+    asked = Escalation.objects.filter(case=OuterRef("pk"), taken_at__isnull=True).values("requested_at")[:1]
+    proposed = (
+        Proposal.objects.filter(case=OuterRef("pk"), kind=Proposal.Kind.ESCALATE, decided_at__isnull=True)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    return cases.annotate(waiting_since=Coalesce(Subquery(asked), Subquery(proposed), F("created_at")))
 
 
 def case_page_entries(user: User, case: Case) -> QuerySet[TimelineEntry]:

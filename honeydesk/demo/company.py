@@ -26,7 +26,7 @@ from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, De
 from honeydesk.cases import actions as act
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
 from honeydesk.channels import registry
-from honeydesk.demo import credits, promises, quality
+from honeydesk.demo import credits, library, promises, quality
 from honeydesk.demo import metrics as demo_metrics
 from honeydesk.demo.texts import (
     AFTER_REPLY,
@@ -90,16 +90,17 @@ CUSTOMER_STEPS = {"open", "customer", "reopen", "wait_escalation"}
 @dataclass
 class Result:
     counts: dict[str, int]
-    logins: list[tuple[str, str, str]]
+    logins: list[tuple[str, str, str, str]]
 
 
-def demo_logins() -> list[tuple[str, str, str]]:
-    """(username, role, name) of the demo logins present in the database."""
+def demo_logins() -> list[tuple[str, str, str, str]]:
+    """(username, role, name, e-mail) of the demo logins present in the database: a
+    customer's address is what the portal's one-time sign-in link is asked for."""
     staff = User.objects.filter(username__in=[s[0] for s in STAFF]).exclude(role=Role.CUSTOMER)
     customers = User.objects.filter(role=Role.CUSTOMER, contacts__isnull=False, email__endswith=".example")
     order: dict[str, int] = {Role.ADMIN: 0, Role.SUPERVISOR: 1, Role.AGENT: 2, Role.CUSTOMER: 3}
     found = sorted({*staff, *customers.distinct()}, key=lambda u: (order.get(u.role, 9), u.username))
-    return [(u.username, u.role, u.display_name) for u in found if u.has_usable_password()]
+    return [(u.username, u.role, u.display_name, u.email) for u in found if u.has_usable_password()]
 
 
 def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) -> Result:
@@ -115,6 +116,7 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
         builder.cases(cases)
         promises.follow_up(builder.now)
         credits.build(builder)  # credit threads and outages (issue 10)
+        library.build(builder)  # answer-library articles and an abusive message (issue 18)
         quality.build(builder)  # answered surveys and recoveries (issue 12)
         demo_metrics.build(builder)  # roll-ups for the dashboards (issue 13)
     return Result(builder.counts(), demo_logins())

@@ -1,11 +1,27 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from honeydesk.web.views import auth, credits, desk, files, held, kb, metrics, outages, outbox, portal, promises, quality
+from honeydesk.web.views import (
+    auth,
+    branding,
+    credits,
+    desk,
+    files,
+    held,
+    kb,
+    metrics,
+    outages,
+    outbox,
+    portal,
+    promises,
+    quality,
+)
 
 app_name = "web"
 urlpatterns = [
     path("", auth.home, name="home"),
+    path("brand.css", branding.brand_css, name="brand_css"),
+    path("brand/logo", branding.brand_logo, name="brand_logo"),
     path("login/", auth.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/second-factor/", auth.second_factor, name="second_factor"),

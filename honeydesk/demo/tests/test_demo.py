@@ -45,6 +45,9 @@ def test_it_builds_quickly_and_reports_counts_and_logins(built):
     assert "password for all: demo" in output
     for username in ("maria", "diane", "admin"):
         assert re.search(rf"^\s+{username}\s", output, re.M)
+    # A customer's line carries the address the portal's one-time link is sent to.
+    customer = User.objects.filter(role=Role.CUSTOMER, email__endswith=".example").order_by("username").first()
+    assert re.search(rf"^\s+{customer.username}\s+customer\s.*\s{re.escape(customer.email)}$", output, re.M)
 
 
 def test_it_creates_the_company(built):
@@ -171,3 +174,16 @@ def test_it_refuses_too_few_cases():
     with pytest.raises(CommandError, match="at least 5"):
         run_demo("--cases", "3")
     assert not Case.objects.exists()
+
+
+def test_it_fills_the_answer_library_and_shows_an_abusive_message(built):
+    from honeydesk.cases.models import TimelineEntry
+    from honeydesk.intelligence.models import Article
+
+    articles = Article.objects.all()
+    assert articles.count() >= 8 and articles.filter(public=False).exists()
+    assert all(a.request_types.exists() for a in articles)
+    abusive = Case.objects.filter(attention="abusive")
+    assert abusive.exists()
+    entry = TimelineEntry.objects.filter(case__in=abusive, body__contains="useless, pathetic morons").get()
+    assert entry.data["analysis"]["tone"] == "abusive"

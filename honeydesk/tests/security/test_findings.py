@@ -182,7 +182,7 @@ def test_it_sends_the_security_headers_on_every_page(cast, settings):
         assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_it_sends_hsts_over_https(client, settings):
+def test_it_sends_hsts_over_https(db, client, settings):  # pages read the portal brand
     response = client.get("/login/", secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
 

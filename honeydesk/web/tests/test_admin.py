@@ -3,6 +3,7 @@
 from django.core.management import call_command
 
 from honeydesk.accounts.models import User
+from honeydesk.branding.models import Brand, current
 from honeydesk.cases.models import RequestType
 
 
@@ -46,3 +47,14 @@ def test_it_shows_call_events_and_call_backs_read_only(cast):
     assert c.get("/admin/phone_channel/callevent/").status_code == 200
     assert c.get("/admin/phone_channel/callbacktask/").status_code == 200
     assert c.get("/admin/phone_channel/callbacktask/add/").status_code == 403
+
+
+def test_it_brands_the_admin_site_with_the_portal_brand(cast):
+    Brand.objects.all().delete()
+    Brand.objects.create(name="Acme Telecom", colour="#7a1fa2")
+    current.forget()
+    c = cast.client(User.objects.create_superuser("boss", "boss@example.test", "pw"))
+    page = c.get("/admin/").content.decode()
+    assert "Acme Telecom administration" in page and "Django administration" not in page
+    assert 'href="/brand.css?v=' in page
+    assert "--header-bg:#7a1fa2" in c.get("/brand.css").content.decode()

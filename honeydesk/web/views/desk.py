@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -46,9 +46,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     key = request.GET.get("queue", "mine")
     if key not in {q.key for q in queries.visible_queues(user)}:
         key = "mine"
-    sort = request.GET.get("sort", "updated")
+    # Escalations are worked longest-waiting first; other queues show recent changes first.
+    default_sort = "waiting" if key == "escalated" else "updated"
+    sort = request.GET.get("sort", default_sort)
     if sort not in queries.SORTS:
-        sort = "updated"
+        sort = default_sort
     cases = queries.queue_cases(user, key)
     filters = {
         "status": request.GET.get("status", ""),
@@ -66,6 +68,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(department__slug=filters["department"])
     if sort == "priority":
         cases = queries.with_priority_rank(cases)
+    elif sort == "waiting":
+        cases = queries.with_waiting_since(cases)
     cases = cases.order_by(*queries.SORTS[sort])
     # No COUNT(*) over the whole queue for the pager: the tab count already says it.
     page_number = min(parse_int(request.GET.get("page")) or 1, MAX_PAGE)
@@ -94,7 +98,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "has_next": len(rows) > PAGE_SIZE,
         "page_number": page_number,
         "sort": sort,
-        "sorts": list(queries.SORTS),
+        "sorts": list(queries.SORT_LABELS.items()),
         "filters": filters,
         "statuses": Status.choices,
         "priorities": Priority.choices,
@@ -165,6 +169,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "escalation": queries.open_escalation(case),
         "departments": Department.objects.exclude(pk=case.department_id),
         "staff": _department_staff(case),
+        "contact_points": list(case.contact.points.all()) if case.contact else [],
         "is_supervisor": user.sees_everything,
         "reopen_deadline": actions.reopen_deadline(case),
         "facts": _labelled_facts(case),
@@ -193,13 +198,30 @@ def _first_message(case: Case) -> str:
     )
 
 
-def _department_staff(case: Case) -> list[User]:
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(role__in=[Role.SUPERVISOR, Role.ADMIN])
-        .union(User.objects.filter(is_active=True, role=Role.AGENT, departments=case.department_id))
-        .order_by("first_name")
+def _department_staff(case: Case) -> list[tuple[str, list[User]]]:
+    """Who may own the case, grouped: the department's reps first, the one with the fewest
+    open cases at the top (so the default choice is the most available rep), then the
+    supervisors, then the admins. Each person carries `open_cases`."""
+    agents = User.objects.filter(is_active=True, role=Role.AGENT, departments=case.department_id).values("id")
+    people = list(
+        User.objects.filter(is_active=True).filter(Q(pk__in=agents) | Q(role__in=[Role.SUPERVISOR, Role.ADMIN]))
     )
+    load = dict(
+        Case.objects.filter(active=1, owner__in=[u.pk for u in people])
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("id"))
+        .values_list("owner", "n")
+    )
+    for person in people:
+        person.open_cases = load.get(person.pk, 0)  # type: ignore[attr-defined]
+    people.sort(key=lambda u: (u.open_cases, u.first_name, u.username))  # type: ignore[attr-defined]
+    groups = [
+        (f"{case.department.name} reps, fewest open cases first", [u for u in people if u.role == Role.AGENT]),
+        ("Supervisors", [u for u in people if u.role == Role.SUPERVISOR]),
+        ("Admins", [u for u in people if u.role == Role.ADMIN]),
+    ]
+    return [(label, members) for label, members in groups if members]
 
 
 @require_GET

@@ -3,88 +3,45 @@ the facts each request type needs, and a downloadable record of communication.""
 
 from __future__ import annotations
 
+import base64
 import re
-from datetime import timedelta
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from honeydesk.accounts import audit
-from honeydesk.accounts.models import Department
 from honeydesk.cases import access, actions, queries
-from honeydesk.cases.models import Case, RequestType, Status
+from honeydesk.cases.models import Case, RequestType, Status, TimelineEntry
 from honeydesk.lib.errors import DomainError, InvalidInput
+from honeydesk.policy.calendars import hours_for
 from honeydesk.web.views import promises
 from honeydesk.web.views.common import customer_required, required_version, user_of
-
-
-def typical_first_response(department: Department) -> timedelta | None:
-    """Median time to first response over the department's last 100 answered cases."""
-    rows = (
-        Case.objects.filter(department=department, first_response_at__isnull=False)
-        .order_by("-id")
-        .values_list("created_at", "first_response_at")[:100]
-    )
-    waits = [(answered - created).total_seconds() for created, answered in rows if answered and answered >= created]
-    return timedelta(seconds=median(waits)) if waits else None
-
-
-def humanize(delta: timedelta | None) -> str:
-    if delta is None:
-        return "within one business day"
-    hours = delta.total_seconds() / 3600
-    if hours < 1:
-        return f"within about {max(1, round(hours * 60))} minutes"
-    if hours < 36:
-        return f"within about {round(hours)} hour{'s' if round(hours) != 1 else ''}"
-    return f"within about {round(hours / 24)} days"
-
-
-def next_step(case: Case, typical: dict[int, timedelta | None] | None = None) -> str:
-    """What happens next, in the customer's words. `typical` carries each department's
-    typical first response across a list of cases: one query per department, not one
-    per new case (the portal home lists up to 100)."""
-    if case.status == Status.NEW:
-        typical = {} if typical is None else typical
-        if case.department_id not in typical:
-            typical[case.department_id] = typical_first_response(case.department)
-        return (
-            f"Your request is with our {case.department.name} team. They usually answer "
-            f"{humanize(typical[case.department_id])}."
-        )
-    if case.status == Status.OPEN:
-        who = case.owner.first_name if case.owner and case.owner.first_name else "A specialist"
-        return f"{who} from {case.department.name} owns your case and is working on it."
-    if case.status == Status.PENDING:
-        return "We are waiting for your answer. Reply below and your case moves straight back to us."
-    if case.status == Status.RESOLVED:
-        return (
-            f"We believe this is solved. If it is not, reply within {settings.REOPEN_WINDOW_DAYS} days "
-            "and we reopen it."
-        )
-    return "This case is closed. If the problem is back, write a new request and we link it to this one."
+from honeydesk.web.views.portal_next import Situation, next_step
 
 
 @require_GET
 @customer_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    cases = (
+    cases = list(
         access.cases_visible_to(user)
         .select_related("department", "owner", "request_type")
         .order_by("-updated_at")[:100]
     )
-    typical: dict[int, timedelta | None] = {}
-    rows = [{"case": c, "next": next_step(c, typical)} for c in cases]
-    return render(request, "portal/home.html", {"rows": rows})
+    situation = Situation.for_cases(cases)
+    rows = [(c, {"case": c, "next": next_step(c, situation)}) for c in cases]
+    # Active cases first, as their own group: what the customer is waiting for.
+    active = [row for c, row in rows if c.is_active]
+    finished = [row for c, row in rows if not c.is_active]
+    return render(request, "portal/home.html", {"active": active, "finished": finished, "any": bool(rows)})
 
 
 @require_GET
@@ -102,10 +59,43 @@ def portal_search(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/search.html", context)
 
 
+# Moves between the working states (new, open, waiting) are staff bookkeeping: the status
+# badge says where the case is. Changes to or from resolved or closed stay: they tell the
+# customer their case was settled or taken up again.
+WORKING = [Status.NEW, Status.OPEN, Status.PENDING]
+BOOKKEEPING = Q(kind=TimelineEntry.Kind.EVENT, event=TimelineEntry.Event.STATUS_CHANGED) & (
+    Q(data__from__in=WORKING) & Q(data__to__in=WORKING)
+)
+
+
+# After a POST the page is shown again at its confirmation (#confirmation, focused by
+# portal.js): what was done, in the customer's words.
+CONFIRMATIONS = {
+    "reply": "Your message is on your case. We will answer here and by e-mail.",
+    "supervisor": "We asked a supervisor to look at your case. They will contact you.",
+}
+
+
+def customer_entries(request: HttpRequest, case: Case) -> list[TimelineEntry]:
+    """The customer's timeline: what they may read (access.py), less the staff bookkeeping."""
+    entries = access.entries_visible_to(user_of(request), case).exclude(BOOKKEEPING)
+    return list(entries.select_related("author").prefetch_related("attachments"))
+
+
 def _portal_case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
-    user = user_of(request)
-    entries = access.entries_visible_to(user, case).select_related("author").prefetch_related("attachments")
-    return {"case": case, "entries": list(entries), "next": next_step(case), **promises.portal_extras(case), **extra}
+    return {
+        "case": case,
+        "entries": customer_entries(request, case),
+        "next": next_step(case),
+        "tz": hours_for(case.department_id).tz,
+        "confirmation": CONFIRMATIONS.get(request.GET.get("done", "")),
+        **promises.portal_extras(case),
+        **extra,
+    }
+
+
+def confirmed(ref: str, done: str) -> HttpResponse:
+    return redirect(f"{reverse('web:portal_case', args=[ref])}?done={done}#confirmation")
 
 
 @require_GET
@@ -133,7 +123,7 @@ def portal_reply(request: HttpRequest, ref: str) -> HttpResponse:
     except DomainError as exc:
         context = _portal_case_context(request, case, error=exc, body=request.POST.get("body", ""))
         return render(request, "portal/case.html", context, status=exc.status)
-    return redirect("web:portal_case", ref=entry.case.ref)
+    return confirmed(entry.case.ref, "reply")
 
 
 @require_POST
@@ -152,29 +142,57 @@ def portal_escalate(request: HttpRequest, ref: str) -> HttpResponse:
     except DomainError as exc:
         context = _portal_case_context(request, case, escalate_error=exc, reason=request.POST.get("reason", ""))
         return render(request, "portal/case.html", context, status=exc.status)
-    return redirect("web:portal_case", ref=case.ref)
+    return confirmed(case.ref, "supervisor")
 
 
 @require_GET
 @customer_required
 def portal_record(request: HttpRequest, ref: str) -> HttpResponse:
-    """The full record of communication, printable; ?download=1 saves it as a file."""
+    """The full record of communication, printable, in the case's local time; ?download=1
+    saves it as one file that carries its attachments."""
     user = user_of(request)
     case = access.case_for(user, ref)
     download = request.GET.get("download") == "1"
-    # The saved file carries its style (opened from disk, it has no server to ask); the
-    # page shown here links it, as the Content-Security-Policy allows no inline style.
-    extra = {"inline_css": _record_css()} if download else {}
-    response = render(request, "portal/record.html", _portal_case_context(request, case, **extra))
+    context = _portal_case_context(request, case)
+    if download:
+        # The saved file carries its style (opened from disk, it has no server to ask); the
+        # page shown here links it, as the Content-Security-Policy allows no inline style.
+        context["inline_css"] = _record_css()
+        embed_attachments(context["entries"])
+    response = render(request, "portal/record.html", context)
     if download:
         response["Content-Disposition"] = f'attachment; filename="{case.ref}-{slugify(case.subject)[:40]}.html"'
         audit.record(audit.Action.EXPORTED, actor=user, target=f"record of {case.ref}", request=request)
     return response
 
 
+# A saved record holds its attachments up to this size in all; the rest are listed by name.
+EMBED_LIMIT_BYTES = 25 * 1024 * 1024
+
+
+def embed_attachments(entries: list[TimelineEntry]) -> None:
+    """Give each attachment (as prefetched on the entries) `data_url`, a data: URL of its
+    bytes, so the saved file keeps them. Always application/octet-stream: opened from the
+    record, a file downloads and never runs."""
+    budget = EMBED_LIMIT_BYTES
+    for entry in entries:
+        for attachment in entry.attachments.all():
+            if attachment.size > budget:
+                continue
+            with attachment.file.open("rb") as f:
+                data = f.read()
+            budget -= len(data)
+            url = "data:application/octet-stream;base64," + base64.b64encode(data).decode()
+            attachment.data_url = url  # type: ignore[attr-defined]
+
+
 def _record_css() -> str:
     found = finders.find("honeydesk/record.css")
     return Path(str(found)).read_text() if found else ""
+
+
+# The need every request type about an account has; answered by choosing the account.
+ACCOUNT_NEED = "account_number"
 
 
 class NewRequestForm(forms.Form):
@@ -190,11 +208,12 @@ class NewRequestForm(forms.Form):
     def __init__(self, *args: Any, request_type: RequestType, accounts: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.request_type = request_type
-        if len(accounts) > 1:
-            self.fields["account"] = forms.ChoiceField(
-                choices=[(a.number, f"{a.number} — {a.name}") for a in accounts], label="Which account?"
-            )
-        for need in request_type.needs:
+        # The customer picks among their own accounts (never types a number): a choice
+        # outside the list is refused by the field, so no case opens on another's account.
+        account = forms.ChoiceField(choices=[(a.number, f"{a.number} — {a.name}") for a in accounts])
+        account.label = "Which account is it about?"
+        self.fields = {"account": account, **self.fields}
+        for need in self.needs():
             key = f"fact_{need['key']}"
             self.fields[key] = forms.CharField(
                 label=need.get("label", need["key"]),
@@ -203,9 +222,13 @@ class NewRequestForm(forms.Form):
                 max_length=200,
             )
 
+    def needs(self) -> list[dict[str, Any]]:
+        """The facts the customer types: all the type needs but the account (chosen above)."""
+        return [n for n in self.request_type.needs if n["key"] != ACCOUNT_NEED]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for need in self.request_type.needs:
+        for need in self.needs():
             key = f"fact_{need['key']}"
             value = (data.get(key) or "").strip()
             pattern = need.get("pattern")
@@ -240,12 +263,15 @@ def portal_new(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     initial = prefill(chosen, described, intake) if described else {}
+    if initial.get(f"fact_{ACCOUNT_NEED}") in {a.number for a in accounts}:
+        initial["account"] = initial[f"fact_{ACCOUNT_NEED}"]
     form = NewRequestForm(request.POST or None, request_type=chosen, accounts=accounts, initial=initial)
     error = None
     if request.method == "POST" and form.is_valid():
-        number = form.cleaned_data.get("account") or accounts[0].number
-        account = next(a for a in accounts if a.number == number)
-        facts = {n["key"]: form.cleaned_data.get(f"fact_{n['key']}", "").strip() for n in chosen.needs}
+        account = next(a for a in accounts if a.number == form.cleaned_data["account"])
+        facts = {n["key"]: form.cleaned_data.get(f"fact_{n['key']}", "").strip() for n in form.needs()}
+        if any(n["key"] == ACCOUNT_NEED for n in chosen.needs):
+            facts[ACCOUNT_NEED] = account.number
         contact = account.contacts.filter(user=user).first()
         try:
             opening = actions.Opening(
@@ -270,7 +296,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         "type": chosen,
         "error": error,
         "intake": intake,
-        "missing": [n["label"] for n in chosen.needs if n.get("required") and not initial.get(f"fact_{n['key']}")]
+        "missing": [n["label"] for n in form.needs() if n.get("required") and not initial.get(f"fact_{n['key']}")]
         if described
         else [],
     }

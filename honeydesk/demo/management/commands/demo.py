@@ -40,13 +40,16 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<28} {count:>6}")
         self._logins(result.logins)
 
-    def _logins(self, logins: list[tuple[str, str, str]]) -> None:
+    def _logins(self, logins: list[tuple[str, str, str, str]]) -> None:
         if not logins:
             self.stdout.write("No demo logins found.")
             return
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {demo.PASSWORD})")
-        width = max(len(u) for u, _, _ in logins)
-        self.stdout.write(f"  {'username':<{width}}  {'role':<10}  name")
-        for username, role, name in logins:
-            self.stdout.write(f"  {username:<{width}}  {role:<10}  {name}")
+        self.stdout.write("Customers can also ask the portal for a one-time link at their e-mail address (DEBUG: see")
+        self.stdout.write("the terminal or the outbox at /desk/outbox/).")
+        width = max(len(u) for u, *_ in logins)
+        named = max(len(n) for _, _, n, _ in logins)
+        self.stdout.write(f"  {'username':<{width}}  {'role':<10}  {'name':<{named}}  e-mail")
+        for username, role, name, email in logins:
+            self.stdout.write(f"  {username:<{width}}  {role:<10}  {name:<{named}}  {email}")

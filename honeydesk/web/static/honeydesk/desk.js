@@ -66,3 +66,91 @@ document.addEventListener("htmx:beforeRequest", (ev) => {
   const unless = elt.getAttribute("data-poll-unless");
   if (document.visibilityState !== "visible" || (unless && document.querySelector(unless))) ev.preventDefault();
 });
+
+// Drafts survive a reload: the composer's text (and its mode) is kept in this browser's
+// localStorage under the case reference while the rep types, put back when the page opens
+// with an empty composer, and dropped once the entry is sent. Nothing leaves the browser.
+(function () {
+  "use strict";
+  const PREFIX = "honeydesk:draft:";
+  function store() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+  function composer() { return document.getElementById("composer"); }
+  function keyOf(form) { return form && form.dataset.draftKey ? PREFIX + form.dataset.draftKey : null; }
+  function say(text) { const el = document.getElementById("draft-state"); if (el) el.textContent = text; }
+  function save() {
+    const form = composer(), key = keyOf(form), s = store();
+    if (!key || !s) return;
+    const body = form.querySelector("#composer-body");
+    const mode = form.querySelector('input[name="mode"]:checked');
+    if (body && body.value.trim()) {
+      s.setItem(key, JSON.stringify({ body: body.value, mode: mode ? mode.value : "reply", at: Date.now() }));
+      say("Draft saved");
+    } else {
+      s.removeItem(key);
+      say("");
+    }
+  }
+  function restore() {
+    const form = composer(), key = keyOf(form), s = store();
+    if (!key || !s) return;
+    const body = form.querySelector("#composer-body");
+    const raw = s.getItem(key);
+    if (!body || !raw || body.value.trim()) return;
+    try {
+      const draft = JSON.parse(raw);
+      body.value = draft.body || "";
+      const radio = form.querySelector('input[name="mode"][value="' + (draft.mode || "reply") + '"]');
+      if (radio) radio.checked = true;
+      say("Draft restored");
+    } catch (e) { s.removeItem(key); }
+  }
+  function forget(form) { const key = keyOf(form), s = store(); if (key && s) s.removeItem(key); }
+  document.addEventListener("input", (ev) => {
+    if (ev.target && ev.target.closest && ev.target.closest("#composer")) save();
+  });
+  document.addEventListener("change", (ev) => {
+    if (ev.target && ev.target.name === "mode" && ev.target.closest("#composer")) save();
+  });
+  // Sent: htmx swaps the case in (the request succeeded and the server showed no error),
+  // or a plain form post leaves the page (then the server re-shows the text on an error).
+  // Checked before the swap: afterwards the sending form is detached from the document and
+  // its events no longer reach this listener, and the new composer must not get the draft back.
+  document.addEventListener("htmx:beforeSwap", (ev) => {
+    const config = ev.detail && ev.detail.requestConfig;
+    const form = config && config.elt;
+    const xhr = ev.detail.xhr;
+    if (form && form.id === "composer" && xhr && xhr.status < 400 && !/class="error" role="alert"/.test(xhr.responseText || "")) {
+      forget(form);
+    }
+  });
+  document.addEventListener("submit", (ev) => {
+    if (ev.target && ev.target.id === "composer" && !window.htmx) forget(ev.target);
+  });
+  document.addEventListener("DOMContentLoaded", restore);
+  document.addEventListener("htmx:afterSettle", restore);
+})();
+
+// "Select all" for bulk actions: a checkbox with data-select-all="<name>" ticks or clears
+// every checkbox of that name in its table, and shows "some" when only part is ticked.
+document.addEventListener("change", (ev) => {
+  const el = ev.target;
+  if (!el || !el.matches) return;
+  const table = el.closest("table");
+  if (!table) return;
+  if (el.matches("[data-select-all]")) {
+    table.querySelectorAll('input[type="checkbox"][name="' + el.dataset.selectAll + '"]').forEach((box) => {
+      box.checked = el.checked;
+    });
+    el.indeterminate = false;
+    return;
+  }
+  const all = table.querySelector("[data-select-all]");
+  if (all && el.name === all.dataset.selectAll) {
+    const boxes = Array.from(table.querySelectorAll('input[type="checkbox"][name="' + el.name + '"]'));
+    const ticked = boxes.filter((b) => b.checked).length;
+    all.checked = ticked === boxes.length && ticked > 0;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+});

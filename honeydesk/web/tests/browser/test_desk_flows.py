@@ -48,7 +48,7 @@ def test_agent_replies_customer_answers_and_the_case_is_handed_to_repair(live_ca
     reply = "Hello Alice, I can see the second $89.99 payment. I have asked for a refund; it shows within 5 days."
     expect(bianca.get_by_label("Reply to customer")).to_be_checked()
     bianca.get_by_label("Message").fill(reply)
-    bianca.get_by_role("button", name="Send", exact=True).click()
+    bianca.get_by_role("button", name="Send reply").click()
     entry = bianca.locator(".entries > li").filter(has_text=reply)
     expect(entry).to_have_count(1)
     expect(entry.locator(".public-badge")).to_have_text("Customer sees this")

@@ -28,9 +28,11 @@ def test_a_customer_signs_in_with_a_password_and_submits_a_request(live_cast, li
     expect(advice.get_by_role("heading")).to_have_text("Writing works best for this")
     expect(advice).to_contain_text("A bill is easiest to explain in writing, line by line.")
     expect(advice).to_contain_text("Please have ready: Account number.")
-    # The fields this type needs, plus the outcome the customer wants.
-    account = page.get_by_label("Account number")
-    expect(account).to_be_visible()
+    # The customer picks among their own accounts (never types a number), then the facts
+    # this type needs, plus the outcome the customer wants.
+    account = page.get_by_label("Which account is it about?")
+    expect(account).to_have_value("1000001")
+    expect(account.locator("option")).to_have_count(1)
     goal = page.get_by_label("What outcome would resolve this for you?")
     expect(goal).to_have_accessible_description(re.compile("a corrected bill"))
     shot(page, "billing-form")
@@ -39,20 +41,18 @@ def test_a_customer_signs_in_with_a_password_and_submits_a_request(live_cast, li
     page.get_by_label("Tell us what happened").fill(
         "My bill dated 2025-03-01 is $74.99 but it has always been $59.99. Nobody told me about a price change."
     )
-    goal.fill("Back to my usual price if this is a mistake.")
-    account.fill("12-AB")
     before = Case.objects.count()
     page.get_by_role("button", name="Send request").click()
 
-    expect(page.get_by_text("This does not look like a valid account number.")).to_be_visible()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
     expect(page.get_by_role("alert").first).to_contain_text("Please check the fields marked below.")
-    expect(page.get_by_label("Account number")).to_have_attribute("aria-invalid", "true")
+    expect(goal).to_have_attribute("aria-invalid", "true")
     # What was typed is kept; only the wrong field needs fixing.
     expect(page.get_by_label("Tell us what happened")).to_have_value(re.compile(r"\$74\.99"))
     assert Case.objects.count() == before
     shot(page, "format-error")
 
-    page.get_by_label("Account number").fill("1000001")
+    goal.fill("Back to my usual price if this is a mistake.")
     page.get_by_role("button", name="Send request").click()
 
     expect(page.get_by_role("heading", name="Thank you — we have your request.")).to_be_visible()
@@ -91,7 +91,7 @@ def test_a_customer_signs_in_with_an_emailed_link_and_submits_a_request(live_cas
     page.get_by_role("link", name="Repair").click()
     expect(page.locator("section.advice").get_by_role("heading")).to_have_text("Calling is usually faster for this")
     expect(page.locator("section.advice")).to_contain_text("Troubleshooting goes faster live.")
-    expect(page.get_by_label("Account number")).to_have_count(0)
+    expect(page.get_by_label("Statement date")).to_have_count(0)
     page.get_by_label("In a few words, what is it about?").fill("Internet drops every evening")
     page.get_by_label("Tell us what happened").fill("Since Monday the connection drops around 8 pm for ten minutes.")
     page.get_by_label("What outcome would resolve this for you?").fill("A stable connection in the evening.")

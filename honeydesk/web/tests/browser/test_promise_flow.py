@@ -40,7 +40,7 @@ def test_a_rep_promises_a_call_back_sees_it_queued_logs_the_call_and_it_is_kept(
     bianca.get_by_label("Log a call").check()
     bianca.get_by_label("Message").fill("Called Alice back: the refund lands on Friday.")
     bianca.get_by_label("Direction").select_option("outbound")
-    bianca.get_by_role("button", name="Send").click()
+    bianca.get_by_role("button", name="Log call").click()
     expect(bianca.get_by_role("region", name="Call-backs")).to_contain_text("Kept")
     task.refresh_from_db()
     assert task.promise_state == "kept" and task.outcome == "called"

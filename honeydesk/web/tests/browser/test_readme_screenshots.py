@@ -63,7 +63,8 @@ def test_the_main_screens_with_demo_data(transactional_db, live_server, sign_in,
         "My bill dated 2025-03-01 is $74.99 but it has always been $59.99. Nobody told me about a price change."
     )
     portal.get_by_label("What outcome would resolve this for you?").fill("Back to my usual price if it is a mistake.")
-    portal.get_by_label("Account number").fill("24530558")
+    expect(portal.get_by_label("Which account is it about?")).to_be_visible()  # their own, chosen
+    portal.get_by_label("Statement date").fill("2025-03-01")
     portal.locator("h1").click()
     portal.evaluate("window.scrollTo(0, 0)")
     save(portal, shot, "portal-request-form")
