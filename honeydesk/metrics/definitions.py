@@ -45,7 +45,7 @@ from django.utils import timezone
 
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.channels.phone.models import CallbackTask, CallEvent, PromiseState
-from honeydesk.policy.calendars import calendar_of, from_calendar
+from honeydesk.policy.calendars import configured_hours
 from honeydesk.policy.hours import Hours
 from honeydesk.policy.models import SlaEvent, Target
 
@@ -219,8 +219,7 @@ class Context:
 
     def hours(self, department_id: int) -> Hours | None:
         if department_id not in self._hours:
-            calendar = calendar_of(department_id)
-            self._hours[department_id] = from_calendar(calendar) if calendar is not None else None
+            self._hours[department_id] = configured_hours(department_id)
         return self._hours[department_id]
 
     def business_seconds(self, department_id: int, start: datetime, end: datetime) -> int:

@@ -78,6 +78,14 @@ def _load_hours() -> dict[int | None, Hours]:
 known_hours: Recent[dict[int | None, Hours]] = Recent(_load_hours)
 
 
+def configured_hours(department: Department | int | None) -> Hours | None:
+    """The department's own or the default calendar; None when the desk has set up none
+    (metrics then count calendar hours, as the issue asks)."""
+    dept_id = department.pk if isinstance(department, Department) else department
+    known = known_hours.get()
+    return known.get(dept_id) or known.get(None)
+
+
 def hours_for(department: Department | int | None) -> Hours:
     """The business calendar of a department (see the module docstring): its own, else
     the default calendar, else the built-in week."""

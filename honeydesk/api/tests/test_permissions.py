@@ -590,6 +590,8 @@ def test_it_shows_surveys_to_staff_who_see_the_case_and_recoveries_to_supervisor
             assert got.status_code == 404 and record.status_code == 404
             assert type(recovery).objects.get(pk=recovery.pk).closed_at is None
     assert api.get("/recoveries").status_code == (200 if who in SUPERVISORS else 404)
+
+
 @pytest.mark.parametrize("who", PEOPLE)
 def test_it_gives_metrics_to_staff_and_other_reps_figures_only_to_supervisors(cast, who):
     from honeydesk.metrics import rollups
