@@ -179,7 +179,7 @@ def test_it_serves_the_openapi_document(client):
     assert doc["components"]["securitySchemes"]
 
 
-def test_it_serves_the_docs_page_without_any_cdn(client):
+def test_it_serves_the_docs_page_without_any_cdn(client, db):  # pages read the portal brand
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     html = response.content.decode()
