@@ -15,9 +15,12 @@ from __future__ import annotations
 from django.db import models
 
 
-class Rollup(models.Model):
+class Cut(models.Model):
+    """One measure's count and total for one cut (day, hour, rep, department, request type,
+    channel): the shape of a roll-up row and of a case's contribution to it."""
+
     day = models.DateField()
-    hour = models.PositiveSmallIntegerField(default=0, help_text="Local hour, for hourly measures; else 0.")
+    hour = models.PositiveSmallIntegerField(default=0)  # local hour, for hourly measures; else 0
     rep_id = models.PositiveIntegerField(default=0)
     department_id = models.PositiveIntegerField()
     request_type_id = models.PositiveIntegerField()
@@ -25,6 +28,13 @@ class Rollup(models.Model):
     measure = models.CharField(max_length=24)
     count = models.BigIntegerField(default=0)
     total = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class Rollup(Cut):
+    hour = models.PositiveSmallIntegerField(default=0, help_text="Local hour, for hourly measures; else 0.")
 
     class Meta:
         constraints = [
@@ -40,17 +50,8 @@ class Rollup(models.Model):
         return f"{self.day} {self.measure} {self.count}/{self.total}"
 
 
-class CaseFact(models.Model):
+class CaseFact(Cut):
     case_id = models.PositiveBigIntegerField()
-    day = models.DateField()
-    hour = models.PositiveSmallIntegerField(default=0)
-    rep_id = models.PositiveIntegerField(default=0)
-    department_id = models.PositiveIntegerField()
-    request_type_id = models.PositiveIntegerField()
-    channel = models.CharField(max_length=10)
-    measure = models.CharField(max_length=24)
-    count = models.BigIntegerField(default=0)
-    total = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["case_id"], name="casefact_case")]

@@ -89,6 +89,4 @@ def configured_hours(department: Department | int | None) -> Hours | None:
 def hours_for(department: Department | int | None) -> Hours:
     """The business calendar of a department (see the module docstring): its own, else
     the default calendar, else the built-in week."""
-    dept_id = department.pk if isinstance(department, Department) else department
-    known = known_hours.get()
-    return known.get(dept_id) or known.get(None) or built_in()
+    return configured_hours(department) or built_in()
