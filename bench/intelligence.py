@@ -4,7 +4,7 @@ coach per draft, model load time and the memory a web worker gains with it all l
     make bench            (runs this after the page benchmarks)
     .venv/bin/python bench/intelligence.py [--rounds 5]
 
-Messages come from the eval data beside the repo (../shared/eval) and the proxy set in
+Messages come from the dev split in eval/dev and the proxy set in
 eval/proxy; CPU time (time.process_time) of this one process, median of the rounds.
 """
 
@@ -49,7 +49,7 @@ def main() -> int:
     analyze_message("warm up: my bill is wrong")
     analyze_draft("I will fix it today.", "my bill is wrong")
     load_s = time.perf_counter() - started
-    eval_dir = ROOT.parent / "shared" / "eval"
+    eval_dir = ROOT / "eval" / "dev"
     blind = ROOT / "eval" / "blind"
     messages = [
         str(m["text"])
@@ -64,7 +64,7 @@ def main() -> int:
         + _lines(blind / "replies-blind-heldout.jsonl")
     ]
     if not messages or not drafts:
-        print("no eval data found beside the repo (../shared/eval)", file=sys.stderr)
+        print("no eval data found in eval/dev", file=sys.stderr)
         return 1
     rates, coach_ms = [], []
     for _ in range(args.rounds):

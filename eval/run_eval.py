@@ -1,7 +1,7 @@
 """Evaluate honeydesk's text intelligence: dev, grouped cross-validation and held-out columns.
 
 Usage:  .venv/bin/python eval/run_eval.py [--errors SPLIT] [--no-timings]
-        (``make eval``). Data: the dev split in $HONEYDESK_EVAL_DIR or ../shared/eval, and the
+        (``make eval``). Data: the dev split in $HONEYDESK_EVAL_DIR or eval/dev, and the
         blind set in eval/blind. If messages-hid.jsonl / replies-hid.jsonl are in the eval
         directory, the held-back split is scored too.
 

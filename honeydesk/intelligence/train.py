@@ -2,7 +2,7 @@
 
     .venv/bin/python -m honeydesk.intelligence.train            # writes data/heads.npz + heads.json
 
-Training rows: the dev split (``$HONEYDESK_EVAL_DIR`` or ``../shared/eval``) and the training
+Training rows: the dev split (``$HONEYDESK_EVAL_DIR`` or ``eval/dev``) and the training
 part of the blind set (``eval/blind/*-blind-train.jsonl``). The blind set's held-out part is
 never read here. The fit is deterministic (lbfgs from zeros, rows in file order), so the same
 data rebuild the same weights; ``tests/test_learned.py`` checks a rebuild against the
@@ -60,7 +60,7 @@ DRAFT_HEADS: dict[str, Callable[[dict[str, Any]], str | None]] = {
 
 
 def eval_dir() -> Path:
-    return Path(os.environ.get("HONEYDESK_EVAL_DIR") or REPO.parent / "shared" / "eval")
+    return Path(os.environ.get("HONEYDESK_EVAL_DIR") or REPO / "eval" / "dev")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -1,10 +1,12 @@
-"""The dev-split figures must stay above target (the eval data sits beside the repo)."""
+"""The dev-split figures must stay above target (the dev split is in eval/dev)."""
 
 import importlib.util
 import json
 from pathlib import Path
 
-EVAL_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "eval"
+from honeydesk.intelligence.train import eval_dir
+
+EVAL_DIR = eval_dir()
 RUN_EVAL = Path(__file__).resolve().parents[3] / "eval" / "run_eval.py"
 
 
@@ -17,7 +19,7 @@ def _run_eval():
 
 def _load(name):
     path = EVAL_DIR / name
-    assert path.exists(), f"eval data missing: {path} (shared/eval must sit beside the repo)"
+    assert path.exists(), f"eval data missing: {path} (eval/dev or $HONEYDESK_EVAL_DIR)"
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 

@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[3]
 DATA = [
     REPO / "eval" / "proxy" / "messages-proxy.jsonl",
     REPO / "eval" / "proxy" / "replies-proxy.jsonl",
-    REPO.parent / "shared" / "eval" / "messages-dev.jsonl",
-    REPO.parent / "shared" / "eval" / "replies-dev.jsonl",
+    REPO / "eval" / "dev" / "messages-dev.jsonl",
+    REPO / "eval" / "dev" / "replies-dev.jsonl",
 ]
 
 

@@ -13,7 +13,7 @@ from honeydesk.intelligence.analyze import analyze_draft, analyze_message
 
 REPO = Path(__file__).resolve().parents[3]
 BLIND = REPO / "eval" / "blind"
-DEV = REPO.parent / "shared" / "eval"
+DEV = REPO / "eval" / "dev"
 
 
 def _rows(path):
