@@ -157,12 +157,42 @@ def test_serve_with_worker_runs_both_and_one_interrupt_stops_both(tmp_path):
             time.sleep(0.3)
         output = (tmp_path / "run.log").read_text()
         assert answered and "honeydesk worker" in output, output[-3000:]
-        os.killpg(proc.pid, signal.SIGINT)  # the terminal sends Ctrl-C to the whole group
+        family = _descendants(proc.pid)
+        assert len(family) >= 3, "the server, its worker process and the job worker"
+        os.killpg(proc.pid, signal.SIGINT)  # the terminal sends Ctrl-C to the foreground group
         proc.wait(timeout=20)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
-    # Nothing of the group is left: neither the server nor the worker.
-    alive = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    assert alive == []
+    # Nothing is left running: not the server, not its worker processes, not the job worker.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_running(pid) for pid in family):
+        time.sleep(0.2)
+    assert [pid for pid in family if _running(pid)] == []
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = _children(todo.pop())
+        found += children
+        todo += children
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    import subprocess
+
+    return [int(c) for c in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+
+
+def _running(pid: int) -> bool:
+    """A zombie counts as gone: it has exited, and only waits for its parent to read it."""
+    import pathlib
+
+    try:
+        status = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"

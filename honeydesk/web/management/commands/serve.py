@@ -80,31 +80,36 @@ class Command(BaseCommand):
 
 
 def run_together(commands: list[list[str]]) -> int:
-    """Start every command; when one ends or we are asked to stop, stop the others
-    (SIGTERM, then SIGKILL after 10 s). Returns the first exit status."""
-    children = [subprocess.Popen(command) for command in commands]
-    stopping = False
+    """Start every command; when one ends or we are asked to stop, stop the others.
+    Returns the first exit status.
 
-    def stop(*_: Any) -> None:
-        nonlocal stopping
-        stopping = True
+    Each child runs in its own process group, so Ctrl-C reaches this process only and
+    every child is told once. Granian took Ctrl-C plus our SIGTERM as "quit now" and left
+    its worker process running, orphaned, still holding the port; told once, it stops
+    its workers before it exits. A child still running 10 s later is killed."""
+    children = [subprocess.Popen(command, process_group=0) for command in commands]
+    received: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        received.append(signum)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         status = None
-        while status is None and not stopping:
+        while status is None and not received:
             status = next((c.returncode for c in children if c.poll() is not None), None)
             time.sleep(0.2)
     finally:
+        ask = received[0] if received else signal.SIGTERM
         for child in children:
             if child.poll() is None:
-                child.terminate()
+                child.send_signal(ask)
         deadline = time.monotonic() + 10
         for child in children:
             try:
                 child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                os.killpg(child.pid, signal.SIGKILL)  # its own workers too
                 child.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
