@@ -203,3 +203,33 @@ def test_a_missing_request_and_a_foreign_one_look_the_same(cast, frozen):
     missing = c.post(f"/desk/cases/{cast.alice_case.ref}/credits/999999/decide/", {"action": "grant"})
     assert foreign.status_code == missing.status_code == 404
     assert without_csrf(foreign.content) == without_csrf(missing.content)
+
+
+def test_the_approvals_queue_costs_the_same_queries_for_one_row_or_twenty(cast, frozen):
+    """Each row shows the policy's recommendation and what it relied on; the record is
+    read once for the page, not once per row."""
+    from honeydesk.cases import actions as cases
+
+    actions.do_flag_billing_error(cast.alice_account, description="double", acting_user=cast.admin)
+    actions.do_flag_billing_error(cast.bob_account, description="double", acting_user=cast.admin)
+
+    def waiting(customer, account, n):
+        case = cases.do_open_case(
+            cases.Opening(account=account, request_type=cast.alice_case.request_type, subject=f"Bill {n}",
+                          body="Charged twice", channel="portal"),
+            acting_user=customer,
+        )  # fmt: skip
+        req = actions.do_request_credit(case, ask("120.00"), acting_user=customer, channel="portal")
+        actions.do_decide_credit(req, action="grant", acting_user=cast.billing_agent)
+
+    waiting(cast.alice, cast.alice_account, 0)
+    c, url = cast.client(cast.supervisor), "/desk/credits/approvals/"
+    c.get(url)  # a session's first request does one-off bookkeeping
+    one = _queries(c, url)
+    for n in range(1, 20):
+        customer, account = (cast.alice, cast.alice_account) if n % 2 else (cast.bob, cast.bob_account)
+        waiting(customer, account, n)
+    assert Approval.objects.filter(status="pending").count() == 20
+    page = c.get(url).content.decode()
+    assert page.count("The policy recommends:") == 20 and "Billing error flagged" in page
+    assert _queries(c, url) == one

@@ -18,7 +18,7 @@ from honeydesk.cases import access as case_access
 from honeydesk.cases.models import Case
 from honeydesk.credits import access, actions, ledger
 from honeydesk.credits.models import Approval
-from honeydesk.credits.policy import recommend
+from honeydesk.credits.policy import recommend_all
 from honeydesk.lib.errors import DomainError
 from honeydesk.web.views import desk, portal
 from honeydesk.web.views.common import customer_required, parse_version, staff_required, user_of
@@ -141,7 +141,8 @@ def approvals_queue(request: HttpRequest) -> HttpResponse:
         .select_related("request__case__account", "request__case__contact", "requested_by", "decision")
         .order_by("requested_at", "id")
     )
-    rows = [{"approval": a, "rec": recommend(a.request, for_user=user)} for a in pending]
+    recs = recommend_all([a.request for a in pending], for_user=user)
+    rows = [{"approval": a, "rec": rec} for a, rec in zip(pending, recs, strict=True)]
     recent = (
         access.approvals_visible_to(user)
         .exclude(status=Approval.Status.PENDING)
