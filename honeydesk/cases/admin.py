@@ -7,11 +7,13 @@ shows them read-only, and timeline entries, append-only, are not in the admin at
 from django.contrib import admin
 
 from honeydesk.cases.models import Case, RequestType
+from honeydesk.cases.needs_form import RequestTypeForm
 from honeydesk.lib.admin import ReadOnlyAdmin
 
 
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin[RequestType]):
+    form = RequestTypeForm
     list_display = (
         "name",
         "department",

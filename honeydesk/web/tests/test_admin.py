@@ -24,7 +24,7 @@ def test_it_lets_admins_edit_roles_and_request_types(cast):
             "name": "Billing question",
             "slug": "billing",
             "department": cast.billing.pk,
-            "needs": "[]",
+            "needs-count": "0",
             "channel_reason": "In writing",
             "intake_category": "billing_explanation",
             "best_channel": "call",
@@ -58,3 +58,67 @@ def test_it_brands_the_admin_site_with_the_portal_brand(cast):
     assert "Acme Telecom administration" in page and "Django administration" not in page
     assert 'href="/brand.css?v=' in page
     assert "--header-bg:#7a1fa2" in c.get("/brand.css").content.decode()
+
+
+def _type_form(cast, rows):
+    data = {
+        "name": "Billing question",
+        "slug": "billing",
+        "department": cast.billing.pk,
+        "channel_reason": "In writing",
+        "intake_category": "billing_explanation",
+        "best_channel": "write",
+        "active": "on",
+        "needs-count": str(len(rows)),
+    }
+    for i, row in enumerate(rows):
+        data.update({f"needs-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_it_edits_what_a_request_type_needs_with_a_form_not_json(cast):
+    rtype = cast.billing_type
+    rtype.needs = [{"key": "invoice_number", "label": "Invoice number", "required": True, "pattern": "^INV-[0-9]+$"}]
+    rtype.save()
+    c = cast.client(User.objects.create_superuser("boss", "boss@example.test", "pw"))
+    url = f"/admin/cases/requesttype/{rtype.pk}/change/"
+    page = c.get(url).content.decode()
+    assert 'name="needs-0-key" value="invoice_number"' in page and 'name="needs-0-label" value="Invoice number"' in page
+    assert 'name="needs-3-key" value=""' in page, "empty rows to add facts"
+    assert "&quot;key&quot;" not in page and '<textarea name="needs"' not in page, "no JSON to type"
+    rows = [
+        {"key": "invoice_number", "label": "Invoice number", "required": "on", "pattern": "^INV-[0-9]+$",
+         "format_message": "It starts with INV-"},
+        {"key": "", "label": ""},  # a blank row is dropped
+        {"key": "meter_number", "label": "Meter number", "help": "On the front of the meter"},
+    ]  # fmt: skip
+    assert c.post(url, _type_form(cast, rows)).status_code == 302
+    rtype.refresh_from_db()
+    assert rtype.needs == [
+        {"key": "invoice_number", "label": "Invoice number", "required": True, "pattern": "^INV-[0-9]+$",
+         "format_message": "It starts with INV-"},
+        {"key": "meter_number", "label": "Meter number", "required": False, "help": "On the front of the meter"},
+    ]  # fmt: skip
+    # Remove a row by ticking Remove.
+    assert c.post(url, _type_form(cast, [rows[0], {**rows[2], "remove": "on"}])).status_code == 302
+    rtype.refresh_from_db()
+    assert [n["key"] for n in rtype.needs] == ["invoice_number"]
+
+
+def test_it_refuses_a_broken_need_and_keeps_the_old_ones(cast):
+    rtype = cast.billing_type
+    before = [{"key": "invoice_number", "label": "Invoice number", "required": True}]
+    rtype.needs = before
+    rtype.save()
+    c = cast.client(User.objects.create_superuser("boss", "boss@example.test", "pw"))
+    url = f"/admin/cases/requesttype/{rtype.pk}/change/"
+    for rows, message in (
+        ([{"key": "meter", "label": "Meter", "pattern": "([0-9]"}], "the pattern is not a valid regular expression"),
+        ([{"key": "Meter No", "label": "Meter"}], "lower-case letters, digits and _"),
+        ([{"key": "meter", "label": ""}], "give &#x27;meter&#x27; a label"),
+        ([{"key": "meter", "label": "A"}, {"key": "meter", "label": "B"}], "is used twice"),
+    ):
+        response = c.post(url, _type_form(cast, rows))
+        assert response.status_code == 200 and message in response.content.decode(), message
+        rtype.refresh_from_db()
+        assert rtype.needs == before

@@ -43,6 +43,9 @@ def test_it_still_checks_the_format_of_the_facts_the_customer_types(cast):
         ],
     )
     c = cast.client(cast.alice)
+    # The account is picked from a list, so it is not among the things to have ready.
+    advice = c.get("/portal/new/?type=statement").content.decode()
+    assert "Please have ready: Statement date." in advice
     bad = c.post("/portal/new/", _new_request(type="statement", account="1000001", fact_statement_date="March"))
     assert bad.status_code == 422 and "does not look like a valid statement date" in bad.content.decode()
     good = c.post("/portal/new/", _new_request(type="statement", account="1000001", fact_statement_date="2026-11-30"))
