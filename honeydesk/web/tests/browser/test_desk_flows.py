@@ -145,3 +145,21 @@ def test_a_customer_asks_for_a_supervisor_and_the_supervisor_takes_it(live_cast,
     assert taken.taken_by == live_cast.supervisor and taken.reason == reason
     sam.goto(f"{base}/desk/?queue=escalated")
     expect(sam.get_by_role("link", name=ref, exact=True)).to_have_count(0)
+
+
+def test_a_reps_draft_survives_a_reload_and_is_gone_once_sent(live_cast, live_server, sign_in):
+    page = sign_in("bianca")
+    url = f"{live_server.url}/desk/cases/{live_cast.alice_case.ref}/"
+    page.goto(url)
+    page.get_by_label("Internal note").check()
+    page.locator("#composer-body").fill("Checked the meter readings: two are estimates.")
+    expect(page.locator("#draft-state")).to_have_text("Draft saved")
+    page.reload()
+    expect(page.locator("#composer-body")).to_have_value("Checked the meter readings: two are estimates.")
+    expect(page.get_by_label("Internal note")).to_be_checked()
+    expect(page.locator("#draft-state")).to_have_text("Draft restored")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".entries")).to_contain_text("two are estimates")
+    page.reload()
+    expect(page.locator("#composer-body")).to_have_value("")
+    expect(page.get_by_label("Reply to customer")).to_be_checked()

@@ -52,3 +52,27 @@ def test_a_supervisor_takes_an_escalation_from_the_keyboard(live_cast, live_serv
     page.keyboard.press("Enter")
     expect(page.locator("#take-escalation")).to_have_count(0)
     expect(page.locator(".meta div").filter(has_text="Owner")).to_contain_text("Sam")
+
+
+def test_a_rep_takes_replies_to_and_resolves_a_case_from_the_keyboard(live_cast, live_server, sign_in):
+    page = sign_in("bianca")
+    page.goto(f"{live_server.url}/desk/?queue=unassigned")
+    ref = live_cast.alice_case.ref
+    tab_to(page, lambda name: name == ref)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/desk/cases/{ref}/$"))
+    tab_to(page, lambda name: name == "take")
+    page.keyboard.press("Enter")
+    expect(page.locator(".meta div").filter(has_text="Owner")).to_contain_text("Bianca")
+    tab_to(page, lambda name: name == "composer-body", limit=150)
+    page.keyboard.type("I have corrected the bill; the refund shows on the next one.")
+    tab_to(page, lambda name: name == "Send reply", limit=10)
+    page.keyboard.press("Enter")
+    expect(page.locator(".entries")).to_contain_text("I have corrected the bill")
+    tab_to(page, lambda name: name == "Resolve", limit=150)  # the box's summary
+    page.keyboard.press("Enter")
+    tab_to(page, lambda name: name == "resolve-note", limit=5)
+    page.keyboard.type("Bill corrected; refund on the next bill.")
+    tab_to(page, lambda name: name == "Resolve", limit=5)  # the box's button
+    page.keyboard.press("Enter")
+    expect(page.locator(".meta .status")).to_have_text("Resolved")
