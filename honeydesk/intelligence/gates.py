@@ -24,6 +24,8 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
+from honeydesk.intelligence import regex_reader
+
 _CUTS = (3, 4)  # bytes under which a word beginning is filed when the whole word is not known
 _CUT3, _CUT4 = (itemgetter(slice(n)) for n in _CUTS)
 _MAX_LANG = 256  # largest set of literal strings tracked for one stretch of a pattern
@@ -78,8 +80,8 @@ def _chance(keys: set[bytes] | Clause) -> float:
 
 
 # ------------------------------------------------------------------ reading the pattern
-# These walk the parse tree of ``re._parser`` (Python 3.11); anything unfamiliar makes the
-# reader give up on that part, which only weakens a gate.
+# These walk the tree ``regex_reader`` reads (passed as ``p``); anything unfamiliar makes
+# them give up on that part, which only weakens a gate.
 
 
 def _charset(av: Any, p: Any) -> set[str] | None:
@@ -351,8 +353,6 @@ def requirement(pattern: str | re.Pattern[str], flags: int = 0) -> list[list[Cla
     None when nothing can be read from the pattern (case-insensitive patterns included: the
     gate compares exact characters).
     """
-    from re import _parser  # type: ignore[attr-defined]
-
     if isinstance(pattern, re.Pattern):
         source, flags = pattern.pattern, pattern.flags
     else:
@@ -360,17 +360,16 @@ def requirement(pattern: str | re.Pattern[str], flags: int = 0) -> list[list[Cla
     if flags & re.IGNORECASE:
         return None
     try:
-        return _requirement_of(list(_parser.parse(source, flags)), False)
-    except Exception:  # pragma: no cover - unusual syntax: no gate, never a wrong answer
+        return _requirement_of(regex_reader.parse(source, flags), False)
+    except regex_reader.Unsupported:  # syntax the reader does not cover: no gate, never a wrong answer
         return None
 
 
 def _requirement_of(items: list[Any], at_word_start: bool) -> list[list[Clause]] | None:
     """``requirement`` for an already parsed (case-sensitive) pattern."""
-    from re import _parser  # type: ignore[attr-defined]
-
+    p = regex_reader
     _LANG_MEMO.clear()
-    branches = [_clauses(its, _parser, start) for its, start in _top_branches(items, _parser, at_word_start)]
+    branches = [_clauses(its, p, start) for its, start in _top_branches(items, p, at_word_start)]
     if any(not b for b in branches):
         return None
     return [_pick(b) for b in branches]
@@ -538,8 +537,6 @@ class AlternationScan:
     """
 
     def __init__(self, word_start: list[str], anywhere: list[str] | None = None, gates: WordGates = GATES) -> None:
-        from re import _parser  # type: ignore[attr-defined]
-
         anywhere = anywhere or []
         self.regex = re.compile(r"(?<!\w)(?=\w)(?:" + "|".join(word_start) + ")" + "".join("|" + b for b in anywhere))
         self.branches = [(p, True) for p in word_start] + [(p, False) for p in anywhere]
@@ -549,9 +546,12 @@ class AlternationScan:
         # need a handful), which keeps the import and the first message quick.
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self.branches)
         self._gates = gates
-        parsed = [_parser.parse(p) for p, _ in self.branches]
+        try:
+            parsed: list[list[regex_reader.Item]] | None = [regex_reader.parse(p) for p, _ in self.branches]
+        except regex_reader.Unsupported:
+            parsed = None  # the whole regex is run on every text: slower, the same answers
         # A branch that could match the empty string would need finditer's empty-match rules.
-        self.exact = all(tree.getwidth()[0] > 0 for tree in parsed)
+        self.exact = parsed is not None and all(regex_reader.min_width(tree) > 0 for tree in parsed)
         # Which branches each word key may open (bit i = branch i), so a text's few registered
         # words name the candidates directly instead of asking all branches in turn.
         self._always = 0
@@ -562,14 +562,12 @@ class AlternationScan:
         for i, pattern in enumerate(self.branch_patterns):
             # The branch's own parse tree, read as starting at a word start when it must, says
             # what the anchored pattern needs without parsing that again.
-            try:
-                need = _requirement_of(list(parsed[i]), self.branches[i][1])
-            except Exception:  # pragma: no cover - unusual syntax: no gate, never a wrong answer
-                need = None
+            tree = parsed[i] if parsed is not None else None
+            need = _requirement_of(tree, self.branches[i][1]) if tree is not None else None
             quick, needs, firsts = gates.condition(pattern, need=need) if need else (0, (), [])
             self._needs.append(needs if quick else (0,))  # (0,): always passes
             if not quick:
-                starts = _literal_starts(list(parsed[i]), _parser)
+                starts = _literal_starts(tree, regex_reader) if tree is not None else None
                 if starts:
                     self._openings.append((1 << i, tuple(starts)))
                 else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from honeydesk.intelligence import regex_reader
+
 
 def alt(items: list[str] | tuple[str, ...]) -> str:
     """Join fragments into one non-capturing alternation, longest first."""
@@ -23,11 +25,9 @@ def first_chars(pattern: str) -> frozenset[str] | None:
     Used to skip regexes (and alternation branches) that cannot match at a position: the big
     cue lists are scanned once, and only the cues whose first character fits are tried.
     """
-    from re import _parser  # type: ignore[attr-defined]
-
     try:
-        return _first(list(_parser.parse(pattern)), _parser)
-    except Exception:  # pragma: no cover - unusual syntax: no shortcut, never a wrong answer
+        return _first(regex_reader.parse(pattern), regex_reader)
+    except regex_reader.Unsupported:  # syntax the reader does not cover: no shortcut, never a wrong answer
         return None
 
 
