@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "honeydesk.quality",
     "honeydesk.metrics",
     "honeydesk.branding",
+    "honeydesk.webhooks",
     "honeydesk.web",
     "honeydesk.ops",
     "honeydesk.demo",
@@ -225,6 +226,10 @@ ALLOWED_ATTACHMENT_TYPES = env_list(
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1_000_000
 REOPEN_WINDOW_DAYS = env_int("HONEYDESK_REOPEN_WINDOW_DAYS", 14)
 FCR_DAYS = env_int("HONEYDESK_FCR_DAYS", 7)
+# Webhooks: how long a receiver may take to answer, and how many failed attempts in a row
+# disable an endpoint (its admins are told).
+WEBHOOK_TIMEOUT_SECONDS = env_int("HONEYDESK_WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_DISABLE_AFTER = env_int("HONEYDESK_WEBHOOK_DISABLE_AFTER", 10)
 # Call-backs: the owner is reminded this many minutes before one is due.
 CALLBACK_REMINDER_MINUTES = env_int("HONEYDESK_CALLBACK_REMINDER_MINUTES", 15)
 # The department a customer who threatens to leave is suggested to (its slug).

@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     SLA_WARNING = "sla_warning", "A service level is about to be missed"
     SLA_BREACH = "sla_breach", "A service level was missed"
     RECOVERY_OVERDUE = "recovery_overdue", "An unhappy customer's recovery is overdue (supervisors)"
+    WEBHOOK_DISABLED = "webhook_disabled", "A webhook was disabled after repeated failures (admins)"
 
 
 # Mail unless the person turned it off; the chatty kinds stay in the app unless asked for.
@@ -34,6 +35,7 @@ EMAIL_BY_DEFAULT = {
     Kind.SLA_WARNING: True,
     Kind.SLA_BREACH: True,
     Kind.RECOVERY_OVERDUE: True,
+    Kind.WEBHOOK_DISABLED: True,
 }
 
 
