@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -484,3 +485,12 @@ class CaseField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        options = self.choices if isinstance(self.choices, list) else None
+        if self.kind == self.Kind.CHOICE and not (
+            options and all(isinstance(o, str) and o.strip() and len(o) <= 200 for o in options)
+        ):
+            raise ValidationError({"choices": 'A choice field needs a list of options, e.g. ["Meter", "Tariff"].'})
+        if self.kind != self.Kind.CHOICE and self.choices:
+            raise ValidationError({"choices": "Only a choice field has options."})
