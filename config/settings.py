@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "honeydesk.quality",
     "honeydesk.metrics",
     "honeydesk.branding",
+    "honeydesk.macros",
     "honeydesk.web",
     "honeydesk.ops",
     "honeydesk.demo",

@@ -290,6 +290,7 @@ class TimelineEntry(models.Model):
         PRIORITY_CHANGED = "priority_changed", "Priority changed"
         TAGS_CHANGED = "tags_changed", "Tags changed"
         FIELDS_CHANGED = "fields_changed", "Fields changed"
+        MACRO_APPLIED = "macro_applied", "Macro applied"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"
