@@ -1,5 +1,5 @@
 """The everyday desk tools in the API (issue 17): a case's priority, tags and custom
-fields, and the tag vocabulary admins keep tidy. Staff only: customers get 404 (tags
+fields, the tag vocabulary admins keep tidy, and macros. Staff only: customers get 404 (tags
 and fields are staff's record of a case). Thin: access -> action -> schema.
 """
 
@@ -19,6 +19,8 @@ from honeydesk.cases import access, properties
 from honeydesk.cases.models import Case, CaseField, Tag
 from honeydesk.lib.apischema import In, StrictBool, StrictInt
 from honeydesk.lib.errors import InvalidInput, VersionRequired
+from honeydesk.macros import actions as macro_actions
+from honeydesk.macros.models import Macro
 
 router = Router(tags=["desk"])
 
@@ -179,3 +181,67 @@ def merge_tag(request: HttpRequest, name: str, payload: TagMergeIn) -> dict[str,
         raise InvalidInput.field("into", f"No tag {payload.into!r}; rename this one instead.")
     moved = properties.do_merge_tags(source, into, acting_user=user)
     return {"into": into.name, "cases": moved}
+
+
+# --- macros (honeydesk.macros) -----------------------------------------------------------
+
+
+class MacroOut(Schema):
+    id: int
+    name: str
+    scope: str
+    department: str | None
+    reply: str
+    actions: list[str] = Field(..., description="What applying it does besides the reply text.")
+
+
+class MacroApplied(Schema):
+    case: s.CaseOut
+    reply: str = Field(..., description="The reply text with placeholders filled in, for you to send (not sent).")
+
+
+Id = Annotated[int, Field(ge=1, le=s.MAX_ID)]
+
+
+def _does(m: Macro) -> list[str]:
+    does = [f"priority {m.set_priority}"] if m.set_priority else []
+    does += [f"add tag {t}" for t in m.add_tags] + [f"remove tag {t}" for t in m.remove_tags]
+    if m.assign_to_self or m.assign_to_id:
+        does.append("assign to the one applying it" if m.assign_to_self else f"assign to {m.assign_to}")
+    if m.note:
+        does.append("internal note")
+    if m.set_status:
+        does.append(f"status {m.set_status}")
+    if m.transfer_to_id:
+        does.append(f"transfer to {m.transfer_to}")
+    return does
+
+
+@router.get("/macros", response={200: list[MacroOut], **s.errors(*s.READ)}, summary="Macros you may use (staff)")
+def macros(request: HttpRequest) -> list[dict[str, Any]]:
+    found = macro_actions.macros_visible_to(_user(request)).select_related("department", "assign_to", "transfer_to")
+    return [
+        {
+            "id": m.pk,
+            "name": m.name,
+            "scope": m.scope,
+            "department": m.department.slug if m.department else None,
+            "reply": m.reply,
+            "actions": _does(m),
+        }
+        for m in found
+    ]
+
+
+@router.post(
+    "/cases/{ref}/macros/{macro_id}/apply",
+    response={200: MacroApplied, **s.errors(*s.WRITE)},
+    summary="Apply a macro: all its actions or none (staff)",
+)
+def apply_macro(request: HttpRequest, ref: str, macro_id: Id, payload: s.VersionIn) -> dict[str, Any]:
+    user, case = _staff_case(request, ref)
+    macro = macro_actions.macro_for(user, macro_id)
+    case, reply = macro_actions.do_apply_macro(case, macro, acting_user=user, expected_version=_version(payload))
+    fresh = access.cases_visible_to(user).select_related(*CASE_RELATED).prefetch_related("tags").filter(pk=case.pk)
+    shown = fresh.first() or Case.objects.select_related(*CASE_RELATED).prefetch_related("tags").get(pk=case.pk)
+    return {"case": case_dict(shown, staff=True), "reply": reply}

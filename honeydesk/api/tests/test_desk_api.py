@@ -68,3 +68,25 @@ def test_it_filters_and_searches_by_tag_and_field(cast, cause):
     wrong = api.get("/cases", field="cause:Weather")
     assert wrong.status_code == 422 and list(wrong.json()["error"]["fields"]) == ["field"]
     assert api.get("/cases", tag="refund").json()["items"][0]["tags"] == ["refund"]
+
+
+def test_it_lists_and_applies_macros_all_or_nothing(cast):
+    from honeydesk.macros import actions
+    from honeydesk.macros.actions import Draft
+
+    macro = actions.do_save_macro(
+        Draft(name="Wait", reply="Hi {first_name}", add_tags=("asked",), set_status="pending"),
+        acting_user=cast.billing_agent,
+    )
+    api, ref = cast.api(cast.billing_agent), cast.alice_case.ref
+    assert [m["name"] for m in api.get("/macros").json()] == ["Wait"]
+    assert cast.api(cast.repair_agent).get("/macros").json() == []
+    version = api.get(f"/cases/{ref}").json()["version"]
+    refused = api.post(f"/cases/{ref}/macros/{macro.pk}/apply", {"version": version})
+    assert refused.status_code == 409  # a new case cannot wait on the customer
+    assert api.get(f"/cases/{ref}").json()["tags"] == [], "nothing applied"
+    api.post(f"/cases/{ref}/assign", {"owner": cast.billing_agent.username, "version": version})
+    version = api.get(f"/cases/{ref}").json()["version"]
+    done = api.post(f"/cases/{ref}/macros/{macro.pk}/apply", {"version": version}).json()
+    assert done["reply"] == "Hi Alice" and done["case"]["tags"] == ["asked"] and done["case"]["status"] == "pending"
+    assert cast.api(cast.alice).get("/macros").status_code == 404

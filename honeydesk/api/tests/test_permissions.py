@@ -65,6 +65,12 @@ def _order_field(cast: Cast, case: str) -> None:
     CaseField.objects.get_or_create(key="order_number", defaults={"label": "Order number", "kind": "text"})
 
 
+def _macro(cast: Cast, case: str) -> None:
+    from honeydesk.macros.models import Macro
+
+    Macro.objects.get_or_create(pk=1, defaults={"name": "Tag vip", "scope": "shared", "add_tags": ["vip"]})
+
+
 def _tomorrow() -> str:
     from datetime import timedelta
 
@@ -109,6 +115,7 @@ CASE_ENDPOINTS = [
     ),
     Endpoint("resolve", "post", "/cases/{ref}/resolve", lambda c, k: {"note": "Refunded"}, staff_only=True),
     Endpoint("priority", "post", "/cases/{ref}/priority", lambda c, k: {"priority": "urgent"}, staff_only=True),
+    Endpoint("macro", "post", "/cases/{ref}/macros/1/apply", staff_only=True, setup=_macro),
     Endpoint("tags", "post", "/cases/{ref}/tags", lambda c, k: {"add": ["vip"], "remove": []}, staff_only=True),
     Endpoint(
         "fields",
