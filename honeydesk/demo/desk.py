@@ -1,4 +1,5 @@
-"""Demo data for the everyday desk tools (issue 17): custom fields per request type
+"""Demo data for the everyday desk tools (issue 17): macros (shared, department and
+personal, with placeholders and actions), custom fields per request type
 (one required to resolve a repair), a tidy tag vocabulary with a few cases tagged, and
 priorities raised on record, all through the real actions. Deterministic: cases are
 picked in id order; run twice it changes nothing (fields and tags are got-or-created,
@@ -12,6 +13,8 @@ from typing import Any
 from honeydesk.cases import properties
 from honeydesk.cases.models import ACTIVE_STATUSES, Case, CaseField, CaseTag, Priority
 from honeydesk.lib import clock
+from honeydesk.macros import actions as macros
+from honeydesk.macros.models import Macro
 
 FIELDS = [  # key, label, kind, choices, request types, required at resolution, help
     ("fault_cause", "Fault cause", "choice", ["Line", "Equipment", "Wiring in the home", "Outage"], ["repair"], True,
@@ -33,7 +36,34 @@ TAGS = {
 PER_TYPE = 3
 
 
+MACROS = [  # name, scope, department, reply, actions (Draft fields), kept by
+    ("Greeting with times", "shared", None,
+     "Hi {first_name},\n\nThank you for getting in touch about {case_ref}. {owner_name} is looking after it; "
+     "you will hear from us by {due_time}. We are open {department_hours}.", {}, "admin"),
+    ("Refund on its way", "department", "billing",
+     "Hi {first_name},\n\nI have refunded the duplicate charge; it reaches your account within 5 working days.",
+     {"add_tags": ("refund",), "assign_to_self": True, "note": "Refund issued (macro)."}, "diane"),
+    ("Engineer visit booked", "department", "repair",
+     "Hi {first_name},\n\nAn engineer will visit; we will confirm the time. Reference: {case_ref}.",
+     {"add_tags": ("engineer-visit",), "set_priority": "high", "assign_to_self": True}, "marcus"),
+    ("Need more details", "personal", None,
+     "Hi {first_name},\n\nCould you send a photo of the modem lights? I will pick it up as soon as it arrives.",
+     {"set_status": "pending"}, "priya"),
+]  # fmt: skip
+
+
+def _macros(builder: Any) -> None:
+    if Macro.objects.exists():
+        return
+    for name, scope, dept, reply, extra, keeper in MACROS:
+        draft = macros.Draft(
+            name=name, scope=scope, department=builder.depts[dept] if dept else None, reply=reply, **extra
+        )
+        macros.do_save_macro(draft, acting_user=builder.staff[keeper])
+
+
 def build(builder: Any) -> None:
+    _macros(builder)
     types = builder.types
     for position, (key, label, kind, choices, slugs, required, help_text) in enumerate(FIELDS):
         field, created = CaseField.objects.get_or_create(

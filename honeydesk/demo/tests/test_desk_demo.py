@@ -15,3 +15,6 @@ def test_it_sets_up_fields_and_tags_cases_on_record(db):
     assert tagged.count() == CaseTag.objects.values("case").distinct().count()
     raised = TimelineEntry.objects.filter(event=TimelineEntry.Event.PRIORITY_CHANGED)
     assert raised.exists() and all(e.author is not None for e in raised)
+    from honeydesk.macros.models import Macro
+
+    assert set(Macro.objects.values_list("scope", flat=True)) == {"shared", "department", "personal"}
