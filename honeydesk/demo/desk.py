@@ -36,7 +36,8 @@ TAGS = {
 PER_TYPE = 3
 
 
-MACROS: list[tuple[str, str, str | None, str, dict[str, Any], str]] = [  # name, scope, department, reply, actions (Draft fields), kept by
+# name, scope, department, reply, actions (Draft fields), kept by
+MACROS: list[tuple[str, str, str | None, str, dict[str, Any], str]] = [
     ("Greeting with times", "shared", None,
      "Hi {first_name},\n\nThank you for getting in touch about {case_ref}. {owner_name} is looking after it; "
      "you will hear from us by {due_time}. We are open {department_hours}.", {}, "admin"),
