@@ -42,7 +42,10 @@
     list.id = "macro-results";
     list.className = "plain picker-results";
     list.setAttribute("role", "listbox");
-    dialog.append(label, input, list);
+    const keys = document.createElement("p");
+    keys.className = "hint picker-keys";
+    keys.textContent = "\u2191 \u2193 to move, Enter to choose, Esc to close";
+    dialog.append(label, input, list, keys);
     document.body.append(dialog);
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 150); });
     input.addEventListener("keydown", function (ev) {
