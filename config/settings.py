@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "honeydesk.metrics",
     "honeydesk.branding",
     "honeydesk.webhooks",
+    "honeydesk.macros",
     "honeydesk.web",
     "honeydesk.ops",
     "honeydesk.demo",

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja import Status as Reply
@@ -14,8 +14,8 @@ from ninja import Status as Reply
 from honeydesk.accounts.models import Department, User
 from honeydesk.api import schemas as s
 from honeydesk.api.serialize import case_dict, entry_dict
-from honeydesk.cases import access, actions, queries
-from honeydesk.cases.models import Attachment, Case, RequestType, Status, TimelineEntry
+from honeydesk.cases import access, actions, properties, queries
+from honeydesk.cases.models import Attachment, Case, CaseField, RequestType, Status, TimelineEntry
 from honeydesk.cases.queries import page_of
 from honeydesk.cases.search import Hit, Order
 from honeydesk.lib.errors import InvalidInput, VersionRequired
@@ -98,6 +98,8 @@ def list_cases(request: HttpRequest, filters: Query[s.CaseFilters]) -> dict[str,
         cases = cases.filter(request_type_id=type_id)
     if filters.updated_since:
         cases = cases.filter(updated_at__gte=filters.updated_since)
+    if filters.tag or filters.field:
+        cases = _desk_filters(user, filters, cases)
     if filters.q is not None and filters.q.strip():
         return _search(user, filters, cases)
     if filters.cursor:
@@ -105,10 +107,28 @@ def list_cases(request: HttpRequest, filters: Query[s.CaseFilters]) -> dict[str,
     page = page_of(cases.order_by("-id"), 0, filters.limit + 1)
     more = len(page) > filters.limit
     page = page[: filters.limit]
+    if user.is_staff_member:
+        # page_of reads its rows itself: the tags are fetched for the page, in one query.
+        prefetch_related_objects(page, "tags")
     return {
         "items": [case_dict(c, staff=user.is_staff_member) for c in page],
         "next_cursor": _encode_cursor(page[-1].pk) if more else None,
     }
+
+
+def _desk_filters(user: User, filters: s.CaseFilters, cases: QuerySet[Case]) -> QuerySet[Case]:
+    if not user.is_staff_member:
+        # Tags and custom fields are staff's record of a case.
+        raise InvalidInput.field("tag" if filters.tag else "field", "Customers cannot filter by tags or fields.")
+    if filters.tag:
+        cases = properties.with_tag(cases, filters.tag)
+    if filters.field:
+        key, _, value = filters.field.partition(":")
+        found = CaseField.objects.filter(key=key).first()
+        if found is None:
+            raise InvalidInput.field("field", f"Unknown custom field {key!r}; see GET /case-fields.")
+        cases = properties.with_field(cases, found, value, "field")
+    return cases
 
 
 def _search(user: User, filters: s.CaseFilters, cases: QuerySet[Case]) -> dict[str, Any]:
@@ -118,6 +138,8 @@ def _search(user: User, filters: s.CaseFilters, cases: QuerySet[Case]) -> dict[s
         user, filters.q or "", within=cases, order=Order(filters.order), after=filters.cursor, size=filters.limit
     )
     staff = user.is_staff_member
+    if staff:
+        prefetch_related_objects([hit.case for hit in found.hits], "tags")
     return {
         "items": [{**case_dict(hit.case, staff=staff), "highlights": _highlights(hit)} for hit in found.hits],
         "next_cursor": found.next_cursor,

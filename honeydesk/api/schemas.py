@@ -85,6 +85,10 @@ class CaseOut(Schema):
     first_response_at: datetime | None
     resolved_at: datetime | None
     version: int
+    tags: list[str] = Field(..., description="Staff's labels (staff only; customers get []).")
+    fields: dict[str, Any] = Field(
+        ..., description="Custom field values by key (staff only; customers get {}). See GET /case-fields."
+    )
 
 
 class Highlight(Schema):
@@ -207,6 +211,14 @@ class CaseFilters(In):
     department: str | None = Field(None, min_length=1, max_length=40)
     request_type: str | None = Field(None, min_length=1, max_length=40)
     updated_since: DateTime | None = Field(None, description="RFC 3339 date and time, e.g. 2026-01-31T09:00:00Z.")
+    tag: str | None = Field(None, min_length=1, max_length=50, description="Cases with this tag (staff only).")
+    field: str | None = Field(
+        None,
+        min_length=2,
+        max_length=600,
+        pattern=r"^[a-z][a-z0-9_]*:",
+        description="key:value, cases whose custom field has that value (text: contains it; staff only).",
+    )
     cursor: str | None = Field(None, min_length=1, max_length=100)
     limit: int = Field(25, ge=1, le=100)
 

@@ -35,6 +35,9 @@ def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
         "first_response_at": case.first_response_at,
         "resolved_at": case.resolved_at,
         "version": case.version,
+        # Staff's labels and record; callers listing cases prefetch "tags".
+        "tags": [t.name for t in case.tags.all()] if staff else [],
+        "fields": dict(case.custom or {}) if staff else {},
     }
 
 

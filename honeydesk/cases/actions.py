@@ -29,7 +29,7 @@ from django.db import transaction
 
 from honeydesk.accounts.actions import do_add_phone
 from honeydesk.accounts.models import Contact, CustomerAccount, Department, Role, User
-from honeydesk.cases import notify
+from honeydesk.cases import notify, properties
 from honeydesk.cases.models import (
     ACTIVE_STATUSES,
     Case,
@@ -480,6 +480,7 @@ def do_resolve(
         case = lock(case, expected_version)
         if case.status not in ACTIVE_STATUSES:
             raise InvalidTransition(f"{case.ref} is already {case.get_status_display().lower()}.")
+        properties.check_resolvable(case)
         if case.escalated:
             # A customer who asked for a supervisor gets one: an agent cannot close the
             # matter around the request; a supervisor resolving it takes it on record.

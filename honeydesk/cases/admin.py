@@ -6,7 +6,7 @@ shows them read-only, and timeline entries, append-only, are not in the admin at
 
 from django.contrib import admin
 
-from honeydesk.cases.models import Case, RequestType
+from honeydesk.cases.models import Case, CaseField, RequestType
 from honeydesk.cases.needs_form import RequestTypeForm
 from honeydesk.lib.admin import ReadOnlyAdmin
 
@@ -32,3 +32,13 @@ class CaseAdmin(ReadOnlyAdmin[Case]):
     search_fields = ("subject", "account__number")
     list_select_related = ("department", "owner")
     show_full_result_count = False
+
+
+@admin.register(CaseField)
+class CaseFieldAdmin(admin.ModelAdmin[CaseField]):
+    """Custom case fields per request type (issue 17). Values live on the cases; a field
+    no longer wanted is made inactive, so the values already recorded stay readable."""
+
+    list_display = ("label", "key", "kind", "required_at_resolution", "position", "active")
+    list_filter = ("kind", "required_at_resolution", "active", "request_types")
+    filter_horizontal = ("request_types",)

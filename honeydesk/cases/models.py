@@ -15,10 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Department
+from honeydesk.lib import clock
 
 REF_PREFIX = "HD-"
 _REF_RE = re.compile(r"^\s*(?:HD-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
@@ -186,6 +189,11 @@ class Case(models.Model):
     # Bumped by every action; a client that sends the version it saw is told when
     # someone else changed the case in between (see actions._lock_case).
     version = models.PositiveIntegerField(default=1)
+    # Staff's labels and the custom fields of the request type (honeydesk.cases.properties).
+    tags: models.ManyToManyField[Tag, CaseTag] = models.ManyToManyField(
+        "Tag", through="CaseTag", related_name="cases", blank=True
+    )
+    custom = models.JSONField(default=dict, blank=True, help_text="Custom field values by field key.")
 
     class Meta:
         ordering = ["-id"]
@@ -279,6 +287,10 @@ class TimelineEntry(models.Model):
         CALLBACK_BROKEN = "callback_broken", "Call-back broken"
         SURVEY_ANSWERED = "survey_answered", "Survey answered"
         RECOVERY_CONTACT = "recovery_contact", "Recovery contact"
+        PRIORITY_CHANGED = "priority_changed", "Priority changed"
+        TAGS_CHANGED = "tags_changed", "Tags changed"
+        FIELDS_CHANGED = "fields_changed", "Fields changed"
+        MACRO_APPLIED = "macro_applied", "Macro applied"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"
@@ -407,3 +419,79 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} proposal on case {self.case_id}"
+
+
+class Tag(models.Model):
+    """A label staff put on cases ("refund", "vip"): lower case, no spaces (see
+    honeydesk.cases.properties.tag_name). Admins rename and merge them."""
+
+    name = models.CharField(max_length=50, unique=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseTag(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_tags", db_index=False)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="case_tags")
+    added_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "tag"], name="case_tag_once")]
+        # A tag's cases (filters) come from the tag's index; a case's tags from this one.
+        indexes = [models.Index(fields=["tag", "case"], name="casetag_by_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.tag_id}"
+
+
+class CaseField(models.Model):
+    """A custom field of cases of some request types (all types when none is chosen),
+    beyond what intake asks the customer for: staff fill it in on the case."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        CHOICE = "choice", "Choice"
+        CHECKBOX = "checkbox", "Checkbox"
+
+    # Letters, digits and single underscores: the key is a JSON key in filters
+    # (custom__<key>), where "__" or a hyphen would be read as something else.
+    key = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", "Lower-case letters, digits and single _.")],
+        help_text="Used in the API, filters and CSV export, e.g. order_number.",
+    )
+    label = models.CharField(max_length=80)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    choices = models.JSONField(default=list, blank=True, help_text='For a choice: ["Option A", "Option B"].')
+    request_types = models.ManyToManyField(
+        RequestType, blank=True, related_name="case_fields", help_text="None chosen: cases of every request type."
+    )
+    required_at_resolution = models.BooleanField(
+        default=False, help_text="A case cannot be resolved without it (a checkbox must be ticked)."
+    )
+    help_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        options = self.choices if isinstance(self.choices, list) else None
+        if self.kind == self.Kind.CHOICE and not (
+            options and all(isinstance(o, str) and o.strip() and len(o) <= 200 for o in options)
+        ):
+            raise ValidationError({"choices": 'A choice field needs a list of options, e.g. ["Meter", "Tariff"].'})
+        if self.kind != self.Kind.CHOICE and self.choices:
+            raise ValidationError({"choices": "Only a choice field has options."})

@@ -94,6 +94,10 @@ READERS: dict[str, tuple[str, frozenset[str], str]] = {
         INTERNAL,
         "the outcome of a recovery contact and the supervisor's note (honeydesk.quality)",
     ),
+    f"event:{Event.PRIORITY_CHANGED}": ("staff, or a rule", INTERNAL, "a staff judgement; text composed by honeydesk"),
+    f"event:{Event.TAGS_CHANGED}": ("staff, or a rule", INTERNAL, "tags are staff's labels for a customer's case"),
+    f"event:{Event.FIELDS_CHANGED}": ("staff", INTERNAL, "custom fields are staff's record"),
+    f"event:{Event.MACRO_APPLIED}": ("staff (honeydesk.macros)", INTERNAL, "which saved reply and actions a rep used"),
 }
 
 # What a customer is told when staff ask for a supervisor (the reason stays internal).

@@ -59,6 +59,18 @@ def _resolve(cast: Cast, case: str) -> None:
     actions.do_resolve(getattr(cast, case), note="Refunded the duplicate", acting_user=cast.admin)
 
 
+def _order_field(cast: Cast, case: str) -> None:
+    from honeydesk.cases.models import CaseField
+
+    CaseField.objects.get_or_create(key="order_number", defaults={"label": "Order number", "kind": "text"})
+
+
+def _macro(cast: Cast, case: str) -> None:
+    from honeydesk.macros.models import Macro
+
+    Macro.objects.get_or_create(pk=1, defaults={"name": "Tag vip", "scope": "shared", "add_tags": ["vip"]})
+
+
 def _tomorrow() -> str:
     from datetime import timedelta
 
@@ -102,6 +114,17 @@ CASE_ENDPOINTS = [
         ok_for=lambda who: 200 if who in ("sam", "ada") else 422,
     ),
     Endpoint("resolve", "post", "/cases/{ref}/resolve", lambda c, k: {"note": "Refunded"}, staff_only=True),
+    Endpoint("priority", "post", "/cases/{ref}/priority", lambda c, k: {"priority": "urgent"}, staff_only=True),
+    Endpoint("macro", "post", "/cases/{ref}/macros/1/apply", staff_only=True, setup=_macro),
+    Endpoint("tags", "post", "/cases/{ref}/tags", lambda c, k: {"add": ["vip"], "remove": []}, staff_only=True),
+    Endpoint(
+        "fields",
+        "post",
+        "/cases/{ref}/fields",
+        lambda c, k: {"values": {"order_number": "A-17"}},
+        staff_only=True,
+        setup=_order_field,
+    ),
     Endpoint(
         "reopen",
         "post",
@@ -611,3 +634,42 @@ def test_it_gives_metrics_to_staff_and_other_reps_figures_only_to_supervisors(ca
     else:
         assert reps <= {person(cast, who).display_name} and "abuse" not in keys
     assert cast.api(person(cast, who)).get("/metrics", start="2026-01-02").status_code == 422
+
+
+# --- tags, custom fields and macros (issue 17) ----------------------------------------
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_keeps_tags_and_custom_fields_for_staff_and_the_tag_vocabulary_for_admins(cast, who):
+    from honeydesk.cases import properties
+
+    properties.do_change_tags(cast.alice_case, add=["refnd", "refund"], acting_user=cast.admin)
+    properties.do_change_tags(cast.bob_case, add=["refnd"], acting_user=cast.admin)
+    api = cast.api(person(cast, who))
+    listed = api.get("/tags")
+    fields = api.get("/case-fields")
+    rename = api.post("/tags/refund/rename", {"name": "refunds"})
+    merge = api.post("/tags/refnd/merge", {"into": "refund"})
+    missing = api.post("/tags/nonesuch/rename", {"name": "other"})
+    if who in CUSTOMERS:
+        for response in (listed, fields, rename, merge):
+            assert response.status_code == 404 and response.json() == missing.json()
+        shown = api.get(f"/cases/{getattr(cast, f'{who}_case').ref}").json()
+        assert shown["tags"] == [] and shown["fields"] == {}, "staff's labels stay internal"
+        assert api.get("/cases", tag="refnd").status_code == 422
+        return
+    assert fields.status_code == 200
+    # Counts only the cases this person may see.
+    assert {t["name"]: t["cases"] for t in listed.json()} == {
+        "refnd": len(SEES[who]),
+        "refund": 1 if "alice_case" in SEES[who] else 0,
+    }
+    if who == "ada":
+        assert rename.status_code == 200 and rename.json() == {"name": "refunds", "cases": 1}
+        assert merge.status_code == 422  # "refund" is "refunds" now
+        merged = api.post("/tags/refnd/merge", {"into": "refunds"})
+        assert merged.json() == {"into": "refunds", "cases": 2}
+        assert api.get(f"/cases/{cast.bob_case.ref}").json()["tags"] == ["refunds"]
+    else:
+        assert rename.status_code == 404 and merge.status_code == 404
+        assert properties.tags_of(cast.alice_case) == ["refnd", "refund"]

@@ -16,12 +16,13 @@ from django.test import Client
 
 from honeydesk.accounts import audit
 from honeydesk.accounts.models import AuditAppendOnlyError, AuditEvent, CustomerAccount
-from honeydesk.cases import actions
-from honeydesk.cases.models import Case, TimelineEntry
+from honeydesk.cases import actions, properties
+from honeydesk.cases.models import Case, CaseField, TimelineEntry
 from honeydesk.cases.timeline import READERS, SUPERVISOR_WILL_REVIEW
 from honeydesk.channels.phone import callbacks
 from honeydesk.channels.phone.models import CallbackTask
 from honeydesk.lib import clock
+from honeydesk.macros.actions import Draft, do_apply_macro, do_save_macro
 from honeydesk.policy import sla
 from honeydesk.quality import actions as quality_actions
 from honeydesk.quality.models import Survey
@@ -95,6 +96,13 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     actions.do_resolve(case, note="Refunded", acting_user=cast.supervisor)
     actions.do_reopen(case, reason=f"{secret} reopen", acting_user=cast.supervisor)
     actions.do_transfer(case, cast.repair, summary=f"{secret} summary", acting_user=cast.supervisor)
+    # The desk tools (issue 17): priority, tags, custom fields, a macro.
+    properties.do_set_priority(case, "urgent", acting_user=cast.supervisor)
+    properties.do_change_tags(case, add=["vip"], acting_user=cast.supervisor)
+    CaseField.objects.create(key="cause", label="Cause", kind="text")
+    properties.do_set_fields(case, {"cause": f"{secret} cause"}, acting_user=cast.supervisor)
+    macro = do_save_macro(Draft(name="Note it", note=f"{secret} macro"), acting_user=cast.supervisor)
+    case, _ = do_apply_macro(case, macro, acting_user=cast.supervisor)
     actions.do_resolve(case, note="Fixed", acting_user=cast.supervisor)
     survey = quality_actions.do_answer_survey(
         Survey.objects.get(case=case, superseded_at__isnull=True), quality_actions.Answer(2, False, "Slow"), via="link"

@@ -31,7 +31,7 @@ from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
 from honeydesk.web.rows import queue_rows
-from honeydesk.web.views import promises
+from honeydesk.web.views import desk_tools, promises
 from honeydesk.web.views.common import page, parse_int, required_version, staff_required, user_of
 
 PAGE_SIZE = 50
@@ -43,29 +43,12 @@ MAX_PAGE = 10_000
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    key = request.GET.get("queue", "mine")
-    if key not in {q.key for q in queries.visible_queues(user)}:
-        key = "mine"
+    cases, key, filters = desk_tools.filtered_queue(request, user)
     # Escalations are worked longest-waiting first; other queues show recent changes first.
     default_sort = "waiting" if key == "escalated" else "updated"
     sort = request.GET.get("sort", default_sort)
     if sort not in queries.SORTS:
         sort = default_sort
-    cases = queries.queue_cases(user, key)
-    filters = {
-        "status": request.GET.get("status", ""),
-        "priority": request.GET.get("priority", ""),
-        "request_type": request.GET.get("request_type", ""),
-        "department": request.GET.get("department", ""),
-    }
-    if filters["status"] in Status.values:
-        cases = cases.filter(status=filters["status"])
-    if filters["priority"] in Priority.values:
-        cases = cases.filter(priority=filters["priority"])
-    if filters["request_type"]:
-        cases = cases.filter(request_type__slug=filters["request_type"])
-    if filters["department"]:
-        cases = cases.filter(department__slug=filters["department"])
     if sort == "priority":
         cases = queries.with_priority_rank(cases)
     elif sort == "waiting":
@@ -331,6 +314,8 @@ def case_action(request: HttpRequest, ref: str, name: str) -> HttpResponse:
             actions.do_resolve(case, note=post.get("note", ""), acting_user=user, expected_version=version)
         elif name == "reopen":
             actions.do_reopen(case, reason=post.get("reason", ""), acting_user=user, expected_version=version)
+        elif name in desk_tools.CASE_ACTIONS:
+            desk_tools.CASE_ACTIONS[name](post, user, case, version)
         elif name == "move":
             account, contact = _move_target(user, post.get("account", ""), post.get("contact", ""))
             actions.do_move_to_account(
@@ -390,7 +375,7 @@ def search(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     query = request.GET.get("q", "")[:200]
     order = Order.NEWEST if request.GET.get("order") == Order.NEWEST else Order.RELEVANCE
-    filters = {key: request.GET.get(key, "") for key in (*SEARCH_FILTERS, "department")}
+    filters: dict[str, Any] = {key: request.GET.get(key, "") for key in (*SEARCH_FILTERS, "department")}
     cases = access.cases_visible_to(user)
     for key, allowed in SEARCH_FILTERS.items():
         if filters[key] in allowed:
@@ -398,6 +383,8 @@ def search(request: HttpRequest) -> HttpResponse:
     departments = Department.objects.all() if user.sees_everything else user.departments.all()
     if filters["department"]:
         cases = cases.filter(department__in=[d.pk for d in departments if d.slug == filters["department"]])
+    cases, more = desk_tools.desk_filters(request, cases)
+    filters.update(more)
     try:
         found = queries.search_cases(user, query, within=cases, order=order, after=request.GET.get("after") or None)
     except InvalidInput:  # a cursor from another search: start again at the first page

@@ -1,0 +1,104 @@
+"""Macros (issue 17): who sees which, placeholders, and every action in one transaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from honeydesk.cases import properties
+from honeydesk.cases.models import TimelineEntry
+from honeydesk.lib.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
+from honeydesk.macros import actions
+from honeydesk.macros.actions import Draft
+from honeydesk.macros.models import Macro, MacroUse
+
+Scope = Macro.Scope
+
+
+def test_it_shows_personal_department_and_shared_macros_to_the_right_people(cast):
+    mine = actions.do_save_macro(Draft(name="Mine", reply="Hi"), acting_user=cast.billing_agent)
+    billing = actions.do_save_macro(
+        Draft(name="Billing", scope=Scope.DEPARTMENT, department=cast.billing, reply="Hi"), acting_user=cast.supervisor
+    )
+    shared = actions.do_save_macro(Draft(name="All", scope=Scope.SHARED, reply="Hi"), acting_user=cast.admin)
+    seen = lambda user: set(actions.macros_visible_to(user))  # noqa: E731
+    assert seen(cast.billing_agent) == {mine, billing, shared}
+    assert seen(cast.repair_agent) == {shared}
+    assert seen(cast.supervisor) == {billing, shared}
+    with pytest.raises(NotFound):
+        actions.macros_visible_to(cast.alice)
+    with pytest.raises(NotFound):
+        actions.macro_for(cast.repair_agent, mine.pk)
+    with pytest.raises(InvalidInput, match="not saved"):  # agents keep personal macros only
+        actions.do_save_macro(Draft(name="X", scope=Scope.SHARED, reply="Hi"), acting_user=cast.billing_agent)
+    with pytest.raises(NotFound):  # nor edit others'
+        actions.do_save_macro(Draft(name="Y", reply="Hi"), acting_user=cast.repair_agent, macro=mine)
+
+
+def test_it_refuses_unknown_placeholders_and_empty_macros(cast):
+    with pytest.raises(InvalidInput) as bad:
+        actions.do_save_macro(Draft(name="Typo", reply="Hello {frist_name}"), acting_user=cast.billing_agent)
+    assert "Unknown placeholder {frist_name}" in bad.value.fields["reply"][0]
+    with pytest.raises(InvalidInput):
+        actions.do_save_macro(Draft(name="Nothing"), acting_user=cast.billing_agent)
+    with pytest.raises(InvalidInput) as both:
+        actions.do_save_macro(
+            Draft(name="Odd", set_status="resolved", transfer_to=cast.repair), acting_user=cast.supervisor
+        )
+    assert {"resolution_note", "transfer_to", "handoff"} <= set(both.value.fields)
+
+
+def test_it_fills_in_the_placeholders(cast):
+    case = cast.alice_case
+    text = actions.render("Hi {first_name}, {case_ref} is with {owner_name}; we are open {department_hours}.", case)
+    assert text.startswith(f"Hi Alice, {case.ref} is with our team; we are open ")
+    assert "{" not in text
+    assert actions.render("Due: {due_time}", case).startswith("Due: ")
+
+
+def test_it_applies_every_action_in_one_change_and_counts_the_use(cast):
+    macro = actions.do_save_macro(
+        Draft(
+            name="Refund on the way",
+            reply="Hi {first_name}, {owner_name} has refunded the charge on {case_ref}.",
+            set_priority="high",
+            add_tags=("refund",),
+            assign_to_self=True,
+            set_status="pending",
+            note="Refund issued via macro",
+        ),
+        acting_user=cast.billing_agent,
+    )
+    case, text = actions.do_apply_macro(
+        cast.alice_case, macro, acting_user=cast.billing_agent, expected_version=cast.alice_case.version
+    )
+    assert (case.priority, case.owner, case.status) == ("high", cast.billing_agent, "pending")
+    assert properties.tags_of(case) == ["refund"]
+    who = cast.billing_agent.first_name or cast.billing_agent.display_name
+    assert text == f"Hi Alice, {who} has refunded the charge on {case.ref}."
+    applied = TimelineEntry.objects.get(case=case, event=TimelineEntry.Event.MACRO_APPLIED)
+    assert applied.visibility == "internal" and "Refund on the way" in applied.body
+    assert TimelineEntry.objects.filter(case=case, kind="note", body="Refund issued via macro").exists()
+    assert actions.usage_counts(Macro.objects.all()) == {macro.pk: (1, 1)}
+
+
+def test_it_applies_nothing_when_one_action_is_refused(cast):
+    # Resolving is refused (the case is escalated and an agent applies it): the tags,
+    # priority and note before it must not stay.
+    from honeydesk.cases import actions as case_actions
+
+    case_actions.do_escalate(cast.alice_case, reason="Third call", acting_user=cast.alice)
+    macro = actions.do_save_macro(
+        Draft(name="Close", set_priority="urgent", add_tags=("done",), note="closing", set_status="resolved",
+              resolution_note="Sorted, {first_name}."),
+        acting_user=cast.billing_agent,
+    )  # fmt: skip
+    before = cast.fresh(cast.alice_case)
+    entries = TimelineEntry.objects.filter(case=before).count()
+    with pytest.raises((InvalidTransition, InvalidInput)):
+        actions.do_apply_macro(before, macro, acting_user=cast.billing_agent, expected_version=before.version)
+    after = cast.fresh(cast.alice_case)
+    assert (after.version, after.priority, after.status) == (before.version, before.priority, before.status)
+    assert properties.tags_of(after) == [] and TimelineEntry.objects.filter(case=after).count() == entries
+    assert not MacroUse.objects.exists()
+    with pytest.raises(StaleVersion):
+        actions.do_apply_macro(before, macro, acting_user=cast.billing_agent, expected_version=1)
