@@ -22,11 +22,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Sum
-from django.db.models.functions import ExtractIsoWeekDay, TruncWeek
 
 from honeydesk.cases.models import Case, RequestType
 from honeydesk.lib import clock
-from honeydesk.metrics.models import Rollup
+from honeydesk.metrics.models import HourRollup
+from honeydesk.metrics.queries import bucket_of, cover
 
 WEEKS = 8
 MIN_WEEKS = 4
@@ -65,21 +65,22 @@ class Pattern:
 def pattern(today: date, *, department_id: int | None = None, request_type_id: int | None = None) -> Pattern:
     end = today - timedelta(days=1)
     start = end - timedelta(days=7 * WEEKS - 1)
-    rows = Rollup.objects.filter(day__gte=start, day__lte=end, measure="call_wait")
+    # One query over the weekday x hour table, by week (and the days of a week not
+    # whole in the range), so the weeks with calls can be counted from the same rows.
+    rows = HourRollup.objects.filter(cover(start, end, by="week"), measure="call_wait")
     if department_id is not None:
         rows = rows.filter(department_id=department_id)
     if request_type_id is not None:
         rows = rows.filter(request_type_id=request_type_id)
-    grid = [[Slot(0, 0) for _ in range(24)] for _ in range(7)]
-    for row in (
-        rows.annotate(wd=ExtractIsoWeekDay("day"))
-        .values("wd", "hour")
-        .annotate(c=Sum("count"), t=Sum("total"))
-        .order_by()
-    ):
-        grid[int(row["wd"]) - 1][int(row["hour"])] = Slot(int(row["c"]), int(row["t"]))
-    weeks = rows.filter(count__gt=0).annotate(w=TruncWeek("day")).values("w").distinct().count()
-    return Pattern(start, end, weeks, grid)
+    sums = [[(0, 0)] * 24 for _ in range(7)]
+    weeks: set[date] = set()
+    for row in rows.values("level", "start", "weekday", "hour").annotate(c=Sum("count"), t=Sum("total")).order_by():
+        c, t = sums[int(row["weekday"]) - 1][int(row["hour"])]
+        sums[int(row["weekday"]) - 1][int(row["hour"])] = (c + int(row["c"]), t + int(row["t"]))
+        if row["c"]:
+            weeks.add(bucket_of(row["start"], "week"))
+    grid = [[Slot(c, t) for c, t in row] for row in sums]
+    return Pattern(start, end, len(weeks), grid)
 
 
 def _clock(hour: int) -> str:

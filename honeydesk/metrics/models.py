@@ -50,6 +50,74 @@ class Rollup(Cut):
         return f"{self.day} {self.measure} {self.count}/{self.total}"
 
 
+class Level(models.TextChoices):
+    DAY = "d", "Day"
+    WEEK = "w", "Week (from Monday)"
+    MONTH = "m", "Month"
+
+
+class PeriodRollup(models.Model):
+    """`Rollup` summed per day, week and month, without the hour: what the dashboards
+    read. A period of any length is covered by whole months or weeks plus a few days
+    (`queries.cover`), so a year reads about as many rows as a fortnight. Derived from
+    `Rollup` (kept with it by `rollups`, rebuilt from it by `rollups.derive`)."""
+
+    level = models.CharField(max_length=1, choices=Level.choices)
+    start = models.DateField(help_text="The day, the Monday of the week or the first of the month.")
+    rep_id = models.PositiveIntegerField(default=0)
+    department_id = models.PositiveIntegerField()
+    request_type_id = models.PositiveIntegerField()
+    channel = models.CharField(max_length=10)
+    measure = models.CharField(max_length=24)
+    count = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "start", "rep_id", "department_id", "request_type_id", "channel", "measure"],
+                name="periodrollup_key",
+            )
+        ]
+        indexes = [models.Index(fields=["level", "start", "measure"], name="periodrollup_read")]
+
+    def __str__(self) -> str:
+        return f"{self.level}{self.start} {self.measure} {self.count}/{self.total}"
+
+
+class HourRollup(models.Model):
+    """The hourly measures (contacts, answered calls' wait) per weekday x local hour and
+    day, week or month: the contact heatmap and the best time to call read this small
+    table, never the case-level rows. Derived from `Rollup` like `PeriodRollup`."""
+
+    level = models.CharField(max_length=1, choices=Level.choices)
+    start = models.DateField()
+    weekday = models.PositiveSmallIntegerField(help_text="ISO weekday, Monday 1.")
+    hour = models.PositiveSmallIntegerField()
+    rep_id = models.PositiveIntegerField(default=0)
+    department_id = models.PositiveIntegerField()
+    request_type_id = models.PositiveIntegerField()
+    channel = models.CharField(max_length=10)
+    measure = models.CharField(max_length=24)
+    count = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "level", "start", "weekday", "hour", "rep_id", "department_id", "request_type_id", "channel",
+                    "measure",
+                ],
+                name="hourrollup_key",
+            )
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["level", "start", "measure"], name="hourrollup_read")]
+
+    def __str__(self) -> str:
+        return f"{self.level}{self.start} {self.weekday}/{self.hour} {self.measure} {self.count}/{self.total}"
+
+
 class CaseFact(Cut):
     case_id = models.PositiveBigIntegerField()
 

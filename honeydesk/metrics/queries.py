@@ -1,9 +1,15 @@
 """Figures from the roll-ups, cut by rep, department, request type, channel and period.
 
-Everything the dashboards, the CSV exports and the API show comes from `table` (and
+Everything the dashboards, the CSV exports and the API show comes from `tables` (and
 `heatmap` for weekday x hour), through the `Metric`s of `definitions.py`, so the three
-always give the same numbers. Reading is one grouped query over the roll-up rows of the
-period (index `rollup_day_measure`), whatever the number of cases.
+always give the same numbers.
+
+Reading costs the same whatever the number of cases and about the same whatever the
+period: a period is covered exactly once by whole months, whole weeks and the days left
+over (`cover`), read from `PeriodRollup` (index `periodrollup_read`), so a year reads
+about as many rows as a fortnight. All the cuts of a page (total, rep, department,
+request type, channel) come from one grouped query, the trend from a second; the
+heatmap reads the weekday x hour table `HourRollup`.
 """
 
 from __future__ import annotations
@@ -15,19 +21,21 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import ExtractIsoWeekDay, TruncMonth, TruncWeek
+from django.db.models import Q, Sum
 
 from honeydesk.accounts.models import Department, Role, User
 from honeydesk.cases import access
 from honeydesk.cases.models import Channel, RequestType
 from honeydesk.lib.errors import NotFound
 from honeydesk.metrics.definitions import METRICS, Metric, human_seconds
-from honeydesk.metrics.models import Rollup
+from honeydesk.metrics.models import HourRollup, Level, PeriodRollup
 
 Group = Literal["total", "rep", "department", "request_type", "channel", "day", "week", "month"]
 GROUPS: tuple[str, ...] = ("total", "rep", "department", "request_type", "channel", "day", "week", "month")
 PERIODS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
+DIMENSIONS = {"rep": "rep_id", "department": "department_id", "request_type": "request_type_id", "channel": "channel"}
+PERIOD_GROUPS = ("day", "week", "month")
+Bucket = Literal["day", "week", "month"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +47,8 @@ class Filters:
     channel: str | None = None
     rep_id: int | None = None
 
-    def query(self) -> Q:
-        q = Q(day__gte=self.start, day__lte=self.end)
+    def cuts(self) -> Q:
+        q = Q()
         if self.department_id is not None:
             q &= Q(department_id=self.department_id)
         if self.request_type_id is not None:
@@ -50,6 +58,65 @@ class Filters:
         if self.rep_id is not None:
             q &= Q(rep_id=self.rep_id)
         return q
+
+
+def cover(start: date, end: date, by: Bucket = "month") -> Q:
+    """The roll-up rows (of `PeriodRollup` or `HourRollup`) that together count every day
+    from `start` to `end` exactly once, with as few rows as possible: whole months (when
+    `by` is "month"), whole weeks, and single days for the rest. Every row read falls in
+    one `by` bucket, so a trend by week or month can be summed from them."""
+    months: list[date] = []
+    weeks: list[date] = []
+    days: list[tuple[date, date]] = []
+
+    def weeks_and_days(a: date, b: date) -> None:
+        if by == "day":
+            days.append((a, b))
+            return
+        monday = a + timedelta(days=-a.weekday() % 7)
+        whole = ((b - monday).days + 1) // 7 if b >= monday else 0
+        if whole <= 0:
+            days.append((a, b))
+            return
+        weeks.extend(monday + timedelta(weeks=i) for i in range(whole))
+        after = monday + timedelta(weeks=whole)
+        if monday > a:
+            days.append((a, monday - timedelta(days=1)))
+        if after <= b:
+            days.append((after, b))
+
+    if by == "month":
+        first = start.replace(day=1)
+        while first <= end:
+            following = (first + timedelta(days=32)).replace(day=1)
+            if first >= start and following - timedelta(days=1) <= end:
+                months.append(first)
+            else:
+                weeks_and_days(max(first, start), min(following - timedelta(days=1), end))
+            first = following
+    elif start <= end:
+        weeks_and_days(start, end)
+    q = Q(pk__in=[])
+    if months:
+        q |= Q(level=Level.MONTH, start__in=months)
+    if weeks:
+        q |= Q(level=Level.WEEK, start__in=weeks)
+    for a, b in days:
+        q |= Q(level=Level.DAY, start__gte=a, start__lte=b)
+    return q
+
+
+def bucket_of(day: date, by: str) -> date:
+    if by == "week":
+        return day - timedelta(days=day.weekday())
+    if by == "month":
+        return day.replace(day=1)
+    return day
+
+
+def trend_for(period_days: int) -> Bucket:
+    """The trend's step: weeks, and months over periods longer than a quarter."""
+    return "month" if period_days > PERIODS["quarter"] else "week"
 
 
 def filters_for_period(today: date, period: str, **cuts: Any) -> Filters:
@@ -73,23 +140,31 @@ def require_supervisor(user: User) -> None:
 Sums = dict[str, tuple[int, int]]
 
 
-def _grouped(filters: Filters, metrics: Sequence[Metric], group: str) -> dict[Any, Sums]:
-    rows: QuerySet[Rollup, Any]
-    base = Rollup.objects.filter(filters.query(), measure__in={m.measure for m in metrics})
-    if group == "total":
-        rows = base.values("measure")
-    elif group in ("day", "week", "month"):
-        trunc = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}[group]
-        rows = base.annotate(g=trunc).values("g", "measure")
-    else:
-        column = {"rep": "rep_id", "department": "department_id", "request_type": "request_type_id"}.get(group, group)
-        rows = base.annotate(g=F(column)).values("g", "measure")
-    out: dict[Any, Sums] = defaultdict(dict)
-    for row in rows.annotate(c=Sum("count"), t=Sum("total")).order_by():
-        key = row.get("g", "all")
-        if hasattr(key, "date") and callable(key.date):
-            key = key.date()
-        out[key][row["measure"]] = (int(row["c"]), int(row["t"]))
+def _measures(metrics: Sequence[Metric]) -> set[str]:
+    return {m.measure for m in metrics}
+
+
+def _grouped(filters: Filters, metrics: Sequence[Metric], groups: Sequence[str]) -> dict[str, dict[Any, Sums]]:
+    """Sums per group for every group asked, from at most one query for the cuts and one
+    per period step."""
+    out: dict[str, dict[Any, Sums]] = {g: defaultdict(dict) for g in groups}
+    cuts = [g for g in groups if g not in PERIOD_GROUPS]
+    base = PeriodRollup.objects.filter(filters.cuts(), measure__in=_measures(metrics)).order_by()
+    if cuts:
+        rows = base.filter(cover(filters.start, filters.end)).values(*DIMENSIONS.values(), "measure")
+        for row in rows.annotate(c=Sum("count"), t=Sum("total")):
+            for g in cuts:
+                key = "all" if g == "total" else row[DIMENSIONS[g]]
+                c, t = out[g][key].get(row["measure"], (0, 0))
+                out[g][key][row["measure"]] = (c + int(row["c"]), t + int(row["t"]))
+    for g in groups:
+        if g not in PERIOD_GROUPS:
+            continue
+        rows = base.filter(cover(filters.start, filters.end, by=g)).values("level", "start", "measure")  # type: ignore[arg-type]
+        for row in rows.annotate(c=Sum("count"), t=Sum("total")):
+            key = bucket_of(row["start"], g)
+            c, t = out[g][key].get(row["measure"], (0, 0))
+            out[g][key][row["measure"]] = (c + int(row["c"]), t + int(row["t"]))
     return out
 
 
@@ -121,38 +196,47 @@ def _labels(group: str, keys: Sequence[Any]) -> dict[Any, str]:
     return {k: "All" for k in keys}
 
 
+def tables(filters: Filters, metrics: Sequence[Metric], groups: Sequence[str]) -> dict[str, list[Row]]:
+    """For each group asked, one row per key (sorted by label; periods in time order) with
+    each metric's value. The number of queries depends on the groups asked only."""
+    for group in groups:
+        if group not in GROUPS:
+            raise ValueError(group)
+    grouped = _grouped(filters, metrics, groups)
+    out: dict[str, list[Row]] = {}
+    for group in groups:
+        sums_by_key = grouped[group]
+        keys = sorted(sums_by_key) if group in PERIOD_GROUPS else list(sums_by_key)
+        labels = _labels(group, keys)
+        if group not in PERIOD_GROUPS:
+            keys.sort(key=lambda k: labels[k].lower())
+        rows = []
+        for key in keys:
+            sums = sums_by_key[key]
+            cells = []
+            for m in metrics:
+                count, total = sums.get(m.measure, (0, 0))
+                cells.append((m, m.value(count, total), m.shown(count, total)))
+            rows.append(Row(key, labels[key], cells))
+        out[group] = rows
+    return out
+
+
 def table(filters: Filters, metrics: Sequence[Metric], group: str) -> list[Row]:
-    """One row per group (sorted by label; periods in time order) with each metric's value."""
-    if group not in GROUPS:
-        raise ValueError(group)
-    grouped = _grouped(filters, metrics, group)
-    keys = sorted(grouped, key=lambda k: (k is None, k)) if group in ("day", "week", "month") else list(grouped)
-    labels = _labels(group, keys)
-    if group not in ("day", "week", "month"):
-        keys.sort(key=lambda k: labels[k].lower())
-    rows = []
-    for key in keys:
-        sums = grouped[key]
-        cells = []
-        for m in metrics:
-            count, total = sums.get(m.measure, (0, 0))
-            cells.append((m, m.value(count, total), m.shown(count, total)))
-        rows.append(Row(key, labels[key], cells))
-    return rows
+    return tables(filters, metrics, [group])[group]
 
 
 def heatmap(filters: Filters, measure: str = "contacts") -> list[list[int]]:
     """grid[weekday][hour] (Monday 0) of a measure's counts over the period."""
     grid = [[0] * 24 for _ in range(7)]
     rows = (
-        Rollup.objects.filter(filters.query(), measure=measure)
-        .annotate(wd=ExtractIsoWeekDay("day"))
-        .values("wd", "hour")
+        HourRollup.objects.filter(cover(filters.start, filters.end), filters.cuts(), measure=measure)
+        .values("weekday", "hour")
         .annotate(c=Sum("count"))
         .order_by()
     )
     for row in rows:
-        grid[int(row["wd"]) - 1][int(row["hour"])] += int(row["c"])
+        grid[int(row["weekday"]) - 1][int(row["hour"])] += int(row["c"])
     return grid
 
 
@@ -171,7 +255,7 @@ def own_against_team(user: User, filters: Filters) -> list[Comparison]:
     metrics = metrics_for(user)
     team = set(User.objects.filter(departments__in=access.department_ids(user)).values_list("pk", flat=True))
     team.add(user.pk)
-    by_rep = _grouped(replace(filters, rep_id=None), metrics, "rep")
+    by_rep = _grouped(replace(filters, rep_id=None), metrics, ["rep"])["rep"]
     out = []
     for m in metrics:
         mine_sums = by_rep.get(user.pk, {}).get(m.measure, (0, 0))

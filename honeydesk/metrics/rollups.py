@@ -10,12 +10,16 @@
   rows change by `UPDATE ... SET count = count + d` (rows created first with
   `ignore_conflicts`, so two workers never collide on an insert).
 - `rebuild` recomputes every case from the timeline (`honeydesk rollups --rebuild`).
+- The tables the dashboards read (`PeriodRollup`: per day, week and month without the
+  hour; `HourRollup`: the hourly measures per weekday x hour) are sums of `Rollup` rows:
+  every change to `Rollup` moves them by the same difference (`_apply`), and `derive`
+  recomputes them from `Rollup` (after a rebuild, or after rows were loaded directly).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -24,10 +28,14 @@ from django.db.models import F, Q, Sum
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.lib import clock
 from honeydesk.metrics.definitions import Fact, facts_for_cases, fcr_days
-from honeydesk.metrics.models import CaseFact, Rollup, StaleCase
+from honeydesk.metrics.models import CaseFact, HourRollup, Level, PeriodRollup, Rollup, StaleCase
 
 BATCH = 500
 KEY_FIELDS = ("day", "hour", "rep_id", "department_id", "request_type_id", "channel", "measure")
+PERIOD_FIELDS = ("level", "start", "rep_id", "department_id", "request_type_id", "channel", "measure")
+HOUR_FIELDS = ("level", "start", "weekday", "hour", "rep_id", "department_id", "request_type_id", "channel", "measure")
+# The measures counted by local hour (their facts carry it; every other measure's hour is 0).
+HOURLY = frozenset({"contacts", "call_wait"})
 
 Sums = dict[tuple[Any, ...], tuple[int, int]]
 
@@ -72,17 +80,40 @@ def _fact_row(case_id: int, f: Fact) -> CaseFact:
     )
 
 
-def _apply(delta: Sums) -> None:
+def starts(day: date) -> list[tuple[str, date]]:
+    """The day, week and month a day's figures are summed into."""
+    return [(Level.DAY, day), (Level.WEEK, day - timedelta(days=day.weekday())), (Level.MONTH, day.replace(day=1))]
+
+
+def derived(sums: Sums) -> tuple[Sums, Sums]:
+    """`Rollup` sums (or differences) folded into the keys of `PeriodRollup` and `HourRollup`."""
+    periods: Sums = {}
+    hours: Sums = {}
+    for (day, hour, rep, department, request_type, channel, measure), (count, total) in sums.items():
+        for level, start in starts(day):
+            _add(periods, (level, start, rep, department, request_type, channel, measure), count, total)
+            if measure in HOURLY:
+                key = (level, start, day.isoweekday(), hour, rep, department, request_type, channel, measure)
+                _add(hours, key, count, total)
+    return periods, hours
+
+
+def _move(model: Any, fields: Sequence[str], delta: Sums) -> None:
     changed = {k: v for k, v in delta.items() if v != (0, 0)}
     if not changed:
         return
-    Rollup.objects.bulk_create(
-        [Rollup(**dict(zip(KEY_FIELDS, key, strict=True))) for key in changed], ignore_conflicts=True
-    )
+    model.objects.bulk_create([model(**dict(zip(fields, key, strict=True))) for key in changed], ignore_conflicts=True)
     for key, (count, total) in changed.items():
-        row = Rollup.objects.filter(**dict(zip(KEY_FIELDS, key, strict=True)))
+        row = model.objects.filter(**dict(zip(fields, key, strict=True)))
         row.update(count=F("count") + count, total=F("total") + total)
         row.filter(count=0, total=0).delete()
+
+
+def _apply(delta: Sums) -> None:
+    _move(Rollup, KEY_FIELDS, delta)
+    periods, hours = derived(delta)
+    _move(PeriodRollup, PERIOD_FIELDS, periods)
+    _move(HourRollup, HOUR_FIELDS, hours)
 
 
 def refresh_cases(case_ids: Sequence[int]) -> None:
@@ -135,8 +166,42 @@ def from_scratch() -> Sums:
     return {k: v for k, v in sums.items() if v != (0, 0)}
 
 
-def stored() -> Sums:
-    return {tuple(row[:-2]): (row[-2], row[-1]) for row in Rollup.objects.values_list(*KEY_FIELDS, "count", "total")}
+def stored(model: Any = Rollup, fields: Sequence[str] = KEY_FIELDS) -> Sums:
+    return {tuple(row[:-2]): (row[-2], row[-1]) for row in model.objects.values_list(*fields, "count", "total")}
+
+
+def derived_match() -> bool:
+    """Whether the dashboards' tables hold exactly the sums of `Rollup`."""
+    periods, hours = derived(stored())
+    nonzero = [{k: v for k, v in d.items() if v != (0, 0)} for d in (periods, hours)]
+    return nonzero == [stored(PeriodRollup, PERIOD_FIELDS), stored(HourRollup, HOUR_FIELDS)]
+
+
+def _nonzero(sums: Sums) -> list[tuple[tuple[Any, ...], tuple[int, int]]]:
+    return [(k, v) for k, v in sums.items() if v != (0, 0)]
+
+
+def derive(*, batch_size: int = 5000) -> int:
+    """Recompute `PeriodRollup` and `HourRollup` from `Rollup`; returns the rows written."""
+    sums: Sums = {}
+    for row in Rollup.objects.values_list(*KEY_FIELDS, "count", "total").iterator(chunk_size=batch_size):
+        sums[tuple(row[:-2])] = (row[-2], row[-1])
+    periods, hours = derived(sums)
+    with transaction.atomic():
+        PeriodRollup.objects.all().delete()
+        HourRollup.objects.all().delete()
+        PeriodRollup.objects.bulk_create(
+            [
+                PeriodRollup(**dict(zip(PERIOD_FIELDS, k, strict=True)), count=c, total=t)
+                for k, (c, t) in _nonzero(periods)
+            ],
+            batch_size=batch_size,
+        )
+        HourRollup.objects.bulk_create(
+            [HourRollup(**dict(zip(HOUR_FIELDS, k, strict=True)), count=c, total=t) for k, (c, t) in _nonzero(hours)],
+            batch_size=batch_size,
+        )
+    return len(periods) + len(hours)
 
 
 def rebuild(*, progress: Callable[[int], None] = lambda n: None) -> int:
@@ -145,6 +210,8 @@ def rebuild(*, progress: Callable[[int], None] = lambda n: None) -> int:
     with transaction.atomic():
         CaseFact.objects.all().delete()
         Rollup.objects.all().delete()
+        PeriodRollup.objects.all().delete()
+        HourRollup.objects.all().delete()
     # In order of opening: each batch's repeat-contact window is then narrow.
     ids = list(Case.objects.order_by("created_at", "pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
@@ -162,4 +229,5 @@ def rebuild(*, progress: Callable[[int], None] = lambda n: None) -> int:
             ],
             batch_size=1000,
         )
+    derive()
     return len(ids)

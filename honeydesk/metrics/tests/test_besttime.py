@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from honeydesk.metrics import besttime
+from honeydesk.metrics import besttime, rollups
 from honeydesk.metrics.models import Rollup
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,7 @@ def _calls(desk: Any, weeks: int, per_slot: int) -> None:
                     )
                 )
     Rollup.objects.bulk_create(rows)
+    rollups.derive()  # the weekday x hour table the pattern reads
 
 
 def test_it_names_the_fastest_days_and_hours_in_plain_words(desk: Any) -> None:

@@ -14,7 +14,7 @@ from honeydesk.cases import actions
 from honeydesk.cases.models import Case, Status
 from honeydesk.lib.errors import DomainError
 from honeydesk.metrics import rollups
-from honeydesk.metrics.models import CaseFact, Rollup, StaleCase
+from honeydesk.metrics.models import CaseFact, HourRollup, PeriodRollup, Rollup, StaleCase
 
 pytestmark = pytest.mark.django_db
 
@@ -76,11 +76,18 @@ def test_it_keeps_roll_ups_equal_to_a_rebuild_after_random_actions(desk: Any, cl
     rollups.refresh()
     incremental = rollups.stored()
     assert incremental == rollups.from_scratch()
+    assert rollups.derived_match()  # the dashboards' tables moved with every change
+    derived = (rollups.stored(PeriodRollup, rollups.PERIOD_FIELDS), rollups.stored(HourRollup, rollups.HOUR_FIELDS))
+    assert {k[0] for k in derived[0]} == {"d", "w", "m"} and derived[1]
     assert sum(c for c, _ in incremental.values()) > 50  # the sequence did real work
     out = StringIO()
     call_command("rollups", "--rebuild", stdout=out)
     assert "Rebuilt the roll-ups" in out.getvalue()
     assert rollups.stored() == incremental
+    assert (
+        rollups.stored(PeriodRollup, rollups.PERIOD_FIELDS),
+        rollups.stored(HourRollup, rollups.HOUR_FIELDS),
+    ) == derived
     assert CaseFact.objects.count() > 0
 
 

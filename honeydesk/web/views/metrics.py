@@ -28,7 +28,9 @@ TABLES = {
     "department": "By department",
     "channel": "By channel",
     "week": "By week",
+    "month": "By month",
 }
+CUTS = ["rep", "request_type", "department", "channel"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -61,8 +63,9 @@ def _chart_data(tables: dict[str, list[queries.Row]], grid: list[list[int]]) -> 
             out.append(None if value is None else round(value * 100 if metric(key).unit == "ratio" else value, 1))
         return out
 
-    weeks = tables["week"]
+    weeks = tables["week"] if "week" in tables else tables["month"]
     return {
+        "step": "week" if "week" in tables else "month",
         "trend": {
             "labels": [r.label for r in weeks],
             "series": [
@@ -87,8 +90,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     queries.require_supervisor(user)
     filters, chosen = _filters(request)
     metrics = queries.metrics_for(user)
-    tables = {name: queries.table(filters, metrics, name) for name in TABLES}
-    totals = queries.table(filters, metrics, "total")
+    # The trend goes by week, by month over a year: a year's weeks would be fifty rows.
+    step = queries.trend_for((filters.end - filters.start).days + 1)
+    names = [*CUTS, step]
+    found = queries.tables(filters, metrics, ["total", *names])
+    tables = {name: found[name] for name in names}
+    totals = found["total"]
     grid = queries.heatmap(filters)
     peak = max((max(row) for row in grid), default=0)
     heat = [
@@ -111,7 +118,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "metrics/dashboard.html",
         {
             "metrics": metrics,
-            "tables": [(name, TABLES[name], tables[name]) for name in TABLES],
+            "tables": [(name, TABLES[name], tables[name]) for name in names],
+            "step": step,
             "totals": totals[0] if totals else None,
             "filters": filters,
             "chosen": chosen,
