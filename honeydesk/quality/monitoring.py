@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from honeydesk.accounts.models import Role, User
@@ -28,7 +29,7 @@ from honeydesk.cases.models import TimelineEntry
 from honeydesk.jobs.schedule import Stop
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput
-from honeydesk.quality.models import Criterion, Review, Sample, ScorecardVersion
+from honeydesk.quality.models import Criterion, ReplyScore, Review, Sample, ScorecardVersion
 
 # What counts as a rep's interaction: a reply sent to the customer, a call logged.
 KINDS = (TimelineEntry.Kind.OUTBOUND, TimelineEntry.Kind.CALL)
@@ -186,3 +187,25 @@ def trends(reviews: QuerySet[Review], weeks: int = 8) -> dict[str, Any]:
         "reps": [{**rep, "cells": [rep["weeks"].get(m) for m in mondays]} for rep in per_rep.values()],
         "team": [team.get(m) for m in mondays],
     }
+
+
+# --- what a reviewer sees of an item --------------------------------------------------
+
+
+def recording_of(entry: TimelineEntry) -> str:
+    """Where to play a call's recording: the URL the phone system sent, or an audio file
+    attached to the call log; '' when there is none."""
+    if entry.kind != TimelineEntry.Kind.CALL:
+        return ""
+    url = entry.data.get("recording_url") if isinstance(entry.data, dict) else None
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return url
+    audio = entry.attachments.filter(content_type__startswith="audio/").order_by("id").first()
+    if audio is not None:
+        return reverse("web:attachment", args=[entry.case.ref, audio.pk])
+    return ""
+
+
+def auto_scores(entry_ids: Sequence[int]) -> dict[int, ReplyScore]:
+    """The listening coach's automatic verdicts on these replies (part 4), by entry id."""
+    return {s.entry_id: s for s in ReplyScore.objects.filter(entry_id__in=list(entry_ids))}
