@@ -7,22 +7,33 @@ the case actions, never straight into the table. Callers fetch what they act on 
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from honeydesk.accounts.models import Contact, User
+from honeydesk.accounts.models import Contact, Role, User
 from honeydesk.cases import actions as case_actions
 from honeydesk.cases import timeline
 from honeydesk.cases.models import Channel, Status, TimelineEntry
 from honeydesk.lib import clock
+from honeydesk.lib.apischema import bad_text
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
+from honeydesk.quality import config, monitoring
 from honeydesk.quality import recovery as recovery_rules
 from honeydesk.quality.models import (
     CLOSING_OUTCOMES,
+    SCORES,
     Recovery,
     RecoveryContact,
     RecoveryOutcome,
+    Review,
+    ReviewEvent,
+    ReviewState,
+    Sample,
+    SampleItem,
     Survey,
     SurveyOptOut,
 )
@@ -236,3 +247,150 @@ def do_record_contact(
         )
         timeline.touch(case, [], now)
     return row
+
+
+# --- random monitoring ----------------------------------------------------------------
+
+MAX_NOTES = 4000
+
+
+def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: str | None = None) -> Sample:
+    """Draw `rep`'s sample for the ISO week starting `monday`: record the population and a
+    fresh random seed (or `seed`, for reproducible demo data), and the items they pick.
+    A week already drawn for this rep keeps its sample: the one on record is returned."""
+    if rep.role != Role.AGENT:
+        raise InvalidInput.field("rep", "Only reps (agents) are monitored.")
+    if monday.weekday() != 0:
+        raise InvalidInput.field("week", "A week starts on a Monday.")
+    if monday > monitoring.this_week():
+        raise InvalidInput.field("week", "That week has not started yet.")
+    existing = Sample.objects.filter(rep=rep, week_start=monday).first()
+    if existing is not None:
+        return existing
+    ids = monitoring.population(rep, monday)
+    size = config.current().monitoring_sample_size
+    chosen_seed = seed or secrets.token_hex(16)
+    try:
+        with transaction.atomic():
+            sample = Sample.objects.create(
+                rep=rep,
+                week_start=monday,
+                seed=chosen_seed,
+                population=ids,
+                size=size,
+                drawn_at=clock.now(),
+                drawn_by=acting_user,
+            )
+            SampleItem.objects.bulk_create(
+                SampleItem(sample=sample, entry_id=entry_id, position=n)
+                for n, entry_id in enumerate(monitoring.pick(chosen_seed, ids, size), start=1)
+            )
+    except IntegrityError:  # drawn at the same moment by the weekly task or another supervisor
+        return Sample.objects.get(rep=rep, week_start=monday)
+    return sample
+
+
+def do_draw_week(monday: date, *, acting_user: User | None) -> list[Sample]:
+    """Every rep's sample for the week (drawn now where not drawn yet)."""
+    return [do_draw_sample(rep, monday, acting_user=acting_user) for rep in monitoring.reps()]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """A reviewer's scores: {criterion id: 1-5} for every active criterion, and notes."""
+
+    scores: dict[int, int]
+    notes: str = ""
+
+
+def _check_scoring(scoring: Scoring, criteria: list[dict[str, Any]]) -> dict[str, int]:
+    fields: dict[str, list[str]] = {}
+    if not criteria:
+        raise InvalidInput("The scorecard has no active criteria; an admin must add some first.")
+    wanted = {int(c["id"]) for c in criteria}
+    given = dict(scoring.scores)
+    for key in sorted(set(given) - wanted):
+        fields[f"scores.{key}"] = ["Not a criterion of the current scorecard."]
+    for c in criteria:
+        score = given.get(int(c["id"]))
+        if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
+            fields[f"scores.{c['id']}"] = [f"Score “{c['name']}” from 1 to 5."]
+    if len(scoring.notes) > MAX_NOTES or bad_text(scoring.notes):
+        fields["notes"] = [f"Keep the notes under {MAX_NOTES} characters of plain text."]
+    if fields:
+        raise InvalidInput("Please check the scorecard.", fields=fields)
+    return {str(c["id"]): given[int(c["id"])] for c in criteria}
+
+
+def do_submit_review(item: SampleItem, scoring: Scoring, *, acting_user: User) -> Review:
+    """A supervisor scores one sampled item on the current scorecard (its version is kept
+    on the review). One review per item: a second is refused (409). Internal: nothing is
+    written on the case's timeline."""
+    if not acting_user.sees_everything:
+        raise NotFound("Not found.")
+    now = clock.now()
+    with transaction.atomic():
+        item = SampleItem.objects.select_for_update().select_related("sample").get(pk=item.pk)
+        criteria = monitoring.current_criteria()
+        scores = _check_scoring(scoring, criteria)
+        if Review.objects.filter(item=item).exists():
+            raise InvalidTransition("This item has been reviewed already.", code="already_reviewed")
+        if item.sample.rep_id == acting_user.pk:
+            raise InvalidInput("Nobody reviews their own work.")
+        review = Review.objects.create(
+            item=item,
+            rep_id=item.sample.rep_id,
+            week_start=item.sample.week_start,
+            reviewer=acting_user,
+            scorecard=monitoring.scorecard_version(criteria, now),
+            scores=scores,
+            total=monitoring.weighted_total(criteria, scores),
+            notes=scoring.notes.strip(),
+            created_at=now,
+        )
+        ReviewEvent.objects.create(review=review, kind=ReviewEvent.Kind.SUBMITTED, by=acting_user, at=now)
+    return review
+
+
+def _respond(
+    review: Review, state: ReviewState, text: str, *, acting_user: User, expected_version: int | None
+) -> Review:
+    # Only the rep reviewed answers; to anyone else the review is not theirs to answer.
+    if review.rep_id != acting_user.pk:
+        raise NotFound("Not found.")
+    if len(text) > MAX_COMMENT or bad_text(text):
+        raise InvalidInput.field(
+            "reason" if state == ReviewState.DISPUTED else "comment", "Keep it under 4000 characters of plain text."
+        )
+    now = clock.now()
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review.pk)
+        if expected_version is not None and expected_version != review.version:
+            raise StaleVersion("This review changed since you loaded it; reload it.")
+        if review.state != ReviewState.OPEN:
+            raise InvalidTransition(f"You have {review.get_state_display().lower()} this review already.")
+        Review.objects.filter(pk=review.pk).update(
+            state=state, responded_at=now, response=text, version=review.version + 1
+        )
+        kind = ReviewEvent.Kind.DISPUTED if state == ReviewState.DISPUTED else ReviewEvent.Kind.ACKNOWLEDGED
+        ReviewEvent.objects.create(review=review, kind=kind, by=acting_user, at=now, text=text)
+        review.refresh_from_db()
+    return review
+
+
+def do_acknowledge_review(
+    review: Review, *, comment: str = "", acting_user: User, expected_version: int | None = None
+) -> Review:
+    """The rep has read their review (a comment is optional)."""
+    return _respond(
+        review, ReviewState.ACKNOWLEDGED, comment.strip(), acting_user=acting_user, expected_version=expected_version
+    )
+
+
+def do_dispute_review(review: Review, *, reason: str, acting_user: User, expected_version: int | None = None) -> Review:
+    """The rep disagrees with their review and says why; supervisors see the dispute."""
+    if not reason.strip():
+        raise InvalidInput.field("reason", "Say why you dispute the review.")
+    return _respond(
+        review, ReviewState.DISPUTED, reason.strip(), acting_user=acting_user, expected_version=expected_version
+    )

@@ -1,11 +1,20 @@
 from django.contrib import admin
 
-from honeydesk.quality.models import QualitySettings, Recovery, Survey, SurveyOptOut
+from honeydesk.quality.models import (
+    Criterion,
+    QualitySettings,
+    Recovery,
+    Review,
+    Sample,
+    ScorecardVersion,
+    Survey,
+    SurveyOptOut,
+)
 
 
 @admin.register(QualitySettings)
 class QualitySettingsAdmin(admin.ModelAdmin[QualitySettings]):
-    list_display = ["__str__", "survey_reminder_hours", "survey_days"]
+    list_display = ["__str__", "survey_reminder_hours", "survey_days", "monitoring_sample_size"]
 
 
 @admin.register(Survey)
@@ -32,3 +41,43 @@ class RecoveryAdmin(admin.ModelAdmin[Recovery]):
 @admin.register(SurveyOptOut)
 class SurveyOptOutAdmin(admin.ModelAdmin[SurveyOptOut]):
     list_display = ["contact", "via", "created_at"]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin[Criterion]):
+    """The scorecard's criteria. Editing them changes new reviews only: each review keeps
+    the scorecard version it was scored on."""
+
+    list_display = ["name", "weight", "active", "position"]
+    list_editable = ["weight", "active", "position"]
+
+
+@admin.register(ScorecardVersion)
+class ScorecardVersionAdmin(admin.ModelAdmin[ScorecardVersion]):
+    list_display = ["number", "created_at"]
+    readonly_fields = [f.name for f in ScorecardVersion._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(Sample)
+class SampleAdmin(admin.ModelAdmin[Sample]):
+    """Read only: drawn by the weekly task or a supervisor, with its seed on record."""
+
+    list_display = ["id", "rep", "week_start", "size", "drawn_at", "drawn_by"]
+    list_filter = ["week_start"]
+    readonly_fields = [f.name for f in Sample._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin[Review]):
+    list_display = ["id", "rep", "week_start", "reviewer", "total", "state"]
+    list_filter = ["state", "week_start"]
+    readonly_fields = [f.name for f in Review._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

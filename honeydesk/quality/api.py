@@ -23,12 +23,14 @@ from honeydesk.cases.models import parse_ref
 from honeydesk.lib.apischema import READ_ERRORS, WRITE_ERRORS, In, StrictInt
 from honeydesk.lib.clock import now
 from honeydesk.lib.errors import NotFound
-from honeydesk.quality import access, actions
+from honeydesk.quality import access, actions, monitoring_api
 from honeydesk.quality.models import Recovery, RecoveryContact, RecoveryOutcome, Survey
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 router = Router(tags=["quality"])
+# Random monitoring has its own module and router, served under the same mount.
+router.add_router("", monitoring_api.router)
 
 
 def _user(request: HttpRequest) -> User:

@@ -8,6 +8,11 @@
   supervisors' queue until a supervisor records a contact (`RecoveryContact`: the call or
   reply on the case, and the outcome). "No answer - try again" keeps it open.
 - `QualitySettings`: the numbers an admin tunes (one row).
+- Monitoring (see `monitoring.py`): `Sample` (a rep's ISO week, drawn with a recorded
+  seed from a recorded population) and its `SampleItem`s; `Criterion` rows admins edit;
+  `ScorecardVersion`, the criteria as they were when a review was written; `Review` of
+  one item and `ReviewEvent`, the record of what happened to it (submitted,
+  acknowledged, disputed).
 """
 
 from __future__ import annotations
@@ -37,6 +42,11 @@ class QualitySettings(models.Model):
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="A survey (and its link) can be answered for this many days, while the case stays resolved.",
+    )
+    monitoring_sample_size = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="How many of each rep's replies and calls are drawn for review per ISO week.",
     )
 
     class Meta:
@@ -217,3 +227,148 @@ class ReplyScore(models.Model):
 
     def __str__(self) -> str:
         return f"score of reply {self.entry_id}"
+
+
+# --- random monitoring ----------------------------------------------------------------
+
+SCORES = range(1, 6)
+
+
+class Criterion(models.Model):
+    """One line of the scorecard, edited by admins. Reviews keep the version they were
+    scored on (`ScorecardVersion`), so editing a criterion never changes an old review."""
+
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+    weight = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "criteria"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScorecardVersion(models.Model):
+    """The active criteria at one moment (id, name, description, weight), stored once per
+    distinct content (`digest`)."""
+
+    number = models.PositiveIntegerField(unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    criteria = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"scorecard v{self.number}"
+
+
+class Sample(models.Model):
+    """A rep's work of one ISO week drawn for review: `seed` and `population` (the ids of
+    the replies and calls the rep wrote that week, sorted) are recorded, so
+    `monitoring.pick(seed, population, size)` gives the same items to anyone."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    week_start = models.DateField(help_text="The Monday of the ISO week.")
+    seed = models.CharField(max_length=64)
+    population = models.JSONField(default=list)
+    size = models.PositiveSmallIntegerField()
+    drawn_at = models.DateTimeField()
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: the weekly task.",
+    )
+
+    class Meta:
+        ordering = ["-week_start", "rep_id"]
+        constraints = [models.UniqueConstraint(fields=["rep", "week_start"], name="sample_rep_week")]
+        indexes = [models.Index(fields=["week_start"], name="sample_week")]
+
+    def __str__(self) -> str:
+        return f"sample of {self.rep_id} for week of {self.week_start}"
+
+    @property
+    def week(self) -> str:
+        year, number, _ = self.week_start.isocalendar()
+        return f"{year}-W{number:02d}"
+
+
+class SampleItem(models.Model):
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="items")
+    entry = models.ForeignKey(TimelineEntry, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["sample_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["sample", "entry"], name="sampleitem_once")]
+
+    def __str__(self) -> str:
+        return f"item {self.position} of sample {self.sample_id}"
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", "Waiting for the rep"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    DISPUTED = "disputed", "Disputed"
+
+
+class Review(models.Model):
+    """A supervisor's scores for one sampled item. Internal to staff: never on the case's
+    timeline, never shown to customers."""
+
+    item = models.OneToOneField(SampleItem, on_delete=models.PROTECT, related_name="review")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    week_start = models.DateField()
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scorecard = models.ForeignKey(ScorecardVersion, on_delete=models.PROTECT, related_name="+")
+    # {criterion id (as text): score 1-5}, over the criteria of `scorecard`.
+    scores = models.JSONField()
+    # Weighted, 0-100: every criterion at 5 is 100, every one at 1 is 0.
+    total = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    state = models.CharField(max_length=12, choices=ReviewState.choices, default=ReviewState.OPEN)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    response = models.TextField(blank=True, help_text="The rep's comment, or the reason for a dispute.")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["rep", "-created_at"], name="review_rep_time"),
+            models.Index(fields=["state", "-responded_at"], name="review_state"),
+            models.Index(fields=["week_start", "rep"], name="review_week_rep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} of {self.rep_id}"
+
+
+class ReviewEvent(models.Model):
+    """What happened to a review, on record: written, acknowledged, disputed."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        DISPUTED = "disputed", "Disputed"
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on review {self.review_id}"

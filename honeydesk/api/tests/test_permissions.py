@@ -314,6 +314,16 @@ ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001")) for ep in CASE_ENDPOIN
     ("get", "/recoveries"),
     ("get", "/recoveries/1"),
     ("post", "/recoveries/1/contacts"),
+    ("get", "/monitoring/criteria"),
+    ("get", "/monitoring/samples"),
+    ("post", "/monitoring/samples"),
+    ("get", "/monitoring/samples/1"),
+    ("post", "/monitoring/items/1/review"),
+    ("get", "/monitoring/reviews"),
+    ("get", "/monitoring/my-reviews"),
+    ("get", "/monitoring/reviews/1"),
+    ("post", "/monitoring/reviews/1/acknowledge"),
+    ("post", "/monitoring/reviews/1/dispute"),
 ]
 
 
