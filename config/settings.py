@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -308,10 +309,35 @@ if env_bool("HONEYDESK_PROXY_SSL_HEADER", False):
 HONEYDESK_EMAIL_AUTHSERV_IDS = env_list("HONEYDESK_EMAIL_AUTHSERV_IDS", [])
 HONEYDESK_EMAIL_HOLD_UNVERIFIED = env_bool("HONEYDESK_EMAIL_HOLD_UNVERIFIED", False)
 
+
+# Call recordings the phone system keeps elsewhere: the origins (scheme://host[:port])
+# whose recordings the Monitoring review page may play. Empty by default: only recordings
+# attached to the call (served from here) play; any other is shown as a link.
+def recording_origins(name: str) -> list[str]:
+    origins = []
+    for raw in env_list(name, []):
+        parts = urlsplit(raw)
+        if (
+            parts.scheme not in ("https", "http")
+            or not parts.hostname
+            or parts.username is not None
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or "*" in raw
+        ):
+            raise ImproperlyConfigured(f"{name}: {raw!r} is not an origin such as https://recordings.example.com")
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return origins
+
+
+HONEYDESK_RECORDING_ORIGINS = recording_origins("HONEYDESK_RECORDING_ORIGINS")
+
 # Content-Security-Policy (django-csp): only this server's own scripts, styles, images
 # and frames; no inline script or style, no plug-ins, forms post only here, and no
-# page may be framed by another site. The formatted-mail viewer and attachments send
-# their own, stricter policy.
+# page may be framed by another site. Audio and video only from here and the recording
+# origins above. The formatted-mail viewer and attachments send their own, stricter
+# policy.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -319,6 +345,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
+        "media-src": ["'self'", *HONEYDESK_RECORDING_ORIGINS],
         "connect-src": ["'self'"],
         "frame-src": ["'self'"],
         "object-src": ["'none'"],

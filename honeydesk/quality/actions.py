@@ -322,16 +322,22 @@ def _check_scoring(scoring: Scoring, criteria: list[dict[str, Any]]) -> dict[str
     return {str(c["id"]): given[int(c["id"])] for c in criteria}
 
 
-def do_submit_review(item: SampleItem, scoring: Scoring, *, acting_user: User) -> Review:
+def do_submit_review(
+    item: SampleItem, scoring: Scoring, *, acting_user: User, expected_scorecard: str | None = None
+) -> Review:
     """A supervisor scores one sampled item on the current scorecard (its version is kept
-    on the review). One review per item: a second is refused (409). Internal: nothing is
-    written on the case's timeline."""
+    on the review). One review per item: a second is refused (409). With
+    `expected_scorecard` (the digest of the criteria the form showed), a scorecard that
+    changed meanwhile is refused too (409), so nobody's scores land on criteria they did
+    not see. Internal: nothing is written on the case's timeline."""
     if not acting_user.sees_everything:
         raise NotFound("Not found.")
     now = clock.now()
     with transaction.atomic():
         item = SampleItem.objects.select_for_update().select_related("sample").get(pk=item.pk)
         criteria = monitoring.current_criteria()
+        if expected_scorecard is not None and expected_scorecard != monitoring.scorecard_digest(criteria):
+            raise StaleVersion("The scorecard changed since you opened this item; reload it and score again.")
         scores = _check_scoring(scoring, criteria)
         if Review.objects.filter(item=item).exists():
             raise InvalidTransition("This item has been reviewed already.", code="already_reviewed")

@@ -19,7 +19,9 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db.models import Avg, Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -132,10 +134,22 @@ def current_criteria() -> list[dict[str, Any]]:
     ]
 
 
+def scorecard_digest(criteria: list[dict[str, Any]]) -> str:
+    """What identifies a scorecard's content: a form carries it, so a review is refused
+    (409) when the criteria changed after the reviewer opened the form."""
+    return hashlib.sha256(json.dumps(criteria, sort_keys=True).encode()).hexdigest()
+
+
+def stored_version_number(digest: str) -> int | None:
+    """The number of the stored version with this content; None when no review has used
+    it yet (it is written with the first review, never by showing a form)."""
+    return ScorecardVersion.objects.filter(digest=digest).values_list("number", flat=True).first()
+
+
 def scorecard_version(criteria: list[dict[str, Any]], at: datetime) -> ScorecardVersion:
     """The stored version holding exactly these criteria, written the first time they are
     used. Callers hold a transaction (the review's)."""
-    digest = hashlib.sha256(json.dumps(criteria, sort_keys=True).encode()).hexdigest()
+    digest = scorecard_digest(criteria)
     found = ScorecardVersion.objects.filter(digest=digest).first()
     if found is not None:
         return found
@@ -189,6 +203,23 @@ def trends(reviews: QuerySet[Review], weeks: int = 8) -> dict[str, Any]:
     }
 
 
+def department_trends(reviews: QuerySet[Review], weeks: int = 8) -> list[dict[str, Any]]:
+    """Average total per department per week over the last `weeks` ISO weeks: the reviews
+    of the reps in each department (a rep in two departments counts in both)."""
+    mondays = [this_week() - timedelta(days=7 * n) for n in range(weeks - 1, -1, -1)]
+    rows = (
+        reviews.filter(week_start__gte=mondays[0], rep__departments__isnull=False)
+        .values("rep__departments", "rep__departments__name", "week_start")
+        .annotate(avg=Avg("total"), n=Count("id"))
+        .order_by("rep__departments__name", "rep__departments")
+    )
+    per_dept: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        dept = per_dept.setdefault(row["rep__departments"], {"department": row["rep__departments__name"], "weeks": {}})
+        dept["weeks"][row["week_start"]] = {"average": round(row["avg"]), "reviews": row["n"]}
+    return [{**d, "cells": [d["weeks"].get(m) for m in mondays]} for d in per_dept.values()]
+
+
 # --- what a reviewer sees of an item --------------------------------------------------
 
 
@@ -204,6 +235,16 @@ def recording_of(entry: TimelineEntry) -> str:
     if audio is not None:
         return reverse("web:attachment", args=[entry.case.ref, audio.pk])
     return ""
+
+
+def playable(url: str) -> bool:
+    """Whether the page may play this recording in an <audio> player: one served here (an
+    attachment), or one from an origin the deployment allows (HONEYDESK_RECORDING_ORIGINS,
+    also in the Content-Security-Policy's media-src). Any other is shown as a link."""
+    if url.startswith("/") and not url.startswith("//"):
+        return True
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}" in settings.HONEYDESK_RECORDING_ORIGINS
 
 
 def auto_scores(entry_ids: Sequence[int]) -> dict[int, ReplyScore]:

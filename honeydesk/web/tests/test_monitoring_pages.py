@@ -1,0 +1,246 @@
+"""Monitoring pages: supervisors draw and score samples, a rep reads and answers only
+their own reviews, customers see no scorecard, and the pages cost the same queries
+however many items a week holds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from honeydesk.cases import actions as case_actions
+from honeydesk.quality import actions, monitoring
+from honeydesk.quality.models import Criterion, Review, ReviewEvent, Sample, SampleItem
+from honeydesk.quality.tests.conftest import utc
+from honeydesk.quality.tests.test_monitoring import WEEK, work
+
+NOW = utc(2025, 3, 12, 10)  # Wednesday of 2025-W11: last week is 2025-W10
+
+
+@pytest.fixture
+def week(cast, settings):
+    settings.TIME_ZONE = "UTC"
+    work(cast, cast.billing_agent, WEEK, 4)
+    work(cast, cast.repair_agent, WEEK, 2)
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _scores_form(digest: str | None = None, score: int = 4, notes: str = "") -> dict[str, str]:
+    form = {f"score-{c['id']}": str(score) for c in monitoring.current_criteria()}
+    form["scorecard"] = digest if digest is not None else monitoring.scorecard_digest(monitoring.current_criteria())
+    form["notes"] = notes
+    return form
+
+
+def _review(cast, rep=None) -> Review:
+    rep = rep or cast.billing_agent
+    sample = actions.do_draw_sample(rep, WEEK, acting_user=cast.supervisor)
+    item = sample.items.order_by("position").first()
+    scores = {int(c["id"]): 3 for c in monitoring.current_criteria()}
+    return actions.do_submit_review(item, actions.Scoring(scores, "Greet by name."), acting_user=cast.supervisor)
+
+
+def _queries(client, url: str) -> int:
+    client.get(url)  # the session's one-off bookkeeping
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return len(ctx)
+
+
+def test_it_shows_monitoring_only_to_supervisors_and_admins(cast, week):
+    sample = actions.do_draw_sample(cast.billing_agent, WEEK, acting_user=cast.supervisor)
+    item = sample.items.first()
+    review = _review(cast, cast.repair_agent)
+    pages = ["/desk/monitoring/", f"/desk/monitoring/items/{item.pk}/", "/desk/monitoring/trends/"]
+    for user in (cast.billing_agent, cast.repair_agent, cast.alice):
+        c = cast.client(user)
+        for url in pages:
+            assert c.get(url).status_code == 404, (user, url)
+        assert c.post("/desk/monitoring/draw/", {"week": "2025-W10"}).status_code == 404
+        assert c.post(f"/desk/monitoring/items/{item.pk}/", _scores_form()).status_code == 404
+        # The review of the repair rep's work: theirs alone among reps.
+        assert c.get(f"/desk/reviews/{review.pk}/").status_code == (200 if user == cast.repair_agent else 404)
+    assert not Review.objects.filter(item=item).exists()
+    for user in (cast.supervisor, cast.admin):
+        c = cast.client(user)
+        for url in pages:
+            assert c.get(url).status_code == 200, (user, url)
+        assert c.get(f"/desk/reviews/{review.pk}/").status_code == 200
+    # Navigation: Monitoring for supervisors, My reviews for reps.
+    desk = cast.client(cast.supervisor).get("/desk/").content.decode()
+    assert "/desk/monitoring/" in desk and "/desk/reviews/" not in desk
+    rep_desk = cast.client(cast.billing_agent).get("/desk/").content.decode()
+    assert "/desk/reviews/" in rep_desk and "/desk/monitoring/" not in rep_desk
+    # Customers: none of it, and the same 404 as a missing page.
+    assert cast.client(cast.alice).get("/desk/reviews/").status_code == 404
+    assert cast.client(cast.supervisor).get("/desk/monitoring/items/999999/").status_code == 404
+
+
+def test_it_draws_a_week_on_demand_and_lists_each_reps_sample(cast, week):
+    c = cast.client(cast.supervisor)
+    page = c.get("/desk/monitoring/").content.decode()
+    assert "2025-W10" in page and "Not drawn yet" in page
+    drawn = c.post("/desk/monitoring/draw/", {"week": "2025-W10"}, follow=True)
+    assert drawn.status_code == 200
+    text = drawn.content.decode()
+    assert "2 samples, 6 items to review" in text and "Not drawn yet" not in text
+    samples = Sample.objects.filter(week_start=WEEK)
+    assert {s.rep_id for s in samples} == {cast.billing_agent.pk, cast.repair_agent.pk}
+    assert all(s.drawn_by_id == cast.supervisor.pk for s in samples)
+    for sample in samples:
+        assert sample.seed in text
+        for item in sample.items.all():
+            assert f"/desk/monitoring/items/{item.pk}/" in text
+    # Drawing again keeps the samples on record; a week not started is refused.
+    c.post("/desk/monitoring/draw/", {"week": "2025-W10"})
+    assert Sample.objects.filter(week_start=WEEK).count() == 2 and SampleItem.objects.count() == 6
+    refused = c.post("/desk/monitoring/draw/", {"week": "2025-W20"}, follow=True)
+    assert "has not started yet" in refused.content.decode() and Sample.objects.count() == 2
+    assert c.get("/desk/monitoring/?week=2025-W99").status_code == 422
+
+
+def test_it_saves_a_review_with_the_scorecard_version_shown(cast, week):
+    sample = actions.do_draw_sample(cast.billing_agent, WEEK, acting_user=cast.supervisor)
+    item = sample.items.order_by("position").first()
+    c = cast.client(cast.supervisor)
+    page = c.get(f"/desk/monitoring/items/{item.pk}/").content.decode()
+    digest = re.search(r'name="scorecard" value="([0-9a-f]{64})"', page)[1]
+    assert item.entry.body in page and "Scorecard (new version)" in page
+    # A criterion left out: refused, nothing saved, the other choices kept.
+    form = _scores_form(digest, notes="Clear next step.")
+    first = Criterion.objects.filter(active=True).order_by("position", "id").first()
+    missing = {k: v for k, v in form.items() if k != f"score-{first.pk}"}
+    refused = c.post(f"/desk/monitoring/items/{item.pk}/", missing)
+    assert refused.status_code == 422 and first.name in refused.content.decode()
+    assert 'value="4" required checked' in refused.content.decode()
+    assert not Review.objects.exists()
+    saved = c.post(f"/desk/monitoring/items/{item.pk}/", form)
+    assert saved.status_code == 302 and saved["Location"] == "/desk/monitoring/?week=2025-W10"
+    review = Review.objects.get(item=item)
+    assert review.scorecard.digest == digest and review.scorecard.number == 1
+    assert review.total == 75 and review.notes == "Clear next step." and review.reviewer == cast.supervisor
+    assert list(review.events.values_list("kind", flat=True)) == ["submitted"]
+    # A second review of the item: 409; the item page now links the review.
+    assert c.post(f"/desk/monitoring/items/{item.pk}/", form).status_code == 409
+    assert f"/desk/reviews/{review.pk}/" in c.get(f"/desk/monitoring/items/{item.pk}/").content.decode()
+
+
+def test_it_refuses_scores_on_a_scorecard_that_changed_since_the_form(cast, week):
+    sample = actions.do_draw_sample(cast.billing_agent, WEEK, acting_user=cast.supervisor)
+    item = sample.items.first()
+    c = cast.client(cast.supervisor)
+    form = _scores_form()
+    Criterion.objects.filter(pk=Criterion.objects.order_by("id").first().pk).update(weight=5)
+    stale = c.post(f"/desk/monitoring/items/{item.pk}/", form)
+    assert stale.status_code == 409 and "scorecard changed" in stale.content.decode()
+    no_digest = {k: v for k, v in form.items() if k != "scorecard"}
+    assert c.post(f"/desk/monitoring/items/{item.pk}/", no_digest).status_code == 409
+    assert not Review.objects.exists()
+
+
+def test_it_lets_the_rep_acknowledge_or_dispute_only_their_own_review(cast, week):
+    mine, theirs = _review(cast), _review(cast, cast.repair_agent)
+    rep = cast.client(cast.billing_agent)
+    url = f"/desk/reviews/{mine.pk}/respond/"
+    listing = rep.get("/desk/reviews/").content.decode()
+    assert f"/desk/reviews/{mine.pk}/" in listing and f"/desk/reviews/{theirs.pk}/" not in listing
+    assert "50/100" in listing
+    page = rep.get(f"/desk/reviews/{mine.pk}/").content.decode()
+    assert "Greet by name." in page and "Acknowledge" in page and "scorecard v1" in page
+    # Another rep's review: the 404 of a missing one, to read and to answer.
+    assert rep.get(f"/desk/reviews/{theirs.pk}/").status_code == 404
+    assert rep.post(f"/desk/reviews/{theirs.pk}/respond/", {"action": "acknowledge", "version": "1"}).status_code == 404
+    # The supervisor reads it but cannot answer for the rep.
+    boss = cast.client(cast.supervisor)
+    assert "Waiting for" in boss.get(f"/desk/reviews/{mine.pk}/").content.decode()
+    assert boss.post(url, {"action": "dispute", "comment": "x", "version": "1"}).status_code == 404
+    # A dispute needs a reason, and the version the rep saw.
+    empty = rep.post(url, {"action": "dispute", "comment": " ", "version": "1"})
+    assert empty.status_code == 422 and "Say why" in empty.content.decode()
+    assert rep.post(url, {"action": "dispute", "comment": "x"}).status_code == 409
+    assert rep.post(url, {"action": "dispute", "comment": "x", "version": "7"}).status_code == 409
+    done = rep.post(url, {"action": "dispute", "comment": "It was a call.", "version": "1"})
+    assert done.status_code == 302
+    mine.refresh_from_db()
+    assert mine.state == "disputed" and mine.response == "It was a call."
+    assert rep.post(url, {"action": "acknowledge", "version": "2"}).status_code == 409
+    assert "It was a call." in boss.get("/desk/monitoring/?week=2025-W10").content.decode()
+    # The other rep acknowledges theirs with a comment.
+    other = cast.client(cast.repair_agent)
+    ok = other.post(f"/desk/reviews/{theirs.pk}/respond/", {"action": "acknowledge", "comment": "Fair", "version": "1"})
+    assert ok.status_code == 302
+    assert list(ReviewEvent.objects.filter(review=theirs).values_list("kind", "text")) == [
+        ("submitted", ""),
+        ("acknowledged", "Fair"),
+    ]
+
+
+def test_it_shows_trends_per_rep_department_and_team(cast, week):
+    _review(cast)
+    _review(cast, cast.repair_agent)
+    page = cast.client(cast.supervisor).get("/desk/monitoring/trends/").content.decode()
+    assert "2025-W10" in page and "Bianca" in page and "Billing" in page and "Repair" in page
+    assert page.count("50 <small>(1)</small>") == 4  # two reps, two departments
+    assert "50</strong> <small>(2)</small>" in page  # the team
+
+
+def test_it_plays_recordings_only_from_allowed_origins(cast, week, settings):
+    with time_machine.travel(utc(2025, 3, 5, 11), tick=False):
+        call = case_actions.do_log_call(
+            cast.fresh(cast.alice_case),
+            body="Talked through the bill.",
+            acting_user=cast.billing_agent,
+            data={"recording_url": "https://rec.example.com/calls/1.mp3"},
+        )
+    sample = actions.do_draw_sample(cast.billing_agent, WEEK, acting_user=cast.supervisor)
+    item = sample.items.get(entry=call)  # five items of five: every one is drawn
+    c = cast.client(cast.supervisor)
+    settings.HONEYDESK_RECORDING_ORIGINS = []
+    page = c.get(f"/desk/monitoring/items/{item.pk}/").content.decode()
+    assert "<audio" not in page and 'href="https://rec.example.com/calls/1.mp3"' in page
+    settings.HONEYDESK_RECORDING_ORIGINS = ["https://rec.example.com"]
+    page = c.get(f"/desk/monitoring/items/{item.pk}/").content.decode()
+    assert '<audio controls preload="none" src="https://rec.example.com/calls/1.mp3">' in page
+
+
+def test_it_keeps_the_monitoring_pages_query_counts_flat(cast, week):
+    boss = cast.client(cast.supervisor)
+    actions.do_draw_week(WEEK, acting_user=cast.supervisor)
+    for item in SampleItem.objects.filter(sample__rep=cast.billing_agent)[:2]:
+        actions.do_submit_review(
+            item, actions.Scoring({int(c["id"]): 5 for c in monitoring.current_criteria()}), acting_user=cast.supervisor
+        )
+    rep = cast.client(cast.billing_agent)
+    small = (_queries(boss, "/desk/monitoring/?week=2025-W10"), _queries(rep, "/desk/reviews/"))
+    # Twice the work the next week, every item reviewed.
+    work(cast, cast.billing_agent, WEEK.replace(day=10), 8)
+    work(cast, cast.repair_agent, WEEK.replace(day=10), 8)
+    actions.do_draw_week(WEEK.replace(day=10), acting_user=cast.supervisor)
+    for item in SampleItem.objects.filter(sample__week_start=WEEK.replace(day=10)):
+        actions.do_submit_review(
+            item, actions.Scoring({int(c["id"]): 2 for c in monitoring.current_criteria()}), acting_user=cast.supervisor
+        )
+    big = (_queries(boss, "/desk/monitoring/?week=2025-W11"), _queries(rep, "/desk/reviews/"))
+    assert Review.objects.filter(rep=cast.billing_agent).count() == 7
+    assert big == small
+    assert _queries(boss, "/desk/monitoring/trends/") <= 8
+
+
+def test_it_reads_recording_origins_strictly_and_puts_them_in_media_src(cast, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings import recording_origins
+
+    monkeypatch.setenv("HONEYDESK_RECORDING_ORIGINS", "https://Rec.example.com, http://127.0.0.1:8090/")
+    assert recording_origins("HONEYDESK_RECORDING_ORIGINS") == ["https://rec.example.com", "http://127.0.0.1:8090"]
+    for bad in ("rec.example.com", "https://*.example.com", "https://rec.example.com/calls", "ftp://x", "https://u@x"):
+        monkeypatch.setenv("HONEYDESK_RECORDING_ORIGINS", bad)
+        with pytest.raises(ImproperlyConfigured):
+            recording_origins("HONEYDESK_RECORDING_ORIGINS")
+    policy = cast.client(cast.supervisor).get("/desk/monitoring/")["Content-Security-Policy"]
+    assert "media-src 'self'" in policy
