@@ -28,6 +28,7 @@ from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Statu
 from honeydesk.channels import registry
 from honeydesk.demo import credits, desk, library, promises, quality
 from honeydesk.demo import metrics as demo_metrics
+from honeydesk.demo import monitoring as demo_monitoring
 from honeydesk.demo.texts import (
     AFTER_REPLY,
     AGENT_REPLIES,
@@ -118,6 +119,7 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
         credits.build(builder)  # credit threads and outages (issue 10)
         library.build(builder)  # answer-library articles and an abusive message (issue 18)
         quality.build(builder)  # answered surveys and recoveries (issue 12)
+        demo_monitoring.build(builder)  # last week's samples, partly reviewed (issue 12)
         demo_metrics.build(builder)  # roll-ups for the dashboards (issue 13)
         desk.build(builder)  # custom fields, tags, priorities (issue 17)
     return Result(builder.counts(), demo_logins())

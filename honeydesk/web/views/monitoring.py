@@ -163,6 +163,8 @@ def _item_context(item: SampleItem, chosen: dict[int, int] | None = None, **extr
         "playable": bool(recording) and monitoring.playable(recording),
         "auto": autos.get(entry.pk),
         "week": sample.week,
+        # How many items the sample holds: its size, or the whole week when that was smaller.
+        "picked": min(sample.size, len(sample.population)),
         "form": {},
         **extra,
     }

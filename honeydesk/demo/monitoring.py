@@ -1,0 +1,90 @@
+"""Demo monitoring: the week just ended drawn for every rep (as the weekly task would, on
+Monday), part of it reviewed by the reps' supervisors, some reviews acknowledged and one
+disputed, all through the real actions. Deterministic for a seed: the samples' seeds
+come from it, and reps and items are taken in order.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from honeydesk.accounts.models import User
+from honeydesk.lib import clock
+from honeydesk.quality import actions, monitoring
+from honeydesk.quality.models import Review, Sample, SampleItem
+
+NOTES = [
+    "Warm greeting and a clear next step with a time. Keep it up.",
+    "Good fix, but the customer had to repeat the account number: read the history first.",
+    "Explained the process well; say when you will call back, not just that you will.",
+    "",
+]
+ANSWERS = ["Thanks, noted.", "", "Fair - I will read the case history first."]
+DISPUTE = "The customer asked me not to call back; the promise was in the e-mail that followed."
+
+
+def _moments(now: datetime) -> tuple[datetime, datetime]:
+    """This week's start (local midnight on Monday) and now: the draw and the reviews
+    happen between them, in order, however early in the week the demo is built."""
+    start, _ = monitoring.week_bounds(monitoring.monday_of(timezone.localdate(now)))
+    return start, now
+
+
+def build(builder: Any) -> None:
+    rng = random.Random(f"{builder.seed}:monitoring")
+    start, now = _moments(builder.now)
+    span = now - start
+
+    def at(fraction: float) -> datetime:
+        return start + span * fraction
+
+    with clock.at(at(0.05)):
+        monday = monitoring.last_week()
+        samples = [
+            actions.do_draw_sample(rep, monday, acting_user=None, seed=f"demo-{builder.seed}-{rep.username}")
+            for rep in monitoring.reps()
+        ]
+    supervisors: list[User] = sorted(
+        {u for group in builder.supervisors.values() for u in group}, key=lambda u: u.username
+    )
+    if not supervisors:
+        return
+    criteria = monitoring.current_criteria()
+    if not criteria:
+        return
+    reviewed: list[Review] = []
+    items = (
+        SampleItem.objects.filter(sample__in=samples)
+        .select_related("sample")
+        .order_by("sample__rep__username", "position")
+    )
+    by_sample: dict[int, list[SampleItem]] = {}
+    for item in items:
+        by_sample.setdefault(item.sample_id, []).append(item)
+    # The first reps' samples are reviewed in part (about half their items); the last rep's
+    # waits untouched, as a Monday morning's would.
+    ordered: list[Sample] = sorted(samples, key=lambda s: s.rep.username)
+    for n, sample in enumerate(ordered[:-1] if len(ordered) > 1 else ordered):
+        for item in by_sample.get(sample.pk, [])[: max(1, (sample.size + 1) // 2)]:
+            scores = {int(c["id"]): rng.choice([3, 4, 4, 5, 5]) for c in criteria}
+            if n % 3 == 1:
+                scores[int(criteria[-1]["id"])] = 2  # a promise without a time
+            with clock.at(at(0.2 + 0.3 * len(reviewed) / 100)):
+                reviewed.append(
+                    actions.do_submit_review(
+                        item,
+                        actions.Scoring(scores, NOTES[len(reviewed) % len(NOTES)]),
+                        acting_user=supervisors[n % len(supervisors)],
+                    )
+                )
+    # The reps answer: every other review acknowledged, one disputed, the rest still open.
+    for n, review in enumerate(reviewed):
+        with clock.at(at(0.6 + 0.3 * n / max(1, len(reviewed)))):
+            if n == 1:
+                actions.do_dispute_review(review, reason=DISPUTE, acting_user=review.rep)
+            elif n % 2 == 0:
+                actions.do_acknowledge_review(review, comment=ANSWERS[n % len(ANSWERS)], acting_user=review.rep)
