@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from honeydesk.cases import actions as case_actions
 from honeydesk.quality import monitoring
 from honeydesk.quality.models import Review
+from honeydesk.web.tests.browser.axe import violations, with_axe
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +22,13 @@ def test_a_supervisor_scores_a_sampled_call_and_the_rep_disputes_it(live_cast, l
     tuesday = timezone.make_aware(datetime.combine(monday + timedelta(days=1), time(10)))
     with time_machine.travel(tuesday, tick=False):
         case_actions.do_log_call(
-            live_cast.alice_case, body="Walked Alice through the bill line by line.", acting_user=live_cast.billing_agent
+            live_cast.alice_case,
+            body="Walked Alice through the bill line by line.",
+            acting_user=live_cast.billing_agent,
         )
     week = monitoring.week_label(monday)
 
-    sam = sign_in("sam")
+    sam = with_axe(sign_in("sam"))
     sam.goto(f"{base}/desk/")
     sam.get_by_role("navigation", name="Workspace").get_by_role("link", name="Monitoring").click()
     expect(sam.get_by_role("heading", name=f"Monitoring {week}")).to_be_visible()
@@ -33,9 +36,11 @@ def test_a_supervisor_scores_a_sampled_call_and_the_rep_disputes_it(live_cast, l
     expect(sam.get_by_role("status")).to_contain_text("2 samples, 1 item to review")
     bianca = sam.get_by_role("region", name="Bianca")
     expect(bianca).to_contain_text("0/1 reviewed")
+    assert violations(sam) == []
     bianca.get_by_role("link", name="Call").click()
 
     expect(sam.get_by_role("region", name="Call by Bianca")).to_contain_text("Walked Alice through the bill")
+    assert violations(sam) == []
     scorecard = sam.get_by_role("region", name="Scorecard")
     groups = scorecard.get_by_role("group")
     for n in range(groups.count()):
@@ -47,13 +52,15 @@ def test_a_supervisor_scores_a_sampled_call_and_the_rep_disputes_it(live_cast, l
     review = Review.objects.get()
     assert review.reviewer == live_cast.supervisor and review.scorecard.number == 1
 
-    rep = sign_in("bianca")
+    rep = with_axe(sign_in("bianca"))
     rep.goto(f"{base}/desk/")
     rep.get_by_role("navigation", name="Workspace").get_by_role("link", name="My reviews").click()
     row = rep.locator(f"#review-{review.pk}")
     expect(row).to_contain_text("75/100")
+    assert violations(rep) == []
     row.get_by_role("link").click()
     expect(rep.locator("#review-notes")).to_contain_text("Say when you will call back.")
+    assert violations(rep) == []
     rep.get_by_label("Comment").fill("I did give a time, at the end of the call.")
     rep.get_by_role("button", name="Dispute").click()
     expect(rep.locator("#review-state")).to_have_text("Disputed")
