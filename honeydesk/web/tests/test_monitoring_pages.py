@@ -4,6 +4,7 @@ however many items a week holds."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -187,6 +188,10 @@ def test_it_shows_trends_per_rep_department_and_team(cast, week):
     assert "2025-W10" in page and "Bianca" in page and "Billing" in page and "Repair" in page
     assert page.count("50 <small>(1)</small>") == 4  # two reps, two departments
     assert "50</strong> <small>(2)</small>" in page  # the team
+    # The same figures feed the line chart (the metrics dashboard's, from a json_script).
+    chart = json.loads(re.search(r'id="metrics-data"[^>]*>(.*?)</script>', page, re.S)[1])
+    assert [s["label"] for s in chart["trend"]["series"]] == ["Team", "Billing", "Repair"]
+    assert chart["trend"]["labels"][-2] == "2025-W10" and chart["trend"]["series"][0]["data"][-2] == 50
 
 
 def test_it_plays_recordings_only_from_allowed_origins(cast, week, settings):

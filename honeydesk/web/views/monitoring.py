@@ -208,11 +208,23 @@ def monitoring_trends(request: HttpRequest) -> HttpResponse:
     user = _supervisor(request)
     reviews = access.reviews_visible_to(user)
     trend = monitoring.trends(reviews)
-    return render(
-        request,
-        "quality/monitoring_trends.html",
-        {**trend, "departments": monitoring.department_trends(reviews)},
-    )
+    departments = monitoring.department_trends(reviews)
+
+    def averages(cells: list[dict[str, Any] | None]) -> list[int | None]:
+        return [c["average"] if c else None for c in cells]
+
+    # The metrics dashboard's line chart (metrics.js reads `trend` from the json_script).
+    chart = {
+        "trend": {
+            "labels": [w["label"] for w in trend["weeks"]],
+            "series": [
+                {"label": "Team", "data": averages(trend["team"])},
+                *({"label": d["department"], "data": averages(d["cells"])} for d in departments),
+            ],
+        }
+    }
+    context = {**trend, "departments": departments, "chart_data": chart}
+    return render(request, "quality/monitoring_trends.html", context)
 
 
 # --- My reviews -------------------------------------------------------------------------
