@@ -51,7 +51,7 @@ def test_a_supervisor_scores_a_sampled_call_and_the_rep_disputes_it(live_cast, l
     expect(sam.get_by_role("region", name="Bianca")).to_contain_text("1/1 reviewed")
     review = Review.objects.get()
     sam.get_by_role("link", name="Trends per rep and department").click()
-    expect(sam.locator("#trend-rep-%d" % live_cast.billing_agent.pk)).to_contain_text("75 (1)")
+    expect(sam.locator(f"#trend-rep-{live_cast.billing_agent.pk}")).to_contain_text("75 (1)")
     sam.wait_for_function("() => window.Chart && window.Chart.getChart(document.getElementById('chart-trend'))")
     assert violations(sam) == []
     assert review.reviewer == live_cast.supervisor and review.scorecard.number == 1
