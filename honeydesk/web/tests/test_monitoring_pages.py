@@ -121,7 +121,11 @@ def test_it_saves_a_review_with_the_scorecard_version_shown(cast, week):
     assert 'value="4" required checked' in refused.content.decode()
     assert not Review.objects.exists()
     saved = c.post(f"/desk/monitoring/items/{item.pk}/", form)
-    assert saved.status_code == 302 and saved["Location"] == "/desk/monitoring/?week=2025-W10"
+    # On to the next item of the sample; after the last, back to the week.
+    second = sample.items.get(position=2)
+    assert saved.status_code == 302 and saved["Location"] == f"/desk/monitoring/items/{second.pk}/"
+    last = sample.items.order_by("position").last()
+    assert c.post(f"/desk/monitoring/items/{last.pk}/", form)["Location"] == "/desk/monitoring/?week=2025-W10"
     review = Review.objects.get(item=item)
     assert review.scorecard.digest == digest and review.scorecard.number == 1
     assert review.total == 75 and review.notes == "Clear next step." and review.reviewer == cast.supervisor

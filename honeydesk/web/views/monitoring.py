@@ -198,6 +198,15 @@ def monitoring_item(request: HttpRequest, item_id: int) -> HttpResponse:
             context = _item_context(item, scoring.scores, error=exc, form=request.POST)
             return render(request, "quality/monitoring_item.html", context, status=exc.status)
         messages.success(request, f"Review saved: {review.total} of 100 for {item.sample.rep.display_name}.")
+        # On to the sample's next item still to review; the week's page when none is left.
+        following = (
+            SampleItem.objects.filter(sample_id=item.sample_id, position__gt=item.position, review__isnull=True)
+            .order_by("position")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if following is not None:
+            return redirect(reverse("web:monitoring_item", args=[following]))
         return redirect(_monitoring_url(item.sample.week_start))
     return render(request, "quality/monitoring_item.html", _item_context(item))
 
