@@ -21,9 +21,10 @@ add its difference twice). A mark is never lost to a refresh that read the recor
 the change committed: `mark_stale` is an upsert (`ON CONFLICT DO UPDATE`), which waits for
 a worker holding that mark and, once the worker deleted it, inserts a fresh one, so the
 case is refreshed again after the change commits. The worker's own marks (earlier cases)
-are about changes already committed, so they are `ON CONFLICT DO NOTHING` and made before
-the batch deletes its claims (they never wait on another worker's claim, so two workers
-cannot wait on each other). Roll-up rows are created with `ignore_conflicts` and moved by
+are about changes already committed, so they are `ON CONFLICT DO NOTHING` (which does not
+wait on a mark another worker merely holds, only on one it deleted) and made before the
+batch deletes its own claims: a worker that deleted its claims waits on no mark, so two
+workers never wait on each other for marks. Roll-up rows are created with `ignore_conflicts` and moved by
 `UPDATE ... SET count = count + d`, always in key order (no lock-order deadlocks).
 """
 
