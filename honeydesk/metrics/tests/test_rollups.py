@@ -178,3 +178,59 @@ def test_it_counts_a_follow_up_of_another_type_and_a_change_of_type_in_the_worke
     assert _fcr(other) == 0
     assert rollups.stored() == rollups.from_scratch()
     assert rollups.derived_match()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_folds_correctly_with_two_workers_and_actions_at_the_same_time() -> None:
+    """Two workers claim small batches while a rep keeps working: no case is counted twice,
+    no change is lost (on PostgreSQL: SKIP LOCKED claims, upserted marks; on SQLite the
+    writers queue)."""
+    import threading
+
+    from django.db import connections
+
+    from honeydesk.testing import make_cast
+
+    desk = make_cast()
+    rnd = random.Random(7)
+    cases = [desk.alice_case, desk.bob_case]
+    for n in range(6):
+        cases.append(_open(desk, rnd.choice([desk.billing_type, desk.repair_type])))
+        actions.do_add_reply(cases[-1], body=f"Answer {n}", acting_user=desk.supervisor, compose_seconds=n)
+    errors: list[Exception] = []
+    barrier = threading.Barrier(3)
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=10)
+            for _ in range(5):
+                rollups.refresh(batch=2)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def rep() -> None:
+        try:
+            barrier.wait(timeout=10)
+            for n, case in enumerate(cases):
+                actions.do_add_reply(case, body=f"More {n}", acting_user=desk.supervisor, compose_seconds=10 + n)
+                if n % 3 == 0:
+                    _open(desk, desk.billing_type, linked=case)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=f) for f in (worker, worker, rep)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert errors == []
+    rollups.refresh()
+    assert rollups.stored() == rollups.from_scratch()
+    assert rollups.derived_match()
+    # Every reply counted once: one before the race on each new case, one during it on each.
+    assert sum(Rollup.objects.filter(measure="handle_written").values_list("count", flat=True)) == 6 + len(cases)
