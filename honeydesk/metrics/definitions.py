@@ -26,9 +26,10 @@ Business time: durations use the department's business calendar
 (`honeydesk.policy.calendars`) when an admin has set one up (its own or the default
 calendar); with no calendar at all, calendar (elapsed) time.
 
-The registration point for metrics of other apps (satisfaction, survey response,
-recovery completion, from the quality app) is `register_source` + `register_metric`;
-the app also marks cases stale (`rollups.mark_stale`) when its own rows change.
+The registration point for metrics of other apps is `register_source` +
+`register_metric` (the quality app's satisfaction, survey response and recovery
+completion: `honeydesk/quality/metrics.py`); an app whose rows change without an entry
+on the case marks the case stale itself (`rollups.mark_stale`).
 """
 
 from __future__ import annotations
@@ -77,12 +78,13 @@ class Fact:
         return (self.day, self.hour, self.rep_id, self.department_id, self.request_type_id, self.channel, self.measure)
 
 
-Unit = Literal["seconds", "ratio", "count"]
+# A score is a mean on the scale it was given in (a survey's 1 to 5).
+Unit = Literal["seconds", "ratio", "count", "score"]
 
 
 @dataclass(frozen=True)
 class Metric:
-    """What a dashboard shows. `value(count, total)`: an average of seconds
+    """What a dashboard shows. `value(count, total)`: an average of seconds or a score
     (total / count), a share (total / count) or a plain count."""
 
     key: str
@@ -99,13 +101,18 @@ class Metric:
 
     def shown(self, count: int, total: int) -> str:
         v = self.value(count, total)
-        if v is None:
-            return "—"
+        return "—" if v is None else self.show(v)
+
+    def show(self, v: float) -> str:
+        """A value as the pages and the CSV write it (a count that is a median may be
+        fractional)."""
         if self.unit == "seconds":
             return human_seconds(v)
         if self.unit == "ratio":
             return f"{v * 100:.0f}%"
-        return f"{v:.0f}"
+        if self.unit == "score":
+            return f"{v:.1f}"
+        return f"{v:.0f}" if v == int(v) else f"{v:.1f}"
 
 
 def human_seconds(seconds: float) -> str:

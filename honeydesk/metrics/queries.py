@@ -27,7 +27,7 @@ from honeydesk.accounts.models import Department, Role, User
 from honeydesk.cases import access
 from honeydesk.cases.models import Channel, RequestType
 from honeydesk.lib.errors import NotFound
-from honeydesk.metrics.definitions import METRICS, Metric, human_seconds
+from honeydesk.metrics.definitions import METRICS, Metric
 from honeydesk.metrics.models import HourRollup, Level, PeriodRollup
 
 Group = Literal["total", "rep", "department", "request_type", "channel", "day", "week", "month"]
@@ -273,10 +273,4 @@ def own_against_team(user: User, filters: Filters) -> list[Comparison]:
 
 
 def _show(m: Metric, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if m.unit == "count":
-        return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
-    if m.unit == "ratio":
-        return f"{value * 100:.0f}%"
-    return human_seconds(value)
+    return "—" if value is None else m.show(value)

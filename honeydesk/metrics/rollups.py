@@ -1,19 +1,31 @@
 """Keeping the roll-ups equal to the record.
 
-- The entries hook (`entries_added`, inside the action's transaction) marks the case
-  stale, and with it the earlier cases whose first-contact verdict a new case can change
-  (same account and request type, or the case it follows up). Cheap: one or two small
-  writes; the recomputing is the worker's.
-- `refresh` (the worker, every 30 s, and on demand) claims stale cases, recomputes their
-  facts whole, and adds the difference to the roll-up rows. Idempotent and safe with
-  several workers: a case's claim and its fact rows change in one transaction, roll-up
-  rows change by `UPDATE ... SET count = count + d` (rows created first with
-  `ignore_conflicts`, so two workers never collide on an insert).
+- The write path only marks: the entries hook (`entries_added`, inside the action's
+  transaction) upserts one `StaleCase` row for the case (one small statement; the
+  recomputing, and finding which other cases a change affects, is the worker's). Other
+  apps mark their cases the same way (`mark_stale`) when their own rows change.
+- `refresh` (the worker's periodic task, every 30 s, and `honeydesk rollups`) claims
+  stale cases in batches, marks the earlier cases whose first-contact verdict a case new
+  to the roll-ups (or moved to another request type) can change (same account and
+  request type within the window, or the case it follows up), recomputes the claimed
+  cases' facts whole, and adds the difference to the roll-up rows.
 - `rebuild` recomputes every case from the timeline (`honeydesk rollups --rebuild`).
 - The tables the dashboards read (`PeriodRollup`: per day, week and month without the
   hour; `HourRollup`: the hourly measures per weekday x hour) are sums of `Rollup` rows:
   every change to `Rollup` moves them by the same difference (`_apply`), and `derive`
   recomputes them from `Rollup` (after a rebuild, or after rows were loaded directly).
+
+Safe with several workers (PostgreSQL, READ COMMITTED): a batch claims its marks with
+`FOR UPDATE SKIP LOCKED`, so two workers never refresh the same case at once (which would
+add its difference twice). A mark is never lost to a refresh that read the record before
+the change committed: `mark_stale` is an upsert (`ON CONFLICT DO UPDATE`), which waits for
+a worker holding that mark and, once the worker deleted it, inserts a fresh one, so the
+case is refreshed again after the change commits. The worker's own marks (earlier cases)
+are about changes already committed, so they are `ON CONFLICT DO NOTHING` (which does not
+wait on a mark another worker merely holds, only on one it deleted) and made before the
+batch deletes its own claims: a worker that deleted its claims waits on no mark, so two
+workers never wait on each other for marks. Roll-up rows are created with `ignore_conflicts` and moved by
+`UPDATE ... SET count = count + d`, always in key order (no lock-order deadlocks).
 """
 
 from __future__ import annotations
@@ -41,23 +53,46 @@ Sums = dict[tuple[Any, ...], tuple[int, int]]
 
 
 def mark_stale(case_ids: Iterable[int]) -> None:
+    """Mark cases for the worker, in the caller's transaction (which changed them)."""
     now = clock.now()
-    StaleCase.objects.bulk_create([StaleCase(case_id=pk, marked_at=now) for pk in set(case_ids)], ignore_conflicts=True)
+    StaleCase.objects.bulk_create(
+        [StaleCase(case_id=pk, marked_at=now) for pk in sorted(set(case_ids))],
+        update_conflicts=True,
+        unique_fields=["case_id"],
+        update_fields=["marked_at"],
+    )
 
 
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
-    ids = {case.pk}
-    if any(e.event == TimelineEntry.Event.OPENED for e in entries):
-        since = case.created_at - timedelta(days=fcr_days())
-        earlier = Case.objects.filter(
-            Q(account_id=case.account_id, request_type_id=case.request_type_id)
-            & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
-            & Q(created_at__lte=case.created_at)
-        ).values_list("id", flat=True)
-        ids.update(earlier)
-        if case.linked_case_id is not None:
-            ids.add(case.linked_case_id)
-    mark_stale(ids)
+    mark_stale([case.pk])
+
+
+def _affected(cases: Sequence[Case], old_types: dict[int, set[int]]) -> set[int]:
+    """The earlier cases whose first-contact verdict these cases can change: of the same
+    account and request type (now, or before a change of type), opened no later and not
+    resolved before the window, and the cases they follow up."""
+    if not cases:
+        return set()
+    keys: dict[tuple[int, int], list[Any]] = {}
+    for c in cases:
+        for type_id in {c.request_type_id, *old_types.get(c.pk, set())}:
+            keys.setdefault((c.account_id, type_id), []).append(c.created_at)
+    out = {c.linked_case_id for c in cases if c.linked_case_id is not None}
+    latest = max(c.created_at for c in cases)
+    since = min(c.created_at for c in cases) - timedelta(days=fcr_days())
+    candidates = Case.objects.filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=since),
+        account_id__in={a for a, _ in keys},
+        request_type_id__in={t for _, t in keys},
+        created_at__lte=latest,
+    ).values_list("id", "account_id", "request_type_id", "created_at", "resolved_at")
+    window = timedelta(days=fcr_days())
+    for pk, account_id, type_id, created, resolved in candidates:
+        for opened in keys.get((account_id, type_id), []):
+            if created <= opened and (resolved is None or resolved >= opened - window):
+                out.add(pk)
+                break
+    return out
 
 
 def _add(sums: Sums, key: tuple[Any, ...], count: int, total: int) -> None:
@@ -99,14 +134,15 @@ def derived(sums: Sums) -> tuple[Sums, Sums]:
 
 
 def _move(model: Any, fields: Sequence[str], delta: Sums) -> None:
-    changed = {k: v for k, v in delta.items() if v != (0, 0)}
-    if not changed:
-        return
-    model.objects.bulk_create([model(**dict(zip(fields, key, strict=True))) for key in changed], ignore_conflicts=True)
-    for key, (count, total) in changed.items():
+    # Key by key in sorted order: two workers take the rows' locks in the same order, so
+    # they never wait on each other in a cycle. Most keys exist: one UPDATE each.
+    for key, (count, total) in sorted((k, v) for k, v in delta.items() if v != (0, 0)):
         row = model.objects.filter(**dict(zip(fields, key, strict=True)))
-        row.update(count=F("count") + count, total=F("total") + total)
-        row.filter(count=0, total=0).delete()
+        if not row.update(count=F("count") + count, total=F("total") + total):
+            model.objects.bulk_create([model(**dict(zip(fields, key, strict=True)))], ignore_conflicts=True)
+            row.update(count=F("count") + count, total=F("total") + total)
+        if count < 0 or total < 0:  # only a subtraction can leave a row at zero
+            row.filter(count=0, total=0).delete()
 
 
 def _apply(delta: Sums) -> None:
@@ -116,15 +152,14 @@ def _apply(delta: Sums) -> None:
     _move(HourRollup, HOUR_FIELDS, hours)
 
 
-def refresh_cases(case_ids: Sequence[int]) -> None:
+def refresh_cases(cases: Sequence[Case]) -> None:
     """Recompute these cases' facts and move the roll-ups by the difference (in the
     caller's transaction)."""
     delta: Sums = {}
-    old = CaseFact.objects.filter(case_id__in=case_ids)
+    old = CaseFact.objects.filter(case_id__in=[c.pk for c in cases])
     for row in old.values_list(*KEY_FIELDS, "count", "total"):
         _add(delta, tuple(row[:-2]), -row[-2], -row[-1])
     old.delete()
-    cases = list(Case.objects.filter(pk__in=case_ids))
     facts = facts_for_cases(cases)
     for _, f in facts:
         _add(delta, f.key(), f.count, f.total)
@@ -132,8 +167,23 @@ def refresh_cases(case_ids: Sequence[int]) -> None:
     _apply(delta)
 
 
+def _new_or_moved(cases: Sequence[Case]) -> tuple[list[Case], dict[int, set[int]]]:
+    """The cases not yet in the roll-ups or counted under another request type than
+    their own now, with the request types they are counted under."""
+    counted: dict[int, set[int]] = {}
+    for case_id, type_id in (
+        CaseFact.objects.filter(case_id__in=[c.pk for c in cases])
+        .values_list("case_id", "request_type_id")
+        .distinct()
+        .order_by()
+    ):
+        counted.setdefault(case_id, set()).add(type_id)
+    return [c for c in cases if counted.get(c.pk, set()) != {c.request_type_id}], counted
+
+
 def refresh(*, batch: int = BATCH, stop: Callable[[], bool] = lambda: False) -> int:
-    """Fold stale cases into the roll-ups; returns how many were refreshed."""
+    """Fold stale cases into the roll-ups (the worker's task; tests call it to read
+    figures right after an action); returns how many were refreshed."""
     done = 0
     while not stop():
         with transaction.atomic():
@@ -144,8 +194,16 @@ def refresh(*, batch: int = BATCH, stop: Callable[[], bool] = lambda: False) -> 
             )
             if not claimed:
                 return done
-            refresh_cases(claimed)
+            cases = list(Case.objects.filter(pk__in=claimed))
+            # Earlier cases first, while the claims are still held (see the docstring).
+            moved, counted = _new_or_moved(cases)
+            earlier = _affected(moved, counted) - set(claimed)
+            now = clock.now()
+            StaleCase.objects.bulk_create(
+                [StaleCase(case_id=pk, marked_at=now) for pk in sorted(earlier)], ignore_conflicts=True
+            )
             StaleCase.objects.filter(case_id__in=claimed).delete()
+            refresh_cases(cases)
         done += len(claimed)
     return done
 

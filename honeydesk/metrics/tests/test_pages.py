@@ -123,3 +123,24 @@ def test_it_stores_the_composer_typing_time_on_the_reply(desk: Any) -> None:
     reply = case.entries.get(kind="outbound")
     assert reply.data["compose_seconds"] == 95
     assert "compose_seconds" not in (case.entries.filter(kind="note").last().data or {})
+
+
+def test_it_shows_the_figures_once_the_worker_folded_the_changes(desk: Any, clock: Any) -> None:
+    from honeydesk.jobs import schedule
+
+    rollups.refresh()
+    clock.move_to(MON + timedelta(hours=10, minutes=30))
+    actions.do_add_reply(desk.alice_case, body="On it.", acting_user=desk.billing_agent, compose_seconds=120)
+    client = desk.client(desk.supervisor)
+
+    def bianca() -> dict[str, str]:
+        """Bianca's row of the rep table (empty cells when she has none)."""
+        rows = _table(client.get("/desk/metrics/?period=week").content.decode(), "rep")
+        return dict(zip(rows[0], next((r for r in rows if r[0] == "Bianca"), [""] * len(rows[0])), strict=True))
+
+    # The action only marked the case: the dashboard has not moved yet.
+    assert bianca()["Rep"] == ""  # no row for bianca
+    task = next(t for t in schedule.periodic() if t.name == "metrics-rollups")
+    assert task.run(lambda: False) is True  # the worker's round: everything folded
+    assert bianca()["Handle time per written reply"] == "2m 00s"
+    assert bianca()["Time to first response"] == "1h 30m"

@@ -122,3 +122,115 @@ def test_it_takes_facts_and_metrics_from_another_app(desk: Any, clock: Any) -> N
     finally:
         definitions._sources.pop("test.surveys")
         definitions.METRICS[:] = [m for m in definitions.METRICS if m.key != "csat"]
+
+
+def _fcr(case: Case) -> int:
+    return sum(CaseFact.objects.filter(case_id=case.pk, measure="fcr").values_list("total", flat=True))
+
+
+def _open(desk: Any, request_type: Any, linked: Case | None = None) -> Case:
+    return actions.do_open_case(
+        actions.Opening(
+            account=desk.alice_account,
+            contact=desk.alice_contact,
+            request_type=request_type,
+            subject="Again",
+            body="Still wrong.",
+            channel="email",
+            linked_case=linked,
+        ),
+        acting_user=desk.alice,
+    )
+
+
+def test_it_leaves_finding_the_cases_a_new_contact_changes_to_the_worker(desk: Any, clock: Any) -> None:
+    actions.do_resolve(desk.alice_case, note="Done", acting_user=desk.billing_agent)
+    rollups.refresh()
+    assert _fcr(desk.alice_case) == 1  # resolved first time, so far
+    clock.shift(timedelta(days=2))
+    again = _open(desk, desk.billing_type)  # same account and type, within 7 days: a repeat
+    # The write path marked only the new case; the worker finds alice's first case.
+    assert list(StaleCase.objects.values_list("case_id", flat=True)) == [again.pk]
+    assert rollups.refresh() == 2
+    assert _fcr(desk.alice_case) == 0
+    assert rollups.stored() == rollups.from_scratch()
+
+
+def test_it_counts_a_follow_up_of_another_type_and_a_change_of_type_in_the_worker(desk: Any, clock: Any) -> None:
+    actions.do_resolve(desk.alice_case, note="Done", acting_user=desk.billing_agent)
+    clock.shift(timedelta(days=1))
+    other = _open(desk, desk.repair_type)  # another type, not a follow-up: no repeat
+    rollups.refresh()
+    assert _fcr(desk.alice_case) == 1
+    # An admin moves the new case to billing: now it is a repeat of alice's first case.
+    Case.objects.filter(pk=other.pk).update(request_type=desk.billing_type)
+    rollups.mark_stale([other.pk])
+    assert rollups.refresh() == 2
+    assert _fcr(desk.alice_case) == 0
+    assert rollups.stored() == rollups.from_scratch()
+    # A linked follow-up of another type is a repeat contact too.
+    actions.do_resolve(desk.fresh(other), note="Done", acting_user=desk.billing_agent)
+    rollups.refresh()
+    assert _fcr(other) == 1
+    clock.shift(timedelta(days=1))
+    _open(desk, desk.repair_type, linked=desk.fresh(other))
+    rollups.refresh()
+    assert _fcr(other) == 0
+    assert rollups.stored() == rollups.from_scratch()
+    assert rollups.derived_match()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_folds_correctly_with_two_workers_and_actions_at_the_same_time() -> None:
+    """Two workers claim small batches while a rep keeps working: no case is counted twice,
+    no change is lost (on PostgreSQL: SKIP LOCKED claims, upserted marks; on SQLite the
+    writers queue)."""
+    import threading
+
+    from django.db import connections
+
+    from honeydesk.testing import make_cast
+
+    desk = make_cast()
+    rnd = random.Random(7)
+    cases = [desk.alice_case, desk.bob_case]
+    for n in range(6):
+        cases.append(_open(desk, rnd.choice([desk.billing_type, desk.repair_type])))
+        actions.do_add_reply(cases[-1], body=f"Answer {n}", acting_user=desk.supervisor, compose_seconds=n)
+    errors: list[Exception] = []
+    barrier = threading.Barrier(3)
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=10)
+            for _ in range(5):
+                rollups.refresh(batch=2)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def rep() -> None:
+        try:
+            barrier.wait(timeout=10)
+            for n, case in enumerate(cases):
+                actions.do_add_reply(case, body=f"More {n}", acting_user=desk.supervisor, compose_seconds=10 + n)
+                if n % 3 == 0:
+                    _open(desk, desk.billing_type, linked=case)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=f) for f in (worker, worker, rep)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert errors == []
+    rollups.refresh()
+    assert rollups.stored() == rollups.from_scratch()
+    assert rollups.derived_match()
+    # Every reply counted once: one before the race on each new case, one during it on each.
+    assert sum(Rollup.objects.filter(measure="handle_written").values_list("count", flat=True)) == 6 + len(cases)
