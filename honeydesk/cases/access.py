@@ -96,9 +96,7 @@ def entries_visible_to(user: User, case: Case) -> QuerySet[TimelineEntry]:
     entries = TimelineEntry.objects.filter(case__in=cases.values("pk"))
     if not user.is_staff_member:
         cases = cases.filter(account_id__in=customer_account_ids(user))
-        entries = TimelineEntry.objects.filter(
-            case__in=cases.values("pk"), visibility=TimelineEntry.Visibility.PUBLIC
-        )
+        entries = TimelineEntry.objects.filter(case__in=cases.values("pk"), visibility=TimelineEntry.Visibility.PUBLIC)
     return entries
 
 
