@@ -189,3 +189,12 @@ def test_it_splits_a_merged_duplicates_message_back_out(cast):
     new = merging.do_split_entry(cast.alice_case, message, acting_user=cast.supervisor)
     # Back with the customer who wrote it.
     assert (new.account, new.contact) == (cast.bob_account, cast.bob_contact)
+
+
+def test_it_puts_a_customers_message_on_a_merged_case_onto_the_survivor(cast):
+    dup = duplicate(cast)
+    merging.do_merge_cases(dup, cast.alice_case, acting_user=cast.billing_agent)
+    dup = cast.fresh(dup)  # as the portal and the API read it, through the door
+    entry = actions.check_customer_writes(dup, body="One more detail.", acting_user=cast.alice, channel="api")
+    assert entry.case_id == cast.alice_case.pk
+    assert not Case.objects.filter(linked_case=dup).exists()
