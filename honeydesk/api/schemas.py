@@ -80,6 +80,9 @@ class CaseOut(Schema):
     escalated: bool
     handoff_summary: str
     linked_case: str | None
+    merged_into: str | None = Field(
+        None, description="When this case was merged into another: that case's reference (it continues there)."
+    )
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None

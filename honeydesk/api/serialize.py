@@ -30,6 +30,7 @@ def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
         "escalated": case.escalated,
         "handoff_summary": case.handoff_summary if staff else "",
         "linked_case": f"{REF_PREFIX}{case.linked_case_id:06d}" if case.linked_case_id else None,
+        "merged_into": f"{REF_PREFIX}{case.merged_into_id:06d}" if case.merged_into_id else None,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
         "first_response_at": case.first_response_at,

@@ -16,7 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from honeydesk.api import accounts, cases, desk
+from honeydesk.api import accounts, cases, desk, merging
 from honeydesk.api.auth import TokenAuth
 from honeydesk.cases.models import AppendOnlyError
 from honeydesk.channels.email import api as email_api
@@ -55,6 +55,7 @@ api = NinjaAPI(
 )
 api.add_router("", cases.router)
 api.add_router("", desk.router)
+api.add_router("", merging.router)
 api.add_router("", accounts.router)
 api.add_router("", email_api.router)
 api.add_router("", phone_api.router)

@@ -14,7 +14,7 @@ one (honeydesk.channels.phone.access for call-backs).
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from honeydesk.accounts.models import Contact, CustomerAccount, Role, User
 from honeydesk.cases.models import Case, TimelineEntry, parse_ref
@@ -88,10 +88,15 @@ def case_for(user: User, ref: str | int) -> Case:
 
 
 def entries_visible_to(user: User, case: Case) -> QuerySet[TimelineEntry]:
-    """The timeline of a case this person already got through case_for()."""
-    entries = TimelineEntry.objects.filter(case=case)
+    """The timeline of a case this person already got through case_for(): its own entries
+    and those of the cases merged into it (honeydesk.cases.merging), in time order, each
+    naming its own case. One query: the merged cases are a subquery. A customer reads a
+    merged case's entries only when that case is on one of their own accounts."""
+    cases = Case.objects.filter(Q(pk=case.pk) | Q(merged_into=case.pk))
+    entries = TimelineEntry.objects.filter(case__in=cases.values("pk"))
     if not user.is_staff_member:
-        entries = entries.filter(visibility=TimelineEntry.Visibility.PUBLIC)
+        cases = cases.filter(account_id__in=customer_account_ids(user))
+        entries = TimelineEntry.objects.filter(case__in=cases.values("pk"), visibility=TimelineEntry.Visibility.PUBLIC)
     return entries
 
 

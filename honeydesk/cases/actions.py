@@ -166,6 +166,8 @@ def do_receive_message(
     with transaction.atomic(savepoint=False):
         if case is not None:
             case = lock(case)
+            if case.merged_into_id is not None:  # merged (cases.merging): its thread goes on there
+                case = lock(Case(pk=case.merged_into_id))
             if not past_reopen_window(case, now):
                 entry, fields = customer_message(
                     case,
@@ -242,7 +244,10 @@ def check_customer_writes(
     expected_version: int | None = None,
 ) -> TimelineEntry:
     """A signed-in customer wrote about an existing case: append (reopening it within
-    the window) or, past the window, open a new case linked to it."""
+    the window) or, past the window, open a new case linked to it. On a merged case
+    the message goes to the case it was merged into, as an e-mail reply would."""
+    if case.merged_into_id is not None:
+        case, expected_version = Case.objects.get(pk=case.merged_into_id), None
     if not past_reopen_window(case):
         return do_add_reply(
             case,

@@ -168,6 +168,11 @@ class Case(models.Model):
         related_name="follow_ups",
         help_text="The earlier case this one continues (a reply after the reopen window).",
     )
+    # Set when this case was merged into another (honeydesk.cases.merging): it is closed,
+    # its pages lead to that case, and its customers' messages land there.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -291,6 +296,9 @@ class TimelineEntry(models.Model):
         TAGS_CHANGED = "tags_changed", "Tags changed"
         FIELDS_CHANGED = "fields_changed", "Fields changed"
         MACRO_APPLIED = "macro_applied", "Macro applied"
+        MERGED = "merged", "Merged into another case"
+        MERGED_IN = "merged_in", "Another case merged in"
+        SPLIT = "split", "Split into a new case"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"

@@ -135,3 +135,18 @@ def outage_resolved(case: Case, entry: TimelineEntry, context: dict[str, Any]) -
             case, "outage_resolved", label="Outage fixed: ", entry=entry, automatic="auto-generated", context=context
         )
     )
+
+
+def merged(source: Case, survivor: Case, entry: TimelineEntry) -> None:
+    """The one notice of a merge (honeydesk.cases.merging): the merged case's customer
+    hears, on that case's thread, where their request continues; replies to it land there."""
+    deliver(
+        Notice(
+            source,
+            "merged",
+            label="Combined with another case: ",
+            entry=entry,
+            automatic="auto-generated",
+            context={"into": survivor.ref, "into_subject": survivor.subject},
+        )
+    )

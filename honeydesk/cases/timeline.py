@@ -98,6 +98,22 @@ READERS: dict[str, tuple[str, frozenset[str], str]] = {
     f"event:{Event.TAGS_CHANGED}": ("staff, or a rule", INTERNAL, "tags are staff's labels for a customer's case"),
     f"event:{Event.FIELDS_CHANGED}": ("staff", INTERNAL, "custom fields are staff's record"),
     f"event:{Event.MACRO_APPLIED}": ("staff (honeydesk.macros)", INTERNAL, "which saved reply and actions a rep used"),
+    f"event:{Event.MERGED}": (
+        "staff (honeydesk.cases.merging)",
+        PUBLIC,
+        "on the merged case: text composed by honeydesk naming the case it continues on",
+    ),
+    f"event:{Event.MERGED_IN}": (
+        "staff (honeydesk.cases.merging)",
+        BOTH,
+        "on the surviving case, text composed by honeydesk; internal when the accounts differ "
+        "(the other account's reference is not the customer's business)",
+    ),
+    f"event:{Event.SPLIT}": (
+        "staff (honeydesk.cases.merging)",
+        PUBLIC,
+        "text composed by honeydesk: which new case the customer's message went to",
+    ),
 }
 
 # What a customer is told when staff ask for a supervisor (the reason stays internal).

@@ -26,7 +26,7 @@ from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, De
 from honeydesk.cases import actions as act
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
 from honeydesk.channels import registry
-from honeydesk.demo import credits, desk, library, promises, quality
+from honeydesk.demo import credits, desk, library, merging, promises, quality
 from honeydesk.demo import metrics as demo_metrics
 from honeydesk.demo import monitoring as demo_monitoring
 from honeydesk.demo.texts import (
@@ -122,6 +122,7 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
         demo_monitoring.build(builder)  # last week's samples, partly reviewed (issue 12)
         demo_metrics.build(builder)  # roll-ups for the dashboards (issue 13)
         desk.build(builder)  # custom fields, tags, priorities (issue 17)
+        merging.build(builder)  # a duplicate merged into its first case (issue 17)
     return Result(builder.counts(), demo_logins())
 
 

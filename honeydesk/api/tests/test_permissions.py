@@ -49,6 +49,8 @@ class Endpoint:
     # Status for someone allowed to reach the case; a role may get a domain answer instead.
     ok: int = 200
     ok_for: Callable[[str], int] | None = None
+    # Other placeholders of `path` (an entry id) for a case.
+    path_args: Callable[[Cast, str], dict[str, Any]] = lambda cast, case: {}
 
 
 def _escalate(cast: Cast, case: str) -> None:
@@ -69,6 +71,33 @@ def _macro(cast: Cast, case: str) -> None:
     from honeydesk.macros.models import Macro
 
     Macro.objects.get_or_create(pk=1, defaults={"name": "Tag vip", "scope": "shared", "add_tags": ["vip"]})
+
+
+def _twin(cast: Cast, case: str) -> None:
+    """A duplicate of the case, on its account and request type, to merge into."""
+    source = getattr(cast, case)
+    actions.do_open_case(
+        actions.Opening(
+            account=source.account,
+            contact=source.contact,
+            request_type=source.request_type,
+            subject=f"Twin of {case}",
+            body="The same again.",
+            channel="portal",
+        ),
+        acting_user=cast.admin,
+    )
+
+
+def _twin_ref(cast: Cast, case: str) -> str:
+    from honeydesk.cases.models import Case
+
+    twin = Case.objects.filter(subject=f"Twin of {case}").order_by("-pk").first()
+    return twin.ref if twin else MISSING_REF  # before the setup: the call on a missing case
+
+
+def _first_message(cast: Cast, case: str) -> dict[str, Any]:
+    return {"entry": getattr(cast, case).entries.filter(kind="inbound").earliest("id").pk}
 
 
 def _tomorrow() -> str:
@@ -118,6 +147,10 @@ CASE_ENDPOINTS = [
     Endpoint("macro", "post", "/cases/{ref}/macros/1/apply", staff_only=True, setup=_macro),
     Endpoint("tags", "post", "/cases/{ref}/tags", lambda c, k: {"add": ["vip"], "remove": []}, staff_only=True),
     Endpoint(
+        "merge", "post", "/cases/{ref}/merge", lambda c, k: {"into": _twin_ref(c, k)}, staff_only=True, setup=_twin
+    ),
+    Endpoint("split", "post", "/cases/{ref}/entries/{entry}/split", staff_only=True, ok=201, path_args=_first_message),
+    Endpoint(
         "fields",
         "post",
         "/cases/{ref}/fields",
@@ -138,7 +171,7 @@ CASE_ENDPOINTS = [
 
 def call(cast: Cast, who: str | None, ep: Endpoint, ref: str, case: str) -> Any:
     api = cast.api(person(cast, who) if who else None)
-    path = ep.path.format(ref=ref)
+    path = ep.path.format(ref=ref, **ep.path_args(cast, case))
     if ep.method == "get":
         return api.get(path)
     payload = ep.payload(cast, case)
@@ -272,7 +305,7 @@ def test_it_applies_the_permission_matrix_to_accounts_and_contacts(cast, who):
         assert shown.status_code == 404 and shown.json() == missing_contact.json()
 
 
-ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001")) for ep in CASE_ENDPOINTS] + [
+ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001", entry=1)) for ep in CASE_ENDPOINTS] + [
     ("get", "/cases"),
     ("post", "/cases"),
     ("get", "/accounts?number=1000001"),

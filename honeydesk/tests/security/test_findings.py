@@ -16,7 +16,7 @@ from django.test import Client
 
 from honeydesk.accounts import audit
 from honeydesk.accounts.models import AuditAppendOnlyError, AuditEvent, CustomerAccount
-from honeydesk.cases import actions, properties
+from honeydesk.cases import actions, merging, properties
 from honeydesk.cases.models import Case, CaseField, TimelineEntry
 from honeydesk.cases.timeline import READERS, SUPERVISOR_WILL_REVIEW
 from honeydesk.channels.phone import callbacks
@@ -103,6 +103,13 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     properties.do_set_fields(case, {"cause": f"{secret} cause"}, acting_user=cast.supervisor)
     macro = do_save_macro(Draft(name="Note it", note=f"{secret} macro"), acting_user=cast.supervisor)
     case, _ = do_apply_macro(case, macro, acting_user=cast.supervisor)
+    # Merge and split (issue 17): a duplicate merged in, its message split back out.
+    twin = actions.do_open_case(
+        actions.Opening(cast.alice_account, case.request_type, "Twin", "Same again", "portal", cast.alice_contact),
+        acting_user=cast.alice,
+    )
+    merging.do_merge_cases(twin, case, acting_user=cast.supervisor)
+    split = merging.do_split_entry(case, twin.entries.get(kind="inbound"), acting_user=cast.supervisor)
     actions.do_resolve(case, note="Fixed", acting_user=cast.supervisor)
     survey = quality_actions.do_answer_survey(
         Survey.objects.get(case=case, superseded_at__isnull=True), quality_actions.Answer(2, False, "Slow"), via="link"
@@ -114,7 +121,7 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     )
     actions.do_close(cast.fresh(case), acting_user=None)
     seen = set()
-    for entry in TimelineEntry.objects.filter(case=case):
+    for entry in TimelineEntry.objects.filter(case__in=[case, twin, split]):
         key = f"event:{entry.event}" if entry.kind == TimelineEntry.Kind.EVENT else entry.kind
         seen.add(key)
         assert entry.visibility in READERS[key][1], (key, entry.visibility, entry.body)

@@ -31,7 +31,7 @@ from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
 from honeydesk.web.rows import queue_rows
-from honeydesk.web.views import desk_tools, promises
+from honeydesk.web.views import desk_tools, merging, promises
 from honeydesk.web.views.common import page, parse_int, required_version, staff_required, user_of
 
 PAGE_SIZE = 50
@@ -211,6 +211,9 @@ def _department_staff(case: Case) -> list[tuple[str, list[User]]]:
 @staff_required
 def case_page(request: HttpRequest, ref: str) -> HttpResponse:
     case = access.case_for(user_of(request), ref)
+    if moved := merging.followed(user_of(request), case, "web:case"):
+        messages.info(request, f"{case.ref} was merged into this case; its entries are marked with its reference.")
+        return moved
     return page(request, "desk/case.html", None, _case_context(request, case))
 
 

@@ -22,7 +22,7 @@ from honeydesk.cases import access, actions, queries
 from honeydesk.cases.models import Case, RequestType, Status, TimelineEntry
 from honeydesk.lib.errors import DomainError, InvalidInput
 from honeydesk.policy.calendars import hours_for
-from honeydesk.web.views import promises
+from honeydesk.web.views import merging, promises
 from honeydesk.web.views.common import customer_required, required_version, user_of
 from honeydesk.web.views.portal_next import Situation, next_step
 
@@ -102,6 +102,8 @@ def confirmed(ref: str, done: str) -> HttpResponse:
 @customer_required
 def portal_case(request: HttpRequest, ref: str) -> HttpResponse:
     case = access.case_for(user_of(request), ref)
+    if moved := merging.followed(user_of(request), case, "web:portal_case"):
+        return moved
     return render(request, "portal/case.html", _portal_case_context(request, case, new=request.GET.get("new") == "1"))
 
 

@@ -43,6 +43,8 @@ def test_workspace_portal_and_sign_in_pages_have_no_serious_violations(live_cast
             "/desk/kb/",
             "/desk/kb/new/",
             "/desk/held-mail/",
+            f"/desk/cases/{ref}/merge/?into={live_cast.bob_case.ref}",
+            f"/desk/cases/{ref}/entries/{live_cast.alice_case.entries.filter(kind='inbound').first().pk}/split/",
         ],
     )
     alice = with_axe(sign_in("alice"))
