@@ -291,6 +291,7 @@ class TimelineEntry(models.Model):
         TAGS_CHANGED = "tags_changed", "Tags changed"
         FIELDS_CHANGED = "fields_changed", "Fields changed"
         MACRO_APPLIED = "macro_applied", "Macro applied"
+        RULE_FIRED = "rule_fired", "Rule fired"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"
