@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_audit_append_only'),
-        ('cases', '0016_alter_timelineentry_event'),
+        ('cases', '0016_rule_fired_event'),
         ('macros', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
