@@ -248,3 +248,18 @@ def test_it_costs_nothing_when_no_rule_listens(cast):
     open_case(cast)  # no rule for openings: still no job
     assert not Job.objects.filter(func="honeydesk.rules.engine.run").exists()
     assert engine.available_reps(cast.billing.pk) == [cast.billing_agent]
+
+
+def test_reps_set_themselves_away_in_the_workspace_header(cast):
+    from honeydesk.rules.actions import is_away
+
+    client = cast.client(cast.billing_agent)
+    page = client.get("/desk/").content.decode()
+    assert 'id="availability"' in page and "/desk/availability/" in page
+    fragment = client.get("/desk/availability/").content.decode()
+    assert "Available" in fragment and 'name="away" value="1"' in fragment
+    answer = client.post("/desk/availability/", {"away": "1"}, headers={"HX-Request": "true"}).content.decode()
+    assert "Away" in answer and is_away(cast.billing_agent)
+    assert client.post("/desk/availability/", {"away": "0"}).status_code == 302
+    assert not is_away(cast.billing_agent)
+    assert cast.client(cast.alice).get("/desk/availability/").status_code in (302, 404)
