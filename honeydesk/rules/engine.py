@@ -159,7 +159,11 @@ def matches(rule: Rule, facts: Facts) -> bool:
 
 def rules_for(trigger: str) -> QuerySet[Rule]:
     """The active rules of one trigger in the order they run."""
-    return Rule.objects.filter(active=True, trigger=trigger).select_related("apply_macro").order_by("position", "id")
+    return (
+        Rule.objects.filter(active=True, trigger=trigger)
+        .select_related("transfer_to", "apply_macro__transfer_to")
+        .order_by("position", "id")
+    )
 
 
 # --- whom to give a case ------------------------------------------------------------------
@@ -285,6 +289,10 @@ def act(rule: Rule, case: Case) -> list[str]:
                 remove=macro.remove_tags,
                 **by,
             )
+        if macro.transfer_to is not None and macro.transfer_to.pk != case.department_id:
+            summary = macro.handoff.strip() or f"Moved by the rule “{rule.name}”."
+            moved = f"macro “{macro.name}”: transferred to {macro.transfer_to.name}"
+            _step(done, moved, actions.do_transfer, case, macro.transfer_to, summary=summary, **by)
         case = lock(case)
     if rule.notify:
         told = _notify(rule, case)

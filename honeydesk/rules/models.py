@@ -98,7 +98,7 @@ class Rule(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Its priority, tags and internal note are applied (its reply text is left for the owner).",
+        help_text="Its priority, tags and transfer are applied; its reply, note, owner and status are a rep's to use.",
     )
     notify = models.CharField(max_length=12, choices=Notify.choices, blank=True)
     escalate = models.BooleanField(default=False, help_text="Ask a supervisor to review the case.")
