@@ -79,6 +79,9 @@ def test_it_assigns_round_robin_skipping_the_rep_who_is_away(cast, three_reps):
     assert "assigned to Bo (round-robin)" in entry.body
     owner_change = TimelineEntry.objects.get(case=case, event=Event.OWNER_CHANGED)
     assert owner_change.author_id is None and owner_change.author_name == "Rule: Billing round-robin"
+    page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "Rule fired" in page and "Rule: Billing round-robin" in page
+    assert "Billing round-robin" not in cast.client(cast.alice).get(f"/portal/cases/{case.ref}/").content.decode()
 
 
 def test_it_gives_the_least_loaded_available_rep_with_the_skill(cast, three_reps):
@@ -263,3 +266,18 @@ def test_reps_set_themselves_away_in_the_workspace_header(cast):
     assert client.post("/desk/availability/", {"away": "0"}).status_code == 302
     assert not is_away(cast.billing_agent)
     assert cast.client(cast.alice).get("/desk/availability/").status_code in (302, 404)
+
+
+def test_it_fires_when_the_customer_writes_again_not_on_opening_or_staff_replies(cast):
+    cancel = rule("Cancellation threats", trigger=Trigger.CUSTOMER_REPLIED, words="cancel", notify="owner")
+    case = open_case(cast, body="I will cancel if this is not fixed.")
+    run_pending()
+    assert fired(case) == []  # the first message opens the case: not a reply
+    actions.do_assign(case, cast.billing_agent, acting_user=cast.billing_agent)
+    actions.do_add_reply(case, body="Do you want to cancel?", acting_user=cast.billing_agent)
+    run_pending()
+    assert fired(case) == []  # staff's words never fire a customer's trigger
+    actions.do_add_reply(case, body="Yes, cancel my line.", acting_user=cast.alice)
+    run_pending()
+    assert [e.data["name"] for e in fired(case)] == [cancel.name]
+    assert Notification.objects.filter(case=case, kind="rule", user=cast.billing_agent).count() == 1
