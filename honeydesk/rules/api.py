@@ -16,7 +16,7 @@ from ninja import Router, Schema
 
 from honeydesk.accounts.models import User
 from honeydesk.cases.access import require_staff
-from honeydesk.lib.apischema import READ_ERRORS, WRITE_ERRORS, In
+from honeydesk.lib.apischema import READ_ERRORS, WRITE_ERRORS, In, StrictBool
 from honeydesk.rules.actions import do_set_availability, is_away
 
 router = Router(tags=["rules"])
@@ -27,7 +27,7 @@ class AvailabilityOut(Schema):
 
 
 class AvailabilityIn(In):
-    away: bool
+    away: StrictBool
 
 
 def _user(request: HttpRequest) -> User:
