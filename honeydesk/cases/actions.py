@@ -60,6 +60,7 @@ from honeydesk.cases.timeline import (
     lock,
     open_case_rows,
     past_reopen_window,
+    public_name,
     reopen,
     reopen_deadline,
     require_text,
@@ -450,7 +451,7 @@ def do_escalate(
                 body=SUPERVISOR_WILL_REVIEW,
                 event=Event.ESCALATED,
                 data={"by_customer": False, "notice": True},
-                author_name=author_name,
+                author_name=public_name(author_name),
             )
             add_entries(case, asked, told)
         touch(case, ["escalated", "status", "owner", "resolved_at"], now)

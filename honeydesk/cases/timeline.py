@@ -386,12 +386,20 @@ def set_owner(case: Case, owner: User | None, *, acting_user: User | None, chann
     return True
 
 
+def public_name(author_name: str) -> str:
+    """Who a customer is told made an automatic change: honeydesk, never the name staff
+    gave the automation (a rule's name is staff's words)."""
+    return "honeydesk" if author_name else ""
+
+
 def set_status(
     case: Case, status: str, *, acting_user: User | None, channel: str, public: bool = True, author_name: str = ""
 ) -> None:
     """Change the status on the record; customers see it unless `public` is False."""
     if case.status == status:
         return
+    if public:
+        author_name = public_name(author_name)
     before = case.status
     case.status = status
     add_event(

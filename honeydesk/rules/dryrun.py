@@ -1,8 +1,11 @@
 """What a rule would have done to the last cases it fits, changing nothing.
 
+A rule for openings is tried on the newest cases as they were when they opened (nobody
+owned them yet), whatever their status now; other rules on the active cases as they are.
+
 Admins read this before switching a rule on (admin: Rules → "Dry run"). The newest cases
-are read in batches and the rule's conditions tried on each (with the customer's latest
-message standing in for the occasion's) until `limit` fit or `SCAN` cases were read;
+are read in batches and the rule's conditions tried on each (with the customer's first
+message for openings, their latest for the rest) until `limit` fit or `SCAN` cases were read;
 the assignment is worked out as the rule would have made it, one case after another
 (the round-robin turn moving on in memory, the loads growing), from what the database
 holds now. A fixed number of queries per batch, whatever the rule.
@@ -43,7 +46,10 @@ def dry_run(rule: Rule, limit: int = 100) -> list[Preview]:
     now = clock.now()
     previews: list[Preview] = []
     turns = _Turns(last=dict(RoundRobin.objects.values_list("department_id", "last_user_id")))
-    cases = Case.objects.filter(active=1).select_related("account", "owner", "department").order_by("-id")
+    cases = Case.objects.select_related("account", "owner", "department").order_by("-id")
+    if rule.trigger != Trigger.OPENED:
+        # Rules act on active cases; a rule for openings is shown on the cases as they opened.
+        cases = cases.filter(active=1)
     if rule.department_id:
         cases = cases.filter(department_id=rule.department_id)
     if rule.trigger == Trigger.TAG_ADDED:
@@ -54,7 +60,7 @@ def dry_run(rule: Rule, limit: int = 100) -> list[Preview]:
         if not batch:
             break
         read += len(batch)
-        messages = engine.latest_messages([c.pk for c in batch])
+        messages = engine.latest_messages([c.pk for c in batch], first=rule.trigger == Trigger.OPENED)
         tags = {rule.trigger_tag.strip().lower()} if rule.trigger == Trigger.TAG_ADDED else set[str]()
         away = engine.away_ids([c.owner_id for c in batch])
         for case in batch:
@@ -79,8 +85,9 @@ def _would(rule: Rule, case: Case, away: set[int], turns: _Turns) -> list[str]:
         assert rule.transfer_to is not None
         would.append(f"transfer to {rule.transfer_to.name}")
         department_id = rule.transfer_to_id
+    owner_id = None if rule.trigger == Trigger.OPENED else case.owner_id  # nobody owns a case as it opens
     if rule.assign:
-        if case.owner_id is not None and case.owner_id not in away and department_id == case.department_id:
+        if owner_id is not None and owner_id not in away and department_id == case.department_id:
             would.append(f"leave the owner ({case.owner.display_name if case.owner else ''})")
         else:
             key = (department_id, case.request_type_id if rule.use_skills else None)

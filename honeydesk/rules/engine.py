@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.signals import post_delete, post_save
 
 from honeydesk.accounts.models import Role, User
@@ -428,13 +428,12 @@ def untouched_cases(rule: Rule, now: datetime) -> list[Case]:
     return due
 
 
-def latest_messages(case_ids: Sequence[int]) -> dict[int, TimelineEntry]:
-    """The customer's latest message on each case (one query)."""
-    rows = (
-        TimelineEntry.objects.filter(case_id__in=case_ids, kind=Kind.INBOUND)
-        .filter(Q(visibility=TimelineEntry.Visibility.PUBLIC))
-        .order_by("case_id", "-created_at", "-id")
-    )
+def latest_messages(case_ids: Sequence[int], *, first: bool = False) -> dict[int, TimelineEntry]:
+    """The customer's latest (or `first`) message on each case (one query)."""
+    order = ("created_at", "id") if first else ("-created_at", "-id")
+    rows = TimelineEntry.objects.filter(
+        case_id__in=case_ids, kind=Kind.INBOUND, visibility=TimelineEntry.Visibility.PUBLIC
+    ).order_by("case_id", *order)
     latest: dict[int, TimelineEntry] = {}
     for entry in rows:
         latest.setdefault(entry.case_id, entry)

@@ -81,7 +81,10 @@ def test_it_assigns_round_robin_skipping_the_rep_who_is_away(cast, three_reps):
     assert owner_change.author_id is None and owner_change.author_name == "Rule: Billing round-robin"
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
     assert "Rule fired" in page and "Rule: Billing round-robin" in page
+    # Customers see the status change as honeydesk's, never the rule's name (staff's words).
     assert "Billing round-robin" not in cast.client(cast.alice).get(f"/portal/cases/{case.ref}/").content.decode()
+    timeline = cast.api(cast.alice).get(f"/cases/{case.ref}/timeline").content.decode()
+    assert "Open" in timeline and "Billing round-robin" not in timeline
 
 
 def test_it_gives_the_least_loaded_available_rep_with_the_skill(cast, three_reps):
@@ -157,6 +160,7 @@ def test_it_checks_tone_words_channel_and_business_hours(cast, settings):
     assert names(calm) == {words.name, after_hours.name}
     assert angry.name in names(furious) and words.name not in names(furious)
     assert Case.objects.get(pk=furious.pk).escalated
+    assert "Angry" not in cast.api(cast.alice).get(f"/cases/{furious.ref}/timeline").content.decode()
     assert Notification.objects.filter(case=furious, kind="rule", user=cast.supervisor).exists()
     assert names(refunded) == set()
     assert phone.name not in names(calm)
