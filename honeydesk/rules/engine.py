@@ -63,7 +63,11 @@ _chain: ContextVar[tuple[int, ...]] = ContextVar("rules_chain", default=())
 
 
 def _load_triggers() -> frozenset[str]:
-    return frozenset(Rule.objects.filter(active=True).values_list("trigger", flat=True).distinct())
+    """The triggers of the active rules, and "tag:<name>" for each tag that fires one."""
+    rows = Rule.objects.filter(active=True).values_list("trigger", "trigger_tag")
+    return frozenset(
+        name for trigger, tag in rows for name in (trigger, f"tag:{tag.strip().lower()}" if tag.strip() else "") if name
+    )
 
 
 # Every change to a case asks this; rules change rarely (forgotten on save below).
@@ -99,8 +103,10 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
         # A customer's message on an existing case; an automatic one (auto-reply) is internal.
         if entry.kind == Kind.INBOUND and entry.visibility == TimelineEntry.Visibility.PUBLIC and not opened:
             _later(case, Trigger.CUSTOMER_REPLIED, f"entry:{entry.pk}", entry_id=entry.pk)
-        elif entry.kind == Kind.EVENT and entry.event == Event.TAGS_CHANGED and entry.data.get("added"):
-            _later(case, Trigger.TAG_ADDED, f"tags:{entry.pk}", tags=entry.data["added"])
+        elif entry.kind == Kind.EVENT and entry.event == Event.TAGS_CHANGED:
+            added = entry.data.get("added") or []
+            if any(f"tag:{name}" in triggers for name in added):  # only tags that fire a rule
+                _later(case, Trigger.TAG_ADDED, f"tags:{entry.pk}", tags=added)
 
 
 # --- deciding ----------------------------------------------------------------------------

@@ -252,8 +252,12 @@ def test_it_costs_nothing_when_no_rule_listens(cast):
     open_case(cast)
     assert not Job.objects.filter(func="honeydesk.rules.engine.run").exists()
     rule("Escalate later", trigger=Trigger.UNTOUCHED, untouched_hours=8, escalate=True)
-    open_case(cast)  # no rule for openings: still no job
+    rule("Refund tag", trigger=Trigger.TAG_ADDED, trigger_tag="refund", set_priority="high")
+    case = open_case(cast)  # no rule for openings: still no job
+    properties.do_change_tags(case, add=["billing"], acting_user=cast.billing_agent)  # nor for this tag
     assert not Job.objects.filter(func="honeydesk.rules.engine.run").exists()
+    properties.do_change_tags(case, add=["refund"], acting_user=cast.billing_agent)
+    assert Job.objects.filter(func="honeydesk.rules.engine.run").count() == 1
     assert engine.available_reps(cast.billing.pk) == [cast.billing_agent]
 
 
