@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "honeydesk.branding",
     "honeydesk.webhooks",
     "honeydesk.macros",
+    "honeydesk.rules",
     "honeydesk.web",
     "honeydesk.ops",
     "honeydesk.demo",

@@ -28,6 +28,7 @@ from honeydesk.notifications import api as notifications_api
 from honeydesk.outages import api as outages_api
 from honeydesk.policy import api as policy_api
 from honeydesk.quality import api as quality_api
+from honeydesk.rules import api as rules_api
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ api.add_router("", credits_api.router)
 api.add_router("", outages_api.router)
 api.add_router("", quality_api.router)
 api.add_router("", metrics_api.router)
+api.add_router("", rules_api.router)
 
 
 def error(

@@ -60,6 +60,7 @@ from honeydesk.cases.timeline import (
     lock,
     open_case_rows,
     past_reopen_window,
+    public_name,
     reopen,
     reopen_deadline,
     require_text,
@@ -277,10 +278,24 @@ def check_customer_writes(
 # --- workflow -----------------------------------------------------------------------
 
 
+def _check_automatic(acting_user: User | None, author_name: str) -> None:
+    """A person acts, or honeydesk on its own account under a name that says who (a
+    rule, honeydesk.rules): never nobody."""
+    if acting_user is None and not author_name:
+        raise InvalidInput.field("user", "Say who changes the case.")
+
+
 def do_assign(
-    case: Case, owner: User, *, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
+    case: Case,
+    owner: User,
+    *,
+    acting_user: User | None,
+    expected_version: int | None = None,
+    channel: str = Channel.WORKSPACE,
+    author_name: str = "",
 ) -> Case:
     """Take (owner == acting_user) or assign an active case."""
+    _check_automatic(acting_user, author_name)
     with transaction.atomic():
         case = lock(case, expected_version)
         if case.status not in ACTIVE_STATUSES:
@@ -288,9 +303,9 @@ def do_assign(
         check_can_own(case, owner)
         if case.owner_id == owner.pk:
             raise InvalidTransition(f"{case.ref} is already owned by {owner.display_name}.")
-        set_owner(case, owner, acting_user=acting_user, channel=channel)
+        set_owner(case, owner, acting_user=acting_user, channel=channel, author_name=author_name)
         if case.status == Status.NEW:
-            set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+            set_status(case, Status.OPEN, acting_user=acting_user, channel=channel, author_name=author_name)
         touch(case, ["owner", "status"])
     return case
 
@@ -346,15 +361,17 @@ def do_transfer(
     department: Department,
     *,
     summary: str,
-    acting_user: User,
+    acting_user: User | None,
     owner: User | None = None,
     expected_version: int | None = None,
     channel: str = Channel.WORKSPACE,
+    author_name: str = "",
 ) -> Case:
     """Move a case to another department with a hand-off summary for the next owner.
 
     Without a named owner the case waits, unassigned, in the new department's queue.
     """
+    _check_automatic(acting_user, author_name)
     summary = require_text("summary", summary, max_chars=5000, label="Hand-off summary")
     with transaction.atomic():
         case = lock(case, expected_version)
@@ -372,28 +389,39 @@ def do_transfer(
             Kind.EVENT,
             event=Event.TRANSFERRED,
             acting_user=acting_user,
+            author_name=author_name,
             channel=channel,
             visibility=Vis.INTERNAL,
             body=summary,
             data={"from": before.name, "to": department.name, "from_id": before.pk, "to_id": department.pk},
         )
-        set_owner(case, owner, acting_user=acting_user, channel=channel)
+        set_owner(case, owner, acting_user=acting_user, channel=channel, author_name=author_name)
         if owner is None and case.status != Status.NEW:
-            set_status(case, Status.NEW, acting_user=acting_user, channel=channel, public=False)
+            set_status(
+                case, Status.NEW, acting_user=acting_user, channel=channel, public=False, author_name=author_name
+            )
         elif owner is not None and case.status == Status.NEW:
-            set_status(case, Status.OPEN, acting_user=acting_user, channel=channel)
+            set_status(case, Status.OPEN, acting_user=acting_user, channel=channel, author_name=author_name)
         touch(case, ["department", "handoff_summary", "owner", "status"])
     return case
 
 
 def do_escalate(
-    case: Case, *, reason: str, acting_user: User, expected_version: int | None = None, channel: str = Channel.WORKSPACE
+    case: Case,
+    *,
+    reason: str,
+    acting_user: User | None,
+    expected_version: int | None = None,
+    channel: str = Channel.WORKSPACE,
+    author_name: str = "",
 ) -> Case:
-    """Ask for a supervisor. Customers and staff both may; the reason is required.
+    """Ask for a supervisor. Customers and staff both may, and honeydesk itself (a rule,
+    `author_name`); the reason is required.
 
     A customer's reason is public (their own words, on their record). A staff member's
-    reason is internal: the customer is told only that a supervisor will review the
-    case (timeline.READERS)."""
+    or honeydesk's reason is internal: the customer is told only that a supervisor will
+    review the case (timeline.READERS)."""
+    _check_automatic(acting_user, author_name)
     reason = require_text("reason", reason, max_chars=2000)
     now = clock.now()
     with transaction.atomic():
@@ -406,7 +434,7 @@ def do_escalate(
             reopen(case, acting_user=acting_user, channel=channel, why="supervisor requested")
         Escalation.objects.create(case=case, reason=reason, requested_by=acting_user, requested_at=now)
         case.escalated = True
-        by_customer = not acting_user.is_staff_member
+        by_customer = acting_user is not None and not acting_user.is_staff_member
         asked = NewEntry(
             Kind.EVENT,
             channel,
@@ -415,6 +443,7 @@ def do_escalate(
             body=reason,
             event=Event.ESCALATED,
             data={"by_customer": by_customer},
+            author_name=author_name,
         )
         if by_customer:
             add_entries(case, asked)
@@ -427,6 +456,7 @@ def do_escalate(
                 body=SUPERVISOR_WILL_REVIEW,
                 event=Event.ESCALATED,
                 data={"by_customer": False, "notice": True},
+                author_name=public_name(author_name),
             )
             add_entries(case, asked, told)
         touch(case, ["escalated", "status", "owner", "resolved_at"], now)

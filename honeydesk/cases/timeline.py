@@ -114,6 +114,7 @@ READERS: dict[str, tuple[str, frozenset[str], str]] = {
         PUBLIC,
         "text composed by honeydesk: which new case the customer's message went to",
     ),
+    f"event:{Event.RULE_FIRED}": ("honeydesk (honeydesk.rules)", INTERNAL, "which rule acted and what it did"),
 }
 
 # What a customer is told when staff ask for a supervisor (the reason stays internal).
@@ -382,8 +383,9 @@ def protect_rep(case: Case, entry: TimelineEntry) -> None:
 # --- 4. owner and status ------------------------------------------------------------
 
 
-def set_owner(case: Case, owner: User | None, *, acting_user: User | None, channel: str) -> bool:
-    """Change the owner on the record (internal); False when nothing changed."""
+def set_owner(case: Case, owner: User | None, *, acting_user: User | None, channel: str, author_name: str = "") -> bool:
+    """Change the owner on the record (internal); False when nothing changed. `author_name`
+    says who when honeydesk changes it on its own account (a rule)."""
     if case.owner_id == (owner.pk if owner else None):
         return False
     before = case.owner.display_name if case.owner else None
@@ -393,16 +395,27 @@ def set_owner(case: Case, owner: User | None, *, acting_user: User | None, chann
         Event.OWNER_CHANGED,
         acting_user=acting_user,
         channel=channel,
+        author_name=author_name,
         body=f"Owner: {before or 'nobody'} → {owner.display_name if owner else 'nobody'}",
         data={"from": before, "to": owner.display_name if owner else None, "to_id": owner.pk if owner else None},
     )
     return True
 
 
-def set_status(case: Case, status: str, *, acting_user: User | None, channel: str, public: bool = True) -> None:
+def public_name(author_name: str) -> str:
+    """Who a customer is told made an automatic change: honeydesk, never the name staff
+    gave the automation (a rule's name is staff's words)."""
+    return "honeydesk" if author_name else ""
+
+
+def set_status(
+    case: Case, status: str, *, acting_user: User | None, channel: str, public: bool = True, author_name: str = ""
+) -> None:
     """Change the status on the record; customers see it unless `public` is False."""
     if case.status == status:
         return
+    if public:
+        author_name = public_name(author_name)
     before = case.status
     case.status = status
     add_event(
@@ -411,6 +424,7 @@ def set_status(case: Case, status: str, *, acting_user: User | None, channel: st
         acting_user=acting_user,
         channel=channel,
         public=public,
+        author_name=author_name,
         body=f"Status: {Status(before).label} → {Status(status).label}",
         data={"from": before, "to": status},
     )

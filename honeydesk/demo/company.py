@@ -29,6 +29,7 @@ from honeydesk.channels import registry
 from honeydesk.demo import credits, desk, library, merging, promises, quality
 from honeydesk.demo import metrics as demo_metrics
 from honeydesk.demo import monitoring as demo_monitoring
+from honeydesk.demo import rules as demo_rules
 from honeydesk.demo.texts import (
     AFTER_REPLY,
     AGENT_REPLIES,
@@ -123,6 +124,7 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
         demo_metrics.build(builder)  # roll-ups for the dashboards (issue 13)
         desk.build(builder)  # custom fields, tags, priorities (issue 17)
         merging.build(builder)  # a duplicate merged into its first case (issue 17)
+        demo_rules.build(builder)  # a round-robin rule and a tagging rule, fired (issue 17)
     return Result(builder.counts(), demo_logins())
 
 

@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     SLA_BREACH = "sla_breach", "A service level was missed"
     RECOVERY_OVERDUE = "recovery_overdue", "An unhappy customer's recovery is overdue (supervisors)"
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook was disabled after repeated failures (admins)"
+    RULE = "rule", "A rule asks me to look at a case"
 
 
 # Mail unless the person turned it off; the chatty kinds stay in the app unless asked for.
@@ -36,6 +37,7 @@ EMAIL_BY_DEFAULT = {
     Kind.SLA_BREACH: True,
     Kind.RECOVERY_OVERDUE: True,
     Kind.WEBHOOK_DISABLED: True,
+    Kind.RULE: True,
 }
 
 

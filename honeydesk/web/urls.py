@@ -3,6 +3,7 @@ from django.urls import path
 
 from honeydesk.web.views import (
     auth,
+    availability,
     branding,
     credits,
     desk,
@@ -59,6 +60,7 @@ urlpatterns = [
     path("desk/callbacks/<int:task_id>/close/", promises.callback_close, name="callback_close"),
     path("desk/notifications/", promises.notification_list, name="notifications"),
     path("desk/notifications/bell/", promises.notification_bell, name="notification_bell"),
+    path("desk/availability/", availability.availability, name="availability"),
     path("desk/notifications/read/", promises.notification_read, name="notifications_read"),
     path("desk/notifications/preferences/", promises.notification_preferences, name="notification_preferences"),
     path("desk/cases/<str:ref>/credits/", credits.desk_credit_request, name="desk_credit_request"),

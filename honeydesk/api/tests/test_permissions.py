@@ -318,6 +318,8 @@ ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001", entry=1)) for ep in CAS
     ("get", "/notifications"),
     ("post", "/notifications/1/read"),
     ("post", "/notifications/read-all"),
+    ("get", "/me/availability"),
+    ("post", "/me/availability"),
     ("get", "/cases/HD-000001/credits"),
     ("post", "/cases/HD-000001/credits"),
     ("get", "/cases/HD-000001/credits/1"),
@@ -716,3 +718,21 @@ def test_it_keeps_tags_and_custom_fields_for_staff_and_the_tag_vocabulary_for_ad
     else:
         assert rename.status_code == 404 and merge.status_code == 404
         assert properties.tags_of(cast.alice_case) == ["refnd", "refund"]
+
+
+# --- available / away for the rules (issue 17 part 4) ---------------------------------
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_it_lets_staff_set_themselves_away_and_nobody_else(cast, who):
+    from honeydesk.rules.actions import is_away
+
+    api = cast.api(person(cast, who))
+    shown, away = api.get("/me/availability"), api.post("/me/availability", {"away": True})
+    bad = api.post("/me/availability", {"away": "yes"})
+    if who in CUSTOMERS:
+        assert shown.status_code == away.status_code == 404
+        return
+    assert shown.json() == {"away": False} and away.json() == {"away": True}
+    assert bad.status_code == 422 and is_away(person(cast, who))
+    assert api.post("/me/availability", {"away": False}).json() == {"away": False}

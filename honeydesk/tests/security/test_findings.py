@@ -26,6 +26,8 @@ from honeydesk.macros.actions import Draft, do_apply_macro, do_save_macro
 from honeydesk.policy import sla
 from honeydesk.quality import actions as quality_actions
 from honeydesk.quality.models import Survey
+from honeydesk.rules import engine as rules_engine
+from honeydesk.rules.models import Rule
 from honeydesk.testing import make_cast
 
 STAFF_SECRET = "Customer is very upset and mentions going to the regulator"
@@ -110,6 +112,7 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     )
     merging.do_merge_cases(twin, case, acting_user=cast.supervisor)
     split = merging.do_split_entry(case, twin.entries.get(kind="inbound"), acting_user=cast.supervisor)
+    rules_engine.fire(Rule.objects.create(name="Tag it", add_tags="ruled"), case, "walk")  # a rule (issue 17)
     actions.do_resolve(case, note="Fixed", acting_user=cast.supervisor)
     survey = quality_actions.do_answer_survey(
         Survey.objects.get(case=case, superseded_at__isnull=True), quality_actions.Answer(2, False, "Slow"), via="link"
