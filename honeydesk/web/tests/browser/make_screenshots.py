@@ -1,7 +1,8 @@
 """Refresh the README screenshots: ``python -m honeydesk.web.tests.browser.make_screenshots``.
 
 Runs the screenshot test against a throw-away test database filled with the demo company and
-copies workspace-queue.png, case-page.png and portal-request-form.png into docs/screenshots/.
+copies the screens (workspace queue, case page, portal request form, metrics dashboard,
+monitoring) into docs/screenshots/.
 """
 
 import os

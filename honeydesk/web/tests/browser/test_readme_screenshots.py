@@ -1,6 +1,6 @@
 """The README's screenshots, taken over the believable demo company (honeydesk.demo.company).
 
-Every run renders the three main screens with realistic data and checks them; the images go to
+Every run renders the main screens with realistic data and checks them; the images go to
 the test's tmp folder. To refresh docs/screenshots/*.png, run
 ``python -m honeydesk.web.tests.browser.make_screenshots`` (it sets HONEYDESK_SCREENSHOTS).
 """
@@ -68,3 +68,24 @@ def test_the_main_screens_with_demo_data(transactional_db, live_server, sign_in,
     portal.locator("h1").click()
     portal.evaluate("window.scrollTo(0, 0)")
     save(portal, shot, "portal-request-form")
+
+
+def test_the_supervisor_screens_with_demo_data(transactional_db, live_server, sign_in, shot):
+    """The metrics dashboard and the monitoring sample, as a supervisor of the demo sees them."""
+    from honeydesk.metrics import rollups
+
+    demo.build(seed=2024, cases=120)
+    rollups.rebuild()  # what the worker has folded in by the time anyone looks
+    supervisor = sign_in("diane", demo.PASSWORD)
+    supervisor.set_viewport_size({"width": 1280, "height": 1000})
+
+    supervisor.goto(f"{live_server.url}/desk/metrics/?period=year")
+    expect(supervisor.locator("#chart-trend")).to_be_visible()
+    expect(supervisor.get_by_role("table").first).to_be_attached()
+    supervisor.wait_for_timeout(500)  # the charts draw after load, without animation
+    save(supervisor, shot, "metrics-dashboard")
+
+    supervisor.goto(f"{live_server.url}/desk/monitoring/")
+    expect(supervisor.locator("h1")).to_contain_text("Monitoring")
+    expect(supervisor.locator("main")).to_contain_text("seed")  # a drawn, reproducible sample
+    save(supervisor, shot, "monitoring")
