@@ -575,7 +575,7 @@ def generate(n_cases: int, seed: int) -> dict[str, Any]:
         case_columns = [
             "id", "subject", "goal", "facts", "status", "priority", "channel", "escalated", "handoff_summary",
             "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "version", "account_id",
-            "contact_id", "department_id", "owner_id", "request_type_id", "attention", "linked_case_id",
+            "contact_id", "department_id", "owner_id", "request_type_id", "attention", "linked_case_id", "custom",
         ]  # fmt: skip
         entry_columns = [
             "id", "case_id", "kind", "event", "author_id", "author_name", "channel", "visibility", "body", "data",
@@ -634,7 +634,7 @@ def generate(n_cases: int, seed: int) -> dict[str, Any]:
                     None if status == "new" else loader.when(opened + span / 4),
                     loader.when(updated) if status in ("resolved", "closed") else None,
                     loader.when(updated) if status == "closed" else None,
-                    1, account, contact_of[account], dept_ids[dept], owner, rtype, "calm", None,
+                    1, account, contact_of[account], dept_ids[dept], owner, rtype, "calm", None, empty,
                 )
             )  # fmt: skip
             if escalated:
