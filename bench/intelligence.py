@@ -90,7 +90,7 @@ def main() -> int:
             f"Date: {time.strftime('%Y-%m-%d')}. Command: `.venv/bin/python bench/intelligence.py` "
             "(part of `make bench`). "
             f"Data: {len(messages)} customer messages (dev + blind sets), {len(drafts)} reply drafts; rules + learned "
-            "heads over the static embeddings (model2vec); CPU time of one "
+            "heads over the static embeddings; CPU time of one "
             f"process, median of {args.rounds} rounds. 1-minute load average {load:.2f}.",
             "",
             "| Measurement | Figure | Target |",

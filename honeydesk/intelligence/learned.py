@@ -7,7 +7,7 @@ training part plus the dev split. Its input is one row of three blocks:
 
 1. the sentence embedding of the analysis key (look-alike letters folded, zero-width
    characters gone) from a static model distilled once from all-MiniLM-L6-v2
-   (``data/embeddings/minilm-static-256``, 256 dimensions, loaded with ``model2vec`` only);
+   (``data/embeddings/minilm-static-256``, 256 dimensions, read with ``tokenizers`` and ``safetensors``);
 2. the rules' own verdicts and reason kinds (``message_rule_features`` /
    ``draft_rule_features``), so the head learns how far to trust each rule;
 3. a bag of the words and word pairs seen at least twice in training.
@@ -75,25 +75,33 @@ def tokens(key: str) -> list[str]:
 
 
 @cache
-def embedder() -> Any:
-    """The static embedding model (about 0.3 s to load, 15 MB)."""
-    from model2vec import StaticModel
+def embedder() -> tuple[Any, NDArray[np.float16], int | None]:
+    """Tokenizer, token vectors (float16, as stored) and the unknown-token id.
 
-    return StaticModel.from_pretrained(str(MODEL_DIR))
+    Read with ``tokenizers`` and ``safetensors`` directly rather than through
+    ``model2vec.StaticModel``: the same files and the same vectors (a test compares them),
+    but model2vec's import brings huggingface_hub, httpx, joblib and tqdm, and its model keeps
+    a second copy of the table. A web worker went from 185 MB to 136 MB resident after
+    ``load_models()`` (measured 2026-12-06 by reading VmRSS before and after, SQLite
+    settings). The table stays float16 (15 MB); each message's few rows are widened when
+    averaged, which gives the float32 table's exact sums.
+    """
+    from safetensors.numpy import load_file
+    from tokenizers import Tokenizer
 
-
-@cache
-def _table() -> tuple[Any, NDArray[np.float32], int | None]:
-    """Tokenizer, float32 token vectors and the unknown-token id, read once from the model."""
-    m = embedder()
-    return m.tokenizer, np.asarray(m.embedding, dtype=np.float32), m.unk_token_id
+    tokenizer = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+    # As model2vec sets it (config.json max_length): a long message is read to 512 tokens.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(512)
+    table = load_file(str(MODEL_DIR / "model.safetensors"))["embeddings"]
+    return tokenizer, table, tokenizer.token_to_id("[UNK]")
 
 
 def embed(texts: list[str]) -> NDArray[np.float64]:
     """Mean of the token vectors, unit length, times EMBED_SCALE (model2vec's own pooling,
-    computed here in float32 without its batching set-up, which costs more than the sum for
+    summed here in float64 without its batching set-up, which costs more than the sum for
     one short message)."""
-    tokenizer, table, unk = _table()
+    tokenizer, table, unk = embedder()
     out = np.zeros((len(texts), table.shape[1]), dtype=np.float64)
     for i, enc in enumerate(tokenizer.encode_batch_fast(texts, add_special_tokens=False)):
         ids = [t for t in enc.ids[:512] if t != unk]

@@ -140,3 +140,21 @@ def test_it_checks_greeting_and_alternatives_in_a_draft():
     assert yes["flags"]["offers_alternatives"]["found"] == "what i can do"
     plain = analyze_draft("Hello Ana, I've added the sports pack.", "add sports")
     assert plain["flags"]["offers_alternatives"]["applies"] is False
+
+
+def test_its_reading_of_the_embedding_model_equals_model2vecs():
+    # The model is read with tokenizers and safetensors to keep model2vec's imports out of
+    # every worker; the table, the token ids and the vectors must be model2vec's own.
+    from model2vec import StaticModel
+
+    reference = StaticModel.from_pretrained(str(learned.MODEL_DIR))
+    tokenizer, table, unk = learned.embedder()
+    np.testing.assert_array_equal(table, reference.embedding)
+    assert unk == reference.unk_token_id
+    texts = [r["text"] for r in _rows(DEV / "messages-dev.jsonl")[:200]]
+    texts += ["\u0430ggr\u0430v\u0430t\u0435d by the \u0441ust\u043emer", "", "   ", "ok", "word " * 700]
+    ours = tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+    theirs = reference.tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+    assert [e.ids for e in ours] == [e.ids for e in theirs]
+    # model2vec returns float16 vectors; ours are the same means kept in float64.
+    np.testing.assert_allclose(learned.embed(texts) / learned.EMBED_SCALE, reference.encode(texts), atol=1e-3)
