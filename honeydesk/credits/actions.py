@@ -11,8 +11,9 @@ The negotiation: a request is OPEN until a rep grants (all or part), offers part
 declines; an offer waits for the customer (OFFERED), who accepts, declines or counters;
 a counter waits for a rep (COUNTERED), who grants it, counters again or declines. An
 amount above the deciding person's authority waits for a supervisor (APPROVAL), who
-approves, changes the amount or declines. Ends: granted, partly granted, declined,
-withdrawn.
+approves, changes the amount or declines; so does an accepted offer that the month's
+limit no longer covers (other grants to the account came first). Ends: granted, partly
+granted, declined, withdrawn.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from honeydesk.accounts.models import CustomerAccount, Role, User
 from honeydesk.cases import notify
@@ -274,6 +276,7 @@ def do_decide_credit(
         request.case = case
         if request.status not in (RS.OPEN, RS.COUNTERED):
             raise InvalidTransition(f"Credit request #{request.pk} is {request.get_status_display().lower()}.")
+        _lock_account(request.account_id)  # the month's total is read below
         value = _decided_amount(request, action, amount, policy)
         rec = recommend(request, for_user=acting_user, policy=policy)
         if _departs(rec, action, value) and not departure_reason:
@@ -341,6 +344,14 @@ def _decided_amount(request: CreditRequest, action: str, raw: object, policy: Po
     return value
 
 
+def _lock_account(account_id: int) -> None:
+    """Hold the account's row until the transaction ends, so two grants to the same
+    account (on two of its cases, each under its own case lock) cannot both read the
+    month's total before either is on the ledger. Always taken after the case lock.
+    SQLite's IMMEDIATE transactions serialise writers anyway."""
+    list(CustomerAccount.objects.select_for_update().filter(pk=account_id).values_list("pk", flat=True))
+
+
 def _to_approval(
     case: Case,
     request: CreditRequest,
@@ -386,6 +397,55 @@ def _to_approval(
     _save(request, "status")
     notify.credit_approval_needed(
         case, {"reason": problem, "amount": str(decision.amount), "requested_by": acting_user.display_name}
+    )
+
+
+def _acceptance_to_approval(
+    case: Case,
+    request: CreditRequest,
+    offer_decision: Decision,
+    offer: Decimal,
+    problem: str,
+    *,
+    acting_user: User,
+    channel: str,
+) -> None:
+    """An accepted offer that the month's limit no longer covers waits for a supervisor,
+    like an amount above a rep's authority: nothing goes on the ledger until they
+    approve (it is then granted), change the amount, or decline."""
+    made = timezone.localtime(offer_decision.decided_at)
+    reason = (
+        f"The customer accepted the offer of {money(offer, request.currency)} made by "
+        f"{offer_decision.decided_by.display_name} on {made:%b} {made.day}; other credits to the account since then "
+        f"leave it above that authority. {problem}"
+    )
+    Approval.objects.create(
+        request=request,
+        decision=offer_decision,
+        action=Decision.Action.GRANT,
+        amount=offer,
+        reason=reason,
+        requested_by=acting_user,
+        requested_at=clock.now(),
+    )
+    _entry(case, "Credit sent for approval", reason, acting_user=acting_user, channel=channel, request=request,
+           step="approval_reason", public=False)  # fmt: skip
+    entry = _entry(
+        case,
+        "Credit waiting for approval",
+        wording.acceptance_pending(offer, request),
+        acting_user=acting_user,
+        channel=channel,
+        request=request,
+        step=Kind.APPROVAL,
+        amount=offer,
+    )
+    _step(request, Kind.APPROVAL, entry, by=acting_user, amount=offer, decision=offer_decision)
+    request.status = RS.APPROVAL
+    _save(request, "status")
+    _tell(case, entry, "Credit waiting for approval")
+    notify.credit_approval_needed(
+        case, {"reason": reason, "amount": str(offer), "requested_by": acting_user.display_name}
     )
 
 
@@ -474,10 +534,11 @@ def do_answer_offer(
     channel: str = Channel.PORTAL,
     expected_version: int | None = None,
 ) -> CreditRequest:
-    """The customer accepts the offer (it is granted: it was within the authority of
-    whoever made or approved it), declines it (the request ends), or counters with an
-    amount between the offer and what they asked. A rep may record the customer's answer
-    given on a call (channel phone)."""
+    """The customer accepts the offer (it is granted when it is still within the
+    authority of whoever made or approved it; when other grants to the account this
+    month have used that up since, the acceptance waits for a supervisor), declines it
+    (the request ends), or counters with an amount between the offer and what they
+    asked. A rep may record the customer's answer given on a call (channel phone)."""
     if answer not in ("accept", "decline", "counter"):
         raise InvalidInput.field("answer", "Answer accept, decline or counter.")
     note = _note(note)
@@ -495,6 +556,10 @@ def do_answer_offer(
         decision = offer_step.decision
         assert decision is not None
         if answer == "accept":
+            # The month may have filled up since the offer (another offer accepted on
+            # another case of the account): the limit is read again, under the account's
+            # lock, with the policy version the offer was made under.
+            _lock_account(request.account_id)
             entry = _entry(
                 case,
                 "Offer accepted",
@@ -506,9 +571,16 @@ def do_answer_offer(
                 amount=offer,
             )
             _step(request, Kind.ACCEPTED, entry, by=acting_user, amount=offer, note=note, decision=decision)
-            approval = request.approvals.filter(status__in=[Approval.Status.APPROVED, Approval.Status.CHANGED]).last()
-            approver = approval.decided_by if approval and approval.decided_by else decision.decided_by
-            _grant(case, request, decision, offer, approver=approver, acting_user=decision.decided_by, channel=channel)
+            # Whoever made the offer, or the supervisor who approved it (approving writes
+            # the supervisor's own decision), is whose authority covers it.
+            approver = decision.decided_by
+            limits = Policy.of(decision.version)
+            problem = authority_of(approver, request.account_id, limits).problem(offer, approver.display_name)
+            if problem:
+                _acceptance_to_approval(case, request, decision, offer, problem, acting_user=acting_user,
+                                        channel=channel)  # fmt: skip
+            else:
+                _grant(case, request, decision, offer, approver=approver, acting_user=approver, channel=channel)
         elif answer == "decline":
             entry = _entry(
                 case,
@@ -607,6 +679,7 @@ def do_decide_approval(
         approval = Approval.objects.select_for_update().select_related("decision").get(pk=approval.pk)
         if approval.status != Approval.Status.PENDING or request.status != RS.APPROVAL:
             raise InvalidTransition(f"Approval #{approval.pk} is {approval.get_status_display().lower()}.")
+        _lock_account(request.account_id)  # the month's total is read below
         rec = recommend(request, for_user=acting_user, policy=policy)
         now = clock.now()
         if not approve:

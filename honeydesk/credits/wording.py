@@ -69,6 +69,15 @@ def approval_pending(amount: Decimal, request: CreditRequest) -> str:
     )
 
 
+def acceptance_pending(amount: Decimal, request: CreditRequest) -> str:
+    # Says why without the limits or who holds them: those are staff's business.
+    return (
+        f"You accepted the offer of {money(amount, request.currency)}. Before it is granted, a supervisor confirms it, "
+        "because of other credits granted to your account this month. Nothing more is needed from you: "
+        "we will tell you their decision here."
+    )
+
+
 def granted(decision: Decision, amount: Decimal, note: str = "") -> str:
     request = decision.request
     if amount == request.amount:
