@@ -7,7 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from honeydesk.accounts.models import CustomerAccount
 from honeydesk.cases.models import TimelineEntry
+from honeydesk.channels.email.inbound import ingest
 from honeydesk.outages import actions
 from honeydesk.outages.models import Incident, OutageReport
 from honeydesk.outages.services import service_reported
@@ -37,6 +39,47 @@ def test_it_proposes_an_incident_at_exactly_n_reports_and_not_at_n_minus_one(set
     assert OutageReport.objects.filter(incident=incident).count() == 3
     # A proposal is for supervisors: customers are told nothing yet.
     assert not TimelineEntry.objects.filter(data__label="Known outage").exists()
+
+
+def mail_from(account: CustomerAccount, body: str) -> bytes:
+    return (
+        f"From: Customer <c{account.number}@example.test>\r\n"
+        "To: repair@honeydesk.test\r\n"
+        "Subject: No service\r\n"
+        f"Message-ID: <down-{account.number}@mail.example.test>\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"{body}\r\n"
+    ).encode()
+
+
+def test_reports_by_email_and_through_the_portal_count_like_calls(setup):
+    """Detection hangs off the case-opened signal, whatever opened the case: two mails
+    to the repair address and alice's request in the portal (all in North, about the
+    internet) propose the incident, with no call among them."""
+    cast = setup
+    with time_machine.travel(T0, tick=False) as clock:
+        for _ in range(2):
+            result = ingest(mail_from(account_in("North"), "My internet is down since this morning."), "test")
+            assert result.status == "stored", result
+            clock.shift(timedelta(minutes=10))
+        assert not Incident.objects.exists()
+        posted = cast.client(cast.alice).post(
+            "/portal/new/",
+            {
+                "type": "repair",
+                "subject": "No internet",
+                "body": "The internet is down again.",
+                "goal": "Working internet",
+                "account": "1000001",
+            },
+        )
+        assert posted.status_code == 302
+    incident = Incident.objects.get()
+    assert (incident.status, incident.area, incident.service) == ("proposed", "North", "Internet")
+    channels = sorted(OutageReport.objects.filter(incident=incident).values_list("case__channel", flat=True))
+    assert channels == ["email", "email", "portal"]
+    assert OutageReport.objects.get(case__channel="portal").case.account == cast.alice_account
 
 
 def test_it_does_not_count_reports_from_another_area_or_about_another_service(setup):
