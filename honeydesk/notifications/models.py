@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     RECOVERY_OVERDUE = "recovery_overdue", "An unhappy customer's recovery is overdue (supervisors)"
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook was disabled after repeated failures (admins)"
     RULE = "rule", "A rule asks me to look at a case"
+    INCIDENT_PROPOSED = "incident_proposed", "Customer reports suggest an outage (supervisors)"
 
 
 # Mail unless the person turned it off; the chatty kinds stay in the app unless asked for.
@@ -38,6 +39,7 @@ EMAIL_BY_DEFAULT = {
     Kind.RECOVERY_OVERDUE: True,
     Kind.WEBHOOK_DISABLED: True,
     Kind.RULE: True,
+    Kind.INCIDENT_PROPOSED: True,
 }
 
 

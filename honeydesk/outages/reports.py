@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.urls import reverse
 from django.utils import timezone
 
 from honeydesk.accounts.models import User
@@ -22,6 +23,8 @@ from honeydesk.cases.models import Case, Channel, RequestType, TimelineEntry
 from honeydesk.cases.timeline import add_event, lock, touch
 from honeydesk.lib import clock
 from honeydesk.lib.cache import Recent
+from honeydesk.notifications.actions import notify, supervisors_of
+from honeydesk.notifications.models import Kind
 from honeydesk.outages.models import DetectionSettings, Incident, OutageReport
 from honeydesk.outages.services import holds, service_reported
 
@@ -119,7 +122,25 @@ def propose_if_due(settings_row: DetectionSettings, area: str, service: str, now
     )
     for report in reports:
         link(report, incident, acting_user=None)
+    _tell_supervisors(incident, len(reports))
     return incident
+
+
+def _tell_supervisors(incident: Incident, reports: int) -> None:
+    """Only supervisors confirm or dismiss a proposal: they hear of it in the app (and by
+    mail, unless they turned it off) instead of finding it when they open Incidents.
+    Every staff member may see an incident, so there is no case to check access on."""
+    notify(
+        supervisors_of(None),
+        Kind.INCIDENT_PROPOSED,
+        key=f"incident-proposed:{incident.pk}",
+        title=f"Possible outage: {incident.service} in {incident.area}",
+        body=(
+            f"{reports} customer reports about {incident.service} in {incident.area} since "
+            f"{clock_text(incident.started_at)}. Confirm the incident or dismiss it."
+        ),
+        url=reverse("web:incident", args=[incident.pk]),
+    )
 
 
 def link(report: OutageReport, incident: Incident, *, acting_user: User | None, fresh_case: Case | None = None) -> None:

@@ -5,15 +5,19 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.utils import timezone
 
-from honeydesk.accounts.models import CustomerAccount
+from honeydesk.accounts.models import CustomerAccount, Role
 from honeydesk.cases.models import TimelineEntry
 from honeydesk.channels.email.inbound import ingest
+from honeydesk.jobs.runner import run_pending
+from honeydesk.notifications.models import Notification
 from honeydesk.outages import actions
 from honeydesk.outages.models import Incident, OutageReport
 from honeydesk.outages.services import service_reported
 from honeydesk.outages.testing import account_in, mark_outage_types, report
+from honeydesk.testing import make_staff
 
 T0 = "2026-03-02 09:00:00+00:00"
 
@@ -132,6 +136,29 @@ def test_it_links_new_reports_to_a_proposed_incident_and_does_not_propose_again_
         assert Incident.objects.count() == 1  # two new reports: not three
         report(account_in("North"), cast.repair_type, by=cast.repair_agent)
     assert Incident.objects.filter(status="proposed").count() == 1
+
+
+def test_a_proposed_incident_notifies_the_supervisors_once(setup):
+    cast = setup
+    second = make_staff("sue", Role.SUPERVISOR, first_name="Sue")
+    with time_machine.travel(T0, tick=False):
+        for _ in range(2):
+            report(account_in("North"), cast.repair_type, by=cast.repair_agent)
+        assert not Notification.objects.exists(), "no proposal yet, nobody told"
+        report(account_in("North"), cast.repair_type, by=cast.repair_agent)
+        incident = Incident.objects.get()
+        report(account_in("North"), cast.repair_type, by=cast.repair_agent)  # linked, not proposed again
+    notes = Notification.objects.filter(kind="incident_proposed").order_by("user_id")
+    assert [n.user for n in notes] == [cast.supervisor, second], "every supervisor, once; no agent, no admin"
+    note = notes[0]
+    assert note.title == "Possible outage: Internet in North" and note.case is None
+    assert note.url == f"/desk/incidents/{incident.pk}/"
+    assert note.body.startswith("3 customer reports about Internet in North") and "Confirm" in note.body
+    page = cast.client(cast.supervisor).get("/desk/notifications/").content.decode()
+    assert "Possible outage: Internet in North" in page
+    run_pending("w")
+    to_sam = [m for m in mail.outbox if m.to == ["sam@honeydesk.test"]]
+    assert [m.subject for m in to_sam] == ["[honeydesk] Possible outage: Internet in North"]
 
 
 def test_it_tells_which_service_a_report_is_about():
