@@ -1,6 +1,7 @@
 """Credits in the workspace and the portal: asking, deciding with the recommendation in
 view, answering an offer, the approvals queue, the ledger, and what customers never see."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -147,6 +148,56 @@ def test_the_ledger_export_is_for_staff_only(cast, frozen):
     assert cast.client(None).get(url).status_code == 302
     response = cast.client(cast.repair_agent).get(url)
     assert response.status_code == 200 and response.content.decode().startswith("granted_at,account,case")
+
+
+def _granted(cast, case, amount, *, customer, by, day):
+    """A credit granted on `day` (by a supervisor's approval when above the agent's limit)."""
+    asked = actions.Ask(amount=amount, reason="No internet", period_start="2026-01-05", period_end="2026-01-06")
+    with time_machine.travel(f"{day} 10:00:00+00:00", tick=False):
+        req = actions.do_request_credit(case, asked, acting_user=customer, channel="portal")
+        actions.do_decide_credit(req, action="grant", acting_user=by)
+        pending = Approval.objects.filter(request=req, status="pending").first()
+        if pending is not None:
+            actions.do_decide_approval(pending, approve=True, acting_user=cast.supervisor)
+    return req
+
+
+def _ledger_panel(html: str) -> str:
+    start = html.index('<section class="ledger" id="ledger"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_customer_panel_shows_the_accounts_ledger_with_month_totals_and_rows(cast):
+    actions.do_flag_billing_error(cast.alice_account, description="double", acting_user=cast.admin)
+    actions.do_flag_billing_error(cast.bob_account, description="double", acting_user=cast.admin)
+    ref = cast.alice_case.ref
+    _granted(cast, cast.alice_case, "20.00", customer=cast.alice, by=cast.billing_agent, day="2026-02-12")
+    _granted(cast, cast.alice_case, "15.50", customer=cast.alice, by=cast.billing_agent, day="2026-02-20")
+    _granted(cast, cast.alice_case, "120.00", customer=cast.alice, by=cast.billing_agent, day="2026-03-03")
+    _granted(cast, cast.bob_case, "7.00", customer=cast.bob, by=cast.repair_agent, day="2026-03-04")
+    assert LedgerEntry.objects.count() == 4
+
+    panel = _ledger_panel(cast.client(cast.billing_agent).get(f"/desk/cases/{ref}/").content.decode())
+
+    months = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>([^<]+)</td></tr>", panel)
+    assert months == [("March 2026", "1", "120.00 USD"), ("February 2026", "2", "35.50 USD")]
+    rows = [re.sub(r"<[^>]+>", "", row) for row in re.findall(r"<li>(.*?)</li>", panel.split("<h3>Billing errors")[0])]
+    assert rows == [
+        f"Mar 3 · {ref} · 120.00 USD · policy v1 · approved by Sam",
+        f"Feb 20 · {ref} · 15.50 USD · policy v1 · approved by Bianca",
+        f"Feb 12 · {ref} · 20.00 USD · policy v1 · approved by Bianca",
+    ]
+    assert f'href="/desk/cases/{ref}/"' in panel
+    assert f"/desk/accounts/{cast.alice_account.number}/credits.csv" in panel
+    assert "7.00" not in panel and cast.bob_case.ref not in panel, "another account's credits stay off the panel"
+
+    bob_panel = _ledger_panel(cast.client(cast.repair_agent).get(f"/desk/cases/{cast.bob_case.ref}/").content.decode())
+    assert "March 2026" in bob_panel and "7.00 USD" in bob_panel and ref not in bob_panel
+
+
+def test_the_customer_panel_says_when_no_credit_was_granted(cast):
+    panel = _ledger_panel(cast.client(cast.billing_agent).get(f"/desk/cases/{cast.alice_case.ref}/").content.decode())
+    assert "No credits granted." in panel and "credits.csv" not in panel
 
 
 def test_staff_flag_and_clear_billing_errors_from_the_customer_panel(cast):
