@@ -129,3 +129,66 @@ def test_it_sorts_a_queue_by_due_soonest(cast, frozen):
     page = cast.client(cast.supervisor).get("/desk/?queue=department&sort=due").content.decode()
     refs = [ref for ref in (sooner.ref, later.ref, paused.ref) if ref in page]
     assert sorted(refs, key=page.index) == [sooner.ref, later.ref, paused.ref]
+
+
+def test_it_records_the_final_overrun_when_a_missed_first_response_is_sent(cast, frozen):
+    frozen.move_to(utc(2025, 3, 17, 9, 0))  # Monday
+    case = open_case(cast, request_type=cast.billing_type)  # first response due Mon 17:00
+    frozen.move_to(utc(2025, 3, 17, 17, 5))
+    assert sla.scan() == 1
+    [breach] = SlaEvent.objects.filter(case=case, kind="breach")
+    assert breach.met_at is None and breach.overrun_seconds is None
+    frozen.move_to(utc(2025, 3, 18, 12, 10))  # Tuesday: the first answer at last
+    actions.do_add_reply(case, body="Sorry for the wait, Bob.", acting_user=cast.billing_agent)
+    breach.refresh_from_db()
+    assert breach.met_at == utc(2025, 3, 18, 12, 10)
+    assert breach.overrun_seconds == (3 * 60 + 10) * 60  # Mon 17:00 is closing: 09:00-12:10 Tuesday
+    # Recorded once on the timeline; later answers and scans leave the overrun alone.
+    frozen.move_to(utc(2025, 3, 18, 15, 0))
+    actions.do_add_reply(case, body="One more thing.", acting_user=cast.billing_agent)
+    assert sla.scan() == 0
+    breach.refresh_from_db()
+    assert breach.overrun_seconds == (3 * 60 + 10) * 60
+    assert TimelineEntry.objects.filter(case=case, event="sla_breached").count() == 1
+    page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "(missed: 3 h 10 min late (business time))" in page
+    api = cast.api(cast.billing_agent).get(f"/cases/{case.ref}/service-level").json()
+    assert [(e["kind"], e["overrun_seconds"]) for e in api["events"]] == [("breach", 11400)]
+
+
+def test_it_records_a_late_next_response_and_resolution_with_their_overruns(cast, frozen):
+    case = open_case(cast)  # repair, Friday 15:00: resolution due Wed 19 Mar 15:00
+    frozen.move_to(utc(2025, 3, 14, 15, 30))
+    actions.do_add_reply(case, body="Bob, I'm on it.", acting_user=cast.repair_agent)
+    frozen.move_to(utc(2025, 3, 17, 10, 0))
+    actions.do_add_reply(case, body="Still dead.", acting_user=cast.bob)
+    case = Case.objects.get(pk=case.pk)
+    assert case.next_response_due_at == utc(2025, 3, 18, 10, 0)  # 8 business hours
+    # Answered 1 h 30 late, before any scan noticed: the breach is recorded now, with the
+    # overrun, and nobody is told (nothing is left to do about it).
+    frozen.move_to(utc(2025, 3, 18, 11, 30))
+    actions.do_add_reply(case, body="A technician comes tomorrow.", acting_user=cast.repair_agent)
+    [late] = SlaEvent.objects.filter(case=case, target="next_response")
+    assert (late.kind, late.due_at, late.overrun_seconds) == ("breach", utc(2025, 3, 18, 10, 0), 90 * 60)
+    [entry] = TimelineEntry.objects.filter(case=case, event="sla_breached")
+    assert entry.visibility == "internal" and "met 1 h 30 min of business time late" in entry.body
+    assert not Notification.objects.filter(kind="sla_breach").exists()
+    frozen.move_to(utc(2025, 3, 19, 15, 1))
+    assert sla.scan() == 1  # the resolution target; the next response is not recorded again
+    frozen.move_to(utc(2025, 3, 20, 10, 0))
+    actions.do_resolve(Case.objects.get(pk=case.pk), acting_user=cast.repair_agent, note="Line restored.")
+    resolution = SlaEvent.objects.get(case=case, target="resolution", kind="breach")
+    assert (
+        resolution.met_at == utc(2025, 3, 20, 10, 0) and resolution.overrun_seconds == 3 * 3600
+    )  # Wed 15-17, Thu 9-10
+    assert TimelineEntry.objects.filter(case=case, event="sla_breached").count() == 2
+    page = cast.client(cast.repair_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "1 h 30 min late (business time)" in page and "3 h late (business time)" in page
+
+
+def test_a_target_met_in_time_records_no_breach(cast, frozen):
+    case = open_case(cast)
+    frozen.move_to(utc(2025, 3, 17, 10, 59))  # first response due Mon 11:00
+    actions.do_add_reply(case, body="On it.", acting_user=cast.repair_agent)
+    assert not SlaEvent.objects.filter(case=case).exists()
+    assert not TimelineEntry.objects.filter(case=case, event="sla_breached").exists()
