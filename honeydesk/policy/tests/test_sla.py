@@ -3,7 +3,7 @@ the customer, warned about before a breach and a breach recorded once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 import time_machine
@@ -12,7 +12,13 @@ from honeydesk.cases import actions
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.notifications.models import Notification
 from honeydesk.policy import sla
-from honeydesk.policy.models import ServiceLevel, SlaEvent
+from honeydesk.policy.models import (
+    BusinessCalendar,
+    DepartmentCalendar,
+    OpeningHours,
+    ServiceLevel,
+    SlaEvent,
+)
 
 
 def utc(*args: int) -> datetime:
@@ -192,3 +198,42 @@ def test_a_target_met_in_time_records_no_breach(cast, frozen):
     actions.do_add_reply(case, body="On it.", acting_user=cast.repair_agent)
     assert not SlaEvent.objects.filter(case=case).exists()
     assert not TimelineEntry.objects.filter(case=case, event="sla_breached").exists()
+
+
+def test_a_case_target_spans_a_weekend_a_holiday_and_a_clock_change(cast, frozen):
+    calendar = BusinessCalendar.objects.create(name="US East", time_zone="America/New_York", holiday_country="US")
+    for day in range(5):
+        OpeningHours.objects.create(calendar=calendar, weekday=day, opens=time(9), closes=time(17))
+    DepartmentCalendar.objects.create(department=cast.repair, calendar=calendar)
+    level = ServiceLevel.objects.get(request_type=cast.repair_type, priority="")
+    level.first_response_hours, level.resolution_hours, level.warn_before_hours = 4, 56, 1
+    level.save()  # as the admin saves it
+    # Friday 31 Oct 2025 15:00 EDT. The clocks go back on Sunday 2 Nov; Tuesday 11 Nov is
+    # Veterans Day.
+    frozen.move_to(utc(2025, 10, 31, 19, 0))
+    case = open_case(cast)
+    # 2 h on Friday, then Monday 09:00-11:00 EST (16:00 UTC, not 15:00 as in summer time).
+    assert case.first_response_due_at == utc(2025, 11, 3, 16, 0)
+    # 2 h Friday, 8 h a day through Mon 10 Nov, no hours on the holiday, 6 h on Wed 12 Nov:
+    # 15:00 EST.
+    assert case.resolution_due_at == utc(2025, 11, 12, 20, 0)
+    frozen.move_to(utc(2025, 10, 31, 20, 0))
+    actions.do_add_reply(case, body="Looking into it, Bob.", acting_user=cast.repair_agent)
+    assert Case.objects.get(pk=case.pk).sla_due_at == utc(2025, 11, 12, 20, 0)
+    page = cast.client(cast.repair_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "Resolution due" in page and "Wed 12 Nov 15:00" in page
+    # The warning one business hour before: Wed 14:00 EST (the holiday is not an hour).
+    frozen.move_to(utc(2025, 11, 11, 20, 0))
+    assert sla.scan() == 0
+    frozen.move_to(utc(2025, 11, 12, 18, 59))
+    assert sla.scan() == 0
+    frozen.move_to(utc(2025, 11, 12, 19, 0))
+    assert sla.scan() == 1
+    assert Notification.objects.get(kind="sla_warning", user=cast.repair_agent).body.startswith(
+        "Resolution is due Wed 12 Nov 15:00 (1 h of business time left)"
+    )
+    frozen.move_to(utc(2025, 11, 12, 19, 59))
+    assert sla.scan() == 0
+    frozen.move_to(utc(2025, 11, 12, 20, 0))
+    assert sla.scan() == 1
+    assert SlaEvent.objects.get(case=case, kind="breach").due_at == utc(2025, 11, 12, 20, 0)
