@@ -82,7 +82,12 @@ READERS: dict[str, tuple[str, frozenset[str], str]] = {
         "public when the customer asked for the call; a rep's promise is internal (it names the rep)",
     ),
     f"event:{Event.CALLBACK_KEPT}": ("honeydesk or staff", INTERNAL, "how staff kept their word"),
-    f"event:{Event.CALLBACK_BROKEN}": ("honeydesk or staff", INTERNAL, "the reason is staff's words"),
+    f"event:{Event.CALLBACK_BROKEN}": (
+        "honeydesk or staff",
+        BOTH,
+        "the reason is staff's words (internal); beside it, when the customer asked for the call, "
+        "honeydesk's public text: the call was missed and what happens now",
+    ),
     f"event:{Event.SLA_BREACHED}": ("honeydesk", INTERNAL, "service-level records are for staff"),
     f"event:{Event.SURVEY_ANSWERED}": (
         "the customer (survey link or portal)",

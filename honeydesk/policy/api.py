@@ -2,7 +2,8 @@
 
 `GET /cases/{ref}/service-level`: each target's due time, whether it was met, is
 running, paused or overdue, the soonest due time, and the warnings and breaches
-recorded. Anyone who may see the case may see its service level; customers too (the
+recorded (staff only; a breach met since carries its final overrun in business
+seconds). Anyone who may see the case may see its service level; customers too (the
 due times are what the desk promised them).
 """
 
@@ -37,6 +38,8 @@ class SlaEventOut(Schema):
     kind: str
     due_at: datetime
     recorded_at: datetime
+    met_at: datetime | None  # a breach: when the target was finally met
+    overrun_seconds: int | None  # and by how much business time it was late then
 
 
 class ServiceLevelOut(Schema):
@@ -69,7 +72,13 @@ def service_level_dict(case: Case, now: datetime, *, internal: bool) -> dict[str
             state = "overdue" if due < now else "running"
         targets.append({"target": target.value, "due_at": due, "state": state, "met_at": met})
     events = (
-        list(SlaEvent.objects.filter(case=case).values("target", "kind", "due_at", "recorded_at")) if internal else []
+        list(
+            SlaEvent.objects.filter(case=case).values(
+                "target", "kind", "due_at", "recorded_at", "met_at", "overrun_seconds"
+            )
+        )
+        if internal
+        else []
     )
     return {
         "case": case.ref,

@@ -12,7 +12,8 @@ times they give are written on the case when its clock starts; editing a target 
 never changes cases already running (see `honeydesk.policy.sla`).
 
 `SlaEvent` records each warning and breach once per case, target and due time, so a
-worker that runs twice, or two workers at once, never warn or record twice.
+worker that runs twice, or two workers at once, never warn or record twice. A breach
+row gets the final overrun when the target is finally met.
 """
 
 from __future__ import annotations
@@ -174,6 +175,12 @@ class SlaEvent(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     due_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
+    # A breach only: when the target was finally met (the answer sent, the case resolved)
+    # and by how much business time it was late then; empty while still unmet.
+    met_at = models.DateTimeField(null=True, blank=True)
+    overrun_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Business time from the due time to the moment the target was met."
+    )
 
     class Meta:
         ordering = ["recorded_at", "id"]

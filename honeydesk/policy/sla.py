@@ -23,6 +23,14 @@ before a due time, and records a breach once on the timeline (internal) with the
 target, the due time and how late it was found. `SlaEvent` rows, written under the
 case's row lock and unique per case, target, kind and due time, make a second run, or
 a second worker, find the work done.
+
+When a missed target is finally met (the first answer, the answer to the customer's
+message, the resolution), the hook writes the final overrun, in business time from the
+due time, on the breach's row (`met_at`, `overrun_seconds`); the case page shows it. A
+target met late before the scan noticed gets its breach recorded then, with the overrun
+and without a notification (there is nothing left to do about it). The overrun counts
+all business time after the due time, a wait on the customer included: the clock had
+already run out when the case paused.
 """
 
 from __future__ import annotations
@@ -171,6 +179,7 @@ class _Clocks:
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
     """The hook: move the clocks for what these entries record (module docstring)."""
     clocks = _Clocks(case)
+    met: list[tuple[str, datetime, datetime]] = []  # target, due, met at
     opened = any(e.event == Event.OPENED for e in entries if e.kind == TimelineEntry.Kind.EVENT)
     answered, relevant = False, False
     for entry in entries:
@@ -185,6 +194,8 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
                 relevant = True
             elif entry.event == Event.STATUS_CHANGED:
                 before, after = data.get("from"), data.get("to")
+                if after in (Status.RESOLVED, Status.CLOSED) and before in ACTIVE_STATUSES and case.resolution_due_at:
+                    met.append((Target.RESOLUTION, case.resolution_due_at, at))
                 if after == Status.PENDING:
                     clocks.pause(at)
                 elif before == Status.PENDING:
@@ -194,8 +205,11 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
             clocks.customer_wrote(at, answered)
             relevant = True
         elif _staff_answer(entry):
+            if case.first_response_at is None and not answered and case.first_response_due_at is not None:
+                met.append((Target.FIRST_RESPONSE, case.first_response_due_at, at))
             answered = True
             if case.next_response_due_at is not None:
+                met.append((Target.NEXT_RESPONSE, case.next_response_due_at, at))
                 clocks.set("next_response_due_at", None)
             relevant = True
     if not relevant:
@@ -208,6 +222,9 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
     for field, value in changes.items():
         setattr(case, field, value)
     Case.objects.filter(pk=case.pk).update(**changes)
+    for target, due, at in met:
+        if at > due:
+            _settle(case, target, due, at, clocks.hours)
 
 
 # --- the scan: warnings and breaches ---------------------------------------------------
@@ -217,7 +234,8 @@ def _local(moment: datetime, hours: Hours) -> str:
     return f"{moment.astimezone(hours.tz):%a %d %b %H:%M}"
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
+    """A business-time amount as people say it: "45 min", "3 h", "3 h 10 min"."""
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 60:
         return f"{minutes} min"
@@ -239,18 +257,30 @@ def _warn(case: Case, target: str, due: datetime, now: datetime, hours: Hours) -
         NoticeKind.SLA_WARNING,
         key=f"sla:{case.pk}:{target}:warning:{due.isoformat()}",
         title=f"{label} due soon on {case.ref}",
-        body=f"{label} is due {_local(due, hours)} ({_span(hours.between(now, due))} of business time left).",
+        body=f"{label} is due {_local(due, hours)} ({span(hours.between(now, due))} of business time left).",
         case=case,
     )
 
 
 def _breach(case: Case, target: str, due: datetime, now: datetime, hours: Hours) -> None:
     SlaEvent.objects.create(case=case, target=target, kind=SlaEvent.Kind.BREACH, due_at=due, recorded_at=now)
-    label = Target(target).label
     late = hours.between(due, now)
+    label = Target(target).label
     body = f"{label} target missed: it was due {_local(due, hours)}" + (
-        f"; {_span(late)} of business time late when noticed." if late >= timedelta(minutes=1) else "."
+        f"; {span(late)} of business time late when noticed." if late >= timedelta(minutes=1) else "."
     )
+    _breach_entry(case, target, due, now, late, body)
+    notify(
+        _recipients(case),
+        NoticeKind.SLA_BREACH,
+        key=f"sla:{case.pk}:{target}:breach:{due.isoformat()}",
+        title=f"{label} missed on {case.ref}",
+        body=body,
+        case=case,
+    )
+
+
+def _breach_entry(case: Case, target: str, due: datetime, now: datetime, late: timedelta, body: str) -> None:
     add_event(
         case,
         Event.SLA_BREACHED,
@@ -261,14 +291,30 @@ def _breach(case: Case, target: str, due: datetime, now: datetime, hours: Hours)
         data={"target": target, "due_at": due.isoformat(), "late_business_seconds": int(late.total_seconds())},
         at=now,
     )
-    notify(
-        _recipients(case),
-        NoticeKind.SLA_BREACH,
-        key=f"sla:{case.pk}:{target}:breach:{due.isoformat()}",
-        title=f"{label} missed on {case.ref}",
-        body=body,
+
+
+def _settle(case: Case, target: str, due: datetime, at: datetime, hours: Hours) -> None:
+    """A target met after its due time: the final overrun on its breach row (the case
+    row is locked by the action, so the scan cannot record the same breach meanwhile)."""
+    overrun = hours.between(due, at)
+    seconds = int(overrun.total_seconds())
+    breach = SlaEvent.objects.filter(case=case, target=target, kind=SlaEvent.Kind.BREACH, due_at=due).first()
+    if breach is not None:
+        if breach.met_at is None:
+            SlaEvent.objects.filter(pk=breach.pk).update(met_at=at, overrun_seconds=seconds)
+        return
+    SlaEvent.objects.create(
         case=case,
+        target=target,
+        kind=SlaEvent.Kind.BREACH,
+        due_at=due,
+        recorded_at=at,
+        met_at=at,
+        overrun_seconds=seconds,
     )
+    label = Target(target).label
+    body = f"{label} target missed: it was due {_local(due, hours)} and met {span(overrun)} of business time late."
+    _breach_entry(case, target, due, at, overrun, body)
 
 
 def check_case(pk: int, now: datetime) -> int:

@@ -284,6 +284,32 @@ def settle(
     )
 
 
+def tell_customer_missed(task: CallbackTask, case: Case, at: datetime, *, still_to_call: bool) -> None:
+    """A call the customer asked for was missed: they read it on their case, with what
+    happens now (staff's reason stays on the internal entry). A promise breaks once, so
+    this is said once."""
+    if task.reason != CallbackReason.REQUESTED:
+        return
+    hours = hours_for(case.department_id)
+    when = local(task.due_at, hours)
+    missed = f"We {'did not' if at >= task.due_at else 'cannot'} call you on {when} as you asked. We are sorry."
+    if still_to_call:
+        now_what = f" We will still call you at {task.phone} as soon as we can."
+    else:
+        now_what = " We will answer you here instead; if you would still like a call, ask for a new time."
+    add_event(
+        case,
+        Event.CALLBACK_BROKEN,
+        acting_user=None,
+        author_name="honeydesk",
+        channel=Channel.SYSTEM,
+        public=True,
+        body=missed + now_what + " You can also reply here at any time.",
+        data={"callback_task": task.pk, "due_at": task.due_at.isoformat(), "customer_told": True},
+        at=at,
+    )
+
+
 def state_after_call(task: CallbackTask, outcome: str, at: datetime) -> tuple[str, str]:
     """The promise's state when the call is recorded at `at`."""
     if task.promise_state != PromiseState.OPEN:
@@ -311,6 +337,8 @@ def do_break_callback(task: CallbackTask, *, reason: str, acting_user: User) -> 
         if task.promise_state != PromiseState.OPEN:
             raise InvalidTransition(f"Call-back #{task.pk} is already {task.get_promise_state_display().lower()}.")
         settle(task, PromiseState.BROKEN, case=case, at=now, by=acting_user, reason=reason)
+        if case is not None:
+            tell_customer_missed(task, case, now, still_to_call=False)
         if task.done_at is None:
             task.done_at, task.done_by, task.outcome = now, acting_user, CallbackOutcome.NOT_NEEDED
             task.outcome_note = reason
@@ -418,6 +446,8 @@ def break_overdue(now: datetime) -> int:
             hours = hours_for(task.department_id)
             reason = f"Not called by the due time ({local(task.due_at, hours)})."
             settle(task, PromiseState.BROKEN, case=case, at=now, by=None, reason=reason)
+            if case is not None:
+                tell_customer_missed(task, case, now, still_to_call=True)
             who = task.contact.name if task.contact else task.phone
             _tell(
                 task,

@@ -3,7 +3,7 @@ the customer, warned about before a breach and a breach recorded once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 import time_machine
@@ -12,7 +12,13 @@ from honeydesk.cases import actions
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.notifications.models import Notification
 from honeydesk.policy import sla
-from honeydesk.policy.models import ServiceLevel, SlaEvent
+from honeydesk.policy.models import (
+    BusinessCalendar,
+    DepartmentCalendar,
+    OpeningHours,
+    ServiceLevel,
+    SlaEvent,
+)
 
 
 def utc(*args: int) -> datetime:
@@ -129,3 +135,105 @@ def test_it_sorts_a_queue_by_due_soonest(cast, frozen):
     page = cast.client(cast.supervisor).get("/desk/?queue=department&sort=due").content.decode()
     refs = [ref for ref in (sooner.ref, later.ref, paused.ref) if ref in page]
     assert sorted(refs, key=page.index) == [sooner.ref, later.ref, paused.ref]
+
+
+def test_it_records_the_final_overrun_when_a_missed_first_response_is_sent(cast, frozen):
+    frozen.move_to(utc(2025, 3, 17, 9, 0))  # Monday
+    case = open_case(cast, request_type=cast.billing_type)  # first response due Mon 17:00
+    frozen.move_to(utc(2025, 3, 17, 17, 5))
+    assert sla.scan() == 1
+    [breach] = SlaEvent.objects.filter(case=case, kind="breach")
+    assert breach.met_at is None and breach.overrun_seconds is None
+    frozen.move_to(utc(2025, 3, 18, 12, 10))  # Tuesday: the first answer at last
+    actions.do_add_reply(case, body="Sorry for the wait, Bob.", acting_user=cast.billing_agent)
+    breach.refresh_from_db()
+    assert breach.met_at == utc(2025, 3, 18, 12, 10)
+    assert breach.overrun_seconds == (3 * 60 + 10) * 60  # Mon 17:00 is closing: 09:00-12:10 Tuesday
+    # Recorded once on the timeline; later answers and scans leave the overrun alone.
+    frozen.move_to(utc(2025, 3, 18, 15, 0))
+    actions.do_add_reply(case, body="One more thing.", acting_user=cast.billing_agent)
+    assert sla.scan() == 0
+    breach.refresh_from_db()
+    assert breach.overrun_seconds == (3 * 60 + 10) * 60
+    assert TimelineEntry.objects.filter(case=case, event="sla_breached").count() == 1
+    page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "(missed: 3 h 10 min late (business time))" in page
+    api = cast.api(cast.billing_agent).get(f"/cases/{case.ref}/service-level").json()
+    assert [(e["kind"], e["overrun_seconds"]) for e in api["events"]] == [("breach", 11400)]
+
+
+def test_it_records_a_late_next_response_and_resolution_with_their_overruns(cast, frozen):
+    case = open_case(cast)  # repair, Friday 15:00: resolution due Wed 19 Mar 15:00
+    frozen.move_to(utc(2025, 3, 14, 15, 30))
+    actions.do_add_reply(case, body="Bob, I'm on it.", acting_user=cast.repair_agent)
+    frozen.move_to(utc(2025, 3, 17, 10, 0))
+    actions.do_add_reply(case, body="Still dead.", acting_user=cast.bob)
+    case = Case.objects.get(pk=case.pk)
+    assert case.next_response_due_at == utc(2025, 3, 18, 10, 0)  # 8 business hours
+    # Answered 1 h 30 late, before any scan noticed: the breach is recorded now, with the
+    # overrun, and nobody is told (nothing is left to do about it).
+    frozen.move_to(utc(2025, 3, 18, 11, 30))
+    actions.do_add_reply(case, body="A technician comes tomorrow.", acting_user=cast.repair_agent)
+    [late] = SlaEvent.objects.filter(case=case, target="next_response")
+    assert (late.kind, late.due_at, late.overrun_seconds) == ("breach", utc(2025, 3, 18, 10, 0), 90 * 60)
+    [entry] = TimelineEntry.objects.filter(case=case, event="sla_breached")
+    assert entry.visibility == "internal" and "met 1 h 30 min of business time late" in entry.body
+    assert not Notification.objects.filter(kind="sla_breach").exists()
+    frozen.move_to(utc(2025, 3, 19, 15, 1))
+    assert sla.scan() == 1  # the resolution target; the next response is not recorded again
+    frozen.move_to(utc(2025, 3, 20, 10, 0))
+    actions.do_resolve(Case.objects.get(pk=case.pk), acting_user=cast.repair_agent, note="Line restored.")
+    resolution = SlaEvent.objects.get(case=case, target="resolution", kind="breach")
+    assert (
+        resolution.met_at == utc(2025, 3, 20, 10, 0) and resolution.overrun_seconds == 3 * 3600
+    )  # Wed 15-17, Thu 9-10
+    assert TimelineEntry.objects.filter(case=case, event="sla_breached").count() == 2
+    page = cast.client(cast.repair_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "1 h 30 min late (business time)" in page and "3 h late (business time)" in page
+
+
+def test_a_target_met_in_time_records_no_breach(cast, frozen):
+    case = open_case(cast)
+    frozen.move_to(utc(2025, 3, 17, 10, 59))  # first response due Mon 11:00
+    actions.do_add_reply(case, body="On it.", acting_user=cast.repair_agent)
+    assert not SlaEvent.objects.filter(case=case).exists()
+    assert not TimelineEntry.objects.filter(case=case, event="sla_breached").exists()
+
+
+def test_a_case_target_spans_a_weekend_a_holiday_and_a_clock_change(cast, frozen):
+    calendar = BusinessCalendar.objects.create(name="US East", time_zone="America/New_York", holiday_country="US")
+    for day in range(5):
+        OpeningHours.objects.create(calendar=calendar, weekday=day, opens=time(9), closes=time(17))
+    DepartmentCalendar.objects.create(department=cast.repair, calendar=calendar)
+    level = ServiceLevel.objects.get(request_type=cast.repair_type, priority="")
+    level.first_response_hours, level.resolution_hours, level.warn_before_hours = 4, 56, 1
+    level.save()  # as the admin saves it
+    # Friday 31 Oct 2025 15:00 EDT. The clocks go back on Sunday 2 Nov; Tuesday 11 Nov is
+    # Veterans Day.
+    frozen.move_to(utc(2025, 10, 31, 19, 0))
+    case = open_case(cast)
+    # 2 h on Friday, then Monday 09:00-11:00 EST (16:00 UTC, not 15:00 as in summer time).
+    assert case.first_response_due_at == utc(2025, 11, 3, 16, 0)
+    # 2 h Friday, 8 h a day through Mon 10 Nov, no hours on the holiday, 6 h on Wed 12 Nov:
+    # 15:00 EST.
+    assert case.resolution_due_at == utc(2025, 11, 12, 20, 0)
+    frozen.move_to(utc(2025, 10, 31, 20, 0))
+    actions.do_add_reply(case, body="Looking into it, Bob.", acting_user=cast.repair_agent)
+    assert Case.objects.get(pk=case.pk).sla_due_at == utc(2025, 11, 12, 20, 0)
+    page = cast.client(cast.repair_agent).get(f"/desk/cases/{case.ref}/").content.decode()
+    assert "Resolution due" in page and "Wed 12 Nov 15:00" in page
+    # The warning one business hour before: Wed 14:00 EST (the holiday is not an hour).
+    frozen.move_to(utc(2025, 11, 11, 20, 0))
+    assert sla.scan() == 0
+    frozen.move_to(utc(2025, 11, 12, 18, 59))
+    assert sla.scan() == 0
+    frozen.move_to(utc(2025, 11, 12, 19, 0))
+    assert sla.scan() == 1
+    assert Notification.objects.get(kind="sla_warning", user=cast.repair_agent).body.startswith(
+        "Resolution is due Wed 12 Nov 15:00 (1 h of business time left)"
+    )
+    frozen.move_to(utc(2025, 11, 12, 19, 59))
+    assert sla.scan() == 0
+    frozen.move_to(utc(2025, 11, 12, 20, 0))
+    assert sla.scan() == 1
+    assert SlaEvent.objects.get(case=case, kind="breach").due_at == utc(2025, 11, 12, 20, 0)

@@ -24,6 +24,7 @@ from honeydesk.channels.phone.models import CallbackTask
 from honeydesk.lib import clock
 from honeydesk.macros.actions import Draft, do_apply_macro, do_save_macro
 from honeydesk.policy import sla
+from honeydesk.policy.calendars import hours_for
 from honeydesk.quality import actions as quality_actions
 from honeydesk.quality.models import Survey
 from honeydesk.rules import engine as rules_engine
@@ -84,6 +85,11 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     actions.do_log_call(case, body="Called about the bill", acting_user=staff)  # keeps that promise
     broken = callbacks.do_promise_callback(case, due_at=soon, acting_user=staff)
     callbacks.do_break_callback(broken, reason=f"{secret} reason", acting_user=staff)
+    # A call the customer asked for, broken by a rep: the customer is told, the reason is not.
+    opening = hours_for(case.department_id).next_open(clock.now() + timedelta(days=1)) + timedelta(minutes=30)
+    asked = callbacks.do_request_callback(case, when=opening, acting_user=cast.alice, phone="+1 415 555 0101")
+    callbacks.do_break_callback(asked, reason=f"{secret} reason", acting_user=staff)
+    assert case.entries.filter(event="callback_broken", visibility="public").count() == 1
     assert CallbackTask.objects.get(pk=kept.pk).promise_state == "kept"
     sla.scan(clock.now() + timedelta(days=30))  # every target of the case missed by then
     actions.do_log_call(case, body=f"{secret} call", acting_user=staff, public=False)

@@ -33,9 +33,10 @@ from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput
 from honeydesk.notifications import actions as notes
 from honeydesk.notifications.models import Kind as NoticeKind
+from honeydesk.policy import sla
 from honeydesk.policy.calendars import hours_for
 from honeydesk.policy.hours import Hours
-from honeydesk.policy.models import Target
+from honeydesk.policy.models import SlaEvent, Target
 from honeydesk.policy.promises import find_promise
 from honeydesk.web.views.common import customer_required, page, staff_required, user_of
 
@@ -59,13 +60,29 @@ def parse_local(raw: str, hours: Hours, field: str) -> datetime:
 # --- the case page ---------------------------------------------------------------------
 
 
+def _late(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    amount = "under 1 min" if seconds < 60 else sla.span(timedelta(seconds=seconds))
+    return f"{amount} late (business time)"
+
+
 def _sla_rows(case: Case, hours: Hours, now: datetime) -> list[dict[str, Any]]:
+    # Breaches met since carry the final overrun; a next-response target leaves the case
+    # once answered, so its missed ones are shown from their breach rows.
+    breaches = list(SlaEvent.objects.filter(case=case, kind=SlaEvent.Kind.BREACH).order_by("due_at"))
+    overrun = {(b.target, b.due_at): b.overrun_seconds for b in breaches}
     rows = []
     shown = [
         (Target.FIRST_RESPONSE, case.first_response_due_at, case.first_response_at),
         (Target.NEXT_RESPONSE, case.next_response_due_at, None),
         (Target.RESOLUTION, case.resolution_due_at, case.resolved_at),
     ]
+    shown[1:1] = [
+        (Target.NEXT_RESPONSE, b.due_at, b.met_at)
+        for b in breaches
+        if b.target == Target.NEXT_RESPONSE and b.met_at is not None
+    ][-3:]
     for target, due, met in shown:
         if due is None or (met is None and not case.is_active and target != Target.RESOLUTION):
             continue
@@ -78,7 +95,13 @@ def _sla_rows(case: Case, hours: Hours, now: datetime) -> list[dict[str, Any]]:
         else:
             state = "overdue" if due < now else "due"
         rows.append(
-            {"label": Target(target).label, "due": callbacks.local(due, hours), "iso": due.isoformat(), "state": state}
+            {
+                "label": Target(target).label,
+                "due": callbacks.local(due, hours),
+                "iso": due.isoformat(),
+                "state": state,
+                "late": _late(overrun.get((target, due))) if state == "late" else "",
+            }
         )
     return rows
 

@@ -235,3 +235,42 @@ def test_the_api_creates_lists_and_closes_call_backs(monday, cast):
     assert api.post(f"/callbacks/{body['id']}/close", {"outcome": "meh"}).status_code == 422
     service = cast.api(cast.alice).get(f"/cases/{cast.alice_case.ref}/service-level").json()
     assert {t["target"]: t["state"] for t in service["targets"]}["first_response"] in ("running", "met")
+
+
+def test_a_customer_is_told_on_their_case_when_the_call_they_asked_for_is_missed(monday, cast):
+    task = callbacks.do_request_callback(
+        cast.alice_case, when=utc(2025, 3, 18, 9, 30), acting_user=cast.alice, phone="+1 415 555 0101"
+    )
+    monday.move_to(utc(2025, 3, 18, 9, 31))
+    assert callbacks.scan() == (0, 1) and callbacks.scan() == (0, 0)
+    broken = TimelineEntry.objects.filter(case=cast.alice_case, event="callback_broken")
+    assert sorted(broken.values_list("visibility", flat=True)) == ["internal", "public"]
+    told = broken.get(visibility="public")
+    assert told.body == (
+        "We did not call you on Tue 18 Mar 09:30 as you asked. We are sorry. We will still call you at"
+        " +14155550101 as soon as we can. You can also reply here at any time."
+    )
+    portal = cast.client(cast.alice).get(f"/portal/cases/{cast.alice_case.ref}/").content.decode()
+    assert "We did not call you on Tue 18 Mar 09:30 as you asked" in portal
+    assert "Not called by the due time" not in portal  # the internal record stays internal
+    # Another customer never sees it.
+    assert cast.client(cast.bob).get(f"/portal/cases/{cast.alice_case.ref}/").status_code == 404
+    # The late call is made: the promise stays broken and nothing more is said.
+    cast.client(cast.billing_agent).post(f"/desk/callbacks/{task.pk}/close/", {"outcome": "reached"})
+    assert broken.count() == 2
+
+
+def test_a_rep_breaking_a_requested_call_tells_the_customer_but_keeps_the_reason_internal(monday, cast):
+    task = callbacks.do_request_callback(
+        cast.alice_case, when=utc(2025, 3, 18, 9, 30), acting_user=cast.alice, phone="+1 415 555 0101"
+    )
+    callbacks.do_break_callback(task, reason="Engineer away until Thursday", acting_user=cast.billing_agent)
+    told = TimelineEntry.objects.get(case=cast.alice_case, event="callback_broken", visibility="public")
+    assert "We will answer you here instead; if you would still like a call, ask for a new time." in told.body
+    portal = cast.client(cast.alice).get(f"/portal/cases/{cast.alice_case.ref}/").content.decode()
+    assert "We cannot call you on Tue 18 Mar 09:30 as you asked" in portal  # said before the time
+    assert "Engineer away" not in portal
+    # A rep's own promise broken is not announced to the customer (it was never theirs to ask).
+    mine = promise(cast, utc(2025, 3, 17, 15, 0))
+    callbacks.do_break_callback(mine, reason="Went home sick", acting_user=cast.billing_agent)
+    assert TimelineEntry.objects.filter(case=cast.alice_case, event="callback_broken", visibility="public").count() == 1
