@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
 from honeydesk.accounts.models import Role, User
@@ -405,32 +406,51 @@ def run(
 # --- untouched cases ----------------------------------------------------------------------
 
 
-def untouched_key(case: Case) -> str:
-    return f"quiet:{case.updated_at.timestamp():.0f}"
-
-
-def untouched_cases(rule: Rule, now: datetime) -> list[Case]:
-    """Active cases without a change for the rule's business hours, not yet fired on for
-    this quiet spell: newest quiet first, a batch at a time. Business time never runs
-    faster than the clock, so only cases quiet for that long by the clock are read."""
-    hours = rule.untouched_hours or 0
-    quiet = (
-        Case.objects.filter(active=1, updated_at__lte=now - timedelta(hours=hours))
-        .select_related("account")
-        .order_by("-updated_at", "-id")
+def people_activity() -> Subquery:
+    """When a person last did something on the case (for `.annotate`): the customer's
+    message, or any entry someone signed in wrote (staff or customer). Entries honeydesk
+    writes on its own account (a rule's changes and its "rule fired" entry, service-level
+    events, auto-replies) have no author and do not count: a rule's own change never
+    starts a new quiet spell. Read backwards on the entry_case_time index."""
+    entries = TimelineEntry.objects.filter(case=OuterRef("pk")).filter(
+        Q(author__isnull=False) | Q(kind=Kind.INBOUND, visibility=TimelineEntry.Visibility.PUBLIC)
     )
+    return Subquery(entries.order_by("-created_at", "-id").values("created_at")[:1])
+
+
+def with_quiet_since(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` with `quiet_since`: the last people's activity (the opening, at least)."""
+    return cases.annotate(quiet_since=Coalesce(people_activity(), F("created_at")))
+
+
+def untouched_key(quiet_since: datetime) -> str:
+    """The occasion of an untouched rule: one quiet spell, named by when it began."""
+    return f"quiet:{quiet_since.timestamp():.0f}"
+
+
+def untouched_cases(rule: Rule, now: datetime) -> list[tuple[Case, datetime]]:
+    """Active cases nobody has touched for the rule's business hours and that the rule
+    has not fired on since (once per quiet spell), with when their quiet spell began:
+    newest quiet first, a batch at a time. Business time never runs faster than the
+    clock, so only cases quiet for that long by the clock are read."""
+    hours = rule.untouched_hours or 0
+    cutoff = now - timedelta(hours=hours)
+    quiet = Case.objects.filter(active=1, created_at__lte=cutoff)
     if rule.department_id:
         quiet = quiet.filter(department_id=rule.department_id)
-    batch = list(quiet[:UNTOUCHED_BATCH])
-    fired = set(
-        Firing.objects.filter(rule=rule, case__in=batch, key__startswith="quiet:").values_list("case_id", "key")
+    already = Firing.objects.filter(rule=rule, case=OuterRef("pk"), fired_at__gte=OuterRef("quiet_since"))
+    batch = (
+        with_quiet_since(quiet)
+        .filter(quiet_since__lte=cutoff)
+        .exclude(Exists(already))
+        .select_related("account")
+        .order_by("-quiet_since", "-id")[:UNTOUCHED_BATCH]
     )
     due = []
     for case in batch:
-        if (case.pk, untouched_key(case)) in fired:
-            continue
-        if hours_for(case.department_id).between(case.updated_at, now) >= timedelta(hours=hours):
-            due.append(case)
+        since: datetime = getattr(case, "quiet_since")  # noqa: B009 (an annotation, unknown to the type)
+        if hours_for(case.department_id).between(since, now) >= timedelta(hours=hours):
+            due.append((case, since))
     return due
 
 
@@ -453,10 +473,10 @@ def periodic_untouched(stop: Stop) -> bool:
     now = clock.now()
     for rule in rules_for(Trigger.UNTOUCHED):
         cases = untouched_cases(rule, now)
-        messages = latest_messages([c.pk for c in cases])
-        for case in cases:
+        messages = latest_messages([c.pk for c, _ in cases])
+        for case, quiet_since in cases:
             if stop():
                 return False
             if matches(rule, facts_for(case, messages.get(case.pk), now=now)):
-                fire(rule, case, untouched_key(case))
+                fire(rule, case, untouched_key(quiet_since))
     return True
