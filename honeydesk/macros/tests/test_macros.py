@@ -102,3 +102,40 @@ def test_it_applies_nothing_when_one_action_is_refused(cast):
     assert not MacroUse.objects.exists()
     with pytest.raises(StaleVersion):
         actions.do_apply_macro(before, macro, acting_user=cast.billing_agent, expected_version=1)
+
+
+def test_it_transfers_with_the_hand_off_and_keeps_the_reply_for_the_new_department(cast):
+    macro = actions.do_save_macro(
+        Draft(
+            name="To repair",
+            scope=Scope.SHARED,
+            reply="Hi {first_name}, our repair team has {case_ref} now.",
+            transfer_to=cast.repair,
+            handoff="Billing checked {case_ref}: the charge is right, the modem is not.",
+        ),
+        acting_user=cast.supervisor,
+    )
+    case = cast.fresh(cast.alice_case)
+    moved, text = actions.do_apply_macro(case, macro, acting_user=cast.billing_agent, expected_version=case.version)
+    assert (moved.department, moved.owner, moved.status) == (cast.repair, None, "new")
+    handoff = f"Billing checked {case.ref}: the charge is right, the modem is not."
+    assert moved.handoff_summary == handoff
+    transferred = TimelineEntry.objects.get(case=case, event=TimelineEntry.Event.TRANSFERRED)
+    assert (transferred.body, transferred.author, transferred.visibility) == (handoff, cast.billing_agent, "internal")
+    assert transferred.data["from"] == "Billing" and transferred.data["to"] == "Repair"
+    # Billing's rep no longer sees the case: the reply waits, unsent, as a note for Repair.
+    assert text == f"Hi Alice, our repair team has {case.ref} now."
+    kept = TimelineEntry.objects.get(case=case, kind="note", author=cast.billing_agent, body__contains=text)
+    assert kept.visibility == "internal" and kept.body.startswith("Reply from the macro “To repair”, not sent")
+    assert not TimelineEntry.objects.filter(case=case, kind="outbound").exists()
+    applied = TimelineEntry.objects.get(case=case, event=TimelineEntry.Event.MACRO_APPLIED)
+    assert applied.data["done"] == ["transferred to Repair", "reply kept as a note for Repair"]
+    # A supervisor still sees the case after the transfer: the reply goes to the composer only.
+    back = actions.do_save_macro(
+        Draft(name="Back", scope=Scope.SHARED, reply="Back to billing.", transfer_to=cast.billing, handoff="Bill."),
+        acting_user=cast.supervisor,
+    )
+    notes = TimelineEntry.objects.filter(case=case, kind="note").count()
+    again, text = actions.do_apply_macro(moved, back, acting_user=cast.supervisor, expected_version=moved.version)
+    assert again.department == cast.billing and text == "Back to billing."
+    assert TimelineEntry.objects.filter(case=case, kind="note").count() == notes
