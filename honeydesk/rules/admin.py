@@ -108,6 +108,12 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
             "For 'untouched': business hours since the customer or staff last did anything on the case. "
             "A rule's own changes do not count, so it fires once per quiet spell."
         ),
+        "apply_macro": (
+            "Its note, priority, tags, named owner and transfer are applied under the rule's name. A rule "
+            "never writes to the customer: the reply is left as an internal suggestion, unsent, and waiting "
+            "on the customer or resolving (each sends the customer a message) is skipped, as is 'assign to "
+            "whoever applies it'."
+        ),
     }
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:

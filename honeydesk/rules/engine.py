@@ -38,12 +38,14 @@ from django.db.models.signals import post_delete, post_save
 from honeydesk.accounts.models import Role, User
 from honeydesk.cases import actions, properties, tone_guard
 from honeydesk.cases.models import ACTIVE_STATUSES, Case, Channel, TimelineEntry, Tone
-from honeydesk.cases.timeline import add_event, lock, touch
+from honeydesk.cases.timeline import add_entry, add_event, lock, touch
 from honeydesk.jobs.runner import enqueue
 from honeydesk.jobs.schedule import Stop
 from honeydesk.lib import clock
 from honeydesk.lib.cache import Recent
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
+from honeydesk.macros.actions import render
+from honeydesk.macros.models import Macro
 from honeydesk.notifications.actions import notify, supervisors_of
 from honeydesk.notifications.models import Kind as NoticeKind
 from honeydesk.policy.calendars import hours_for
@@ -168,7 +170,7 @@ def rules_for(trigger: str) -> QuerySet[Rule]:
     """The active rules of one trigger in the order they run."""
     return (
         Rule.objects.filter(active=True, trigger=trigger)
-        .select_related("transfer_to", "apply_macro__transfer_to")
+        .select_related("transfer_to", "apply_macro__transfer_to", "apply_macro__assign_to")
         .order_by("position", "id")
     )
 
@@ -276,31 +278,7 @@ def act(rule: Rule, case: Case) -> list[str]:
         case = lock(case)
     macro = rule.apply_macro
     if macro is not None and macro.active:
-        if macro.set_priority and macro.set_priority != case.priority:
-            _step(
-                done,
-                f"macro “{macro.name}”: priority {macro.set_priority}",
-                properties.do_set_priority,
-                case,
-                macro.set_priority,
-                **by,
-            )
-        if macro.add_tags or macro.remove_tags:
-            change = " ".join([*(f"+{t}" for t in macro.add_tags), *(f"-{t}" for t in macro.remove_tags)])
-            _step(
-                done,
-                f"macro “{macro.name}”: tags {change}",
-                properties.do_change_tags,
-                case,
-                add=macro.add_tags,
-                remove=macro.remove_tags,
-                **by,
-            )
-        if macro.transfer_to is not None and macro.transfer_to.pk != case.department_id:
-            summary = macro.handoff.strip() or f"Moved by the rule “{rule.name}”."
-            moved = f"macro “{macro.name}”: transferred to {macro.transfer_to.name}"
-            _step(done, moved, actions.do_transfer, case, macro.transfer_to, summary=summary, **by)
-        case = lock(case)
+        case = _apply_macro(rule, macro, case, done, by)
     if rule.notify:
         told = _notify(rule, case)
         done.append(f"told {', '.join(told)}" if told else "nobody to tell")
@@ -308,6 +286,50 @@ def act(rule: Rule, case: Case) -> list[str]:
         reason = rule.escalate_reason.strip() or "Escalated automatically."
         _step(done, "escalated", actions.do_escalate, case, reason=f"Rule “{rule.name}”: {reason}", **by)
     return done
+
+
+def _note(case: Case, body: str, by: dict[str, Any]) -> None:
+    """An internal note under the rule's name (a locked case)."""
+    add_entry(case, Kind.NOTE, visibility=TimelineEntry.Visibility.INTERNAL, body=body[:10_000], **by)
+    touch(case, [])
+
+
+def _apply_macro(rule: Rule, macro: Macro, case: Case, done: list[str], by: dict[str, Any]) -> Case:
+    """The macro's actions in the order a rep's application runs them, each under the
+    rule's name. A rule never writes to the customer without a person: the reply is left
+    as an internal suggestion for the owner to check and send, and waiting on the
+    customer or resolving (each sends the customer a message) is skipped."""
+    what = f"macro “{macro.name}”"
+    if macro.note.strip():
+        _note(case, render(macro.note, case), by)
+        done.append(f"{what}: internal note")
+    if macro.set_priority and macro.set_priority != case.priority:
+        priority = macro.set_priority
+        _step(done, f"{what}: priority {priority}", properties.do_set_priority, case, priority, **by)
+        case = lock(case)
+    if macro.add_tags or macro.remove_tags:
+        change = " ".join([*(f"+{t}" for t in macro.add_tags), *(f"-{t}" for t in macro.remove_tags)])
+        tags = {"add": macro.add_tags, "remove": macro.remove_tags}
+        _step(done, f"{what}: tags {change}", properties.do_change_tags, case, **tags, **by)
+        case = lock(case)
+    if macro.assign_to_self:
+        done.append(f"{what}: assignment skipped: it assigns whoever applies it, and a rule is nobody")
+    elif macro.assign_to is not None and macro.assign_to.pk != case.owner_id:
+        assigned = f"{what}: assigned to {macro.assign_to.display_name}"
+        _step(done, assigned, actions.do_assign, case, macro.assign_to, **by)
+        case = lock(case)
+    if macro.set_status:
+        done.append(f"{what}: {macro.get_set_status_display().lower()} skipped: it would write to the customer")
+    if macro.transfer_to is not None and macro.transfer_to.pk != case.department_id:
+        summary = render(macro.handoff, case).strip() or f"Moved by the rule “{rule.name}”."
+        moved = f"{what}: transferred to {macro.transfer_to.name}"
+        _step(done, moved, actions.do_transfer, case, macro.transfer_to, summary=summary, **by)
+        case = lock(case)
+    if macro.reply.strip():
+        reply = render(macro.reply, case)
+        _note(case, f"Suggested reply from the macro “{macro.name}”, not sent: check it and send it.\n\n{reply}", by)
+        done.append(f"{what}: reply left as a suggestion, not sent")
+    return case
 
 
 def _assign(rule: Rule, case: Case, done: list[str], by: dict[str, Any]) -> Case:
