@@ -53,7 +53,7 @@ def dry_run(rule: Rule, limit: int = 100) -> list[Preview]:
     if rule.department_id:
         cases = cases.filter(department_id=rule.department_id)
     if rule.trigger == Trigger.UNTOUCHED:
-        cases = engine.with_quiet_since(cases)
+        cases = cases.annotate(quiet_since=engine.quiet_since())
     if rule.trigger == Trigger.TAG_ADDED:
         cases = cases.filter(tags__name=rule.trigger_tag.strip().lower())
     read = 0

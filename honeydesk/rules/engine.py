@@ -440,9 +440,10 @@ def people_activity() -> Subquery:
     return Subquery(entries.order_by("-created_at", "-id").values("created_at")[:1])
 
 
-def with_quiet_since(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """`cases` with `quiet_since`: the last people's activity (the opening, at least)."""
-    return cases.annotate(quiet_since=Coalesce(people_activity(), F("created_at")))
+def quiet_since() -> Coalesce:
+    """When a case's quiet spell began (for `.annotate`): the last people's activity, or
+    its opening."""
+    return Coalesce(people_activity(), F("created_at"))
 
 
 def untouched_key(quiet_since: datetime) -> str:
@@ -462,15 +463,15 @@ def untouched_cases(rule: Rule, now: datetime) -> list[tuple[Case, datetime]]:
         quiet = quiet.filter(department_id=rule.department_id)
     already = Firing.objects.filter(rule=rule, case=OuterRef("pk"), fired_at__gte=OuterRef("quiet_since"))
     batch = (
-        with_quiet_since(quiet)
+        quiet.annotate(quiet_since=quiet_since())
         .filter(quiet_since__lte=cutoff)
         .exclude(Exists(already))
         .select_related("account")
         .order_by("-quiet_since", "-id")[:UNTOUCHED_BATCH]
     )
-    due = []
+    due: list[tuple[Case, datetime]] = []
     for case in batch:
-        since: datetime = getattr(case, "quiet_since")  # noqa: B009 (an annotation, unknown to the type)
+        since: datetime = case.quiet_since
         if hours_for(case.department_id).between(since, now) >= timedelta(hours=hours):
             due.append((case, since))
     return due
