@@ -19,7 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from honeydesk.accounts.models import Department, User
 from honeydesk.cases import actions as case_actions
 from honeydesk.cases import properties
-from honeydesk.cases.access import require_staff
+from honeydesk.cases.access import can_see, require_staff
 from honeydesk.cases.models import Case, Priority, Status, TimelineEntry
 from honeydesk.cases.timeline import add_event, lock, touch
 from honeydesk.lib import clock
@@ -198,7 +198,9 @@ def do_apply_macro(
     case: Case, macro: Macro, *, acting_user: User, expected_version: int | None = None
 ) -> tuple[Case, str]:
     """Apply every action of `macro` to `case` in one transaction; returns the case and
-    the reply text for the composer. One action refused: nothing applied."""
+    the reply text for the composer. One action refused: nothing applied. A transfer
+    that takes the case out of the rep's sight leaves the reply as an internal note for
+    the new department (the rep has no composer on the case any more)."""
     require_staff(acting_user)
     done: list[str] = []
     with transaction.atomic():
@@ -228,6 +230,13 @@ def do_apply_macro(
                 case, macro.transfer_to, summary=render(macro.handoff, case), acting_user=acting_user
             )
             done.append(f"transferred to {macro.transfer_to.name}")
+            if macro.reply.strip() and not can_see(acting_user, case):
+                # The rep no longer sees the case, so the composer cannot take the reply:
+                # it waits, unsent, for the new department to check and send.
+                reply = render(macro.reply, lock(case))
+                kept = f"Reply from the macro “{macro.name}”, not sent: check it and send it.\n\n{reply}"
+                case_actions.do_add_note(case, body=kept, acting_user=acting_user)
+                done.append(f"reply kept as a note for {macro.transfer_to.name}")
         case = lock(case)
         add_event(
             case,

@@ -101,6 +101,25 @@ class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
             return "Save the rule first."
         return format_html('<a href="{}">What it would do</a>', reverse("admin:rules_rule_dry_run", args=[rule.pk]))
 
+    # What the engine does now; said here rather than in the model's help_text, which
+    # would need a migration for words only.
+    help_texts = {
+        "untouched_hours": (
+            "For 'untouched': business hours since the customer or staff last did anything on the case. "
+            "A rule's own changes do not count, so it fires once per quiet spell."
+        ),
+        "apply_macro": (
+            "Its note, priority, tags, named owner and transfer are applied under the rule's name. A rule "
+            "never writes to the customer: the reply is left as an internal suggestion, unsent, and waiting "
+            "on the customer or resolving (each sends the customer a message) is skipped, as is 'assign to "
+            "whoever applies it'."
+        ),
+    }
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["help_texts"] = {**self.help_texts, **kwargs.get("help_texts", {})}
+        return super().get_form(request, obj, change, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
         obj.updated_at = clock.now()
         super().save_model(request, obj, form, change)

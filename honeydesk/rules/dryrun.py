@@ -52,6 +52,8 @@ def dry_run(rule: Rule, limit: int = 100) -> list[Preview]:
         cases = cases.filter(active=1)
     if rule.department_id:
         cases = cases.filter(department_id=rule.department_id)
+    if rule.trigger == Trigger.UNTOUCHED:
+        cases = cases.annotate(quiet_since=engine.quiet_since())
     if rule.trigger == Trigger.TAG_ADDED:
         cases = cases.filter(tags__name=rule.trigger_tag.strip().lower())
     read = 0
@@ -65,7 +67,8 @@ def dry_run(rule: Rule, limit: int = 100) -> list[Preview]:
         away = engine.away_ids([c.owner_id for c in batch])
         for case in batch:
             if rule.trigger == Trigger.UNTOUCHED and hours_for(case.department_id).between(
-                case.updated_at, now
+                getattr(case, "quiet_since"),  # noqa: B009 (an annotation, unknown to the type)
+                now,
             ) < timedelta(hours=rule.untouched_hours or 0):
                 continue
             facts = engine.facts_for(case, messages.get(case.pk), now=now, tags=sorted(tags))

@@ -31,18 +31,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
 from honeydesk.accounts.models import Role, User
 from honeydesk.cases import actions, properties, tone_guard
 from honeydesk.cases.models import ACTIVE_STATUSES, Case, Channel, TimelineEntry, Tone
-from honeydesk.cases.timeline import add_event, lock, touch
+from honeydesk.cases.timeline import add_entry, add_event, lock, touch
 from honeydesk.jobs.runner import enqueue
 from honeydesk.jobs.schedule import Stop
 from honeydesk.lib import clock
 from honeydesk.lib.cache import Recent
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
+from honeydesk.macros.actions import render
+from honeydesk.macros.models import Macro
 from honeydesk.notifications.actions import notify, supervisors_of
 from honeydesk.notifications.models import Kind as NoticeKind
 from honeydesk.policy.calendars import hours_for
@@ -167,7 +170,7 @@ def rules_for(trigger: str) -> QuerySet[Rule]:
     """The active rules of one trigger in the order they run."""
     return (
         Rule.objects.filter(active=True, trigger=trigger)
-        .select_related("transfer_to", "apply_macro__transfer_to")
+        .select_related("transfer_to", "apply_macro__transfer_to", "apply_macro__assign_to")
         .order_by("position", "id")
     )
 
@@ -275,31 +278,7 @@ def act(rule: Rule, case: Case) -> list[str]:
         case = lock(case)
     macro = rule.apply_macro
     if macro is not None and macro.active:
-        if macro.set_priority and macro.set_priority != case.priority:
-            _step(
-                done,
-                f"macro “{macro.name}”: priority {macro.set_priority}",
-                properties.do_set_priority,
-                case,
-                macro.set_priority,
-                **by,
-            )
-        if macro.add_tags or macro.remove_tags:
-            change = " ".join([*(f"+{t}" for t in macro.add_tags), *(f"-{t}" for t in macro.remove_tags)])
-            _step(
-                done,
-                f"macro “{macro.name}”: tags {change}",
-                properties.do_change_tags,
-                case,
-                add=macro.add_tags,
-                remove=macro.remove_tags,
-                **by,
-            )
-        if macro.transfer_to is not None and macro.transfer_to.pk != case.department_id:
-            summary = macro.handoff.strip() or f"Moved by the rule “{rule.name}”."
-            moved = f"macro “{macro.name}”: transferred to {macro.transfer_to.name}"
-            _step(done, moved, actions.do_transfer, case, macro.transfer_to, summary=summary, **by)
-        case = lock(case)
+        case = _apply_macro(rule, macro, case, done, by)
     if rule.notify:
         told = _notify(rule, case)
         done.append(f"told {', '.join(told)}" if told else "nobody to tell")
@@ -307,6 +286,50 @@ def act(rule: Rule, case: Case) -> list[str]:
         reason = rule.escalate_reason.strip() or "Escalated automatically."
         _step(done, "escalated", actions.do_escalate, case, reason=f"Rule “{rule.name}”: {reason}", **by)
     return done
+
+
+def _note(case: Case, body: str, by: dict[str, Any]) -> None:
+    """An internal note under the rule's name (a locked case)."""
+    add_entry(case, Kind.NOTE, visibility=TimelineEntry.Visibility.INTERNAL, body=body[:10_000], **by)
+    touch(case, [])
+
+
+def _apply_macro(rule: Rule, macro: Macro, case: Case, done: list[str], by: dict[str, Any]) -> Case:
+    """The macro's actions in the order a rep's application runs them, each under the
+    rule's name. A rule never writes to the customer without a person: the reply is left
+    as an internal suggestion for the owner to check and send, and waiting on the
+    customer or resolving (each sends the customer a message) is skipped."""
+    what = f"macro “{macro.name}”"
+    if macro.note.strip():
+        _note(case, render(macro.note, case), by)
+        done.append(f"{what}: internal note")
+    if macro.set_priority and macro.set_priority != case.priority:
+        priority = macro.set_priority
+        _step(done, f"{what}: priority {priority}", properties.do_set_priority, case, priority, **by)
+        case = lock(case)
+    if macro.add_tags or macro.remove_tags:
+        change = " ".join([*(f"+{t}" for t in macro.add_tags), *(f"-{t}" for t in macro.remove_tags)])
+        tags = {"add": macro.add_tags, "remove": macro.remove_tags}
+        _step(done, f"{what}: tags {change}", properties.do_change_tags, case, **tags, **by)
+        case = lock(case)
+    if macro.assign_to_self:
+        done.append(f"{what}: assignment skipped: it assigns whoever applies it, and a rule is nobody")
+    elif macro.assign_to is not None and macro.assign_to.pk != case.owner_id:
+        assigned = f"{what}: assigned to {macro.assign_to.display_name}"
+        _step(done, assigned, actions.do_assign, case, macro.assign_to, **by)
+        case = lock(case)
+    if macro.set_status:
+        done.append(f"{what}: {macro.get_set_status_display().lower()} skipped: it would write to the customer")
+    if macro.transfer_to is not None and macro.transfer_to.pk != case.department_id:
+        summary = render(macro.handoff, case).strip() or f"Moved by the rule “{rule.name}”."
+        moved = f"{what}: transferred to {macro.transfer_to.name}"
+        _step(done, moved, actions.do_transfer, case, macro.transfer_to, summary=summary, **by)
+        case = lock(case)
+    if macro.reply.strip():
+        reply = render(macro.reply, case)
+        _note(case, f"Suggested reply from the macro “{macro.name}”, not sent: check it and send it.\n\n{reply}", by)
+        done.append(f"{what}: reply left as a suggestion, not sent")
+    return case
 
 
 def _assign(rule: Rule, case: Case, done: list[str], by: dict[str, Any]) -> Case:
@@ -405,32 +428,52 @@ def run(
 # --- untouched cases ----------------------------------------------------------------------
 
 
-def untouched_key(case: Case) -> str:
-    return f"quiet:{case.updated_at.timestamp():.0f}"
-
-
-def untouched_cases(rule: Rule, now: datetime) -> list[Case]:
-    """Active cases without a change for the rule's business hours, not yet fired on for
-    this quiet spell: newest quiet first, a batch at a time. Business time never runs
-    faster than the clock, so only cases quiet for that long by the clock are read."""
-    hours = rule.untouched_hours or 0
-    quiet = (
-        Case.objects.filter(active=1, updated_at__lte=now - timedelta(hours=hours))
-        .select_related("account")
-        .order_by("-updated_at", "-id")
+def people_activity() -> Subquery:
+    """When a person last did something on the case (for `.annotate`): the customer's
+    message, or any entry someone signed in wrote (staff or customer). Entries honeydesk
+    writes on its own account (a rule's changes and its "rule fired" entry, service-level
+    events, auto-replies) have no author and do not count: a rule's own change never
+    starts a new quiet spell. Read backwards on the entry_case_time index."""
+    entries = TimelineEntry.objects.filter(case=OuterRef("pk")).filter(
+        Q(author__isnull=False) | Q(kind=Kind.INBOUND, visibility=TimelineEntry.Visibility.PUBLIC)
     )
+    return Subquery(entries.order_by("-created_at", "-id").values("created_at")[:1])
+
+
+def quiet_since() -> Coalesce:
+    """When a case's quiet spell began (for `.annotate`): the last people's activity, or
+    its opening."""
+    return Coalesce(people_activity(), F("created_at"))
+
+
+def untouched_key(quiet_since: datetime) -> str:
+    """The occasion of an untouched rule: one quiet spell, named by when it began."""
+    return f"quiet:{quiet_since.timestamp():.0f}"
+
+
+def untouched_cases(rule: Rule, now: datetime) -> list[tuple[Case, datetime]]:
+    """Active cases nobody has touched for the rule's business hours and that the rule
+    has not fired on since (once per quiet spell), with when their quiet spell began:
+    newest quiet first, a batch at a time. Business time never runs faster than the
+    clock, so only cases quiet for that long by the clock are read."""
+    hours = rule.untouched_hours or 0
+    cutoff = now - timedelta(hours=hours)
+    quiet = Case.objects.filter(active=1, created_at__lte=cutoff)
     if rule.department_id:
         quiet = quiet.filter(department_id=rule.department_id)
-    batch = list(quiet[:UNTOUCHED_BATCH])
-    fired = set(
-        Firing.objects.filter(rule=rule, case__in=batch, key__startswith="quiet:").values_list("case_id", "key")
+    already = Firing.objects.filter(rule=rule, case=OuterRef("pk"), fired_at__gte=OuterRef("quiet_since"))
+    batch = (
+        quiet.annotate(quiet_since=quiet_since())
+        .filter(quiet_since__lte=cutoff)
+        .exclude(Exists(already))
+        .select_related("account")
+        .order_by("-quiet_since", "-id")[:UNTOUCHED_BATCH]
     )
-    due = []
+    due: list[tuple[Case, datetime]] = []
     for case in batch:
-        if (case.pk, untouched_key(case)) in fired:
-            continue
-        if hours_for(case.department_id).between(case.updated_at, now) >= timedelta(hours=hours):
-            due.append(case)
+        since: datetime = case.quiet_since
+        if hours_for(case.department_id).between(since, now) >= timedelta(hours=hours):
+            due.append((case, since))
     return due
 
 
@@ -453,10 +496,10 @@ def periodic_untouched(stop: Stop) -> bool:
     now = clock.now()
     for rule in rules_for(Trigger.UNTOUCHED):
         cases = untouched_cases(rule, now)
-        messages = latest_messages([c.pk for c in cases])
-        for case in cases:
+        messages = latest_messages([c.pk for c, _ in cases])
+        for case, quiet_since in cases:
             if stop():
                 return False
             if matches(rule, facts_for(case, messages.get(case.pk), now=now)):
-                fire(rule, case, untouched_key(case))
+                fire(rule, case, untouched_key(quiet_since))
     return True

@@ -102,3 +102,89 @@ def test_it_applies_nothing_when_one_action_is_refused(cast):
     assert not MacroUse.objects.exists()
     with pytest.raises(StaleVersion):
         actions.do_apply_macro(before, macro, acting_user=cast.billing_agent, expected_version=1)
+
+
+def test_it_transfers_with_the_hand_off_and_keeps_the_reply_for_the_new_department(cast):
+    macro = actions.do_save_macro(
+        Draft(
+            name="To repair",
+            scope=Scope.SHARED,
+            reply="Hi {first_name}, our repair team has {case_ref} now.",
+            transfer_to=cast.repair,
+            handoff="Billing checked {case_ref}: the charge is right, the modem is not.",
+        ),
+        acting_user=cast.supervisor,
+    )
+    case = cast.fresh(cast.alice_case)
+    moved, text = actions.do_apply_macro(case, macro, acting_user=cast.billing_agent, expected_version=case.version)
+    assert (moved.department, moved.owner, moved.status) == (cast.repair, None, "new")
+    handoff = f"Billing checked {case.ref}: the charge is right, the modem is not."
+    assert moved.handoff_summary == handoff
+    transferred = TimelineEntry.objects.get(case=case, event=TimelineEntry.Event.TRANSFERRED)
+    assert (transferred.body, transferred.author, transferred.visibility) == (handoff, cast.billing_agent, "internal")
+    assert transferred.data["from"] == "Billing" and transferred.data["to"] == "Repair"
+    # Billing's rep no longer sees the case: the reply waits, unsent, as a note for Repair.
+    assert text == f"Hi Alice, our repair team has {case.ref} now."
+    kept = TimelineEntry.objects.get(case=case, kind="note", author=cast.billing_agent, body__contains=text)
+    assert kept.visibility == "internal" and kept.body.startswith("Reply from the macro “To repair”, not sent")
+    assert not TimelineEntry.objects.filter(case=case, kind="outbound").exists()
+    applied = TimelineEntry.objects.get(case=case, event=TimelineEntry.Event.MACRO_APPLIED)
+    assert applied.data["done"] == ["transferred to Repair", "reply kept as a note for Repair"]
+    # A supervisor still sees the case after the transfer: the reply goes to the composer only.
+    back = actions.do_save_macro(
+        Draft(name="Back", scope=Scope.SHARED, reply="Back to billing.", transfer_to=cast.billing, handoff="Bill."),
+        acting_user=cast.supervisor,
+    )
+    notes = TimelineEntry.objects.filter(case=case, kind="note").count()
+    again, text = actions.do_apply_macro(moved, back, acting_user=cast.supervisor, expected_version=moved.version)
+    assert again.department == cast.billing and text == "Back to billing."
+    assert TimelineEntry.objects.filter(case=case, kind="note").count() == notes
+
+
+def test_it_assigns_the_named_rep(cast):
+    from honeydesk.accounts.models import Role
+    from honeydesk.testing import make_staff
+
+    bo = make_staff("bo", Role.AGENT, cast.billing)
+    macro = actions.do_save_macro(
+        Draft(name="For Bo", scope=Scope.DEPARTMENT, department=cast.billing, assign_to=bo, reply="{owner_name} here."),
+        acting_user=cast.supervisor,
+    )
+    case = cast.fresh(cast.alice_case)
+    assigned, text = actions.do_apply_macro(case, macro, acting_user=cast.billing_agent, expected_version=case.version)
+    assert (assigned.owner, assigned.status) == (bo, "open")
+    assert text == "Bo here."
+    change = TimelineEntry.objects.get(case=case, event=TimelineEntry.Event.OWNER_CHANGED)
+    assert change.author == cast.billing_agent  # the rep who applied it, on record
+    assert TimelineEntry.objects.get(case=case, event="macro_applied").data["done"] == ["assigned to Bo"]
+    # Bo is not in Repair: on a Repair case the whole macro is refused, nothing applied.
+    bob_case = cast.fresh(cast.bob_case)
+    with pytest.raises((InvalidInput, InvalidTransition)):
+        actions.do_apply_macro(bob_case, macro, acting_user=cast.supervisor, expected_version=bob_case.version)
+    assert cast.fresh(cast.bob_case).owner is None and not MacroUse.objects.filter(case=bob_case).exists()
+
+
+def test_the_due_time_placeholder_says_when_the_next_target_is_due(cast, settings):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from honeydesk.cases import actions as case_actions
+
+    settings.TIME_ZONE = "UTC"
+    with time_machine.travel(datetime(2025, 3, 17, 10, 0, tzinfo=UTC), tick=False):  # Monday 10:00
+        case = case_actions.do_open_case(
+            case_actions.Opening(
+                account=cast.alice_account,
+                contact=cast.alice_contact,
+                request_type=cast.billing_type,
+                subject="Bill",
+                body="Billed twice.",
+                channel="portal",
+            ),
+            acting_user=cast.alice,
+        )
+        # Billing answers within 8 business hours (Monday-Friday 09:00-17:00): Tuesday 10:00.
+        assert actions.render("Expect us by {due_time}.", case) == "Expect us by Tuesday 18 March, 10:00."
+        case_actions.do_resolve(case, note="Refunded.", acting_user=cast.billing_agent)
+        assert actions.render("{due_time}", cast.fresh(case)) == "as soon as we can"  # nothing left to meet

@@ -3,7 +3,7 @@ rules run in, no loops, conditions, untouched cases in business hours, dry runs,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -187,6 +187,108 @@ def test_it_fires_on_cases_untouched_for_business_hours(cast, settings):
     assert Case.objects.get(pk=case.pk).priority == "high"
 
 
+def test_a_rule_applies_a_whole_macro_but_never_writes_to_the_customer(cast, mailoutbox):
+    bo = make_staff("bo", Role.AGENT, cast.billing)
+    macro = Macro.objects.create(
+        name="Double charge",
+        scope="shared",
+        note="Checked {case_ref}: two payment runs.",
+        reply="Hi {first_name}, we are refunding the second charge on {case_ref}.",
+        set_priority="high",
+        add_tags=["refund"],
+        assign_to=bo,
+        set_status="pending",
+    )
+    billed_twice = rule("Billed twice", words="twice", apply_macro=macro)
+    case = open_case(cast)
+    run_pending()
+    case = Case.objects.get(pk=case.pk)
+    assert (case.owner, case.priority, case.status) == (bo, "high", "open")  # assigned, not waiting on the customer
+    assert properties.tags_of(case) == ["refund"]
+    by_rule = TimelineEntry.objects.filter(case=case, author=None, author_name="Rule: Billed twice")
+    notes = list(by_rule.filter(kind="note").order_by("id"))
+    assert [n.visibility for n in notes] == ["internal", "internal"]
+    assert notes[0].body == f"Checked {case.ref}: two payment runs."
+    reply = f"Hi Alice, we are refunding the second charge on {case.ref}."
+    assert notes[1].body.startswith("Suggested reply from the macro “Double charge”, not sent")
+    assert reply in notes[1].body
+    assert by_rule.filter(event=Event.OWNER_CHANGED).exists()
+    # Nothing reached the customer: no reply, no "waiting on you", no mail.
+    assert not TimelineEntry.objects.filter(case=case, kind="outbound").exists()
+    assert not TimelineEntry.objects.filter(case=case, event=Event.STATUS_CHANGED, data__to="pending").exists()
+    to_alice = [m.subject for m in mailoutbox if "alice@example.test" in m.to and case.ref in m.subject]
+    assert to_alice == [f"[{case.ref}] We have your request: My bill"]  # the acknowledgement only
+    assert reply not in cast.api(cast.alice).get(f"/cases/{case.ref}/timeline").content.decode()
+    done = fired(case)[0].data["done"]
+    assert "macro “Double charge”: internal note" in done
+    assert "macro “Double charge”: waiting on the customer skipped: it would write to the customer" in done
+    assert "macro “Double charge”: reply left as a suggestion, not sent" in done
+    assert Firing.objects.filter(rule=billed_twice, case=case).count() == 1
+
+
+def test_a_rule_transfers_with_its_hand_off_under_its_name(cast):
+    modems = rule("Modems to repair", words="modem", transfer_to=cast.repair)
+    case = open_case(cast, body="My modem keeps dropping the line.")
+    actions.do_assign(case, cast.billing_agent, acting_user=cast.billing_agent)
+    run_pending()
+    case = Case.objects.get(pk=case.pk)
+    assert (case.department, case.owner, case.status) == (cast.repair, None, "new")
+    assert case.handoff_summary == "Moved by the rule “Modems to repair”."
+    moved = TimelineEntry.objects.get(case=case, event=Event.TRANSFERRED)
+    assert (moved.author, moved.author_name, moved.visibility) == (None, "Rule: Modems to repair", "internal")
+    assert moved.data["to_id"] == cast.repair.pk
+    assert fired(case)[0].data["done"] == ["transferred to Repair"]
+    # Billing's rep lost sight of it; Repair's rep has it; the rule does not move it twice.
+    assert cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/").status_code == 404
+    assert cast.client(cast.repair_agent).get(f"/desk/cases/{case.ref}/").status_code == 200
+    engine.run(case.pk, Trigger.OPENED, "opened")
+    assert Firing.objects.filter(rule=modems).count() == 1
+
+
+def test_an_untouched_rule_fires_once_per_quiet_spell_whatever_its_own_changes(cast, settings):
+    settings.TIME_ZONE = "UTC"
+    quiet = {"trigger": Trigger.UNTOUCHED}
+    nudge = rule("Quiet two hours", **quiet, untouched_hours=2, add_tags="nudged", notify="supervisors")
+    late = rule("Quiet eight hours", **quiet, untouched_hours=8, escalate=True)
+    names = lambda case: [e.data["name"] for e in fired(case)]  # noqa: E731
+
+    def every_half_hour(traveller, start: datetime, end: datetime) -> None:
+        at = start
+        while at <= end:
+            traveller.move_to(at)
+            assert engine.periodic_untouched(lambda: False)
+            at += timedelta(minutes=30)
+
+    with time_machine.travel(utc(2025, 3, 17, 9, 0), tick=False) as traveller:  # Monday 09:00, desk opens
+        case = open_case(cast)
+        # A quiet business day (09:00-17:00) and night: each rule once, its own change
+        # (the rule's entry, the tag, the escalation) starting no new quiet spell.
+        every_half_hour(traveller, utc(2025, 3, 17, 9, 30), utc(2025, 3, 18, 8, 30))
+        assert names(case) == [nudge.name, late.name]
+        assert fired(case)[0].created_at == utc(2025, 3, 17, 11, 0)
+        assert fired(case)[1].created_at == utc(2025, 3, 17, 17, 0)
+        assert Notification.objects.filter(case=case, kind="rule", user=cast.supervisor).count() == 1
+        assert Case.objects.get(pk=case.pk).escalated
+        # The customer writes: a new quiet spell, and two quiet business hours fire it again.
+        traveller.move_to(utc(2025, 3, 18, 10, 0))
+        actions.do_add_reply(case, body="Any news on my bill?", acting_user=cast.alice)
+        every_half_hour(traveller, utc(2025, 3, 18, 10, 30), utc(2025, 3, 18, 11, 30))
+        assert names(case) == [nudge.name, late.name]
+        every_half_hour(traveller, utc(2025, 3, 18, 12, 0), utc(2025, 3, 18, 13, 30))
+        assert names(case) == [nudge.name, late.name, nudge.name]
+        # A rep's note is activity too; nothing between it and two quiet hours later.
+        actions.do_add_note(case, body="Asked billing to check.", acting_user=cast.billing_agent)
+        every_half_hour(traveller, utc(2025, 3, 18, 14, 0), utc(2025, 3, 18, 15, 0))
+        assert names(case).count(nudge.name) == 2
+        every_half_hour(traveller, utc(2025, 3, 18, 15, 30), utc(2025, 3, 18, 16, 0))
+        assert names(case).count(nudge.name) == 3
+        # The dry run measures the quiet spell the same way (2.5 business hours since the note).
+        assert case.pk in {p.case.pk for p in dry_run(nudge)}
+        assert case.pk not in {p.case.pk for p in dry_run(late)}
+    assert Firing.objects.filter(rule=nudge, case=case).count() == 3
+    assert Firing.objects.filter(rule=late, case=case).count() == 1
+
+
 def test_a_dry_run_changes_nothing_in_a_bounded_number_of_queries(cast, three_reps, django_assert_max_num_queries):
     for _ in range(6):
         open_case(cast)
@@ -224,7 +326,9 @@ def test_only_admins_edit_rules(cast):
     made = rule("Tag all", add_tags="all")
     admin = User.objects.create_superuser("boss", "boss@example.test", "pw")
     supervisor = User.objects.create_superuser("sup", "sup@example.test", "pw", role=Role.SUPERVISOR)
-    assert cast.client(admin).get("/admin/rules/rule/add/").status_code == 200
+    add_page = cast.client(admin).get("/admin/rules/rule/add/")
+    assert add_page.status_code == 200 and "fires once per quiet spell" in add_page.content.decode()
+    assert "A rule never writes to the customer" in add_page.content.decode()
     response = cast.client(admin).post(
         "/admin/rules/rule/add/",
         {"name": "VIP", "position": "5", "active": "on", "trigger": "opened", "set_priority": "high"},

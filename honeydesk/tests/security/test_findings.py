@@ -119,6 +119,8 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     merging.do_merge_cases(twin, case, acting_user=cast.supervisor)
     split = merging.do_split_entry(case, twin.entries.get(kind="inbound"), acting_user=cast.supervisor)
     rules_engine.fire(Rule.objects.create(name="Tag it", add_tags="ruled"), case, "walk")  # a rule (issue 17)
+    ruled = do_save_macro(Draft(name="Rule note", note=f"{secret} rule note"), acting_user=cast.supervisor)
+    rules_engine.fire(Rule.objects.create(name="Note it", apply_macro=ruled), case, "walk")  # its internal note
     actions.do_resolve(case, note="Fixed", acting_user=cast.supervisor)
     survey = quality_actions.do_answer_survey(
         Survey.objects.get(case=case, superseded_at__isnull=True), quality_actions.Answer(2, False, "Slow"), via="link"

@@ -49,3 +49,22 @@ def test_it_keeps_macros_on_their_page_with_usage_for_supervisors(cast):
     assert "Used (30 days / all)" in shared.content.decode()
     c.post(f"/desk/macros/{macro.pk}/", {"retire": "1"})
     assert not actions.macros_visible_to(cast.billing_agent).filter(name="Thanks").exists()
+
+
+def test_a_macro_that_hands_the_case_over_tells_the_rep_where_its_reply_went(cast):
+    macro = actions.do_save_macro(
+        Draft(name="To repair", reply="Hi {first_name}, repair has it.", transfer_to=cast.repair, handoff="Modem."),
+        acting_user=cast.billing_agent,
+    )
+    c, ref = cast.client(cast.billing_agent), cast.alice_case.ref
+    answer = c.post(
+        f"/desk/cases/{ref}/macros/{macro.pk}/apply/",
+        {"version": cast.alice_case.version},
+        headers={"HX-Request": "true"},
+    )
+    assert answer["HX-Redirect"] == "/desk/"
+    queue = c.get("/desk/").content.decode()
+    assert f"{ref} was handed over" in queue
+    assert f"Its reply was not sent: it is on {ref} as an internal note for Repair." in queue
+    case = cast.client(cast.repair_agent).get(f"/desk/cases/{ref}/").content.decode()
+    assert "Hi Alice, repair has it." in case

@@ -69,6 +69,9 @@ def macro_apply(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
         return _after_action(request, ref, exc)
     if not request.htmx:  # type: ignore[attr-defined]
         messages.success(request, f"Macro “{macro.name}” applied.")
+    if text and not access.can_see(user, case):
+        where = f"on {case.ref} as an internal note for {case.department.name}"
+        messages.info(request, f"Its reply was not sent: it is {where}.")
     return _after_action(request, case.ref, None, {"body": text, "mode": "reply"} if text else None)
 
 

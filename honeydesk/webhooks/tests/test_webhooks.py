@@ -224,3 +224,57 @@ def test_the_receiver_snippet_in_the_readme_accepts_a_real_signature_and_refuses
     assert verified("s3cret", body, header) is True  # type: ignore[operator]
     assert verified("s3cret", body + b" ", header) is False  # type: ignore[operator]
     assert verified("s3cret", body, signing.sign("s3cret", body, int(time.time()) - 600)) is False  # type: ignore[operator]
+
+
+def test_it_tells_a_receiver_a_survey_was_answered_without_the_customers_words(cast, receiver):
+    from honeydesk.quality import actions as quality_actions
+    from honeydesk.quality.models import Survey
+
+    hook = endpoint(receiver.url, cast.supervisor, ["survey.answered"])
+    actions.do_resolve(cast.alice_case, note="Refunded.", acting_user=cast.billing_agent)
+    run_pending()
+    assert receiver.received == [], "resolving is not answering a survey"
+    survey = Survey.objects.get(case=cast.alice_case, superseded_at__isnull=True)
+    quality_actions.do_answer_survey(survey, quality_actions.Answer(2, False, "Slow and rude."), via="link")
+    run_pending()
+    [(headers, body)] = receiver.received
+    assert headers["Honeydesk-Event"] == "survey.answered"
+    assert signing.verify(hook.secret, body, headers["Honeydesk-Signature"])
+    data = json.loads(body)
+    answered = cast.alice_case.entries.get(event="survey_answered")
+    assert data["event"] == "survey.answered" and data["case"]["ref"] == cast.alice_case.ref
+    assert data["case"]["status"] == "resolved"
+    assert {"id": answered.pk, "kind": "event", "event": "survey_answered"}.items() <= next(
+        e for e in data["entries"] if e["id"] == answered.pk
+    ).items()
+    assert "Slow and rude" not in body.decode(), "the comment is read through the API, not pushed"
+    assert Delivery.objects.get(event="survey.answered").status == "delivered"
+
+
+def test_it_tells_a_receiver_a_credit_was_decided_not_when_it_was_asked(cast, receiver):
+    from datetime import date
+
+    from honeydesk.credits import actions as credits
+    from honeydesk.credits.policy import ensure_default_policy
+
+    ensure_default_policy()
+    hook = endpoint(receiver.url, cast.supervisor, ["credit.decided"])
+    ask = credits.Ask(amount="40.00", reason="Three days offline.", period_start=date(2026, 3, 2),
+                      period_end=date(2026, 3, 4))  # fmt: skip
+    with time_machine.travel("2026-03-10 10:00:00+00:00", tick=False):
+        request = credits.do_request_credit(cast.alice_case, ask, acting_user=cast.alice, channel="portal")
+        run_pending()
+        assert receiver.received == [], "a request is not a decision"
+        # No outage or billing error on record: the policy recommends declining, as the rep does.
+        credits.do_decide_credit(request, action="decline", note="No outage that week.", acting_user=cast.billing_agent)
+        run_pending()
+        [(headers, body)] = receiver.received
+        assert signing.verify(hook.secret, body, headers["Honeydesk-Signature"])  # signed at (frozen) now
+    assert headers["Honeydesk-Event"] == "credit.decided"
+    data = json.loads(body)
+    declined = cast.alice_case.entries.get(data__credit__step="declined")
+    assert data["event"] == "credit.decided" and data["case"]["ref"] == cast.alice_case.ref
+    assert [e["id"] for e in data["entries"]] == [declined.pk]
+    assert data["entries"][0]["visibility"] == "public"
+    assert "No outage that week" not in body.decode() and "40.00" not in body.decode()
+    assert Delivery.objects.get(event="credit.decided").status == "delivered"
