@@ -68,11 +68,62 @@ def test_it_shows_supervisors_every_table_and_the_csv_has_the_same_numbers(worke
     assert " style=" not in html
 
 
+def _grid(html: str, section: str) -> list[list[str]]:
+    """The weekday x hour table of a dashboard section, cell by cell (a cell's lines joined
+    by "|": the best-time table shows expected calls over the average wait)."""
+    block = re.search(rf'aria-labelledby="{section}".*?<table[^>]*>(.*?)</table>', html, re.S)
+    assert block is not None
+    rows = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", block.group(1), re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)
+        rows.append([htmllib.unescape(re.sub(r"<[^>]+>", "", c.replace("<br>", "|")).strip()) for c in cells])
+    return rows
+
+
+def test_it_downloads_the_heatmap_and_the_best_time_table_with_the_page_numbers(worked: Any) -> None:
+    from honeydesk.metrics.tests.test_besttime import _calls
+
+    _calls(worked, weeks=5, per_slot=3)  # answered calls over the five weeks before today
+    client = worked.client(worked.supervisor)
+    html = client.get("/desk/metrics/?period=week").content.decode()
+    assert 'href="/desk/metrics/heatmap.csv?period=week"' in html
+    assert 'href="/desk/metrics/best-time.csv?period=week"' in html
+
+    heat = _grid(html, "heat-title")
+    download = client.get("/desk/metrics/heatmap.csv?period=week")
+    assert download["Content-Type"].startswith("text/csv")
+    assert list(csv.reader(io.StringIO(download.content.decode()))) == heat
+    # The cast's two cases came in on Monday at 09:00: two contacts in that cell.
+    assert heat[1][0] == "Monday" and heat[1][1 + 9] == "2"
+
+    shown = _grid(html, "calls-title")
+    hours = shown[0][1:]
+    expected = [["Day", "Hour", "Expected calls", "Average wait"]] + [
+        [row[0], hours[h], *cell.split("|")] for row in shown[1:] for h, cell in enumerate(row[1:]) if cell
+    ]
+    download = client.get("/desk/metrics/best-time.csv?period=week")
+    lines = list(csv.reader(io.StringIO(download.content.decode())))
+    assert lines == expected
+    # Tuesday 14:00: 15 calls in the 8 weeks read = 1.9 a week, each waiting 30 s.
+    assert ["Tuesday", "14", "1.9", "30s"] in lines
+    assert len(lines) == 1 + 5 * 8  # Monday to Friday, 09 to 17
+
+
+def test_it_keeps_spreadsheet_formulas_out_of_the_metrics_csv(worked: Any) -> None:
+    worked.billing_agent.first_name = "=HYPERLINK(1)"
+    worked.billing_agent.save(update_fields=["first_name"])
+    download = worked.client(worked.supervisor).get("/desk/metrics/rep.csv?period=week")
+    labels = [row[0] for row in csv.reader(io.StringIO(download.content.decode()))]
+    assert any(label.startswith("'=HYPERLINK(1)") for label in labels)
+    assert not any(label.startswith("=") for label in labels)
+
+
 def test_it_refuses_the_dashboard_to_reps_and_customers(worked: Any) -> None:
     for user in (worked.billing_agent, worked.alice, None):
         client = worked.client(user)
         assert client.get("/desk/metrics/").status_code in (404, 302)
-        assert client.get("/desk/metrics/rep.csv").status_code in (404, 302)
+        for name in ("rep", "heatmap", "best-time"):
+            assert client.get(f"/desk/metrics/{name}.csv").status_code in (404, 302)
     assert worked.client(worked.supervisor).get("/desk/metrics/nothing.csv").status_code == 404
 
 
