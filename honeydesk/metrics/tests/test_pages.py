@@ -127,10 +127,19 @@ def test_it_refuses_the_dashboard_to_reps_and_customers(worked: Any) -> None:
     assert worked.client(worked.supervisor).get("/desk/metrics/nothing.csv").status_code == 404
 
 
-def test_it_shows_a_rep_own_figures_against_the_team_median_without_names(worked: Any, clock: Any) -> None:
-    # A second billing rep, so the team has a median of two.
-    other = make_staff("olga", Role.AGENT, worked.billing, first_name="Olga")
-    clock.move_to(MON + timedelta(days=1, hours=9))
+def _mine(client: Any) -> dict[str, tuple[str, str]]:
+    html = client.get("/desk/metrics/mine/?period=week").content.decode()
+    return {
+        r[0]: (r[1], r[2])
+        for r in re.findall(
+            r"<tr><th scope=\"row\">(?:<abbr[^>]*>)?(.*?)(?:</abbr>)?</th><td>(.*?)</td><td>(.*?)</td></tr>", html
+        )
+    }
+
+
+def _reply_as(worked: Any, clock: Any, rep: Any, day: int, seconds: int) -> None:
+    """`rep` answers a new billing case of alice's with `seconds` of composing."""
+    clock.move_to(MON + timedelta(days=day, hours=9))
     case = actions.do_open_case(
         actions.Opening(
             account=worked.alice_account,
@@ -142,22 +151,39 @@ def test_it_shows_a_rep_own_figures_against_the_team_median_without_names(worked
         ),
         acting_user=worked.alice,
     )
-    clock.move_to(MON + timedelta(days=1, hours=9, minutes=30))
-    actions.do_add_reply(case, body="Sure.", acting_user=other, compose_seconds=60)
+    clock.move_to(MON + timedelta(days=day, hours=9, minutes=30))
+    actions.do_add_reply(case, body="Sure.", acting_user=rep, compose_seconds=seconds)
+
+
+def test_it_shows_a_rep_own_figures_against_the_team_median_only_from_three_reps(worked: Any, clock: Any) -> None:
+    # Two billing reps with written handle time: bianca 120 s, olga 60 s. A median of two
+    # would give olga's figure away (2 x 1m 30s - 2m 00s), so there is none.
+    olga = make_staff("olga", Role.AGENT, worked.billing, first_name="Olga")
+    _reply_as(worked, clock, olga, 1, 60)
     rollups.refresh()
-    page = worked.client(worked.billing_agent).get("/desk/metrics/mine/?period=week")
+    client = worked.client(worked.billing_agent)
+    page = client.get("/desk/metrics/mine/?period=week")
     assert page.status_code == 200
     html = page.content.decode()
-    rows = {
-        r[0]: r[1:]
-        for r in re.findall(
-            r"<tr><th scope=\"row\">(?:<abbr[^>]*>)?(.*?)(?:</abbr>)?</th><td>(.*?)</td><td>(.*?)</td></tr>", html
-        )
-    }
-    # bianca 2m 00s; the team (bianca 120 s, olga 60 s) median 1m 30s.
-    assert rows["Handle time per written reply"] == ("2m 00s", "1m 30s")
+    rows = _mine(client)
+    assert rows["Handle time per written reply"] == ("2m 00s", "not enough data to compare")
+    assert "1m 30s" not in html
     assert "Olga" not in html and "Rafael" not in html
     assert "Abusive messages received" not in html
+
+    # A third billing rep with a figure: bianca 120 s, olga 60 s, pia 30 s -> median 1m 00s.
+    pia = make_staff("pia", Role.AGENT, worked.billing, first_name="Pia")
+    _reply_as(worked, clock, pia, 2, 30)
+    rollups.refresh()
+    client = worked.client(worked.billing_agent)  # a day later: a fresh sign-in
+    rows = _mine(client)
+    assert rows["Handle time per written reply"] == ("2m 00s", "1m 00s")
+    # First responses: bianca 90 min (alice's case), olga and pia 30 min each: median 30 min.
+    assert rows["Time to first response"] == ("1h 30m", "30m 00s")
+    # Resolutions: only bianca resolved, so no team figure for them.
+    assert rows["Time to resolution"][1] == "not enough data to compare"
+    html = client.get("/desk/metrics/mine/?period=week").content.decode()
+    assert "Olga" not in html and "Pia" not in html
 
 
 def test_it_stores_the_composer_typing_time_on_the_reply(desk: Any) -> None:

@@ -206,6 +206,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "metrics/mine.html",
         {
             "rows": queries.own_against_team(user, filters),
+            "min_team": queries.MIN_TEAM_REPS,
             "filters": filters,
             "chosen": chosen,
             "periods": list(queries.PERIODS),
