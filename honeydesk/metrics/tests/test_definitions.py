@@ -160,6 +160,41 @@ def test_it_measures_call_handle_time_and_leaves_out_calls_without_an_end(desk: 
     assert incremental_matches()
 
 
+def test_it_takes_call_wrap_up_from_the_call_events_before_the_notes(desk: Any, clock: Any) -> None:
+    from honeydesk.metrics import rollups
+
+    rafael, sam = desk.repair_agent, desk.supervisor
+
+    def answered_call(call_id: str, hour: int) -> None:
+        at(clock, 0, hour)
+        do_record_call_event(
+            CallEventData(call_id=call_id, event="answered", caller="+14155550202", queue="repair", agent="rafael"),
+            acting_user=sam,
+        )
+        at(clock, 0, hour, 5)
+        do_record_call_event(CallEventData(call_id=call_id, event="ended", talk_seconds=300), acting_user=sam)
+        # rafael's note 2 minutes after the call ended, 60 s of composing.
+        at(clock, 0, hour, 7)
+        actions.do_add_note(desk.fresh(desk.bob_case), body="Notes.", acting_user=rafael, compose_seconds=60)
+
+    # c1: the telephony system reports 90 s of after-call work: 300 + 90 = 390 s (the
+    # note's 60 s typing is not added: the call events say what the wrap-up was).
+    answered_call("c1", 10)
+    rollups.refresh()  # the call is in the roll-ups before its wrap-up is reported
+    at(clock, 0, 10, 8)
+    do_record_call_event(CallEventData(call_id="c1", event="wrapup_ended", wrapup_seconds=90), acting_user=sam)
+    assert incremental_matches()  # the late event marked the case: refreshed, not stale
+    # c2: wrap-up ended 4 minutes after the call's end, without a measurement: 300 + 240.
+    answered_call("c2", 11)
+    at(clock, 0, 11, 9)
+    do_record_call_event(CallEventData(call_id="c2", event="wrapup_ended"), acting_user=sam)
+    # c3: no wrap-up event: the note's typing time is the wrap-up, 300 + 60.
+    answered_call("c3", 12)
+    assert by("handle_call", "hour", "rep_id") == {(0, rafael.pk): (3, 390 + 540 + 360)}
+    assert metric("handle_call").shown(3, 1290) == "7m 10s"
+    assert incremental_matches()
+
+
 def test_it_counts_a_transferred_case_for_whoever_did_each_part(desk: Any, clock: Any) -> None:
     bianca, rafael = desk.billing_agent, desk.repair_agent
     at(clock, 0, 9, 30)
