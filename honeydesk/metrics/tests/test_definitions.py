@@ -7,7 +7,7 @@ Billing, rafael Repair. Each test writes out the expected figure and why.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -73,6 +73,28 @@ def test_it_counts_durations_in_business_hours_when_a_calendar_exists(desk: Any,
     actions.do_add_reply(case, body="Removed.", acting_user=bianca)
     actions.do_resolve(desk.fresh(case), note="Fee removed.", acting_user=bianca)
     assert by("resolution", "request_type_id", "channel")[(desk.billing_type.pk, "email")] == (1, 7200)
+    # First response over the same weekend: answered Monday 10:00, 7200 s of business time.
+    # And over a night: opened Tuesday 16:30, answered Wednesday 09:30: 30 min before the
+    # close and 30 min after the opening, 3600 s (17 calendar hours). Each first response
+    # counts on the day it was given.
+    at(clock, 8, 16, 30)
+    night = actions.do_open_case(
+        actions.Opening(
+            account=desk.bob_account,
+            contact=desk.bob_contact,
+            request_type=desk.repair_type,
+            subject="Noise on the line",
+            body="Crackling since last night.",
+            channel="email",
+        ),
+        acting_user=desk.bob,
+    )
+    at(clock, 9, 9, 30)
+    actions.do_add_reply(night, body="Sending an engineer.", acting_user=desk.repair_agent)
+    assert by("first_response", "day", "rep_id") == {
+        (date(2026, 3, 9), bianca.pk): (1, 7200),
+        (date(2026, 3, 11), desk.repair_agent.pk): (1, 3600),
+    }
     assert incremental_matches()
 
 
