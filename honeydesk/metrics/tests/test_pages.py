@@ -109,6 +109,18 @@ def test_it_downloads_the_heatmap_and_the_best_time_table_with_the_page_numbers(
     assert len(lines) == 1 + 5 * 8  # Monday to Friday, 09 to 17
 
 
+def test_it_downloads_the_period_at_a_glance_with_the_tiles_figures(worked: Any) -> None:
+    client = worked.client(worked.supervisor)
+    html = client.get("/desk/metrics/?period=week").content.decode()
+    assert 'href="/desk/metrics/total.csv?period=week"' in html
+    tiles = re.findall(r"<dt><abbr[^>]*>(.*?)</abbr></dt><dd>(.*?)</dd>", html)
+    download = client.get("/desk/metrics/total.csv?period=week")
+    header, row = list(csv.reader(io.StringIO(download.content.decode())))
+    assert header == ["Period", *(htmllib.unescape(label) for label, _ in tiles)]
+    assert row == ["2026-02-24 to 2026-03-02", *(htmllib.unescape(value) for _, value in tiles)]
+    assert dict(zip(header, row, strict=True))["Time to first response"] == "3h 15m"  # (1.5 h + 5 h) / 2
+
+
 def test_it_keeps_spreadsheet_formulas_out_of_the_metrics_csv(worked: Any) -> None:
     worked.billing_agent.first_name = "=HYPERLINK(1)"
     worked.billing_agent.save(update_fields=["first_name"])

@@ -149,6 +149,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 # The dashboard's weekday x hour tables, downloadable beside the cut tables.
 GRIDS = {"heatmap": "Contact volume by weekday and hour", "best-time": "Best time to call"}
+# The period at a glance (the tiles): one row, the whole period.
+TOTAL = "total"
 
 
 def _safe(text: str) -> str:
@@ -161,10 +163,11 @@ def _safe(text: str) -> str:
 @staff_required
 def export(request: HttpRequest, name: str) -> HttpResponse:
     """One dashboard table as CSV: the same rows and the same figures as the page (the
-    cut tables, the contact heatmap, and the best-time-to-call forecast)."""
+    period at a glance, the cut tables, the contact heatmap, and the best-time-to-call
+    forecast)."""
     user = user_of(request)
     queries.require_supervisor(user)
-    if name not in TABLES and name not in GRIDS:
+    if name not in TABLES and name not in GRIDS and name != TOTAL:
         raise Http404("Not found")
     filters, chosen = _filters(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -189,9 +192,11 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
         return response
     metrics = queries.metrics_for(user)
     rows = queries.table(filters, metrics, name)
-    writer.writerow([TABLES[name].removeprefix("By ").capitalize(), *(_safe(m.label) for m in metrics)])
+    first = "Period" if name == TOTAL else TABLES[name].removeprefix("By ").capitalize()
+    writer.writerow([first, *(_safe(m.label) for m in metrics)])
     for row in rows:
-        writer.writerow([_safe(row.label), *(_safe(shown) for _, _, shown in row.cells)])
+        label = f"{filters.start} to {filters.end}" if name == TOTAL else row.label
+        writer.writerow([_safe(label), *(_safe(shown) for _, _, shown in row.cells)])
     return response
 
 
