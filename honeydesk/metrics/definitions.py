@@ -22,6 +22,11 @@ Common rules, for every measure:
 - **Channel**: the entry's channel for work and contacts (a call is phone), the channel
   the case came in on for outcomes.
 
+Handle time per call: talk from the call events (or the length a rep logged) plus the
+wrap-up from the call events, the telephony system's `wrapup_ended` (its `wrapup_seconds`,
+else the time since the call's `ended`); the rep's note typing time after the call is the
+wrap-up only for calls without that event.
+
 Business time: durations use the department's business calendar
 (`honeydesk.policy.calendars`) when an admin has set one up (its own or the default
 calendar); with no calendar at all, calendar (elapsed) time.
@@ -45,7 +50,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from honeydesk.cases.models import Case, TimelineEntry
-from honeydesk.channels.phone.models import CallbackTask, CallEvent, PromiseState
+from honeydesk.channels.phone.models import CallbackTask, CallEvent, CallEventKind, PromiseState
 from honeydesk.policy.calendars import configured_hours
 from honeydesk.policy.hours import Hours
 from honeydesk.policy.models import SlaEvent, Target
@@ -53,7 +58,8 @@ from honeydesk.policy.models import SlaEvent, Target
 Kind = TimelineEntry.Kind
 Event = TimelineEntry.Event
 
-# Notes a rep writes this soon after a call, on the same case, are the call's wrap-up.
+# Without a wrap-up from the telephony system, notes a rep writes this soon after a call,
+# on the same case, are the call's wrap-up.
 WRAP_UP_WINDOW = timedelta(minutes=30)
 
 
@@ -131,9 +137,12 @@ METRICS: list[Metric] = [
         "handle_call",
         "seconds",
         "Talk time of each call a rep took (from the telephony system's answered/ended events, or the"
-        " length a rep logged) plus wrap-up: the composing time of notes the same rep wrote on the case"
-        " within 30 minutes after the call. A call with no end event has no talk time and is left out"
-        " (not counted as zero). Counts for the rep on the call.",
+        " length a rep logged) plus wrap-up from the call events: the after-call work the telephony"
+        " system reported with its wrapup_ended event (its wrapup_seconds, else the time from the"
+        " call's end to that event). Only for a call without a wrapup_ended event (the telephony system"
+        " sends none, or the call was logged by hand) is the wrap-up the composing time of notes the"
+        " same rep wrote on the case within 30 minutes after the call. A call with no end event has no"
+        " talk time and is left out (not counted as zero). Counts for the rep on the call.",
     ),
     Metric(
         "handle_written",
@@ -222,6 +231,7 @@ class Context:
     promises: dict[int, list[CallbackTask]] = field(default_factory=dict)
     repeats: dict[int, list[datetime]] = field(default_factory=dict)
     waits: dict[str, int] = field(default_factory=dict)
+    wrapups: dict[str, int] = field(default_factory=dict)
     _hours: dict[int, Hours | None] = field(default_factory=dict)
 
     def hours(self, department_id: int) -> Hours | None:
@@ -280,14 +290,26 @@ def load_context(cases: Sequence[Case]) -> Context:
         if task.case_id is not None:
             ctx.promises.setdefault(task.case_id, []).append(task)
     # A call's wait comes with whichever of its events reported it (often `answered`,
-    # before the call-log entry exists).
+    # before the call-log entry exists); its wrap-up with `wrapup_ended`, after the call.
     call_ids = [
         e.data["call_id"] for es in ctx.entries.values() for e in es if e.kind == Kind.CALL and e.data.get("call_id")
     ]
-    for call_id, wait in CallEvent.objects.filter(call_id__in=call_ids, wait_seconds__isnull=False).values_list(
-        "call_id", "wait_seconds"
+    ended: dict[str, datetime] = {}
+    wrapped: dict[str, tuple[datetime, int | None]] = {}
+    for call_id, kind, wait, wrapup, occurred in CallEvent.objects.filter(call_id__in=call_ids).values_list(
+        "call_id", "event", "wait_seconds", "wrapup_seconds", "occurred_at"
     ):
-        ctx.waits[call_id] = max(wait or 0, ctx.waits.get(call_id, 0))
+        if wait is not None:
+            ctx.waits[call_id] = max(wait, ctx.waits.get(call_id, 0))
+        if kind == CallEventKind.ENDED:
+            ended[call_id] = occurred
+        elif kind == CallEventKind.WRAPUP_ENDED:
+            wrapped[call_id] = (occurred, wrapup)
+    for call_id, (occurred, wrapup) in wrapped.items():
+        if wrapup is None and call_id in ended:
+            wrapup = max(0, int((occurred - ended[call_id]).total_seconds()))
+        if wrapup is not None:
+            ctx.wrapups[call_id] = wrapup
     # Repeat contacts: cases of the same account and request type, and follow-ups, opened
     # after a first resolution of these cases and within N days of it. Only that window is
     # read (the rebuild takes cases in order of opening, so each batch's window is narrow).
@@ -373,14 +395,16 @@ def facts_for(case: Case, ctx: Context) -> list[Fact]:
         elif e.kind == Kind.OUTBOUND and isinstance(data.get("compose_seconds"), int) and rep:
             add(e.created_at, rep, e.channel, "handle_written", 1, int(data["compose_seconds"]), False)
     for call, talk in calls:
-        wrap = sum(
-            int(n.data["compose_seconds"])
-            for n in entries
-            if n.kind == Kind.NOTE
-            and n.author_id == call.author_id
-            and isinstance((n.data or {}).get("compose_seconds"), int)
-            and call.created_at <= n.created_at <= call.created_at + WRAP_UP_WINDOW
-        )
+        wrap = ctx.wrapups.get(str((call.data or {}).get("call_id") or ""))
+        if wrap is None:
+            wrap = sum(
+                int(n.data["compose_seconds"])
+                for n in entries
+                if n.kind == Kind.NOTE
+                and n.author_id == call.author_id
+                and isinstance((n.data or {}).get("compose_seconds"), int)
+                and call.created_at <= n.created_at <= call.created_at + WRAP_UP_WINDOW
+            )
         add(call.created_at, call.author_id or 0, call.channel, "handle_call", 1, talk + wrap, False)
 
     if case.first_response_at is not None:

@@ -240,6 +240,12 @@ def heatmap(filters: Filters, measure: str = "contacts") -> list[list[int]]:
     return grid
 
 
+# A team median of fewer reps gives a rep's colleagues away: with two, the other rep's
+# figure is 2 x median - mine. Below this many reps with figures, no team figure.
+MIN_TEAM_REPS = 3
+NOT_ENOUGH = "not enough data to compare"
+
+
 @dataclass(frozen=True)
 class Comparison:
     metric: Metric
@@ -251,7 +257,9 @@ class Comparison:
 
 def own_against_team(user: User, filters: Filters) -> list[Comparison]:
     """A rep's own figures and the median of their team (the reps of their departments
-    with figures in the period). Names never leave this function."""
+    with figures in the period, the rep included). Names never leave this function, and
+    a metric's median is given only when at least `MIN_TEAM_REPS` reps have a figure for
+    it (otherwise `NOT_ENOUGH`), so no colleague's own figure can be worked out from it."""
     metrics = metrics_for(user)
     team = set(User.objects.filter(departments__in=access.department_ids(user)).values_list("pk", flat=True))
     team.add(user.pk)
@@ -266,9 +274,9 @@ def own_against_team(user: User, filters: Filters) -> list[Comparison]:
             for v in [m.value(*sums[m.measure])]
             if v is not None
         ]
-        median = statistics.median(values) if values else None
+        median = statistics.median(values) if len(values) >= MIN_TEAM_REPS else None
         mine = m.value(*mine_sums)
-        out.append(Comparison(m, _show(m, mine), _show(m, median), mine, median))
+        out.append(Comparison(m, _show(m, mine), _show(m, median) if median is not None else NOT_ENOUGH, mine, median))
     return out
 
 

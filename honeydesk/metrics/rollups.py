@@ -67,6 +67,14 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
     mark_stale([case.pk])
 
 
+def call_event_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A call event that reaches its case after the call-log entry was written (the end of
+    the rep's wrap-up, a wait reported late) changes the call's figures without an entry
+    on the case: the phone channel's row marks the case (post_save of `CallEvent`)."""
+    if instance.case_id is not None:
+        mark_stale([instance.case_id])
+
+
 def _affected(cases: Sequence[Case], old_types: dict[int, set[int]]) -> set[int]:
     """The earlier cases whose first-contact verdict these cases can change: of the same
     account and request type (now, or before a change of type), opened no later and not

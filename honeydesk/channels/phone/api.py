@@ -1,7 +1,10 @@
 """API endpoints of the phone channel (wired into /api/v1/ by honeydesk.api.urls).
 
 - `POST /calls`: the telephony system (CTI) posts call events. Staff tokens only (the CTI
-  signs in as a dedicated staff account); anyone else gets 404.
+  signs in as a dedicated staff account); anyone else gets 404. `wrapup_ended` reports the
+  end of the rep's after-call work, with `wrapup_seconds` when the CTI measures it (else
+  the wrap-up is the time since the call's `ended`): the call's handle time is its talk
+  plus this wrap-up.
 - `GET /callbacks`: call-back tasks the staff member may see, soonest due first
   (filters: department, owner ("me" or a username), promise state, case, overdue).
 - `POST /cases/{ref}/callbacks`: promise a call-back on a case (staff).
@@ -50,12 +53,22 @@ class CallEventIn(In):
     call_id: str = Field(
         ..., min_length=1, max_length=100, pattern=r"\S", description="The telephony system's identifier of the call."
     )
-    event: Literal["ringing", "answered", "ended", "missed", "abandoned"] = Field(..., description="What happened.")
+    event: Literal["ringing", "answered", "ended", "missed", "abandoned", "wrapup_ended"] = Field(
+        ...,
+        description="What happened. wrapup_ended: the agent's after-call work (wrap-up) on an answered call ended.",
+    )
     caller: str = Field("", max_length=64, description="Caller number in any common format; 'anonymous' when withheld.")
     queue: str = Field("", max_length=80, description="Queue (line) name; matched to a request type or department.")
     agent: str | None = Field(None, max_length=150, description="Username of the staff member who answered.")
     wait_seconds: StrictInt | None = Field(None, ge=0, le=86_400)
     talk_seconds: StrictInt | None = Field(None, ge=0, le=86_400)
+    wrapup_seconds: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=86_400,
+        description="With wrapup_ended only: the after-call work in seconds, as the telephony system measured it."
+        " Without it, the wrap-up is the time from the call's ended event to wrapup_ended.",
+    )
     recording_url: str | None = Field(None, max_length=500, description="http(s) URL of the recording.")
     at: DateTime | None = Field(None, description="When it happened (RFC 3339); default: when received.")
 
@@ -84,6 +97,7 @@ def post_call_event(request: HttpRequest, payload: CallEventIn) -> Status[dict[s
             agent=payload.agent or "",
             wait_seconds=payload.wait_seconds,
             talk_seconds=payload.talk_seconds,
+            wrapup_seconds=payload.wrapup_seconds,
             recording_url=payload.recording_url or "",
             at=payload.at,
         ),

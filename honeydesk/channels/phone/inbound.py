@@ -7,6 +7,10 @@
 - `answered` with talk time, or `ended` (with talk time, or after an `answered`), becomes
   ONE call-log entry per call (kind call, channel phone) on the caller's active case, or
   on a new case. Later events of the same call point at that same entry.
+- `wrapup_ended`: the rep's after-call work on the call ended. It points at the call's
+  call-log entry (nothing is added to the timeline) and gives the call's wrap-up for
+  handle time: `wrapup_seconds` when the CTI sends it, else the time from the call's
+  `ended` event to this one. `wrapup_seconds` on any other event is refused (422).
 - `missed` and `abandoned` create a call-back task for the department (or fold into an
   open one for the same number) and leave an internal note on the caller's active case.
 - The same event delivered again (same call_id and event) changes nothing and answers
@@ -84,6 +88,7 @@ class CallEventData:
     talk_seconds: int | None = None
     recording_url: str = ""
     at: datetime | None = None
+    wrapup_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class _Clean:
     talk_seconds: int | None
     recording_url: str
     at: datetime | None
+    wrapup_seconds: int | None = None
 
 
 # --- validation ---------------------------------------------------------------------
@@ -154,9 +160,15 @@ def check_call_event(data: CallEventData) -> _Clean:
     agent = (data.agent or "").strip()
     if len(agent) > 150:
         bad("agent", "The agent username is at most 150 characters.")
-    for name, value in (("wait_seconds", data.wait_seconds), ("talk_seconds", data.talk_seconds)):
+    for name, value in (
+        ("wait_seconds", data.wait_seconds),
+        ("talk_seconds", data.talk_seconds),
+        ("wrapup_seconds", data.wrapup_seconds),
+    ):
         if value is not None and not (0 <= value <= MAX_SECONDS):
             bad(name, f"{name} must be between 0 and {MAX_SECONDS} seconds.")
+    if data.wrapup_seconds is not None and data.event != CallEventKind.WRAPUP_ENDED:
+        bad("wrapup_seconds", "wrapup_seconds comes with the wrapup_ended event only.")
 
     recording_url = (data.recording_url or "").strip()
     if recording_url:
@@ -185,6 +197,7 @@ def check_call_event(data: CallEventData) -> _Clean:
         talk_seconds=data.talk_seconds,
         recording_url=recording_url,
         at=at,
+        wrapup_seconds=data.wrapup_seconds,
     )
 
 
@@ -336,6 +349,7 @@ def _record(clean: _Clean, *, acting_user: User) -> CallEvent:
         agent=agent,
         wait_seconds=clean.wait_seconds,
         talk_seconds=clean.talk_seconds,
+        wrapup_seconds=clean.wrapup_seconds,
         recording_url=clean.recording_url,
         occurred_at=clean.at or now,
         received_at=now,
@@ -347,7 +361,21 @@ def _record(clean: _Clean, *, acting_user: User) -> CallEvent:
         _log_conversation(event, clean, earlier, contact=contact, agent=agent, acting_user=acting_user)
     elif clean.event in (CallEventKind.MISSED, CallEventKind.ABANDONED):
         _missed(event, clean, contact=contact, acting_user=acting_user)
+    elif clean.event == CallEventKind.WRAPUP_ENDED:
+        _wrapped_up(event, earlier)
     return event
+
+
+def _wrapped_up(event: CallEvent, earlier: list[CallEvent]) -> None:
+    """The wrap-up points at the call's call-log entry, so its case's figures are read
+    again; a call never logged (not answered) has no handle time to add it to."""
+    logged = next(
+        (e for e in earlier if e.entry_id is not None and e.event in (CallEventKind.ANSWERED, CallEventKind.ENDED)),
+        None,
+    )
+    if logged is not None:
+        event.case, event.entry = logged.case, logged.entry
+        event.save(update_fields=["case", "entry"])
 
 
 def _talked(clean: _Clean, earlier: list[CallEvent]) -> bool:

@@ -24,6 +24,9 @@ class CallEventKind(models.TextChoices):
     ENDED = "ended", "Ended"
     MISSED = "missed", "Missed"
     ABANDONED = "abandoned", "Abandoned"
+    # The rep's after-call work (wrap-up) on an answered call ended: the call's handle
+    # time is its talk plus this wrap-up (honeydesk.metrics.definitions).
+    WRAPUP_ENDED = "wrapup_ended", "Wrap-up ended"
 
 
 class CallbackReason(models.TextChoices):
@@ -128,7 +131,7 @@ class CallbackTask(models.Model):
 
 class CallEvent(models.Model):
     call_id = models.CharField(max_length=100, help_text="The telephony system's identifier of the call.")
-    event = models.CharField(max_length=10, choices=CallEventKind.choices)
+    event = models.CharField(max_length=16, choices=CallEventKind.choices)
     caller_raw = models.CharField(max_length=64, blank=True, help_text="The number as the CTI sent it.")
     caller_e164 = models.CharField(max_length=32, blank=True, help_text="Empty when the number was withheld.")
     queue = models.CharField(max_length=80, blank=True)
@@ -143,6 +146,11 @@ class CallEvent(models.Model):
     )
     wait_seconds = models.PositiveIntegerField(null=True, blank=True)
     talk_seconds = models.PositiveIntegerField(null=True, blank=True)
+    wrapup_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="After-call work, as the CTI reported it with wrapup_ended (else from the ended event's time).",
+    )
     recording_url = models.URLField(max_length=500, blank=True)
     occurred_at = models.DateTimeField(help_text="When it happened, as the CTI said (or when we received it).")
     received_at = models.DateTimeField()

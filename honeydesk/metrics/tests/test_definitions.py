@@ -7,7 +7,7 @@ Billing, rafael Repair. Each test writes out the expected figure and why.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -73,6 +73,28 @@ def test_it_counts_durations_in_business_hours_when_a_calendar_exists(desk: Any,
     actions.do_add_reply(case, body="Removed.", acting_user=bianca)
     actions.do_resolve(desk.fresh(case), note="Fee removed.", acting_user=bianca)
     assert by("resolution", "request_type_id", "channel")[(desk.billing_type.pk, "email")] == (1, 7200)
+    # First response over the same weekend: answered Monday 10:00, 7200 s of business time.
+    # And over a night: opened Tuesday 16:30, answered Wednesday 09:30: 30 min before the
+    # close and 30 min after the opening, 3600 s (17 calendar hours). Each first response
+    # counts on the day it was given.
+    at(clock, 8, 16, 30)
+    night = actions.do_open_case(
+        actions.Opening(
+            account=desk.bob_account,
+            contact=desk.bob_contact,
+            request_type=desk.repair_type,
+            subject="Noise on the line",
+            body="Crackling since last night.",
+            channel="email",
+        ),
+        acting_user=desk.bob,
+    )
+    at(clock, 9, 9, 30)
+    actions.do_add_reply(night, body="Sending an engineer.", acting_user=desk.repair_agent)
+    assert by("first_response", "day", "rep_id") == {
+        (date(2026, 3, 9), bianca.pk): (1, 7200),
+        (date(2026, 3, 11), desk.repair_agent.pk): (1, 3600),
+    }
     assert incremental_matches()
 
 
@@ -157,6 +179,41 @@ def test_it_measures_call_handle_time_and_leaves_out_calls_without_an_end(desk: 
     # Its wait (45 s) in the 10:00 hour, and the call is a contact in that hour.
     assert by("call_wait", "hour") == {10: (1, 45)}
     assert by("contacts", "hour", "channel")[(10, "phone")] == (1, 0)
+    assert incremental_matches()
+
+
+def test_it_takes_call_wrap_up_from_the_call_events_before_the_notes(desk: Any, clock: Any) -> None:
+    from honeydesk.metrics import rollups
+
+    rafael, sam = desk.repair_agent, desk.supervisor
+
+    def answered_call(call_id: str, hour: int) -> None:
+        at(clock, 0, hour)
+        do_record_call_event(
+            CallEventData(call_id=call_id, event="answered", caller="+14155550202", queue="repair", agent="rafael"),
+            acting_user=sam,
+        )
+        at(clock, 0, hour, 5)
+        do_record_call_event(CallEventData(call_id=call_id, event="ended", talk_seconds=300), acting_user=sam)
+        # rafael's note 2 minutes after the call ended, 60 s of composing.
+        at(clock, 0, hour, 7)
+        actions.do_add_note(desk.fresh(desk.bob_case), body="Notes.", acting_user=rafael, compose_seconds=60)
+
+    # c1: the telephony system reports 90 s of after-call work: 300 + 90 = 390 s (the
+    # note's 60 s typing is not added: the call events say what the wrap-up was).
+    answered_call("c1", 10)
+    rollups.refresh()  # the call is in the roll-ups before its wrap-up is reported
+    at(clock, 0, 10, 8)
+    do_record_call_event(CallEventData(call_id="c1", event="wrapup_ended", wrapup_seconds=90), acting_user=sam)
+    assert incremental_matches()  # the late event marked the case: refreshed, not stale
+    # c2: wrap-up ended 4 minutes after the call's end, without a measurement: 300 + 240.
+    answered_call("c2", 11)
+    at(clock, 0, 11, 9)
+    do_record_call_event(CallEventData(call_id="c2", event="wrapup_ended"), acting_user=sam)
+    # c3: no wrap-up event: the note's typing time is the wrap-up, 300 + 60.
+    answered_call("c3", 12)
+    assert by("handle_call", "hour", "rep_id") == {(0, rafael.pk): (3, 390 + 540 + 360)}
+    assert metric("handle_call").shown(3, 1290) == "7m 10s"
     assert incremental_matches()
 
 

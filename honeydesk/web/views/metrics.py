@@ -83,6 +83,26 @@ def _chart_data(tables: dict[str, list[queries.Row]], grid: list[list[int]]) -> 
     }
 
 
+def _calls(chosen: dict[str, Any]) -> besttime.Pattern:
+    return besttime.pattern(clock.now().date(), department_id=chosen["department"])
+
+
+def _call_rows(calls: besttime.Pattern) -> list[tuple[str, list[tuple[float, str]]]]:
+    """The best-time table: per weekday, per hour, the forecast calls and the average wait
+    shown ("" for an hour without answered calls)."""
+    forecast = calls.forecast()
+    return [
+        (
+            WEEKDAYS[d],
+            [
+                (forecast[d][h], human_seconds(slot.average_wait) if slot.average_wait is not None else "")
+                for h, slot in enumerate(calls.grid[d])
+            ],
+        )
+        for d in range(7)
+    ]
+
+
 @require_GET
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -101,18 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     heat = [
         (WEEKDAYS[d], [(n, 0 if not peak else min(5, (n * 5 + peak - 1) // peak)) for n in grid[d]]) for d in range(7)
     ]
-    calls = besttime.pattern(clock.now().date(), department_id=chosen["department"])
-    forecast = calls.forecast()
-    call_rows = [
-        (
-            WEEKDAYS[d],
-            [
-                (forecast[d][h], human_seconds(slot.average_wait) if slot.average_wait is not None else "")
-                for h, slot in enumerate(calls.grid[d])
-            ],
-        )
-        for d in range(7)
-    ]
+    calls = _calls(chosen)
     return render(
         request,
         "metrics/dashboard.html",
@@ -132,29 +141,62 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "hours": range(24),
             "chart_data": _chart_data(tables, grid),
             "calls": calls,
-            "call_rows": call_rows,
+            "call_rows": _call_rows(calls),
             "advice": besttime.advice_from(calls),
         },
     )
 
 
+# The dashboard's weekday x hour tables, downloadable beside the cut tables.
+GRIDS = {"heatmap": "Contact volume by weekday and hour", "best-time": "Best time to call"}
+# The period at a glance (the tiles): one row, the whole period.
+TOTAL = "total"
+
+
+def _safe(text: str) -> str:
+    """A cell a spreadsheet would run as a formula is kept as text (CSV injection): rep,
+    department and request type names are typed by people."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @require_GET
 @staff_required
 def export(request: HttpRequest, name: str) -> HttpResponse:
-    """One dashboard table as CSV: the same rows and the same figures as the page."""
+    """One dashboard table as CSV: the same rows and the same figures as the page (the
+    period at a glance, the cut tables, the contact heatmap, and the best-time-to-call
+    forecast)."""
     user = user_of(request)
     queries.require_supervisor(user)
-    if name not in TABLES:
+    if name not in TABLES and name not in GRIDS and name != TOTAL:
         raise Http404("Not found")
-    filters, _ = _filters(request)
-    metrics = queries.metrics_for(user)
-    rows = queries.table(filters, metrics, name)
+    filters, chosen = _filters(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="metrics-{name}-{filters.start}-{filters.end}.csv"'
     writer = csv.writer(response)
-    writer.writerow([TABLES[name].removeprefix("By ").capitalize(), *(m.label for m in metrics)])
+    hours = [f"{h:02d}" for h in range(24)]
+    if name == "heatmap":
+        # The page's table: a row per weekday, a column per local hour.
+        writer.writerow(["Day", *hours])
+        for d, counts in enumerate(queries.heatmap(filters)):
+            writer.writerow([WEEKDAYS[d], *counts])
+        return response
+    if name == "best-time":
+        # One row per weekday and hour with answered calls (the hours the page fills in).
+        calls = _calls(chosen)
+        response["Content-Disposition"] = f'attachment; filename="metrics-{name}-{calls.start}-{calls.end}.csv"'
+        writer.writerow(["Day", "Hour", "Expected calls", "Average wait"])
+        for day, cells in _call_rows(calls):
+            for h, (expected, wait) in enumerate(cells):
+                if wait:
+                    writer.writerow([day, hours[h], expected, wait])
+        return response
+    metrics = queries.metrics_for(user)
+    rows = queries.table(filters, metrics, name)
+    first = "Period" if name == TOTAL else TABLES[name].removeprefix("By ").capitalize()
+    writer.writerow([first, *(_safe(m.label) for m in metrics)])
     for row in rows:
-        writer.writerow([row.label, *(shown for _, _, shown in row.cells)])
+        label = f"{filters.start} to {filters.end}" if name == TOTAL else row.label
+        writer.writerow([_safe(label), *(_safe(shown) for _, _, shown in row.cells)])
     return response
 
 
@@ -169,6 +211,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "metrics/mine.html",
         {
             "rows": queries.own_against_team(user, filters),
+            "min_team": queries.MIN_TEAM_REPS,
             "filters": filters,
             "chosen": chosen,
             "periods": list(queries.PERIODS),

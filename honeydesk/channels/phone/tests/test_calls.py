@@ -93,6 +93,23 @@ def test_it_writes_one_entry_per_call_across_its_events(cast):
     assert len(call_entries(cast.alice_case)) == 2
 
 
+def test_it_points_the_end_of_the_wrap_up_at_the_call_log_and_adds_no_entry(cast):
+    ended = call(cast, call_id="c-22", event="ended", caller="+14155550101", queue="billing", talk_seconds=60).json()
+    entries = TimelineEntry.objects.filter(case=cast.alice_case).count()
+    r = call(cast, call_id="c-22", event="wrapup_ended", wrapup_seconds=75)
+    assert r.status_code == 201, r.json()
+    assert r.json()["entry_id"] == ended["entry_id"] and r.json()["case"] == cast.alice_case.ref
+    assert TimelineEntry.objects.filter(case=cast.alice_case).count() == entries
+    stored = CallEvent.objects.get(call_id="c-22", event="wrapup_ended")
+    assert stored.wrapup_seconds == 75 and stored.caller_e164 == "+14155550101"  # from the call's events
+    # Delivered again: the same answer, nothing new.
+    again = call(cast, call_id="c-22", event="wrapup_ended", wrapup_seconds=75)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    # The wrap-up of a call never answered has no call log to point at.
+    missed = call(cast, call_id="c-23", event="wrapup_ended", caller="+14155550101")
+    assert missed.status_code == 201 and missed.json()["entry_id"] is None
+
+
 def test_it_opens_a_new_case_for_a_caller_without_an_active_case(cast):
     carol = do_add_contact(cast.bob_account, ContactData("Carol Cole", [], ["+1 415 555 0303"]), acting_user=None)
     r = call(
@@ -237,6 +254,10 @@ def test_it_answers_401_without_a_token(cast):
         ({"call_id": "x" * 101}, "call_id"),
         ({"at": "yesterday-ish"}, "at"),
         ({"queue": "q" * 81}, "queue"),
+        ({"wrapup_seconds": 30}, "wrapup_seconds"),  # with wrapup_ended only
+        ({"event": "wrapup_ended", "wrapup_seconds": -1}, "wrapup_seconds"),
+        ({"event": "wrapup_ended", "wrapup_seconds": 10**9}, "wrapup_seconds"),
+        ({"event": "wrapup_ended", "wrapup_seconds": "long"}, "wrapup_seconds"),
     ],
 )
 def test_it_rejects_bad_input_with_field_messages(cast, fields, field):
@@ -281,3 +302,6 @@ def test_it_answers_a_concurrent_duplicate_as_the_first_delivery(cast, monkeypat
 def test_it_documents_the_phone_endpoints(cast):
     paths = cast.api(cast.admin).get("/openapi.json").json()["paths"]
     assert {"/api/v1/calls", "/api/v1/callbacks", "/api/v1/callbacks/{task_id}/done"} <= set(paths)
+    schema = cast.api(cast.admin).get("/openapi.json").json()["components"]["schemas"]["CallEventIn"]
+    assert "wrapup_ended" in schema["properties"]["event"]["enum"]
+    assert "after-call work" in schema["properties"]["wrapup_seconds"]["description"]
