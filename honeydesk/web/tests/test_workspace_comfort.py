@@ -188,3 +188,10 @@ def test_assign_to_offers_the_departments_available_reps_first_then_those_away(c
     actions.do_assign(cast.fresh(cast.alice_case), busy, acting_user=cast.supervisor)
     page = cast.client(cast.billing_agent).get(url).content.decode()
     assert re.search(rf'<option value="{busy.pk}" selected>Beatrix \(3 open\)</option>', page)
+
+
+def test_the_bulk_reassignment_list_marks_who_is_away(cast):
+    do_set_availability(cast.billing_agent, away=True)
+    page = cast.client(cast.supervisor).get("/desk/?queue=department").content.decode()
+    assert f'<option value="{cast.billing_agent.pk}">Bianca (Agent, away)</option>' in page
+    assert f'<option value="{cast.repair_agent.pk}">Rafael (Agent)</option>' in page

@@ -94,11 +94,16 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _assignable_staff(user: User) -> list[User]:
-    return list(
+    """Everyone who may own cases, by name; those away are marked (`away`)."""
+    people = list(
         User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True).order_by(
             "first_name", "username"
         )
     )
+    away = away_ids([u.pk for u in people])
+    for person in people:
+        person.away = person.pk in away  # type: ignore[attr-defined]
+    return people
 
 
 @require_POST
