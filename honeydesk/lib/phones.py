@@ -27,6 +27,8 @@ def readable(e164: str) -> str:
         number = phonenumbers.parse(e164, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         return e164
+    if not phonenumbers.is_possible_number(number):
+        return e164
     home = phonenumbers.region_code_for_number(number) == DEFAULT_REGION
     style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, style)
