@@ -33,6 +33,23 @@ from .profanity import model as profanity_model
 
 LABELS = ("calm", "frustrated", "angry", "abusive")
 
+# What a rep reads for each reason kind (the case page's tone line): words people use,
+# not the machine name ("cursing_at_person" read "Cursingatperson" once).
+REASON_LABELS = {
+    "insult": "Insult",
+    "threat_of_harm": "Threat of harm",
+    "demeaning": "Demeaning language",
+    "cursing_at_person": "Cursing at a person",
+    "shouting": "Shouting (capitals)",
+    "threat_to_leave": "Threatens to leave",
+    "regulator_threat": "Threatens to go to a regulator",
+    "sarcasm": "Sarcasm",
+    "accusation": "Accusation",
+    "unhappiness": "Unhappy words",
+    "profanity_at_thing": "Swearing at a thing, not a person",
+    "emphasis": "Emphasis",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:

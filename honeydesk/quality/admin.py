@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from honeydesk.lib.admin import LabelledListEditable
 from honeydesk.quality.models import (
     Criterion,
     QualitySettings,
@@ -44,7 +45,7 @@ class SurveyOptOutAdmin(admin.ModelAdmin[SurveyOptOut]):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin[Criterion]):
+class CriterionAdmin(LabelledListEditable[Criterion]):
     """The scorecard's criteria. Editing them changes new reviews only: each review keeps
     the scorecard version it was scored on."""
 

@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from honeydesk.lib import clock
+from honeydesk.lib.admin import LabelledListEditable
 from honeydesk.rules.actions import may_edit_rules
 from honeydesk.rules.dryrun import dry_run
 from honeydesk.rules.models import Availability, Firing, Rule, Skill
@@ -40,7 +41,7 @@ class AdminsOnly:
 
 
 @admin.register(Rule)
-class RuleAdmin(AdminsOnly, admin.ModelAdmin[Rule]):
+class RuleAdmin(AdminsOnly, LabelledListEditable[Rule]):
     list_display = ("position", "name", "trigger", "summary", "active", "dry_run_link")
     list_display_links = ("name",)
     list_editable = ("position", "active")

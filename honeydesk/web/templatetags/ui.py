@@ -5,7 +5,9 @@ durations and labels.
     {% icon "inbox" %}                      decorative (hidden from screen readers)
     {% icon "bell" label="Notifications" %} an icon that stands alone and needs a name
     {{ entry.data.duration_seconds|duration }}   "4 min", "1 h 5 min", "40 s"
-    {{ reason.kind|label }}                  "cursing_at_person" -> "Cursing at person"
+    {{ reason.kind|label }}                  "request_type" -> "Request type"
+    {{ reason.kind|tone_reason }}            "cursing_at_person" -> "Cursing at a person"
+    {{ point.value|phone }}                  "+14155550101" -> "(415) 555-0101"
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from honeydesk.intelligence.tone import REASON_LABELS
+from honeydesk.lib import phones
 
 register = template.Library()
 
@@ -62,3 +67,15 @@ def label(value: Any) -> str:
     """A machine name as a label: underscores and dashes become spaces, first letter capital."""
     text = str(value or "").replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+@register.filter
+def tone_reason(kind: Any) -> str:
+    """Why a message got its tone, as a rep reads it ("Cursing at a person")."""
+    return REASON_LABELS.get(str(kind), label(kind))
+
+
+@register.filter
+def phone(e164: Any) -> str:
+    """A stored (E.164) number as people write it: "(415) 555-0101"."""
+    return phones.readable(str(e164 or ""))

@@ -30,6 +30,7 @@ from honeydesk.cases.search import Order
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
+from honeydesk.rules.engine import away_ids
 from honeydesk.web.rows import queue_rows
 from honeydesk.web.views import desk_tools, merging, promises
 from honeydesk.web.views.common import page, parse_int, required_version, staff_required, user_of
@@ -93,11 +94,16 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _assignable_staff(user: User) -> list[User]:
-    return list(
+    """Everyone who may own cases, by name; those away are marked (`away`)."""
+    people = list(
         User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True).order_by(
             "first_name", "username"
         )
     )
+    away = away_ids([u.pk for u in people])
+    for person in people:
+        person.away = person.pk in away  # type: ignore[attr-defined]
+    return people
 
 
 @require_POST
@@ -182,25 +188,31 @@ def _first_message(case: Case) -> str:
 
 
 def _department_staff(case: Case) -> list[tuple[str, list[User]]]:
-    """Who may own the case, grouped: the department's reps first, the one with the fewest
-    open cases at the top (so the default choice is the most available rep), then the
-    supervisors, then the admins. Each person carries `open_cases`."""
+    """Who may own the case, grouped: the department's available reps first, the one
+    with the fewest open cases at the top (so the default choice is the most available
+    rep), then its reps who are away (the rules give them no new work either), then the
+    supervisors, then the admins. Each person carries `open_cases` and `away`."""
     agents = User.objects.filter(is_active=True, role=Role.AGENT, departments=case.department_id).values("id")
     people = list(
         User.objects.filter(is_active=True).filter(Q(pk__in=agents) | Q(role__in=[Role.SUPERVISOR, Role.ADMIN]))
     )
+    ids = [u.pk for u in people]
     load = dict(
-        Case.objects.filter(active=1, owner__in=[u.pk for u in people])
+        Case.objects.filter(active=1, owner__in=ids)
         .order_by()
         .values("owner")
         .annotate(n=Count("id"))
         .values_list("owner", "n")
     )
+    away = away_ids(ids)
     for person in people:
         person.open_cases = load.get(person.pk, 0)  # type: ignore[attr-defined]
+        person.away = person.pk in away  # type: ignore[attr-defined]
     people.sort(key=lambda u: (u.open_cases, u.first_name, u.username))  # type: ignore[attr-defined]
+    reps = [u for u in people if u.role == Role.AGENT]
     groups = [
-        (f"{case.department.name} reps, fewest open cases first", [u for u in people if u.role == Role.AGENT]),
+        (f"{case.department.name} reps, fewest open cases first", [u for u in reps if u.pk not in away]),
+        (f"{case.department.name} reps who are away", [u for u in reps if u.pk in away]),
         ("Supervisors", [u for u in people if u.role == Role.SUPERVISOR]),
         ("Admins", [u for u in people if u.role == Role.ADMIN]),
     ]

@@ -10,6 +10,7 @@ from django.test.utils import override_settings
 
 from honeydesk.cases.models import Case, Status
 from honeydesk.demo import company as demo
+from honeydesk.demo import mail as demo_mail
 
 
 class Command(BaseCommand):
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f} s (seed {seed}):"))
         for label, count in result.counts.items():
             self.stdout.write(f"  {label:<28} {count:>6}")
+        # With the outbox as the mail backend (DEBUG), a first acknowledgement and reply to look at.
+        if sent := demo_mail.send_samples():
+            self.stdout.write(f"{len(sent)} sample mails are in the outbox at /desk/outbox/ (sign in as staff).")
         self._logins(result.logins)
 
     def _logins(self, logins: list[tuple[str, str, str, str]]) -> None:
