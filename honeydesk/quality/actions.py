@@ -256,8 +256,20 @@ MAX_NOTES = 4000
 
 def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: str | None = None) -> Sample:
     """Draw `rep`'s sample for the ISO week starting `monday`: record the population and a
-    fresh random seed (or `seed`, for reproducible demo data), and the items they pick.
-    A week already drawn for this rep keeps its sample: the one on record is returned."""
+    fresh random seed (or `seed`, for reproducible demo data), the items they pick, and
+    the supervisor who reviews it (`monitoring.reviewers`). A week already drawn for
+    this rep keeps its sample: the one on record is returned."""
+    return _draw(rep, monday, acting_user=acting_user, seed=seed, reviewers=None)
+
+
+def _draw(
+    rep: User,
+    monday: date,
+    *,
+    acting_user: User | None,
+    seed: str | None,
+    reviewers: dict[int, User | None] | None,
+) -> Sample:
     if rep.role != Role.AGENT:
         raise InvalidInput.field("rep", "Only reps (agents) are monitored.")
     if monday.weekday() != 0:
@@ -269,6 +281,8 @@ def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: s
         return existing
     ids = monitoring.population(rep, monday)
     size = config.current().monitoring_sample_size
+    if reviewers is None or rep.pk not in reviewers:
+        reviewers = monitoring.reviewers(monday, extra=[rep])
     chosen_seed = seed or secrets.token_hex(16)
     try:
         with transaction.atomic():
@@ -280,6 +294,7 @@ def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: s
                 size=size,
                 drawn_at=clock.now(),
                 drawn_by=acting_user,
+                reviewer=reviewers.get(rep.pk),
             )
             SampleItem.objects.bulk_create(
                 SampleItem(sample=sample, entry_id=entry_id, position=n)
@@ -292,7 +307,8 @@ def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: s
 
 def do_draw_week(monday: date, *, acting_user: User | None) -> list[Sample]:
     """Every rep's sample for the week (drawn now where not drawn yet)."""
-    return [do_draw_sample(rep, monday, acting_user=acting_user) for rep in monitoring.reps()]
+    reviewers = monitoring.reviewers(monday)
+    return [_draw(rep, monday, acting_user=acting_user, seed=None, reviewers=reviewers) for rep in monitoring.reps()]
 
 
 @dataclass(frozen=True)

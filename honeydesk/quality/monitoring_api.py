@@ -83,6 +83,7 @@ class SampleOut(Schema):
     size: int
     drawn_at: datetime
     drawn_by: str | None
+    reviewer: str | None = Field(..., description="The supervisor assigned to review it (None: anyone).")
     items: list[ItemOut]
 
 
@@ -165,6 +166,7 @@ def sample_dict(sample: Sample) -> dict[str, Any]:
         "size": sample.size,
         "drawn_at": sample.drawn_at,
         "drawn_by": sample.drawn_by.display_name if sample.drawn_by else None,
+        "reviewer": sample.reviewer.display_name if sample.reviewer else None,
         "items": _items(sample),
     }
 
@@ -206,6 +208,7 @@ def criteria(request: HttpRequest) -> list[dict[str, Any]]:
 class SampleFilters(In):
     week: Week | None = None
     rep: str = Field("", max_length=150, description="A rep's username.")
+    assigned_to_me: bool = Field(False, description="Only the samples assigned to me to review.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -215,7 +218,9 @@ class SampleFilters(In):
 def list_samples(request: HttpRequest, filters: Query[SampleFilters]) -> list[dict[str, Any]]:
     user = _user(request)
     _supervisor(user)
-    rows = access.samples_visible_to(user).select_related("rep", "drawn_by")
+    rows = access.samples_visible_to(user).select_related("rep", "drawn_by", "reviewer")
+    if filters.assigned_to_me:
+        rows = rows.filter(reviewer=user)
     if filters.week:
         rows = rows.filter(week_start=monitoring.parse_week(filters.week))
     if filters.rep:
@@ -244,14 +249,14 @@ def draw_samples(request: HttpRequest, payload: DrawIn) -> Reply[list[dict[str, 
         samples = [actions.do_draw_sample(rep, monday, acting_user=user)]
     else:
         samples = actions.do_draw_week(monday, acting_user=user)
-    rows = Sample.objects.filter(pk__in=[s.pk for s in samples]).select_related("rep", "drawn_by")
+    rows = Sample.objects.filter(pk__in=[s.pk for s in samples]).select_related("rep", "drawn_by", "reviewer")
     return Reply(201, [sample_dict(s) for s in rows.order_by("rep__first_name", "id")])
 
 
 @router.get("/monitoring/samples/{sample_id}", response={200: SampleOut, **READ_ERRORS}, summary="One sample")
 def get_sample(request: HttpRequest, sample_id: Id) -> dict[str, Any]:
     sample = access.sample_for(_user(request), sample_id)
-    return sample_dict(Sample.objects.select_related("rep", "drawn_by").get(pk=sample.pk))
+    return sample_dict(Sample.objects.select_related("rep", "drawn_by", "reviewer").get(pk=sample.pk))
 
 
 class ScoreIn(In):
@@ -285,6 +290,7 @@ class ReviewFilters(In):
     state: Literal["", "open", "acknowledged", "disputed"] = ""
     week: Week | None = None
     rep: str = Field("", max_length=150, description="A rep's username.")
+    assigned_to_me: bool = Field(False, description="Only the samples assigned to me to review.")
     limit: int = Field(50, ge=1, le=200)
 
 

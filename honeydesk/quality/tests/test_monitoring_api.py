@@ -79,3 +79,22 @@ def test_it_acknowledges_a_review_and_keeps_its_scorecard_version(cast, settings
         ok = rep.post(f"/monitoring/reviews/{review['id']}/acknowledge", {"version": 1, "comment": "Fair"})
         assert ok.status_code == 200 and ok.json()["state"] == "acknowledged" and ok.json()["total"] == 0
         assert [e["kind"] for e in ok.json()["events"]] == ["submitted", "acknowledged"]
+
+
+def test_it_lists_the_samples_assigned_to_me(cast, settings):
+    from honeydesk.accounts.models import Role
+    from honeydesk.testing import make_staff
+
+    settings.TIME_ZONE = "UTC"
+    sue = make_staff("sue", Role.SUPERVISOR, cast.billing, first_name="Sue")
+    make_staff("bruno", Role.AGENT, cast.billing, first_name="Bruno")
+    with time_machine.travel(utc(2025, 3, 12, 10), tick=False):
+        drawn = cast.api(cast.supervisor).post("/monitoring/samples", {"week": "2025-W10"}).json()
+        assigned = monitoring.reviewers(WEEK)
+        assert {s["rep"]: s["reviewer"] for s in drawn} == {
+            rep.display_name: assigned[rep.pk].display_name for rep in monitoring.reps()
+        }
+        for boss in (cast.supervisor, sue):
+            mine = cast.api(boss).get("/monitoring/samples?assigned_to_me=true").json()
+            assert mine and {s["reviewer"] for s in mine} == {boss.display_name}
+            assert len(cast.api(boss).get("/monitoring/samples").json()) == 3

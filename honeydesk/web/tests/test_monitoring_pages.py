@@ -253,3 +253,43 @@ def test_it_reads_recording_origins_strictly_and_puts_them_in_media_src(cast, mo
             recording_origins("HONEYDESK_RECORDING_ORIGINS")
     policy = cast.client(cast.supervisor).get("/desk/monitoring/")["Content-Security-Policy"]
     assert "media-src 'self'" in policy
+
+
+def test_it_opens_on_the_samples_assigned_to_the_supervisor(cast, week):
+    from honeydesk.accounts.models import Role
+    from honeydesk.testing import make_staff
+
+    sue = make_staff("sue", Role.SUPERVISOR, cast.billing, first_name="Sue")
+    bruno = make_staff("bruno", Role.AGENT, cast.billing, first_name="Bruno")
+    assigned = monitoring.reviewers(WEEK)
+    # Billing's two reps, one to each of its supervisors; Repair's rep to Sam, its only one.
+    assert {assigned[cast.billing_agent.pk], assigned[bruno.pk]} == {cast.supervisor, sue}
+    assert assigned[cast.repair_agent.pk] == cast.supervisor
+    sues = next(rep for rep in (cast.billing_agent, bruno) if assigned[rep.pk] == sue)
+    sams = [rep for rep in (cast.billing_agent, bruno, cast.repair_agent) if rep != sues]
+
+    def cards(page: str) -> set[int]:
+        return {int(n) for n in re.findall(r'<section class="card monitoring-rep" id="rep-(\d+)"', page)}
+
+    sam_client, sue_client = cast.client(cast.supervisor), cast.client(sue)
+    # Before the draw: each sees the reps they will be given (drawing records the same).
+    before = sue_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert cards(before) == {sues.pk} and "Not drawn yet" in before and "Reviewer: you" in before
+    actions.do_draw_week(WEEK, acting_user=None)
+    assert {s.rep_id: s.reviewer for s in Sample.objects.filter(week_start=WEEK)} == assigned
+    sams_page = sam_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert cards(sams_page) == {r.pk for r in sams}
+    assert 'aria-current="page">Assigned to me' in sams_page and "1 other rep is assigned to colleagues" in sams_page
+    assert cards(sue_client.get("/desk/monitoring/").content.decode()) == {sues.pk}  # opens on last week
+    # "All reps" shows every sample, with who reviews each; an admin sees all, no tabs.
+    every = sue_client.get("/desk/monitoring/?week=2025-W10&show=all").content.decode()
+    assert cards(every) == {cast.billing_agent.pk, bruno.pk, cast.repair_agent.pk}
+    assert "Reviewer: Sam" in every and "Reviewer: you" in every and "show=all" in every
+    admin_page = cast.client(cast.admin).get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert cards(admin_page) == cards(every) and "Assigned to me" not in admin_page
+    # A dispute on Sam's sample is on Sam's list, and on Sue's only under "All reps".
+    review = _review(cast, cast.repair_agent)
+    actions.do_dispute_review(review, reason="That was a transfer.", acting_user=cast.repair_agent)
+    assert "That was a transfer." in sam_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert "That was a transfer." not in sue_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert "That was a transfer." in sue_client.get("/desk/monitoring/?week=2025-W10&show=all").content.decode()

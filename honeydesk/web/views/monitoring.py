@@ -1,7 +1,8 @@
 """Random monitoring in the workspace (issue 12, parts 3 and 5).
 
 - Monitoring (supervisors and admins): a week's sample per rep (by default the week just
-  ended, which the weekly task draws; any week on demand with "draw now"), each item
+  ended, which the weekly task draws; any week on demand with "draw now"), opening on
+  the samples assigned to the supervisor ("all" shows every rep's), each item
   opening a review page with the reply or the call (its notes and recording) and the
   scorecard form. Trends: average totals per week per rep, department and team.
 - My reviews (anyone on staff, their own): scores, comments, acknowledge or dispute.
@@ -15,12 +16,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from honeydesk.accounts.models import User
+from honeydesk.accounts.models import Role, User
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
 from honeydesk.quality import access, actions, monitoring
 from honeydesk.quality.models import SCORES, Review, ReviewState, Sample, SampleItem
@@ -62,7 +64,7 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
     samples = list(
         access.samples_visible_to(user)
         .filter(week_start=monday)
-        .select_related("rep", "drawn_by")
+        .select_related("rep", "drawn_by", "reviewer")
         .order_by("rep__first_name", "rep__username", "id")
     )
     items = list(
@@ -76,23 +78,34 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
     drawn = {s.rep_id: s for s in samples}
     # Every rep monitored now, and anyone sampled that week who has since left the team.
     people = [*monitoring.reps(), *(s.rep for s in samples)]
+    # Who will review the samples not drawn yet (drawing records the same choice).
+    projected = monitoring.reviewers(monday) if any(p.pk not in drawn for p in people) else {}
+    mine = _shows_mine(request, user)
     seen: set[int] = set()
     rows = []
+    hidden = 0
     for rep in people:
         if rep.pk in seen:
             continue
         seen.add(rep.pk)
         sample = drawn.get(rep.pk)
+        reviewer = sample.reviewer if sample else projected.get(rep.pk)
+        # "Assigned to me": mine, and those nobody in particular is assigned to.
+        if mine and reviewer is not None and reviewer.pk != user.pk:
+            hidden += 1
+            continue
         rep_items = by_sample.get(sample.pk, []) if sample else []
         reviewed = sum(1 for i in rep_items if _review_of(i) is not None)
-        rows.append({"rep": rep, "sample": sample, "items": rep_items, "reviewed": reviewed})
-    disputed = list(
-        access.reviews_visible_to(user)
-        .filter(state=ReviewState.DISPUTED)
-        .select_related("rep", "item__entry__case")
-        .order_by("-responded_at", "-id")[:20]
-    )
+        rows.append({"rep": rep, "sample": sample, "items": rep_items, "reviewed": reviewed, "reviewer": reviewer})
+    disputes = access.reviews_visible_to(user).filter(state=ReviewState.DISPUTED)
+    if mine:
+        disputes = disputes.filter(
+            Q(item__sample__reviewer=user) | Q(reviewer=user) | Q(item__sample__reviewer__isnull=True)
+        )
+    disputed = list(disputes.select_related("rep", "item__entry__case").order_by("-responded_at", "-id")[:20])
     context = {
+        "mine": mine,
+        "hidden": hidden,
         "week": monitoring.week_label(monday),
         "monday": monday,
         "previous": monitoring.week_label(monday - timedelta(days=7)),
@@ -104,6 +117,14 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return render(request, "quality/monitoring.html", context, status=error.status if error else 200)
+
+
+def _shows_mine(request: HttpRequest, user: User) -> bool:
+    """The page opens on the samples assigned to the supervisor (`?show=all` for every
+    rep's); an admin, never assigned any, sees all."""
+    if user.role != Role.SUPERVISOR:
+        return False
+    return request.GET.get("show", "") != "all"
 
 
 def _review_of(item: SampleItem) -> Review | None:
