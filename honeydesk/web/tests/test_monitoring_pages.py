@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from honeydesk.cases import actions as case_actions
+from honeydesk.cases.models import TimelineEntry
 from honeydesk.quality import actions, monitoring
 from honeydesk.quality.models import Criterion, Review, ReviewEvent, Sample, SampleItem
 from honeydesk.quality.tests.conftest import utc
@@ -293,3 +294,48 @@ def test_it_opens_on_the_samples_assigned_to_the_supervisor(cast, week):
     assert "That was a transfer." in sam_client.get("/desk/monitoring/?week=2025-W10").content.decode()
     assert "That was a transfer." not in sue_client.get("/desk/monitoring/?week=2025-W10").content.decode()
     assert "That was a transfer." in sue_client.get("/desk/monitoring/?week=2025-W10&show=all").content.decode()
+
+
+def test_it_shows_the_automatic_reply_scores_beside_each_reps_reviews(cast, week):
+    from honeydesk.quality.models import ReplyScore
+
+    _review(cast)  # Bianca: reviewed by a person, 50
+
+    def score(entry: TimelineEntry, ack: bool, own: bool, timed: bool, at=None) -> None:
+        ReplyScore.objects.create(
+            entry=entry,
+            case_id=entry.case_id,
+            rep_id=entry.author_id,
+            sent_at=at or entry.created_at,
+            grade="x",
+            acknowledges=ack,
+            owns=own,
+            timed_next_step=timed,
+            greeting=True,
+        )
+
+    bianca = list(TimelineEntry.objects.filter(author=cast.billing_agent, kind__in=monitoring.KINDS).order_by("id"))
+    for entry, flags in zip(bianca, [(True, True, True), (True, True, False), (True, False, False), (False,) * 3]):
+        score(entry, *flags)
+    rafael = list(TimelineEntry.objects.filter(author=cast.repair_agent, kind__in=monitoring.KINDS))
+    for entry in rafael:
+        score(entry, True, True, True)
+    # A reply from long before the eight weeks shown: not counted.
+    with time_machine.travel(utc(2024, 11, 4, 9), tick=False):
+        old = case_actions.do_add_reply(cast.fresh(cast.bob_case), body="Old", acting_user=cast.repair_agent)
+    score(old, False, False, False)
+    page = cast.client(cast.supervisor).get("/desk/monitoring/trends/").content.decode()
+    assert "<title>Monitoring trends · honeydesk</title>" in page
+    assert "Listening coach, not a person" in page and "All three (automatic)" in page
+
+    def row(rep) -> list[str]:
+        html = re.search(rf'<tr id="trend-rep-{rep.pk}">(.*?)</tr>', page, re.S)[1]
+        return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, re.S)]
+
+    # Bianca: the person's 50 in 2025-W10, and beside it her four replies' shares.
+    cells = row(cast.billing_agent)
+    assert cells[0] == "Bianca" and cells[-7] == "50 (1)"
+    assert cells[-5:] == ["4", "75%", "50%", "25%", "25%"]
+    # Rafael has no review yet: his row still shows his automatic shares.
+    cells = row(cast.repair_agent)
+    assert cells[1:-5] == ["—"] * 8 and cells[-5:] == ["2", "100%", "100%", "100%", "100%"]

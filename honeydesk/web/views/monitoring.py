@@ -4,7 +4,8 @@
   ended, which the weekly task draws; any week on demand with "draw now"), opening on
   the samples assigned to the supervisor ("all" shows every rep's), each item
   opening a review page with the reply or the call (its notes and recording) and the
-  scorecard form. Trends: average totals per week per rep, department and team.
+  scorecard form. Trends: average totals per week per rep, department and team, and
+  beside each rep's the automatic reply scores of the same weeks (labelled as such).
 - My reviews (anyone on staff, their own): scores, comments, acknowledge or dispute.
 Thin: parse -> access (`quality.access`) -> action (`quality.actions`) -> render. A review
 another rep or a customer asks for is the 404 of a missing page.
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from honeydesk.accounts.models import Role, User
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
-from honeydesk.quality import access, actions, monitoring
+from honeydesk.quality import access, actions, monitoring, scoring
 from honeydesk.quality.models import SCORES, Review, ReviewState, Sample, SampleItem
 from honeydesk.web.views.common import parse_int, parse_version, staff_required, user_of
 
@@ -253,8 +254,20 @@ def monitoring_trends(request: HttpRequest) -> HttpResponse:
             ],
         }
     }
-    context = {**trend, "departments": departments, "chart_data": chart}
+    context = {**trend, "reps": _with_automatic(trend), "departments": departments, "chart_data": chart}
     return render(request, "quality/monitoring_trends.html", context)
+
+
+def _with_automatic(trend: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each rep's human review averages with, beside them, the listening coach's
+    automatic shares over every reply they sent in the same weeks (`auto`, None when no
+    reply was scored); a rep with scored replies but no review yet gets a row too."""
+    since, _ = monitoring.week_bounds(trend["weeks"][0]["start"])
+    autos = {row["rep_id"]: row for row in scoring.shares(since)}
+    rows = [{**rep, "auto": autos.pop(rep["rep_id"], None)} for rep in trend["reps"]]
+    empty = [None] * len(trend["weeks"])
+    rows += [{"rep_id": a["rep_id"], "rep": a["rep"], "cells": empty, "auto": a} for a in autos.values()]
+    return rows
 
 
 # --- My reviews -------------------------------------------------------------------------
