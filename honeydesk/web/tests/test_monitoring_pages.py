@@ -339,3 +339,64 @@ def test_it_shows_the_automatic_reply_scores_beside_each_reps_reviews(cast, week
     # Rafael has no review yet: his row still shows his automatic shares.
     cells = row(cast.repair_agent)
     assert cells[1:-5] == ["—"] * 8 and cells[-5:] == ["2", "100%", "100%", "100%", "100%"]
+
+
+def test_it_lets_a_supervisor_uphold_or_amend_a_disputed_review(cast, week):
+    upheld, amended = _review(cast), _review(cast, cast.repair_agent)
+    actions.do_dispute_review(upheld, reason="I did greet her.", acting_user=cast.billing_agent)
+    actions.do_dispute_review(amended, reason="The promise had a time.", acting_user=cast.repair_agent)
+    boss = cast.client(cast.supervisor)
+    url = f"/desk/reviews/{upheld.pk}/settle/"
+    # Nobody but a supervisor settles: the reps (the one reviewed too) and a customer get 404.
+    for outsider in (cast.billing_agent, cast.repair_agent, cast.alice):
+        form = {"decision": "uphold", "comment": "x", "version": "2"}
+        assert cast.client(outsider).post(url, form).status_code == 404, outsider
+    reps_view = cast.client(cast.billing_agent).get(f"/desk/reviews/{upheld.pk}/").content.decode()
+    assert "Settle the dispute" not in reps_view
+    page = boss.get(f"/desk/reviews/{upheld.pk}/").content.decode()
+    assert "Settle the dispute" in page and 'value="3" checked' in page
+    # A comment and the version seen are needed.
+    refused = boss.post(url, {"decision": "uphold", "comment": " ", "version": "2"})
+    assert refused.status_code == 422 and "Say why" in refused.content.decode()
+    assert boss.post(url, {"decision": "uphold", "comment": "Fair", "version": "1"}).status_code == 409
+    done = boss.post(url, {"decision": "uphold", "comment": "The call opened without a greeting.", "version": "2"})
+    assert done.status_code == 302
+    upheld.refresh_from_db()
+    assert (upheld.state, upheld.total, upheld.version) == ("upheld", 50, 3)
+    assert list(upheld.events.values_list("kind", "by", "text"))[-1] == (
+        "upheld",
+        cast.supervisor.pk,
+        "The call opened without a greeting.",
+    )
+    assert boss.post(url, {"decision": "uphold", "comment": "again", "version": "3"}).status_code == 409
+    # The rep reads how it was settled, and the dispute leaves the supervisors' list.
+    mine = cast.client(cast.billing_agent).get(f"/desk/reviews/{upheld.pk}/").content.decode()
+    assert "Dispute settled: upheld" in mine and "The call opened without a greeting." in mine
+    assert "I did greet her." not in boss.get("/desk/monitoring/?week=2025-W10").content.decode()
+    # Amend: the same scores are refused; a changed one is saved with a new total.
+    criteria = upheld.scorecard.criteria
+    same = {f"score-{c['id']}": "3" for c in criteria}
+    amend_url = f"/desk/reviews/{amended.pk}/settle/"
+    form = {**same, "decision": "amend", "comment": "Agreed: a time was given.", "version": "2"}
+    assert boss.post(amend_url, form).status_code == 422
+    last = criteria[-1]
+    form[f"score-{last['id']}"] = "5"
+    assert boss.post(amend_url, form).status_code == 302
+    amended.refresh_from_db()
+    expected = monitoring.weighted_total(criteria, {**{str(c["id"]): 3 for c in criteria}, str(last["id"]): 5})
+    assert amended.state == "amended" and amended.total == expected > 50
+    assert amended.scores[str(last["id"])] == 5
+    event = amended.events.order_by("id").last()
+    assert event.kind == "amended" and event.by == cast.supervisor
+    assert event.text.startswith(f"Total 50 → {expected} ({last['name']} 3 → 5).") and "a time was given" in event.text
+    # Trends follow the amended total.
+    trend = monitoring.trends(Review.objects.filter(rep=cast.repair_agent))
+    assert trend["reps"][0]["cells"][-2]["average"] == expected
+    # An open (undisputed) review cannot be settled.
+    second = upheld.item.sample.items.get(position=2)
+    fresh = actions.do_submit_review(
+        second, actions.Scoring({int(c["id"]): 4 for c in criteria}), acting_user=cast.supervisor
+    )
+    form = {"decision": "uphold", "comment": "x", "version": "1"}
+    assert boss.post(f"/desk/reviews/{fresh.pk}/settle/", form).status_code == 409
+    assert Review.objects.get(pk=fresh.pk).state == "open"

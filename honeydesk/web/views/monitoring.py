@@ -6,7 +6,8 @@
   opening a review page with the reply or the call (its notes and recording) and the
   scorecard form. Trends: average totals per week per rep, department and team, and
   beside each rep's the automatic reply scores of the same weeks (labelled as such).
-- My reviews (anyone on staff, their own): scores, comments, acknowledge or dispute.
+- My reviews (anyone on staff, their own): scores, comments, acknowledge or dispute; a
+  supervisor settles a dispute on the review's page (uphold, or amend the scores).
 Thin: parse -> access (`quality.access`) -> action (`quality.actions`) -> render. A review
 another rep or a customer asks for is the 404 of a missing page.
 """
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from honeydesk.accounts.models import Role, User
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
 from honeydesk.quality import access, actions, monitoring, scoring
-from honeydesk.quality.models import SCORES, Review, ReviewState, Sample, SampleItem
+from honeydesk.quality.models import SCORES, Review, ReviewEvent, ReviewState, Sample, SampleItem
 from honeydesk.web.views.common import parse_int, parse_version, staff_required, user_of
 
 
@@ -285,15 +286,30 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     return render(request, "quality/my_reviews.html", {"reviews": reviews})
 
 
-def _review_context(request: HttpRequest, review: Review, **extra: Any) -> dict[str, Any]:
+SETTLED_KINDS = (ReviewEvent.Kind.UPHELD, ReviewEvent.Kind.AMENDED)
+
+
+def _review_context(
+    request: HttpRequest, review: Review, chosen: dict[int, int] | None = None, **extra: Any
+) -> dict[str, Any]:
     entry = review.item.entry
     recording = monitoring.recording_of(entry)
+    user = user_of(request)
+    events = list(review.events.select_related("by"))
+    may_settle = user.sees_everything and review.state == ReviewState.DISPUTED and review.rep_id != user.pk
+    # The settle form offers the review's own scorecard, each criterion at its score.
+    current = {int(k): v for k, v in review.scores.items()}
+    criteria = [{**c, "chosen": (chosen or current).get(int(c["id"]))} for c in review.scorecard.criteria]
     return {
+        "may_settle": may_settle,
+        "settle_criteria": criteria if may_settle else [],
+        "scale": list(SCORES),
+        "settlement": next((e for e in reversed(events) if e.kind in SETTLED_KINDS), None),
         "review": review,
         "entry": entry,
         "case": entry.case,
         "lines": monitoring.score_lines(review),
-        "events": list(review.events.select_related("by")),
+        "events": events,
         "week": monitoring.week_label(review.week_start),
         "mine": review.rep_id == user_of(request).pk,
         "recording": recording,
@@ -335,4 +351,34 @@ def review_respond(request: HttpRequest, review_id: int) -> HttpResponse:
         return render(request, "quality/review.html", context, status=exc.status)
     done = "Review disputed: supervisors see why." if action == "dispute" else "Review acknowledged."
     messages.success(request, done)
+    return redirect(reverse("web:review", args=[review.pk]))
+
+
+@require_POST
+@staff_required
+def review_settle(request: HttpRequest, review_id: int) -> HttpResponse:
+    """A supervisor settles a disputed review: uphold it, or amend its scores, with a
+    comment for the rep."""
+    user = _supervisor(request)
+    review = access.review_for(user, review_id)
+    decision = request.POST.get("decision", "")
+    scoring = _scoring_from(request)
+    version = parse_version(request)
+    try:
+        if version is None:
+            raise VersionRequired("Reload the review and settle it again: the form came without its version.")
+        if decision not in ("uphold", "amend"):
+            raise InvalidInput.field("decision", "Uphold the review or amend its scores.")
+        actions.do_settle_dispute(
+            review,
+            amend=decision == "amend",
+            comment=request.POST.get("comment", ""),
+            scores=scoring.scores,
+            acting_user=user,
+            expected_version=version,
+        )
+    except DomainError as exc:
+        context = _review_context(request, review, scoring.scores, error=exc, form=request.POST)
+        return render(request, "quality/review.html", context, status=exc.status)
+    messages.success(request, "Dispute settled: the review was " + ("amended." if decision == "amend" else "upheld."))
     return redirect(reverse("web:review", args=[review.pk]))
