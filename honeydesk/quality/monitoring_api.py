@@ -9,6 +9,8 @@
   supervisors and the rep reviewed.
 - `POST /monitoring/reviews/{id}/acknowledge|dispute`: the rep reviewed, with the
   review's `version` (409 when it changed).
+- `POST /monitoring/reviews/{id}/settle`: a supervisor upholds or amends a disputed
+  review, with a comment.
 Anyone else gets the 404 of something missing; customers never see a scorecard.
 """
 
@@ -287,10 +289,10 @@ def submit_review(request: HttpRequest, item_id: Id, payload: ReviewIn) -> Reply
 
 
 class ReviewFilters(In):
-    state: Literal["", "open", "acknowledged", "disputed"] = ""
+    state: Literal["", "open", "acknowledged", "disputed", "upheld", "amended"] = ""
     week: Week | None = None
     rep: str = Field("", max_length=150, description="A rep's username.")
-    assigned_to_me: bool = Field(False, description="Only the samples assigned to me to review.")
+    assigned_to_me: bool = Field(False, description="Only the reviews of samples assigned to me.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -307,6 +309,8 @@ def list_reviews(request: HttpRequest, filters: Query[ReviewFilters]) -> list[di
         rows = rows.filter(week_start=monitoring.parse_week(filters.week))
     if filters.rep:
         rows = rows.filter(rep__username=filters.rep)
+    if filters.assigned_to_me:
+        rows = rows.filter(item__sample__reviewer=user)
     return [review_dict(r) for r in rows.order_by("-created_at", "-id")[: filters.limit]]
 
 
@@ -361,4 +365,38 @@ def dispute(request: HttpRequest, review_id: Id, payload: DisputeIn) -> dict[str
     user = _user(request)
     review = access.review_for(user, review_id)
     actions.do_dispute_review(review, reason=payload.reason, acting_user=user, expected_version=payload.version)
+    return review_dict(access.review_for(user, review_id))
+
+
+class SettleIn(In):
+    version: StrictInt = Field(..., ge=1, le=2**31 - 1, description="The review's version you saw.")
+    decision: Literal["uphold", "amend"]
+    comment: str = Field(..., min_length=1, max_length=actions.MAX_COMMENT, pattern=r"\S", description="For the rep.")
+    scores: list[ScoreIn] = Field(
+        default_factory=list, max_length=50, description="amend: every criterion of the review's scorecard, once."
+    )
+
+
+@router.post(
+    "/monitoring/reviews/{review_id}/settle",
+    response={200: ReviewOut, **WRITE_ERRORS},
+    summary="A supervisor settles a disputed review: uphold it, or amend its scores",
+)
+def settle(request: HttpRequest, review_id: Id, payload: SettleIn) -> dict[str, Any]:
+    user = _user(request)
+    _supervisor(user)
+    review = access.review_for(user, review_id)
+    scores: dict[int, int] = {}
+    for line in payload.scores:
+        if line.criterion in scores:
+            raise InvalidInput.field(f"scores.{line.criterion}", "Score each criterion once.")
+        scores[line.criterion] = line.score
+    actions.do_settle_dispute(
+        review,
+        amend=payload.decision == "amend",
+        comment=payload.comment,
+        scores=scores,
+        acting_user=user,
+        expected_version=payload.version,
+    )
     return review_dict(access.review_for(user, review_id))
