@@ -180,3 +180,23 @@ def test_it_leaves_a_sample_unassigned_without_any_supervisor(cast, utc_site):
     cast.supervisor.save(update_fields=["is_active"])
     assert set(monitoring.reviewers(WEEK).values()) == {None}
     assert draw(cast.billing_agent, WEEK).reviewer is None
+
+
+def test_it_lets_an_admin_hand_a_sample_to_another_supervisor_only(cast, utc_site):
+    from honeydesk.accounts.models import Role, User
+    from honeydesk.testing import make_staff
+
+    sue = make_staff("sue", Role.SUPERVISOR, cast.billing)
+    work(cast, cast.billing_agent, WEEK, 2)
+    sample = draw(cast.billing_agent, WEEK)
+    items = items_of(sample)
+    c = cast.client(User.objects.create_superuser("boss", "boss@example.test", "pw"))
+    url = f"/admin/quality/sample/{sample.pk}/change/"
+    # Not a supervisor (a rep, an admin): refused; the sample keeps its reviewer.
+    for wrong in (cast.repair_agent, cast.admin):
+        assert c.post(url, {"reviewer": wrong.pk}).status_code == 200  # the form again, with its error
+    assert Sample.objects.get(pk=sample.pk).reviewer == sample.reviewer
+    assert c.post(url, {"reviewer": sue.pk, "seed": "changed", "size": "50"}).status_code == 302
+    changed = Sample.objects.get(pk=sample.pk)
+    assert changed.reviewer == sue and changed.seed == sample.seed and changed.size == sample.size
+    assert items_of(changed) == items
