@@ -320,6 +320,10 @@ def test_it_shows_the_automatic_reply_scores_beside_each_reps_reviews(cast, week
     rafael = list(TimelineEntry.objects.filter(author=cast.repair_agent, kind__in=monitoring.KINDS))
     for entry in rafael:
         score(entry, True, True, True)
+    # A supervisor's reply (a recovery call-back, say): no row, they are not monitored.
+    with time_machine.travel(utc(2025, 3, 5, 9), tick=False):
+        boss_reply = case_actions.do_add_reply(cast.fresh(cast.bob_case), body="Sorry", acting_user=cast.supervisor)
+    score(boss_reply, True, True, True)
     # A reply from long before the eight weeks shown: not counted.
     with time_machine.travel(utc(2024, 11, 4, 9), tick=False):
         old = case_actions.do_add_reply(cast.fresh(cast.bob_case), body="Old", acting_user=cast.repair_agent)
@@ -339,6 +343,7 @@ def test_it_shows_the_automatic_reply_scores_beside_each_reps_reviews(cast, week
     # Rafael has no review yet: his row still shows his automatic shares.
     cells = row(cast.repair_agent)
     assert cells[1:-5] == ["—"] * 8 and cells[-5:] == ["2", "100%", "100%", "100%", "100%"]
+    assert f'id="trend-rep-{cast.supervisor.pk}"' not in page
 
 
 def test_it_lets_a_supervisor_uphold_or_amend_a_disputed_review(cast, week):

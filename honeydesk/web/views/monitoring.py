@@ -262,12 +262,18 @@ def monitoring_trends(request: HttpRequest) -> HttpResponse:
 def _with_automatic(trend: dict[str, Any]) -> list[dict[str, Any]]:
     """Each rep's human review averages with, beside them, the listening coach's
     automatic shares over every reply they sent in the same weeks (`auto`, None when no
-    reply was scored); a rep with scored replies but no review yet gets a row too."""
+    reply was scored); a monitored rep with scored replies but no review yet gets a row
+    too (not a supervisor who replied, say, in a recovery)."""
     since, _ = monitoring.week_bounds(trend["weeks"][0]["start"])
     autos = {row["rep_id"]: row for row in scoring.shares(since)}
     rows = [{**rep, "auto": autos.pop(rep["rep_id"], None)} for rep in trend["reps"]]
+    monitored = set(monitoring.reps().filter(pk__in=list(autos)).values_list("pk", flat=True)) if autos else set()
     empty = [None] * len(trend["weeks"])
-    rows += [{"rep_id": a["rep_id"], "rep": a["rep"], "cells": empty, "auto": a} for a in autos.values()]
+    rows += [
+        {"rep_id": a["rep_id"], "rep": a["rep"], "cells": empty, "auto": a}
+        for a in autos.values()
+        if a["rep_id"] in monitored
+    ]
     return rows
 
 
