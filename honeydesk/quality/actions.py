@@ -256,8 +256,20 @@ MAX_NOTES = 4000
 
 def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: str | None = None) -> Sample:
     """Draw `rep`'s sample for the ISO week starting `monday`: record the population and a
-    fresh random seed (or `seed`, for reproducible demo data), and the items they pick.
-    A week already drawn for this rep keeps its sample: the one on record is returned."""
+    fresh random seed (or `seed`, for reproducible demo data), the items they pick, and
+    the supervisor who reviews it (`monitoring.reviewers`). A week already drawn for
+    this rep keeps its sample: the one on record is returned."""
+    return _draw(rep, monday, acting_user=acting_user, seed=seed, reviewers=None)
+
+
+def _draw(
+    rep: User,
+    monday: date,
+    *,
+    acting_user: User | None,
+    seed: str | None,
+    reviewers: dict[int, User | None] | None,
+) -> Sample:
     if rep.role != Role.AGENT:
         raise InvalidInput.field("rep", "Only reps (agents) are monitored.")
     if monday.weekday() != 0:
@@ -269,6 +281,8 @@ def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: s
         return existing
     ids = monitoring.population(rep, monday)
     size = config.current().monitoring_sample_size
+    if reviewers is None or rep.pk not in reviewers:
+        reviewers = monitoring.reviewers(monday, extra=[rep])
     chosen_seed = seed or secrets.token_hex(16)
     try:
         with transaction.atomic():
@@ -280,6 +294,7 @@ def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: s
                 size=size,
                 drawn_at=clock.now(),
                 drawn_by=acting_user,
+                reviewer=reviewers.get(rep.pk),
             )
             SampleItem.objects.bulk_create(
                 SampleItem(sample=sample, entry_id=entry_id, position=n)
@@ -292,7 +307,8 @@ def do_draw_sample(rep: User, monday: date, *, acting_user: User | None, seed: s
 
 def do_draw_week(monday: date, *, acting_user: User | None) -> list[Sample]:
     """Every rep's sample for the week (drawn now where not drawn yet)."""
-    return [do_draw_sample(rep, monday, acting_user=acting_user) for rep in monitoring.reps()]
+    reviewers = monitoring.reviewers(monday)
+    return [_draw(rep, monday, acting_user=acting_user, seed=None, reviewers=reviewers) for rep in monitoring.reps()]
 
 
 @dataclass(frozen=True)
@@ -400,3 +416,53 @@ def do_dispute_review(review: Review, *, reason: str, acting_user: User, expecte
     return _respond(
         review, ReviewState.DISPUTED, reason.strip(), acting_user=acting_user, expected_version=expected_version
     )
+
+
+def do_settle_dispute(
+    review: Review,
+    *,
+    amend: bool,
+    comment: str,
+    scores: dict[int, int] | None = None,
+    acting_user: User,
+    expected_version: int | None = None,
+) -> Review:
+    """A supervisor settles a rep's dispute, with a comment saying why (the rep reads it):
+    uphold the review as it stands, or amend its scores on the scorecard it was written
+    on (the total is worked out again, so trends follow). Either way a `ReviewEvent`
+    records it; an amendment's text starts with what changed, so the old scores stay
+    on record. Only a disputed review is settled, once (409 otherwise, or when it
+    changed since the form was loaded); nobody settles a dispute about their own work."""
+    if not acting_user.sees_everything or review.rep_id == acting_user.pk:
+        raise NotFound("Not found.")
+    comment = comment.strip()
+    if not comment:
+        raise InvalidInput.field("comment", "Say why, so the rep knows how their dispute was settled.")
+    if len(comment) > MAX_COMMENT or bad_text(comment):
+        raise InvalidInput.field("comment", f"Keep it under {MAX_COMMENT} characters of plain text.")
+    now = clock.now()
+    with transaction.atomic():
+        review = Review.objects.select_for_update().select_related("scorecard").get(pk=review.pk)
+        if expected_version is not None and expected_version != review.version:
+            raise StaleVersion("This review changed since you loaded it; reload it.")
+        if review.state != ReviewState.DISPUTED:
+            raise InvalidTransition("Only a disputed review can be settled.", code="not_disputed")
+        text = comment
+        changes: dict[str, Any] = {}
+        if amend:
+            criteria: list[dict[str, Any]] = review.scorecard.criteria
+            new = _check_scoring(Scoring(dict(scores or {})), criteria)
+            old: dict[str, int] = review.scores
+            changed = [c for c in criteria if old.get(str(c["id"])) != new[str(c["id"])]]
+            if not changed:
+                raise InvalidInput("Change at least one score to amend the review, or uphold it.")
+            total = monitoring.weighted_total(criteria, new)
+            lines = "; ".join(f"{c['name']} {old.get(str(c['id']), '—')} → {new[str(c['id'])]}" for c in changed)
+            text = f"Total {review.total} → {total} ({lines}).\n\n{comment}"
+            changes = {"scores": new, "total": total}
+        state = ReviewState.AMENDED if amend else ReviewState.UPHELD
+        Review.objects.filter(pk=review.pk).update(state=state, version=review.version + 1, **changes)
+        kind = ReviewEvent.Kind.AMENDED if amend else ReviewEvent.Kind.UPHELD
+        ReviewEvent.objects.create(review=review, kind=kind, by=acting_user, at=now, text=text)
+        review.refresh_from_db()
+    return review

@@ -1,5 +1,9 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from honeydesk.accounts.models import Role, User
 from honeydesk.lib.admin import LabelledListEditable
 from honeydesk.quality.models import (
     Criterion,
@@ -64,14 +68,21 @@ class ScorecardVersionAdmin(admin.ModelAdmin[ScorecardVersion]):
 
 @admin.register(Sample)
 class SampleAdmin(admin.ModelAdmin[Sample]):
-    """Read only: drawn by the weekly task or a supervisor, with its seed on record."""
+    """Read only but for the reviewer: drawn by the weekly task or a supervisor, with its
+    seed on record. An admin may hand a sample to another active supervisor (say, when
+    the one assigned has left); the draw itself never changes."""
 
-    list_display = ["id", "rep", "week_start", "size", "drawn_at", "drawn_by"]
+    list_display = ["id", "rep", "week_start", "size", "drawn_at", "drawn_by", "reviewer"]
     list_filter = ["week_start"]
-    readonly_fields = [f.name for f in Sample._meta.fields]
+    readonly_fields = [f.name for f in Sample._meta.fields if f.name != "reviewer"]
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "reviewer":
+            kwargs["queryset"] = User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("first_name", "id")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Review)

@@ -12,7 +12,7 @@
   seed from a recorded population) and its `SampleItem`s; `Criterion` rows admins edit;
   `ScorecardVersion`, the criteria as they were when a review was written; `Review` of
   one item and `ReviewEvent`, the record of what happened to it (submitted,
-  acknowledged, disputed).
+  acknowledged, disputed, and a dispute upheld or amended by a supervisor).
 """
 
 from __future__ import annotations
@@ -287,11 +287,25 @@ class Sample(models.Model):
         related_name="+",
         help_text="Empty: the weekly task.",
     )
+    # Who reviews it: the rep's department's supervisors take its reps' samples in turn
+    # (`monitoring.reviewers`), chosen when the sample is drawn. Empty: nobody in
+    # particular (no supervisor to assign, or drawn before assignment existed).
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The supervisor assigned to review this sample.",
+    )
 
     class Meta:
         ordering = ["-week_start", "rep_id"]
         constraints = [models.UniqueConstraint(fields=["rep", "week_start"], name="sample_rep_week")]
-        indexes = [models.Index(fields=["week_start"], name="sample_week")]
+        indexes = [
+            models.Index(fields=["week_start"], name="sample_week"),
+            models.Index(fields=["reviewer", "week_start"], name="sample_reviewer_week"),
+        ]
 
     def __str__(self) -> str:
         return f"sample of {self.rep_id} for week of {self.week_start}"
@@ -319,6 +333,9 @@ class ReviewState(models.TextChoices):
     OPEN = "open", "Waiting for the rep"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     DISPUTED = "disputed", "Disputed"
+    # A supervisor settled the dispute: the scores stand, or were corrected.
+    UPHELD = "upheld", "Upheld after dispute"
+    AMENDED = "amended", "Amended after dispute"
 
 
 class Review(models.Model):
@@ -354,12 +371,16 @@ class Review(models.Model):
 
 
 class ReviewEvent(models.Model):
-    """What happened to a review, on record: written, acknowledged, disputed."""
+    """What happened to a review, on record: written, acknowledged, disputed, and a
+    dispute settled (upheld, or amended: the text then starts with the old and new
+    total)."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", "Submitted"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         DISPUTED = "disputed", "Disputed"
+        UPHELD = "upheld", "Upheld"
+        AMENDED = "amended", "Amended"
 
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -8,6 +8,7 @@ population, size)` is a pure function of them, so anyone can redraw a recorded s
 and get the same items, and the rep has no say in which. The weekly task draws the
 week just ended for every rep; a supervisor may draw any week on demand. A week is
 drawn once per rep (a unique row): drawing it again returns the sample on record.
+Each sample is assigned a reviewer when drawn (`reviewers`), recorded on the sample.
 """
 
 from __future__ import annotations
@@ -95,6 +96,37 @@ def population(rep: User, monday: date) -> list[int]:
             "pk", flat=True
         )
     )
+
+
+def reviewers(monday: date, extra: Sequence[User] = ()) -> dict[int, User | None]:
+    """Who reviews each rep's sample of the week, by rep id: each department's reps
+    (sorted by id) are dealt round the department's active supervisors (sorted by id),
+    starting one further along each week, so the samples are spread evenly and nobody
+    reviews the same rep every week. A rep counts in their first department (lowest
+    id) only, so one in two departments is not dealt twice; a department without
+    supervisors of its own (or a rep without a department) uses all supervisors. None:
+    there is no supervisor. Deterministic: the same people and week give the same
+    answer. `extra` adds reps no longer monitored (a sample drawn for them on demand)."""
+    agents = {rep.pk: rep for rep in [*reps().prefetch_related("departments"), *extra]}
+    supervisors = list(
+        User.objects.filter(role=Role.SUPERVISOR, is_active=True).prefetch_related("departments").order_by("id")
+    )
+    pools: dict[int | None, list[User]] = {}
+    for supervisor in supervisors:
+        for department in supervisor.departments.all():
+            pools.setdefault(department.pk, []).append(supervisor)
+    groups: dict[int | None, list[User]] = {}
+    for rep_id in sorted(agents):
+        rep = agents[rep_id]
+        home = min((d.pk for d in rep.departments.all()), default=None)
+        groups.setdefault(home, []).append(rep)
+    turn = monday.toordinal() // 7
+    assigned: dict[int, User | None] = {}
+    for home, members in groups.items():
+        pool = (pools.get(home) if home is not None else None) or supervisors
+        for n, rep in enumerate(members):
+            assigned[rep.pk] = pool[(n + turn) % len(pool)] if pool else None
+    return assigned
 
 
 def pick(seed: str, ids: Sequence[int], size: int) -> list[int]:

@@ -9,6 +9,8 @@
   supervisors and the rep reviewed.
 - `POST /monitoring/reviews/{id}/acknowledge|dispute`: the rep reviewed, with the
   review's `version` (409 when it changed).
+- `POST /monitoring/reviews/{id}/settle`: a supervisor upholds or amends a disputed
+  review, with a comment.
 Anyone else gets the 404 of something missing; customers never see a scorecard.
 """
 
@@ -83,6 +85,7 @@ class SampleOut(Schema):
     size: int
     drawn_at: datetime
     drawn_by: str | None
+    reviewer: str | None = Field(..., description="The supervisor assigned to review it (None: anyone).")
     items: list[ItemOut]
 
 
@@ -165,6 +168,7 @@ def sample_dict(sample: Sample) -> dict[str, Any]:
         "size": sample.size,
         "drawn_at": sample.drawn_at,
         "drawn_by": sample.drawn_by.display_name if sample.drawn_by else None,
+        "reviewer": sample.reviewer.display_name if sample.reviewer else None,
         "items": _items(sample),
     }
 
@@ -206,6 +210,7 @@ def criteria(request: HttpRequest) -> list[dict[str, Any]]:
 class SampleFilters(In):
     week: Week | None = None
     rep: str = Field("", max_length=150, description="A rep's username.")
+    assigned_to_me: bool = Field(False, description="Only the samples assigned to me to review.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -215,7 +220,9 @@ class SampleFilters(In):
 def list_samples(request: HttpRequest, filters: Query[SampleFilters]) -> list[dict[str, Any]]:
     user = _user(request)
     _supervisor(user)
-    rows = access.samples_visible_to(user).select_related("rep", "drawn_by")
+    rows = access.samples_visible_to(user).select_related("rep", "drawn_by", "reviewer")
+    if filters.assigned_to_me:
+        rows = rows.filter(reviewer=user)
     if filters.week:
         rows = rows.filter(week_start=monitoring.parse_week(filters.week))
     if filters.rep:
@@ -244,14 +251,14 @@ def draw_samples(request: HttpRequest, payload: DrawIn) -> Reply[list[dict[str, 
         samples = [actions.do_draw_sample(rep, monday, acting_user=user)]
     else:
         samples = actions.do_draw_week(monday, acting_user=user)
-    rows = Sample.objects.filter(pk__in=[s.pk for s in samples]).select_related("rep", "drawn_by")
+    rows = Sample.objects.filter(pk__in=[s.pk for s in samples]).select_related("rep", "drawn_by", "reviewer")
     return Reply(201, [sample_dict(s) for s in rows.order_by("rep__first_name", "id")])
 
 
 @router.get("/monitoring/samples/{sample_id}", response={200: SampleOut, **READ_ERRORS}, summary="One sample")
 def get_sample(request: HttpRequest, sample_id: Id) -> dict[str, Any]:
     sample = access.sample_for(_user(request), sample_id)
-    return sample_dict(Sample.objects.select_related("rep", "drawn_by").get(pk=sample.pk))
+    return sample_dict(Sample.objects.select_related("rep", "drawn_by", "reviewer").get(pk=sample.pk))
 
 
 class ScoreIn(In):
@@ -282,9 +289,10 @@ def submit_review(request: HttpRequest, item_id: Id, payload: ReviewIn) -> Reply
 
 
 class ReviewFilters(In):
-    state: Literal["", "open", "acknowledged", "disputed"] = ""
+    state: Literal["", "open", "acknowledged", "disputed", "upheld", "amended"] = ""
     week: Week | None = None
     rep: str = Field("", max_length=150, description="A rep's username.")
+    assigned_to_me: bool = Field(False, description="Only the reviews of samples assigned to me.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -301,6 +309,8 @@ def list_reviews(request: HttpRequest, filters: Query[ReviewFilters]) -> list[di
         rows = rows.filter(week_start=monitoring.parse_week(filters.week))
     if filters.rep:
         rows = rows.filter(rep__username=filters.rep)
+    if filters.assigned_to_me:
+        rows = rows.filter(item__sample__reviewer=user)
     return [review_dict(r) for r in rows.order_by("-created_at", "-id")[: filters.limit]]
 
 
@@ -355,4 +365,38 @@ def dispute(request: HttpRequest, review_id: Id, payload: DisputeIn) -> dict[str
     user = _user(request)
     review = access.review_for(user, review_id)
     actions.do_dispute_review(review, reason=payload.reason, acting_user=user, expected_version=payload.version)
+    return review_dict(access.review_for(user, review_id))
+
+
+class SettleIn(In):
+    version: StrictInt = Field(..., ge=1, le=2**31 - 1, description="The review's version you saw.")
+    decision: Literal["uphold", "amend"]
+    comment: str = Field(..., min_length=1, max_length=actions.MAX_COMMENT, pattern=r"\S", description="For the rep.")
+    scores: list[ScoreIn] = Field(
+        default_factory=list, max_length=50, description="amend: every criterion of the review's scorecard, once."
+    )
+
+
+@router.post(
+    "/monitoring/reviews/{review_id}/settle",
+    response={200: ReviewOut, **WRITE_ERRORS},
+    summary="A supervisor settles a disputed review: uphold it, or amend its scores",
+)
+def settle(request: HttpRequest, review_id: Id, payload: SettleIn) -> dict[str, Any]:
+    user = _user(request)
+    _supervisor(user)
+    review = access.review_for(user, review_id)
+    scores: dict[int, int] = {}
+    for line in payload.scores:
+        if line.criterion in scores:
+            raise InvalidInput.field(f"scores.{line.criterion}", "Score each criterion once.")
+        scores[line.criterion] = line.score
+    actions.do_settle_dispute(
+        review,
+        amend=payload.decision == "amend",
+        comment=payload.comment,
+        scores=scores,
+        acting_user=user,
+        expected_version=payload.version,
+    )
     return review_dict(access.review_for(user, review_id))

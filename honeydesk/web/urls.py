@@ -95,6 +95,7 @@ urlpatterns = [
     path("desk/reviews/", monitoring.my_reviews, name="my_reviews"),
     path("desk/reviews/<int:review_id>/", monitoring.review_page, name="review"),
     path("desk/reviews/<int:review_id>/respond/", monitoring.review_respond, name="review_respond"),
+    path("desk/reviews/<int:review_id>/settle/", monitoring.review_settle, name="review_settle"),
     path("survey/<str:token>/", quality.survey_link, name="survey"),
     path("portal/cases/<str:ref>/survey/", quality.portal_survey, name="portal_survey"),
     path("desk/kb/", kb.article_list, name="kb"),

@@ -359,6 +359,7 @@ ALL_CALLS = [(ep.method, ep.path.format(ref="HD-000001", entry=1)) for ep in CAS
     ("get", "/monitoring/reviews/1"),
     ("post", "/monitoring/reviews/1/acknowledge"),
     ("post", "/monitoring/reviews/1/dispute"),
+    ("post", "/monitoring/reviews/1/settle"),
 ]
 
 

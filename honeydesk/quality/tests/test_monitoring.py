@@ -133,3 +133,70 @@ def test_it_draws_last_week_for_every_rep_once_a_week(cast, utc_site):
     assert len(first[cast.billing_agent.pk]) == 4 and len(first[cast.repair_agent.pk]) == 2
     assert Sample.objects.count() == 2
     assert {s.rep_id: items_of(s) for s in Sample.objects.all()} == first
+
+
+def _team(cast):
+    """Billing: four reps (one also in Repair) and two supervisors (Sam, also Repair's,
+    and Sue); Repair: Rafael; Sales: a rep and no supervisor of its own."""
+    from honeydesk.accounts.models import Role
+    from honeydesk.testing import make_staff
+
+    sue = make_staff("sue", Role.SUPERVISOR, cast.billing)
+    billing = [cast.billing_agent, *(make_staff(f"b{n}", Role.AGENT, cast.billing) for n in (2, 3))]
+    both = make_staff("b4", Role.AGENT, cast.billing, cast.repair)
+    sol = make_staff("sol", Role.AGENT, cast.sales)
+    return sue, [*billing, both], sol
+
+
+def test_it_shares_each_departments_samples_among_its_supervisors(cast, utc_site):
+    sue, billing, sol = _team(cast)
+    sam = cast.supervisor
+    assigned = monitoring.reviewers(WEEK)
+    # Billing's four reps (the one also in Repair counted once, in Billing) go two to
+    # each of Billing's supervisors; Repair's rep to Repair's one supervisor; the Sales
+    # rep, whose department has none, to one of all supervisors.
+    mine = [rep for rep in billing if assigned[rep.pk] == sam]
+    theirs = [rep for rep in billing if assigned[rep.pk] == sue]
+    assert len(mine) == 2 and len(theirs) == 2
+    assert assigned[cast.repair_agent.pk] == sam
+    assert assigned[sol.pk] in (sam, sue)
+    assert set(assigned) == {*(r.pk for r in billing), cast.repair_agent.pk, sol.pk}
+    # Deterministic: asked again, the same; next week each Billing rep has the other one.
+    assert monitoring.reviewers(WEEK) == assigned
+    following = monitoring.reviewers(NEXT)
+    assert all(following[rep.pk] != assigned[rep.pk] for rep in billing)
+    assert following[cast.repair_agent.pk] == sam
+    # Drawing records the reviewer on the sample, one rep at a time or the whole week.
+    with time_machine.travel(utc(2025, 3, 20, 12), tick=False):
+        one = actions.do_draw_sample(billing[0], WEEK, acting_user=sam)
+        week = actions.do_draw_week(WEEK, acting_user=None)
+    assert one.reviewer == assigned[billing[0].pk]
+    assert {s.rep_id: s.reviewer for s in week} == assigned
+    assert {s.rep_id: s.reviewer for s in Sample.objects.filter(week_start=WEEK)} == assigned
+
+
+def test_it_leaves_a_sample_unassigned_without_any_supervisor(cast, utc_site):
+    cast.supervisor.is_active = False
+    cast.supervisor.save(update_fields=["is_active"])
+    assert set(monitoring.reviewers(WEEK).values()) == {None}
+    assert draw(cast.billing_agent, WEEK).reviewer is None
+
+
+def test_it_lets_an_admin_hand_a_sample_to_another_supervisor_only(cast, utc_site):
+    from honeydesk.accounts.models import Role, User
+    from honeydesk.testing import make_staff
+
+    sue = make_staff("sue", Role.SUPERVISOR, cast.billing)
+    work(cast, cast.billing_agent, WEEK, 2)
+    sample = draw(cast.billing_agent, WEEK)
+    items = items_of(sample)
+    c = cast.client(User.objects.create_superuser("boss", "boss@example.test", "pw"))
+    url = f"/admin/quality/sample/{sample.pk}/change/"
+    # Not a supervisor (a rep, an admin): refused; the sample keeps its reviewer.
+    for wrong in (cast.repair_agent, cast.admin):
+        assert c.post(url, {"reviewer": wrong.pk}).status_code == 200  # the form again, with its error
+    assert Sample.objects.get(pk=sample.pk).reviewer == sample.reviewer
+    assert c.post(url, {"reviewer": sue.pk, "seed": "changed", "size": "50"}).status_code == 302
+    changed = Sample.objects.get(pk=sample.pk)
+    assert changed.reviewer == sue and changed.seed == sample.seed and changed.size == sample.size
+    assert items_of(changed) == items

@@ -79,3 +79,48 @@ def test_it_acknowledges_a_review_and_keeps_its_scorecard_version(cast, settings
         ok = rep.post(f"/monitoring/reviews/{review['id']}/acknowledge", {"version": 1, "comment": "Fair"})
         assert ok.status_code == 200 and ok.json()["state"] == "acknowledged" and ok.json()["total"] == 0
         assert [e["kind"] for e in ok.json()["events"]] == ["submitted", "acknowledged"]
+
+
+def test_it_lists_the_samples_assigned_to_me(cast, settings):
+    from honeydesk.accounts.models import Role
+    from honeydesk.testing import make_staff
+
+    settings.TIME_ZONE = "UTC"
+    sue = make_staff("sue", Role.SUPERVISOR, cast.billing, first_name="Sue")
+    make_staff("bruno", Role.AGENT, cast.billing, first_name="Bruno")
+    with time_machine.travel(utc(2025, 3, 12, 10), tick=False):
+        drawn = cast.api(cast.supervisor).post("/monitoring/samples", {"week": "2025-W10"}).json()
+        assigned = monitoring.reviewers(WEEK)
+        assert {s["rep"]: s["reviewer"] for s in drawn} == {
+            rep.display_name: assigned[rep.pk].display_name for rep in monitoring.reps()
+        }
+        for boss in (cast.supervisor, sue):
+            mine = cast.api(boss).get("/monitoring/samples?assigned_to_me=true").json()
+            assert mine and {s["reviewer"] for s in mine} == {boss.display_name}
+            assert len(cast.api(boss).get("/monitoring/samples").json()) == 3
+
+
+def test_it_lets_only_a_supervisor_settle_a_dispute(cast, settings):
+    settings.TIME_ZONE = "UTC"
+    work(cast, cast.billing_agent, WEEK, 2)
+    with time_machine.travel(utc(2025, 3, 12, 10), tick=False):
+        boss = cast.api(cast.supervisor)
+        item = boss.post("/monitoring/samples", {"week": "2025-W10"}).json()[0]["items"][0]["id"]
+        criteria = boss.get("/monitoring/criteria").json()
+        scores = [{"criterion": c["id"], "score": 3} for c in criteria]
+        review = boss.post(f"/monitoring/items/{item}/review", {"scores": scores}).json()["id"]
+        url = f"/monitoring/reviews/{review}/settle"
+        rep = cast.api(cast.billing_agent)
+        assert rep.post(f"/monitoring/reviews/{review}/dispute", {"version": 1, "reason": "Unfair"}).status_code == 200
+        amend = {"version": 2, "decision": "amend", "comment": "Agreed", "scores": scores}
+        for outsider in (cast.billing_agent, cast.repair_agent, cast.alice):
+            assert cast.api(outsider).post(url, amend).status_code == 404
+        assert boss.post(url, amend).status_code == 422  # nothing changed
+        amend["scores"] = [{**scores[0], "score": 5}, *scores[1:]]
+        done = boss.post(url, amend)
+        assert done.status_code == 200, done.json()
+        body = done.json()
+        assert body["state"] == "amended" and body["total"] > 50 and body["events"][-1]["kind"] == "amended"
+        assert boss.post(url, {**amend, "version": 3}).status_code == 409
+        assert [r["id"] for r in boss.get("/monitoring/reviews?state=amended").json()] == [review]
+        assert [r["id"] for r in boss.get("/monitoring/reviews?assigned_to_me=true").json()] == [review]

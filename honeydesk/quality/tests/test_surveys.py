@@ -12,7 +12,7 @@ from honeydesk.cases.models import TimelineEntry
 from honeydesk.channels.email.outbound import build
 from honeydesk.quality import links, surveys
 from honeydesk.quality.actions import Answer, do_answer_survey, do_opt_out
-from honeydesk.quality.models import Survey
+from honeydesk.quality.models import QualitySettings, Survey, SurveyOptOut
 from honeydesk.quality.tests.conftest import link_in, resolve, survey_mails, token_of
 
 
@@ -160,3 +160,64 @@ def test_it_shows_the_result_on_the_workspace_case_page(cast, frozen):
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{case.ref}/")
     assert b"2 of 5" in page.content and b"Unhappy" in page.content
     assert cast.client(cast.repair_agent).get(f"/desk/cases/{case.ref}/").status_code == 404
+
+
+def test_it_lets_a_customer_opt_out_with_the_portal_button(cast, frozen):
+    case = resolve(cast)
+    survey = Survey.objects.get(case=case)
+    alice = cast.client(cast.alice)
+    page = alice.get(f"/portal/cases/{case.ref}/").content.decode()
+    assert 'name="action" value="opt_out"' in page and "Don't send me surveys any more" in page
+    # Another customer, and staff (even the case's own rep), get the 404 of a missing
+    # page: nobody opts the customer out, or answers for them, but the customer.
+    for outsider in (cast.bob, cast.billing_agent, cast.supervisor, cast.admin):
+        c = cast.client(outsider)
+        for form in ({"action": "opt_out"}, {"rating": "5", "solved": "yes"}):
+            assert c.post(f"/portal/cases/{case.ref}/survey/", form).status_code == 404, (outsider, form)
+    assert not SurveyOptOut.objects.exists() and Survey.objects.get(pk=survey.pk).answered_at is None
+    response = alice.post(f"/portal/cases/{case.ref}/survey/", {"action": "opt_out"})
+    assert response.status_code == 302 and response["Location"] == f"/portal/cases/{case.ref}/#survey"
+    assert cast.alice_contact.survey_opt_out.via == "portal"
+    assert Survey.objects.get(pk=survey.pk).remind_at is None
+    # The button is gone; no reminder goes; the next resolution asks nothing.
+    assert 'value="opt_out"' not in alice.get(f"/portal/cases/{case.ref}/").content.decode()
+    frozen.shift(timedelta(hours=73))
+    assert surveys.remind_due() == 0 and len(survey_mails(case)) == 1
+    actions.do_reopen(cast.fresh(case), reason="again", acting_user=cast.billing_agent)
+    resolve(cast, case)
+    assert Survey.objects.filter(case=case).count() == 1 and len(survey_mails(case)) == 1
+
+
+def test_it_honours_the_reminder_delay_and_lifetime_the_admin_set(cast, frozen, client):
+    QualitySettings.objects.create(survey_reminder_hours=24, survey_days=3)
+    case = resolve(cast)
+    survey = Survey.objects.get(case=case)
+    assert survey.remind_at == survey.created_at + timedelta(hours=24)
+    assert survey.expires_at == survey.created_at + timedelta(days=3)
+    token = token_of(survey_mails(case)[0])
+    frozen.shift(timedelta(hours=23, minutes=59))
+    assert surveys.remind_due() == 0, "not due before 24 hours"
+    frozen.shift(timedelta(minutes=2))
+    assert surveys.remind_due() == 1, "due after 24 hours, not the default 72"
+    assert len(survey_mails(case)) == 2
+    # Open until three days have passed (not the default fourteen), by link and portal.
+    frozen.move_to(survey.created_at + timedelta(days=3) - timedelta(minutes=5))
+    assert client.get(f"/survey/{token}/").status_code == 200
+    alice = cast.client(cast.alice)
+    assert 'value="answer"' in alice.get(f"/portal/cases/{case.ref}/").content.decode()
+    frozen.shift(timedelta(minutes=10))
+    closed = client.get(f"/survey/{token}/")
+    assert closed.status_code == 410 and b"This survey has closed" in closed.content
+    assert client.post(f"/survey/{token}/", {"rating": "5", "solved": "yes"}).status_code == 410
+    assert 'value="answer"' not in alice.get(f"/portal/cases/{case.ref}/").content.decode()
+    refused = alice.post(f"/portal/cases/{case.ref}/survey/", {"rating": "5", "solved": "yes"})
+    assert refused.status_code >= 400 and Survey.objects.get(pk=survey.pk).answered_at is None
+
+
+def test_it_sends_no_reminder_due_after_the_survey_closed(cast, frozen):
+    QualitySettings.objects.create(survey_reminder_hours=100, survey_days=4)
+    case = resolve(cast)
+    frozen.shift(timedelta(hours=99))
+    assert surveys.remind_due() == 0
+    frozen.shift(timedelta(hours=2))  # the reminder's hour, but the survey closed at 96
+    assert surveys.remind_due() == 0 and len(survey_mails(case)) == 1

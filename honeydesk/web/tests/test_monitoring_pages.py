@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from honeydesk.cases import actions as case_actions
+from honeydesk.cases.models import TimelineEntry
 from honeydesk.quality import actions, monitoring
 from honeydesk.quality.models import Criterion, Review, ReviewEvent, Sample, SampleItem
 from honeydesk.quality.tests.conftest import utc
@@ -253,3 +254,154 @@ def test_it_reads_recording_origins_strictly_and_puts_them_in_media_src(cast, mo
             recording_origins("HONEYDESK_RECORDING_ORIGINS")
     policy = cast.client(cast.supervisor).get("/desk/monitoring/")["Content-Security-Policy"]
     assert "media-src 'self'" in policy
+
+
+def test_it_opens_on_the_samples_assigned_to_the_supervisor(cast, week):
+    from honeydesk.accounts.models import Role
+    from honeydesk.testing import make_staff
+
+    sue = make_staff("sue", Role.SUPERVISOR, cast.billing, first_name="Sue")
+    bruno = make_staff("bruno", Role.AGENT, cast.billing, first_name="Bruno")
+    assigned = monitoring.reviewers(WEEK)
+    # Billing's two reps, one to each of its supervisors; Repair's rep to Sam, its only one.
+    assert {assigned[cast.billing_agent.pk], assigned[bruno.pk]} == {cast.supervisor, sue}
+    assert assigned[cast.repair_agent.pk] == cast.supervisor
+    sues = next(rep for rep in (cast.billing_agent, bruno) if assigned[rep.pk] == sue)
+    sams = [rep for rep in (cast.billing_agent, bruno, cast.repair_agent) if rep != sues]
+
+    def cards(page: str) -> set[int]:
+        return {int(n) for n in re.findall(r'<section class="card monitoring-rep" id="rep-(\d+)"', page)}
+
+    sam_client, sue_client = cast.client(cast.supervisor), cast.client(sue)
+    # Before the draw: each sees the reps they will be given (drawing records the same).
+    before = sue_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert cards(before) == {sues.pk} and "Not drawn yet" in before and "Reviewer: you" in before
+    actions.do_draw_week(WEEK, acting_user=None)
+    assert {s.rep_id: s.reviewer for s in Sample.objects.filter(week_start=WEEK)} == assigned
+    sams_page = sam_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert cards(sams_page) == {r.pk for r in sams}
+    assert 'aria-current="page">Assigned to me' in sams_page and "1 other rep is assigned to colleagues" in sams_page
+    assert cards(sue_client.get("/desk/monitoring/").content.decode()) == {sues.pk}  # opens on last week
+    # "All reps" shows every sample, with who reviews each; an admin sees all, no tabs.
+    every = sue_client.get("/desk/monitoring/?week=2025-W10&show=all").content.decode()
+    assert cards(every) == {cast.billing_agent.pk, bruno.pk, cast.repair_agent.pk}
+    assert "Reviewer: Sam" in every and "Reviewer: you" in every and "show=all" in every
+    admin_page = cast.client(cast.admin).get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert cards(admin_page) == cards(every) and "Assigned to me" not in admin_page
+    # A dispute on Sam's sample is on Sam's list, and on Sue's only under "All reps".
+    review = _review(cast, cast.repair_agent)
+    actions.do_dispute_review(review, reason="That was a transfer.", acting_user=cast.repair_agent)
+    assert "That was a transfer." in sam_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert "That was a transfer." not in sue_client.get("/desk/monitoring/?week=2025-W10").content.decode()
+    assert "That was a transfer." in sue_client.get("/desk/monitoring/?week=2025-W10&show=all").content.decode()
+
+
+def test_it_shows_the_automatic_reply_scores_beside_each_reps_reviews(cast, week):
+    from honeydesk.quality.models import ReplyScore
+
+    _review(cast)  # Bianca: reviewed by a person, 50
+
+    def score(entry: TimelineEntry, ack: bool, own: bool, timed: bool, at=None) -> None:
+        ReplyScore.objects.create(
+            entry=entry,
+            case_id=entry.case_id,
+            rep_id=entry.author_id,
+            sent_at=at or entry.created_at,
+            grade="x",
+            acknowledges=ack,
+            owns=own,
+            timed_next_step=timed,
+            greeting=True,
+        )
+
+    bianca = list(TimelineEntry.objects.filter(author=cast.billing_agent, kind__in=monitoring.KINDS).order_by("id"))
+    for entry, flags in zip(bianca, [(True, True, True), (True, True, False), (True, False, False), (False,) * 3]):
+        score(entry, *flags)
+    rafael = list(TimelineEntry.objects.filter(author=cast.repair_agent, kind__in=monitoring.KINDS))
+    for entry in rafael:
+        score(entry, True, True, True)
+    # A supervisor's reply (a recovery call-back, say): no row, they are not monitored.
+    with time_machine.travel(utc(2025, 3, 5, 9), tick=False):
+        boss_reply = case_actions.do_add_reply(cast.fresh(cast.bob_case), body="Sorry", acting_user=cast.supervisor)
+    score(boss_reply, True, True, True)
+    # A reply from long before the eight weeks shown: not counted.
+    with time_machine.travel(utc(2024, 11, 4, 9), tick=False):
+        old = case_actions.do_add_reply(cast.fresh(cast.bob_case), body="Old", acting_user=cast.repair_agent)
+    score(old, False, False, False)
+    page = cast.client(cast.supervisor).get("/desk/monitoring/trends/").content.decode()
+    assert "<title>Monitoring trends · honeydesk</title>" in page
+    assert "Listening coach, not a person" in page and "All three (automatic)" in page
+
+    def row(rep) -> list[str]:
+        html = re.search(rf'<tr id="trend-rep-{rep.pk}">(.*?)</tr>', page, re.S)[1]
+        return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, re.S)]
+
+    # Bianca: the person's 50 in 2025-W10, and beside it her four replies' shares.
+    cells = row(cast.billing_agent)
+    assert cells[0] == "Bianca" and cells[-7] == "50 (1)"
+    assert cells[-5:] == ["4", "75%", "50%", "25%", "25%"]
+    # Rafael has no review yet: his row still shows his automatic shares.
+    cells = row(cast.repair_agent)
+    assert cells[1:-5] == ["—"] * 8 and cells[-5:] == ["2", "100%", "100%", "100%", "100%"]
+    assert f'id="trend-rep-{cast.supervisor.pk}"' not in page
+
+
+def test_it_lets_a_supervisor_uphold_or_amend_a_disputed_review(cast, week):
+    upheld, amended = _review(cast), _review(cast, cast.repair_agent)
+    actions.do_dispute_review(upheld, reason="I did greet her.", acting_user=cast.billing_agent)
+    actions.do_dispute_review(amended, reason="The promise had a time.", acting_user=cast.repair_agent)
+    boss = cast.client(cast.supervisor)
+    url = f"/desk/reviews/{upheld.pk}/settle/"
+    # Nobody but a supervisor settles: the reps (the one reviewed too) and a customer get 404.
+    for outsider in (cast.billing_agent, cast.repair_agent, cast.alice):
+        form = {"decision": "uphold", "comment": "x", "version": "2"}
+        assert cast.client(outsider).post(url, form).status_code == 404, outsider
+    reps_view = cast.client(cast.billing_agent).get(f"/desk/reviews/{upheld.pk}/").content.decode()
+    assert "Settle the dispute" not in reps_view
+    page = boss.get(f"/desk/reviews/{upheld.pk}/").content.decode()
+    assert "Settle the dispute" in page and 'value="3" checked' in page
+    # A comment and the version seen are needed.
+    refused = boss.post(url, {"decision": "uphold", "comment": " ", "version": "2"})
+    assert refused.status_code == 422 and "Say why" in refused.content.decode()
+    assert boss.post(url, {"decision": "uphold", "comment": "Fair", "version": "1"}).status_code == 409
+    done = boss.post(url, {"decision": "uphold", "comment": "The call opened without a greeting.", "version": "2"})
+    assert done.status_code == 302
+    upheld.refresh_from_db()
+    assert (upheld.state, upheld.total, upheld.version) == ("upheld", 50, 3)
+    assert list(upheld.events.values_list("kind", "by", "text"))[-1] == (
+        "upheld",
+        cast.supervisor.pk,
+        "The call opened without a greeting.",
+    )
+    assert boss.post(url, {"decision": "uphold", "comment": "again", "version": "3"}).status_code == 409
+    # The rep reads how it was settled, and the dispute leaves the supervisors' list.
+    mine = cast.client(cast.billing_agent).get(f"/desk/reviews/{upheld.pk}/").content.decode()
+    assert "Dispute settled: upheld" in mine and "The call opened without a greeting." in mine
+    assert "I did greet her." not in boss.get("/desk/monitoring/?week=2025-W10").content.decode()
+    # Amend: the same scores are refused; a changed one is saved with a new total.
+    criteria = upheld.scorecard.criteria
+    same = {f"score-{c['id']}": "3" for c in criteria}
+    amend_url = f"/desk/reviews/{amended.pk}/settle/"
+    form = {**same, "decision": "amend", "comment": "Agreed: a time was given.", "version": "2"}
+    assert boss.post(amend_url, form).status_code == 422
+    last = criteria[-1]
+    form[f"score-{last['id']}"] = "5"
+    assert boss.post(amend_url, form).status_code == 302
+    amended.refresh_from_db()
+    expected = monitoring.weighted_total(criteria, {**{str(c["id"]): 3 for c in criteria}, str(last["id"]): 5})
+    assert amended.state == "amended" and amended.total == expected > 50
+    assert amended.scores[str(last["id"])] == 5
+    event = amended.events.order_by("id").last()
+    assert event.kind == "amended" and event.by == cast.supervisor
+    assert event.text.startswith(f"Total 50 → {expected} ({last['name']} 3 → 5).") and "a time was given" in event.text
+    # Trends follow the amended total.
+    trend = monitoring.trends(Review.objects.filter(rep=cast.repair_agent))
+    assert trend["reps"][0]["cells"][-2]["average"] == expected
+    # An open (undisputed) review cannot be settled.
+    second = upheld.item.sample.items.get(position=2)
+    fresh = actions.do_submit_review(
+        second, actions.Scoring({int(c["id"]): 4 for c in criteria}), acting_user=cast.supervisor
+    )
+    form = {"decision": "uphold", "comment": "x", "version": "1"}
+    assert boss.post(f"/desk/reviews/{fresh.pk}/settle/", form).status_code == 409
+    assert Review.objects.get(pk=fresh.pk).state == "open"

@@ -1,10 +1,13 @@
 """Random monitoring in the workspace (issue 12, parts 3 and 5).
 
 - Monitoring (supervisors and admins): a week's sample per rep (by default the week just
-  ended, which the weekly task draws; any week on demand with "draw now"), each item
+  ended, which the weekly task draws; any week on demand with "draw now"), opening on
+  the samples assigned to the supervisor ("all" shows every rep's), each item
   opening a review page with the reply or the call (its notes and recording) and the
-  scorecard form. Trends: average totals per week per rep, department and team.
-- My reviews (anyone on staff, their own): scores, comments, acknowledge or dispute.
+  scorecard form. Trends: average totals per week per rep, department and team, and
+  beside each rep's the automatic reply scores of the same weeks (labelled as such).
+- My reviews (anyone on staff, their own): scores, comments, acknowledge or dispute; a
+  supervisor settles a dispute on the review's page (uphold, or amend the scores).
 Thin: parse -> access (`quality.access`) -> action (`quality.actions`) -> render. A review
 another rep or a customer asks for is the 404 of a missing page.
 """
@@ -15,15 +18,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from honeydesk.accounts.models import User
+from honeydesk.accounts.models import Role, User
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
-from honeydesk.quality import access, actions, monitoring
-from honeydesk.quality.models import SCORES, Review, ReviewState, Sample, SampleItem
+from honeydesk.quality import access, actions, monitoring, scoring
+from honeydesk.quality.models import SCORES, Review, ReviewEvent, ReviewState, Sample, SampleItem
 from honeydesk.web.views.common import parse_int, parse_version, staff_required, user_of
 
 
@@ -62,7 +66,7 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
     samples = list(
         access.samples_visible_to(user)
         .filter(week_start=monday)
-        .select_related("rep", "drawn_by")
+        .select_related("rep", "drawn_by", "reviewer")
         .order_by("rep__first_name", "rep__username", "id")
     )
     items = list(
@@ -76,23 +80,34 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
     drawn = {s.rep_id: s for s in samples}
     # Every rep monitored now, and anyone sampled that week who has since left the team.
     people = [*monitoring.reps(), *(s.rep for s in samples)]
+    # Who will review the samples not drawn yet (drawing records the same choice).
+    projected = monitoring.reviewers(monday) if any(p.pk not in drawn for p in people) else {}
+    mine = _shows_mine(request, user)
     seen: set[int] = set()
     rows = []
+    hidden = 0
     for rep in people:
         if rep.pk in seen:
             continue
         seen.add(rep.pk)
         sample = drawn.get(rep.pk)
+        reviewer = sample.reviewer if sample else projected.get(rep.pk)
+        # "Assigned to me": mine, and those nobody in particular is assigned to.
+        if mine and reviewer is not None and reviewer.pk != user.pk:
+            hidden += 1
+            continue
         rep_items = by_sample.get(sample.pk, []) if sample else []
         reviewed = sum(1 for i in rep_items if _review_of(i) is not None)
-        rows.append({"rep": rep, "sample": sample, "items": rep_items, "reviewed": reviewed})
-    disputed = list(
-        access.reviews_visible_to(user)
-        .filter(state=ReviewState.DISPUTED)
-        .select_related("rep", "item__entry__case")
-        .order_by("-responded_at", "-id")[:20]
-    )
+        rows.append({"rep": rep, "sample": sample, "items": rep_items, "reviewed": reviewed, "reviewer": reviewer})
+    disputes = access.reviews_visible_to(user).filter(state=ReviewState.DISPUTED)
+    if mine:
+        disputes = disputes.filter(
+            Q(item__sample__reviewer=user) | Q(reviewer=user) | Q(item__sample__reviewer__isnull=True)
+        )
+    disputed = list(disputes.select_related("rep", "item__entry__case").order_by("-responded_at", "-id")[:20])
     context = {
+        "mine": mine,
+        "hidden": hidden,
         "week": monitoring.week_label(monday),
         "monday": monday,
         "previous": monitoring.week_label(monday - timedelta(days=7)),
@@ -104,6 +119,14 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return render(request, "quality/monitoring.html", context, status=error.status if error else 200)
+
+
+def _shows_mine(request: HttpRequest, user: User) -> bool:
+    """The page opens on the samples assigned to the supervisor (`?show=all` for every
+    rep's); an admin, never assigned any, sees all."""
+    if user.role != Role.SUPERVISOR:
+        return False
+    return request.GET.get("show", "") != "all"
 
 
 def _review_of(item: SampleItem) -> Review | None:
@@ -232,8 +255,26 @@ def monitoring_trends(request: HttpRequest) -> HttpResponse:
             ],
         }
     }
-    context = {**trend, "departments": departments, "chart_data": chart}
+    context = {**trend, "reps": _with_automatic(trend), "departments": departments, "chart_data": chart}
     return render(request, "quality/monitoring_trends.html", context)
+
+
+def _with_automatic(trend: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each rep's human review averages with, beside them, the listening coach's
+    automatic shares over every reply they sent in the same weeks (`auto`, None when no
+    reply was scored); a monitored rep with scored replies but no review yet gets a row
+    too (not a supervisor who replied, say, in a recovery)."""
+    since, _ = monitoring.week_bounds(trend["weeks"][0]["start"])
+    autos = {row["rep_id"]: row for row in scoring.shares(since)}
+    rows = [{**rep, "auto": autos.pop(rep["rep_id"], None)} for rep in trend["reps"]]
+    monitored = set(monitoring.reps().filter(pk__in=list(autos)).values_list("pk", flat=True)) if autos else set()
+    empty = [None] * len(trend["weeks"])
+    rows += [
+        {"rep_id": a["rep_id"], "rep": a["rep"], "cells": empty, "auto": a}
+        for a in autos.values()
+        if a["rep_id"] in monitored
+    ]
+    return rows
 
 
 # --- My reviews -------------------------------------------------------------------------
@@ -251,15 +292,30 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     return render(request, "quality/my_reviews.html", {"reviews": reviews})
 
 
-def _review_context(request: HttpRequest, review: Review, **extra: Any) -> dict[str, Any]:
+SETTLED_KINDS = (ReviewEvent.Kind.UPHELD, ReviewEvent.Kind.AMENDED)
+
+
+def _review_context(
+    request: HttpRequest, review: Review, chosen: dict[int, int] | None = None, **extra: Any
+) -> dict[str, Any]:
     entry = review.item.entry
     recording = monitoring.recording_of(entry)
+    user = user_of(request)
+    events = list(review.events.select_related("by"))
+    may_settle = user.sees_everything and review.state == ReviewState.DISPUTED and review.rep_id != user.pk
+    # The settle form offers the review's own scorecard, each criterion at its score.
+    current = {int(k): v for k, v in review.scores.items()}
+    criteria = [{**c, "chosen": (chosen or current).get(int(c["id"]))} for c in review.scorecard.criteria]
     return {
+        "may_settle": may_settle,
+        "settle_criteria": criteria if may_settle else [],
+        "scale": list(SCORES),
+        "settlement": next((e for e in reversed(events) if e.kind in SETTLED_KINDS), None),
         "review": review,
         "entry": entry,
         "case": entry.case,
         "lines": monitoring.score_lines(review),
-        "events": list(review.events.select_related("by")),
+        "events": events,
         "week": monitoring.week_label(review.week_start),
         "mine": review.rep_id == user_of(request).pk,
         "recording": recording,
@@ -301,4 +357,34 @@ def review_respond(request: HttpRequest, review_id: int) -> HttpResponse:
         return render(request, "quality/review.html", context, status=exc.status)
     done = "Review disputed: supervisors see why." if action == "dispute" else "Review acknowledged."
     messages.success(request, done)
+    return redirect(reverse("web:review", args=[review.pk]))
+
+
+@require_POST
+@staff_required
+def review_settle(request: HttpRequest, review_id: int) -> HttpResponse:
+    """A supervisor settles a disputed review: uphold it, or amend its scores, with a
+    comment for the rep."""
+    user = _supervisor(request)
+    review = access.review_for(user, review_id)
+    decision = request.POST.get("decision", "")
+    scoring = _scoring_from(request)
+    version = parse_version(request)
+    try:
+        if version is None:
+            raise VersionRequired("Reload the review and settle it again: the form came without its version.")
+        if decision not in ("uphold", "amend"):
+            raise InvalidInput.field("decision", "Uphold the review or amend its scores.")
+        actions.do_settle_dispute(
+            review,
+            amend=decision == "amend",
+            comment=request.POST.get("comment", ""),
+            scores=scoring.scores,
+            acting_user=user,
+            expected_version=version,
+        )
+    except DomainError as exc:
+        context = _review_context(request, review, scoring.scores, error=exc, form=request.POST)
+        return render(request, "quality/review.html", context, status=exc.status)
+    messages.success(request, "Dispute settled: the review was " + ("amended." if decision == "amend" else "upheld."))
     return redirect(reverse("web:review", args=[review.pk]))

@@ -111,6 +111,11 @@ def _after_answer_action(request: HttpRequest, survey: Survey, action: str, toke
 def portal_survey(request: HttpRequest, ref: str) -> HttpResponse:
     """The survey on the customer's own resolved case in the portal."""
     user = user_of(request)
+    # The customer's own say: staff who may see the case must not answer for the
+    # customer (a rep rating their own work) nor opt them out, so they get the 404
+    # of a missing page, as anyone else does.
+    if user.is_staff_member:
+        raise Http404("Not found")
     case = case_access.case_for(user, ref)
     action = request.POST.get("action", "answer")
     back = reverse("web:portal_case", args=[case.ref]) + "#survey"
