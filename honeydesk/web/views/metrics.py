@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from honeydesk.accounts import audit
 from honeydesk.accounts.models import Department
 from honeydesk.cases.models import Channel, RequestType
 from honeydesk.lib import clock
@@ -146,7 +147,7 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
     queries.require_supervisor(user)
     if name not in TABLES:
         raise Http404("Not found")
-    filters, _ = _filters(request)
+    filters, chosen = _filters(request)
     metrics = queries.metrics_for(user)
     rows = queries.table(filters, metrics, name)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -155,6 +156,14 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
     writer.writerow([TABLES[name].removeprefix("By ").capitalize(), *(m.label for m in metrics)])
     for row in rows:
         writer.writerow([row.label, *(shown for _, _, shown in row.cells)])
+    audit.record_export(
+        request,
+        actor=user,
+        what=f"metrics {name}",
+        target=f"metrics table {TABLES[name].lower()}",
+        rows=len(rows),
+        filters={"start": str(filters.start), "end": str(filters.end), **chosen},
+    )
     return response
 
 
