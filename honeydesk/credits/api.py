@@ -160,7 +160,7 @@ class AnswerIn(In):
     version: int | None = None
 
 
-class NoteIn(In):
+class WithdrawIn(In):
     note: str = Field("", max_length=2000)
 
 
@@ -306,7 +306,7 @@ def answer(request: HttpRequest, ref: str, request_id: Id, payload: AnswerIn) ->
     response={200: CreditOut, **WRITE_ERRORS},
     summary="Withdraw a credit request",
 )
-def withdraw(request: HttpRequest, ref: str, request_id: Id, payload: NoteIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, ref: str, request_id: Id, payload: WithdrawIn) -> dict[str, Any]:
     user = _user(request)
     found = _request(user, ref, request_id)
     actions.do_withdraw_credit(found, note=payload.note, acting_user=user, channel="api")
