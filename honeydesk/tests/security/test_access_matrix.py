@@ -30,6 +30,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from honeydesk.accounts.models import ApiToken, Role
 from honeydesk.cases import actions, properties
 from honeydesk.cases.models import Attachment, Case, TimelineEntry
+from honeydesk.channels.email.inbound import ingest
+from honeydesk.channels.email.models import Message
 from honeydesk.channels.phone import callbacks
 from honeydesk.credits import actions as credits
 from honeydesk.credits.models import Approval
@@ -487,6 +489,11 @@ DOORS = [
         owner_only,
         lambda c: {"action": "acknowledge", "version": 1},
     ),
+    Door("desk entry html", "page", "get", "/desk/cases/{ref}/entries/{html_entry}/html/", staff_sees_case),
+    Door(
+        "desk proposal", "page", "post", "/desk/cases/{ref}/proposals/escalate/dismiss/", staff_sees_case, writes=True
+    ),
+    Door("desk held decision", "page", "post", "/desk/held-mail/{held}/reject/", supervisors),
     # Pages: the portal, added with the URLconf check
     Door("portal new", "page", "get", "/portal/new/", signed_in),
     Door("portal search", "page", "get", "/portal/search/?q=modem", signed_in),
@@ -557,12 +564,9 @@ EXEMPT = {
 
 # Known gap: ways in that are not in the matrix yet (no skip: they are named, counted in
 # the report, and each one added to DOORS must leave this list, or the test fails).
-NOT_YET = {
-    # Need an inbound HTML part, a reply with a detected promise, a held message.
-    "desk/cases/<str:ref>/entries/<int:entry_id>/html/",
-    "desk/cases/<str:ref>/proposals/<slug:kind>/<slug:decision>/",
-    "desk/held-mail/<int:pk>/<slug:decision>/",
-}
+# Known gap: ways in not in the matrix yet. None left; a new one goes here (with why) or,
+# better, into DOORS. Each one added to DOORS must leave this set, or the test fails.
+NOT_YET: set[str] = set()
 
 # --- the run ----------------------------------------------------------------------------
 
@@ -607,6 +611,11 @@ def _setup(cast: Cast) -> dict[str, Any]:
         [notification] = notify([agent], "assigned", key=f"matrix:{whose}", title="For you", case=case)
         flag = credits.do_flag_billing_error(case.account, description="Double run", acting_user=cast.admin)
         survey, recovery, sample, item, review = _quality(cast, case, agent)
+        # A formatted e-mail from the customer on the case, and a forged one held.
+        stored = ingest(_mail(case, "pass"), "test")
+        assert stored.status == "stored" and stored.case == case.ref, stored
+        html_entry = Message.objects.get(pk=stored.message).entry_id
+        held = ingest(_mail(case, "fail"), "test").quarantine
         per_case[whose] = {
             "entry": entry.pk,
             "credit": credit.pk,
@@ -619,6 +628,8 @@ def _setup(cast: Cast) -> dict[str, Any]:
             "sample": sample,
             "item": item,
             "review": review,
+            "html_entry": html_entry,
+            "held": held,
         }
     for user in cast.everyone:
         cast.token(user)  # issued now: a token issued inside an attempt's savepoint would go with it
@@ -629,6 +640,21 @@ def _setup(cast: Cast) -> dict[str, Any]:
         "shared": {"macro": macro.pk, "article": article.pk, "incident": incident.pk},
         "per_case": per_case,
     }
+
+
+def _mail(case: Case, dmarc: str) -> bytes:
+    contact = case.contact
+    assert contact is not None and contact.user is not None
+    sender = contact.user.email
+    domain = sender.rpartition("@")[2]
+    return (
+        f"Authentication-Results: mx.honeydesk.test; dmarc={dmarc} header.from={domain}\r\n"
+        f"From: {contact.name} <{sender}>\r\nTo: {case.department.email_from}\r\n"
+        f"Subject: Re: [{case.ref}] {case.subject}\r\nMessage-ID: <{dmarc}-{case.ref}@{domain}>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee the table.\r\n"
+        "--b\r\nContent-Type: text/html\r\n\r\n<p>See the <b>table</b>.</p>\r\n--b--\r\n"
+    ).encode()
 
 
 def _quality(cast: Cast, case: Case, agent: Any) -> tuple[int, int, int, int, int]:
