@@ -11,7 +11,12 @@ or body the document does not declare, and any request that breaks the document 
 accepted, fails the test with Schemathesis' own report of the request that did it.
 
 Not checked: `positive_data_acceptance` (a request the schema allows may still be refused:
-an unknown case reference is 404, a resolved case cannot be resolved again: 409) and the
+an unknown case reference is 404, a resolved case cannot be resolved again: 409). It would
+not catch a document that calls a refused field optional either: its accepted statuses
+include 409, the answer to a write without the case version. That the document marks
+`version` required exactly where the server demands it is checked by
+test_findings.py::test_the_document_marks_the_case_version_required_where_the_server_demands_it,
+and the coverage phase then sends each such write without it (409 is a rejection). Nor the
 checks that need two users' objects in one run (`use_after_free` has no DELETE to follow;
 the access matrix, test_access_matrix.py, covers who may see what).
 """
