@@ -27,7 +27,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from honeydesk.accounts.models import ApiToken, Role
+from honeydesk.accounts.models import ApiToken, Role, User
 from honeydesk.cases import actions, properties
 from honeydesk.cases.models import Attachment, Case, TimelineEntry
 from honeydesk.channels.email.inbound import ingest
@@ -139,6 +139,9 @@ class Door:
     rule: Rule
     body: Callable[[Case], dict[str, Any]] = field(default=lambda case: {})
     writes: bool = False
+    # For a door some pass without being allowed to change the object (a list action that
+    # reports what it refused): who may change it; anyone else must leave it unchanged.
+    may_change: Rule | None = None
 
 
 def v(case: Case, **fields: Any) -> dict[str, Any]:
@@ -370,14 +373,16 @@ DOORS = [
     # Pages: the workspace, added with the URLconf check
     Door("desk search", "page", "get", "/desk/search/?q=Archer", staff_only),
     Door("desk export", "page", "get", "/desk/export.csv", staff_only),
-    # A list action: a case the person may not open fails alone, in the message (302).
+    # Supervisors reassign in bulk; an agent is told so (302) and changes nothing.
     Door(
         "desk bulk assign",
         "page",
         "post",
         "/desk/bulk-assign/",
         staff_only,
-        lambda c: {"cases": [c.ref], "owner": "sam"},
+        lambda c: {"cases": [f"{c.ref}@{Case.objects.get(pk=c.pk).version}"], "owner": _pk("ada")},
+        True,
+        may_change=supervisors,
     ),
     Door("desk coach", "page", "post", "/desk/cases/{ref}/coach/", staff_sees_case, lambda c: {"body": "Hello"}),
     Door("desk macro search", "page", "get", "/desk/cases/{ref}/macros/", staff_sees_case),
@@ -523,6 +528,10 @@ def _twin(case: Case) -> str:
 
 def _scores() -> dict[str, Any]:
     return {"scores": [{"criterion": c["id"], "score": 5} for c in monitoring.current_criteria()]}
+
+
+def _pk(username: str) -> int:
+    return int(User.objects.get(username=username).pk)
 
 
 def _due() -> str:
@@ -761,6 +770,10 @@ def test_the_access_matrix(cast, door):
                 allowed = door.rule(actor, whose)
                 if allowed and response.status_code in (401, 403, 404):
                     wrong.append(f"{actor.name} on {whose}'s: refused ({response.status_code}) but may pass")
+                elif allowed and door.may_change is not None and not door.may_change(actor, whose):
+                    after = (Case.objects.get(pk=case.pk).version, TimelineEntry.objects.count())
+                    if after != before:
+                        wrong.append(f"{actor.name} on {whose}'s: passed, and changed what they may not")
                 elif not allowed:
                     problem = _refusal(actor, door, response)
                     after = (Case.objects.get(pk=case.pk).version, TimelineEntry.objects.count())
