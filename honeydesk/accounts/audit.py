@@ -43,3 +43,29 @@ def record(
         ip=client_ip(request) if request is not None else None,
         data=data or {},
     )
+
+
+def record_export(
+    request: HttpRequest,
+    *,
+    actor: User,
+    what: str,
+    target: str,
+    rows: int,
+    filters: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """One staff download of customer or desk data (a CSV): what was exported, with which
+    filters and how many rows, so an admin can answer "who took this data out, and how
+    much of it". Written when the file is built; a download that fails access is a 404
+    and writes nothing."""
+    return record(
+        Action.EXPORTED,
+        actor=actor,
+        target=target,
+        request=request,
+        data={"what": what, "filters": filters or {}, "rows": rows, "via": _via(request)},
+    )
+
+
+def _via(request: HttpRequest) -> str:
+    return "api" if request.path.startswith("/api/") else "page"

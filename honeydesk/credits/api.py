@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja import Status as Reply
 
+from honeydesk.accounts import audit
 from honeydesk.accounts.models import User
 from honeydesk.cases import access as case_access
 from honeydesk.credits import access, actions, ledger, present
@@ -159,7 +160,7 @@ class AnswerIn(In):
     version: int | None = None
 
 
-class NoteIn(In):
+class WithdrawIn(In):
     note: str = Field("", max_length=2000)
 
 
@@ -305,7 +306,7 @@ def answer(request: HttpRequest, ref: str, request_id: Id, payload: AnswerIn) ->
     response={200: CreditOut, **WRITE_ERRORS},
     summary="Withdraw a credit request",
 )
-def withdraw(request: HttpRequest, ref: str, request_id: Id, payload: NoteIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, ref: str, request_id: Id, payload: WithdrawIn) -> dict[str, Any]:
     user = _user(request)
     found = _request(user, ref, request_id)
     actions.do_withdraw_credit(found, note=payload.note, acting_user=user, channel="api")
@@ -397,7 +398,10 @@ def account_ledger(request: HttpRequest, number: str) -> dict[str, Any]:
     openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
 )
 def account_ledger_csv(request: HttpRequest, number: str) -> HttpResponse:
-    account, entries = _ledger_rows(number, _user(request))
+    user = _user(request)
+    account, entries = _ledger_rows(number, user)
+    target = f"credit ledger of account {account.number}"
+    audit.record_export(request, actor=user, what="credit ledger", target=target, rows=len(entries))
     response = HttpResponse(ledger.as_csv(account, entries), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="credits-{account.number}.csv"'
     return response

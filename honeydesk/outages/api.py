@@ -115,7 +115,7 @@ class UpdateIn(In):
     next_update_at: datetime | None = None
 
 
-class ResolveIn(In):
+class IncidentResolveIn(In):
     resolution: str = Field(..., max_length=2000)
     resolved_at: datetime | None = None
 
@@ -204,7 +204,7 @@ def post_update(request: HttpRequest, incident_id: Id, payload: UpdateIn) -> Rep
 
 
 @router.post("/incidents/{incident_id}/resolve", response={200: IncidentOut, **WRITE_ERRORS}, summary="Resolve (staff)")
-def resolve(request: HttpRequest, incident_id: Id, payload: ResolveIn) -> dict[str, Any]:
+def resolve(request: HttpRequest, incident_id: Id, payload: IncidentResolveIn) -> dict[str, Any]:
     user = _user(request)
     incident = actions.do_resolve_incident(
         _staff_incident(user, incident_id),

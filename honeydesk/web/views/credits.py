@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from honeydesk.accounts import audit
 from honeydesk.cases import access as case_access
 from honeydesk.cases.models import Case
 from honeydesk.credits import access, actions, ledger
@@ -178,10 +179,12 @@ def approval_decide(request: HttpRequest, approval_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def ledger_csv(request: HttpRequest, number: str) -> HttpResponse:
-    account = access.ledger_account_for(user_of(request), number)
-    response = HttpResponse(
-        ledger.as_csv(account, list(ledger.entries_of(account))), content_type="text/csv; charset=utf-8"
-    )
+    user = user_of(request)
+    account = access.ledger_account_for(user, number)
+    entries = list(ledger.entries_of(account))
+    target = f"credit ledger of account {account.number}"
+    audit.record_export(request, actor=user, what="credit ledger", target=target, rows=len(entries))
+    response = HttpResponse(ledger.as_csv(account, entries), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="credits-{account.number}.csv"'
     return response
 

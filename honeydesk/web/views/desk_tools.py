@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from honeydesk.accounts import audit
 from honeydesk.accounts.models import User
 from honeydesk.cases import properties, queries
 from honeydesk.cases.models import Case, CaseField, Priority, Status, Tag
@@ -113,7 +114,8 @@ EXPORT_LIMIT = 10_000
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The cases this person can see, filtered like a queue, as CSV with their tags and
     custom fields (one column per field). At most EXPORT_LIMIT rows, newest first."""
-    cases, _, _ = filtered_queue(request, user_of(request))
+    user = user_of(request)
+    cases, _, _ = filtered_queue(request, user)
     fields = list(CaseField.objects.filter(active=True))
     rows = (
         cases.select_related("account", "department", "owner", "request_type")
@@ -124,7 +126,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(out)
     head = ["reference", "subject", "status", "priority", "request type", "department", "owner", "account"]
     writer.writerow([*head, "opened", "tags", *(f.key for f in fields)])
+    count = 0
     for case in rows:
+        count += 1
         custom = case.custom or {}
         writer.writerow(
             [
@@ -141,6 +145,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
                 *(_safe(str(custom[f.key])) if f.key in custom else "" for f in fields),
             ]
         )
+    filters = {key: ",".join(request.GET.getlist(key)) for key in request.GET}
+    audit.record_export(request, actor=user, what="cases", target="case list CSV", rows=count, filters=filters)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cases.csv"'
     return response

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from honeydesk.accounts import audit
 from honeydesk.accounts.models import Department
 from honeydesk.cases.models import Channel, RequestType
 from honeydesk.lib import clock
@@ -174,13 +175,15 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="metrics-{name}-{filters.start}-{filters.end}.csv"'
     writer = csv.writer(response)
     hours = [f"{h:02d}" for h in range(24)]
+    count = 0
     if name == "heatmap":
         # The page's table: a row per weekday, a column per local hour.
         writer.writerow(["Day", *hours])
         for d, counts in enumerate(queries.heatmap(filters)):
             writer.writerow([WEEKDAYS[d], *counts])
-        return response
-    if name == "best-time":
+            count += 1
+        what = "the contact heatmap"
+    elif name == "best-time":
         # One row per weekday and hour with answered calls (the hours the page fills in).
         calls = _calls(chosen)
         response["Content-Disposition"] = f'attachment; filename="metrics-{name}-{calls.start}-{calls.end}.csv"'
@@ -189,14 +192,26 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
             for h, (expected, wait) in enumerate(cells):
                 if wait:
                     writer.writerow([day, hours[h], expected, wait])
-        return response
-    metrics = queries.metrics_for(user)
-    rows = queries.table(filters, metrics, name)
-    first = "Period" if name == TOTAL else TABLES[name].removeprefix("By ").capitalize()
-    writer.writerow([first, *(_safe(m.label) for m in metrics)])
-    for row in rows:
-        label = f"{filters.start} to {filters.end}" if name == TOTAL else row.label
-        writer.writerow([_safe(label), *(_safe(shown) for _, _, shown in row.cells)])
+                    count += 1
+        what = "the best time to call"
+    else:
+        metrics = queries.metrics_for(user)
+        rows = queries.table(filters, metrics, name)
+        first = "Period" if name == TOTAL else TABLES[name].removeprefix("By ").capitalize()
+        writer.writerow([first, *(_safe(m.label) for m in metrics)])
+        for row in rows:
+            label = f"{filters.start} to {filters.end}" if name == TOTAL else row.label
+            writer.writerow([_safe(label), *(_safe(shown) for _, _, shown in row.cells)])
+        count = len(rows)
+        what = "the period at a glance" if name == TOTAL else f"metrics table {TABLES[name].lower()}"
+    audit.record_export(
+        request,
+        actor=user,
+        what=f"metrics {name}",
+        target=what,
+        rows=count,
+        filters={"start": str(filters.start), "end": str(filters.end), **chosen},
+    )
     return response
 
 

@@ -2,7 +2,8 @@
 
 A corpus of payloads goes in through every way text gets in (the API, the portal's forms,
 the workspace's forms, inbound e-mail headers, text, HTML and attachment names, call
-events, the answer library, account and contact names). Chromium then renders every page
+events, the answer library, account and contact names, credit reasons, incidents, call-back
+subjects, macros, custom field values). Chromium then renders every page
 that shows that text. Each payload calls `__hdxss(n)` if it ever runs; a detector exposed
 to every frame records those calls, and a scan of every frame's DOM reports any handler,
 script, srcdoc or javascript: address that carries a payload. The pages are checked with
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -26,8 +28,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from playwright.sync_api import BrowserContext
 
-from honeydesk.cases.models import Case, TimelineEntry
+from honeydesk.cases.models import Case, CaseField, TimelineEntry
 from honeydesk.channels.email.inbound import ingest
+from honeydesk.credits.models import CreditRequest
+from honeydesk.lib import clock
+from honeydesk.macros.actions import Draft, do_save_macro
+from honeydesk.macros.models import Macro
 from honeydesk.testing import Cast
 
 pytestmark = pytest.mark.browser
@@ -177,7 +183,28 @@ def feed(cast: Cast) -> dict[str, Any]:
         "/accounts",
         {"number": "XSS-1", "name": payload(20, 1), "contacts": [{"name": payload(20, 2), "emails": ["x@xss.test"]}]},
     )
-    return {"cases": cases}
+    # 21-25: text of the features added since: a customer's credit request reason (portal),
+    # an incident's title and summary, a call-back's subject, a macro's name and reply, a
+    # custom field's text value.
+    alice.post(
+        f"/portal/cases/{target}/credits/",
+        {"amount": "40.00", "reason": all_payloads(21, 2000), "period_start": "2026-03-02", "period_end": "2026-03-04"},
+    )
+    incident = staff.post(
+        "/incidents",
+        {"service": "Internet", "area": "North", "title": payload(22, 1)[:200], "summary": all_payloads(22, 2000)},
+    )
+    assert incident.status_code == 201, incident.content
+    due = (clock.now() + timedelta(days=2)).isoformat()
+    promised = staff.post(f"/cases/{target}/callbacks", {"due_at": due, "about": all_payloads(23, 500)})
+    assert promised.status_code == 201, promised.content
+    do_save_macro(
+        Draft(name=payload(24, 1)[:100], scope="shared", reply=all_payloads(24, 5000)), acting_user=cast.supervisor
+    )
+    CaseField.objects.create(key="cause", label="Cause", kind="text")
+    fields = staff.post(f"/cases/{ref}/fields", {"values": {"cause": payload(25, 1)[:200]}, "version": version(ref)})
+    assert fields.status_code == 200, fields.content
+    return {"cases": cases, "incident": incident.json()["id"]}
 
 
 def _mail_with(i: int) -> bytes:
@@ -281,6 +308,22 @@ def test_no_payload_runs_on_any_page_that_shows_it(live_cast, live_server, new_c
         "/desk/kb/",
         "/desk/held-mail/",
         "/desk/?queue=department&page=2",
+        # Pages of the features added since (credits, incidents, call-backs, macros,
+        # notifications, quality, metrics).
+        "/desk/callbacks/?tab=department",
+        "/desk/credits/approvals/",
+        "/desk/incidents/",
+        f"/desk/incidents/{data['incident']}/",
+        "/desk/macros/",
+        f"/desk/cases/{live_cast.alice_case.ref}/macros/?q=hdxss",
+        "/desk/notifications/",
+        "/desk/recovery/",
+        "/desk/reply-scores/",
+        "/desk/monitoring/",
+        "/desk/reviews/",
+        "/desk/metrics/",
+        "/desk/metrics/mine/",
+        "/desk/?queue=department&field=cause&value=",
         *(f"/desk/cases/{c.ref}/" for c in Case.objects.filter(channel__in=["phone", "email"]).order_by("id")[:4]),
     ]
     customer_pages = [
@@ -289,7 +332,19 @@ def test_no_payload_runs_on_any_page_that_shows_it(live_cast, live_server, new_c
         f"/portal/cases/{cases[0]}/",
         f"/portal/cases/{cases[0]}/record/",
         "/portal/new/?describe=%3Cimg%20src%3Dx%20onerror%3D__hdxss(2101)%3E",
+        "/portal/search/?q=hdxss",
+        "/portal/search/?q=%3Cimg%20src%3Dx%20onerror%3D__hdxss(2601)%3E",
     ]
+    # The text of the ways in added later reaches these pages (so they are real checks).
+    shows = {
+        "/desk/callbacks/?tab=department": "hdxss(23",
+        "/desk/incidents/": "hdxss(22",
+        f"/desk/incidents/{data['incident']}/": "hdxss(22",
+        "/desk/macros/": "hdxss(24",
+        f"/desk/cases/{cases[0]}/": "hdxss(25",
+        f"/desk/cases/{live_cast.alice_case.ref}/": "hdxss(21",
+        f"/portal/cases/{live_cast.alice_case.ref}/": "hdxss(21",
+    }
     findings: dict[str, list[str]] = {}
     for username, pages in (("sam", staff_pages), ("alice", customer_pages)):
         context = _signed_in(new_context, live_server, live_cast, username)
@@ -299,6 +354,8 @@ def test_no_payload_runs_on_any_page_that_shows_it(live_cast, live_server, new_c
             found = detector.visit(page, live_server.url + url)
             if found:
                 findings[url] = found
+            if url in shows:
+                assert shows[url] in page.content(), f"{url} does not show the text fed to it"
         assert detector.calls == [], f"payloads ran as {username}: {sorted(set(detector.calls))}"
         assert detector.dialogs == [], detector.dialogs
         context.close()
@@ -307,6 +364,8 @@ def test_no_payload_runs_on_any_page_that_shows_it(live_cast, live_server, new_c
     assert Case.objects.filter(subject__contains="hdxss").count() >= len(PAYLOADS) - 1
     assert TimelineEntry.objects.filter(channel="phone", body__contains="hdxss(15").exists()
     assert TimelineEntry.objects.filter(event="escalated", body__contains="hdxss(17").exists()
+    assert CreditRequest.objects.filter(reason__contains="hdxss(21").exists()
+    assert Macro.objects.filter(name__contains="hdxss(24").exists()
 
 
 def test_the_detector_fires_on_a_planted_unescaped_payload(live_server, new_context, settings, csp_off):
