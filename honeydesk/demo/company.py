@@ -26,8 +26,8 @@ from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount, De
 from honeydesk.cases import actions as act
 from honeydesk.cases.models import Case, Channel, Escalation, RequestType, Status, TimelineEntry
 from honeydesk.channels import registry
+from honeydesk.demo import back_office, credits, desk, library, merging, promises, quality
 from honeydesk.demo import brand as demo_brand
-from honeydesk.demo import credits, desk, library, merging, promises, quality
 from honeydesk.demo import metrics as demo_metrics
 from honeydesk.demo import monitoring as demo_monitoring
 from honeydesk.demo import rules as demo_rules
@@ -127,6 +127,7 @@ def build(*, seed: int = 2024, cases: int = 300, now: datetime | None = None) ->
         merging.build(builder)  # a duplicate merged into its first case (issue 17)
         demo_rules.build(builder)  # a round-robin rule and a tagging rule, fired (issue 17)
         demo_brand.build()  # the portal says Brightwave, in its colour, with its logo (issue 18)
+        back_office.build(builder)  # held and poison mail, a failing webhook, audit log, a rep away (issue 18)
     return Result(builder.counts(), demo_logins())
 
 

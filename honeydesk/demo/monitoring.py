@@ -1,7 +1,8 @@
 """Demo monitoring: the week just ended drawn for every rep (as the weekly task would, on
-Monday), part of it reviewed by the reps' supervisors, some reviews acknowledged and one
-disputed, all through the real actions. Deterministic for a seed: the samples' seeds
-come from it, and reps and items are taken in order.
+Monday), part of it reviewed by the reps' supervisors, some reviews acknowledged, one
+disputed and one dispute settled by its reviewer, all through the real actions.
+Deterministic for a seed: the samples' seeds come from it, and reps and items are taken
+in order.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ NOTES = [
 ]
 ANSWERS = ["Thanks, noted.", "", "Fair - I will read the case history first."]
 DISPUTE = "The customer asked me not to call back; the promise was in the e-mail that followed."
+SETTLED_DISPUTE = "I did give a time: 'by Friday' is in my second reply."
+SETTLEMENT = "Upheld: 'by Friday' came two replies after the promise; the first reply had no time. Say it at once."
 
 
 def _moments(now: datetime) -> tuple[datetime, datetime]:
@@ -81,10 +84,16 @@ def build(builder: Any) -> None:
                         acting_user=supervisors[n % len(supervisors)],
                     )
                 )
-    # The reps answer: every other review acknowledged, one disputed, the rest still open.
+    # The reps answer: every other review acknowledged, one disputed and waiting for a
+    # supervisor, one disputed and settled (upheld, with the reason), the rest still open.
     for n, review in enumerate(reviewed):
         with clock.at(at(0.6 + 0.3 * n / max(1, len(reviewed)))):
             if n == 1:
                 actions.do_dispute_review(review, reason=DISPUTE, acting_user=review.rep)
+            elif n == 2:
+                actions.do_dispute_review(review, reason=SETTLED_DISPUTE, acting_user=review.rep)
             elif n % 2 == 0:
                 actions.do_acknowledge_review(review, comment=ANSWERS[n % len(ANSWERS)], acting_user=review.rep)
+        if n == 2:
+            with clock.at(at(0.95)):  # the reviewer reads the dispute and keeps the scores
+                actions.do_settle_dispute(review, amend=False, comment=SETTLEMENT, acting_user=review.reviewer)

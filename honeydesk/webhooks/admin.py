@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from honeydesk.jobs.runner import enqueue
 from honeydesk.lib.admin import ReadOnlyAdmin
@@ -63,9 +62,7 @@ class EndpointAdmin(admin.ModelAdmin[Endpoint]):
     def send_test_event(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         sent = 0
         for endpoint in queryset.filter(active=True):
-            delivery = Delivery(endpoint=endpoint, event="ping", payload={}, created_at=timezone.now())
-            delivery.payload = {"id": str(delivery.event_id), "event": "ping", "created_at": timezone.now().isoformat()}
-            delivery.save()
+            delivery = events.new_ping(endpoint)
             enqueue("honeydesk.webhooks.send.deliver", {"delivery_id": delivery.pk}, max_attempts=events.ATTEMPTS + 2)
             sent += 1
         messages.info(request, f"Test event queued for {sent} active endpoint(s); see their deliveries.")

@@ -75,6 +75,15 @@ def payload(event: str, case: Case, entries: Sequence[TimelineEntry], event_id: 
     }
 
 
+def new_ping(endpoint: Endpoint) -> Delivery:
+    """A test event for `endpoint`, stored in its delivery log (the caller has it sent:
+    the admin's "Send a test event" queues it for the worker)."""
+    delivery = Delivery(endpoint=endpoint, event="ping", payload={}, created_at=timezone.now())
+    delivery.payload = {"id": str(delivery.event_id), "event": "ping", "created_at": timezone.now().isoformat()}
+    delivery.save()
+    return delivery
+
+
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
     endpoints = active_endpoints.get()
     if not endpoints or not entries:
