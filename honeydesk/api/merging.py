@@ -1,6 +1,6 @@
-"""Merge and split in the API (issue 17, part 3). Staff only: customers get 404. Both
-cases of a merge come through the access door, so a case this person cannot see is a
-404 whichever side it is on. Thin: access -> action -> schema."""
+"""Merge, un-merge and split in the API (issue 17, part 3). Staff only: customers get
+404. Both cases of a merge (and of its undoing) come through the access door, so a case
+this person cannot see is a 404 whichever side it is on. Thin: access -> action -> schema."""
 
 from __future__ import annotations
 
@@ -35,6 +35,17 @@ class MergeIn(s.VersionIn):
 class MergeOut(Schema):
     merged: s.CaseOut = Field(..., description="The duplicate, now closed, with `merged_into` set.")
     into: s.CaseOut = Field(..., description="The case that stays; its timeline shows both cases' entries.")
+
+
+class UnmergeIn(s.VersionIn):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        ..., description="Why the two cases are separate requests after all (internal, on both cases)."
+    )
+
+
+class UnmergeOut(Schema):
+    unmerged: s.CaseOut = Field(..., description="The case that was merged, reopened, `merged_into` cleared.")
+    survivor: s.CaseOut = Field(..., description="The case it had been merged into; it keeps its own entries.")
 
 
 class SplitIn(s.VersionIn):
@@ -87,9 +98,25 @@ def merge(request: HttpRequest, ref: str, payload: MergeIn) -> dict[str, Any]:
 
 
 @router.post(
+    "/cases/{ref}/unmerge",
+    response={200: UnmergeOut, **s.errors(*s.WRITE)},
+    summary="Undo the merge of this case (the one that was merged) (staff)",
+)
+def unmerge(request: HttpRequest, ref: str, payload: UnmergeIn) -> dict[str, Any]:
+    user, source = _staff_case(request, ref)
+    if source.merged_into_id is not None:
+        # Whoever may merge may undo it: the case it went into must be theirs to see too.
+        access.case_for(user, source.merged_into_id)
+    survivor = merging.do_unmerge_case(
+        source, acting_user=user, reason=payload.reason, expected_version=_version(payload), channel="api"
+    )
+    return {"unmerged": _shown(source), "survivor": _shown(survivor)}
+
+
+@router.post(
     "/cases/{ref}/entries/{entry_id}/split",
     response={201: s.CaseOut, **s.errors(*s.WRITE)},
-    summary="Split a customer's message out into a new linked case (staff)",
+    summary="Split a customer's message, a call log or a note out into a new linked case (staff)",
 )
 def split(request: HttpRequest, ref: str, entry_id: Id, payload: SplitIn) -> Reply[dict[str, Any]]:
     user, case = _staff_case(request, ref)

@@ -299,6 +299,7 @@ class TimelineEntry(models.Model):
         MERGED = "merged", "Merged into another case"
         MERGED_IN = "merged_in", "Another case merged in"
         SPLIT = "split", "Split into a new case"
+        UNMERGED = "unmerged", "Merge undone"
         RULE_FIRED = "rule_fired", "Rule fired"
 
     class Visibility(models.TextChoices):

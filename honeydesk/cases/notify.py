@@ -150,3 +150,18 @@ def merged(source: Case, survivor: Case, entry: TimelineEntry) -> None:
             context={"into": survivor.ref, "into_subject": survivor.subject},
         )
     )
+
+
+def unmerged(source: Case, survivor: Case, entry: TimelineEntry) -> None:
+    """The one notice of an undone merge, on the merged case's thread, as the merge's was:
+    the two requests are handled separately again, and replies go to this one."""
+    deliver(
+        Notice(
+            source,
+            "unmerged",
+            label="Handled separately again: ",
+            entry=entry,
+            automatic="auto-generated",
+            context={"other": survivor.ref, "other_subject": survivor.subject},
+        )
+    )

@@ -116,8 +116,15 @@ READERS: dict[str, tuple[str, frozenset[str], str]] = {
     ),
     f"event:{Event.SPLIT}": (
         "staff (honeydesk.cases.merging)",
-        PUBLIC,
-        "text composed by honeydesk: which new case the customer's message went to",
+        BOTH,
+        "text composed by honeydesk: which new case an entry went to; internal when the entry was "
+        "(a note, an internal call log)",
+    ),
+    f"event:{Event.UNMERGED}": (
+        "staff (honeydesk.cases.merging)",
+        BOTH,
+        "the staff member's reason internal, on both cases; beside it on the case that was merged, when "
+        "the merge told the customer, honeydesk's public text: the requests are handled separately again",
     ),
     f"event:{Event.RULE_FIRED}": ("honeydesk (honeydesk.rules)", INTERNAL, "which rule acted and what it did"),
 }
@@ -508,11 +515,16 @@ def open_case_rows(
     data: dict[str, Any],
     now: datetime,
     first_response_at: datetime | None = None,
+    kind: str = Kind.INBOUND,
+    visibility: str = Vis.PUBLIC,
 ) -> tuple[Case, TimelineEntry]:
     """The new case row and the two entries every case starts with: "opened" (public,
     by whoever opened it) and the customer's first message (by `author` when the
     customer is a user, else `opening.author_name`). `data` carries the message's
-    analysis, read before the transaction. Returns the case and the message entry."""
+    analysis, read before the transaction. Returns the case and the message entry.
+
+    `kind` and `visibility` differ only for a case split out of another from a call log
+    or a note (honeydesk.cases.merging): that entry, as it was, is the first one."""
     tone = data.get("analysis", {}).get("tone", Tone.CALM)
     case = Case.objects.create(
         subject=opening.subject,
@@ -542,11 +554,11 @@ def open_case_rows(
         data={"linked_case": opening.linked_case.ref} if opening.linked_case else {},
     )
     first_message = NewEntry(
-        Kind.INBOUND,
+        kind,
         opening.channel,
         acting_user=author,
         author_name=opening.author_name,
-        visibility=Vis.PUBLIC,
+        visibility=visibility,
         body=opening.body,
         uploads=opening.uploads,
         at=now,

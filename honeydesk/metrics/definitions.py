@@ -383,6 +383,10 @@ def facts_for(case: Case, ctx: Context) -> list[Fact]:
             add(e.created_at, 0, e.channel, "contacts", 1, 0, True)
             if (data.get("analysis") or {}).get("tone") == "abusive":
                 add(e.created_at, _owner_at(entries, e.created_at), e.channel, "abuse", 1, 1, False)
+        elif e.kind == Kind.CALL and data.get("split_from"):
+            # A copy split out of another case (honeydesk.cases.merging): the call was
+            # taken once, and counted on the case it was logged on.
+            continue
         elif e.kind == Kind.CALL:
             if data.get("direction", "inbound") == "inbound":
                 add(e.created_at, 0, e.channel, "contacts", 1, 0, True)

@@ -51,6 +51,7 @@ urlpatterns = [
     path("cases/<str:ref>/attachments/<int:attachment_id>/", files.attachment, name="attachment"),
     path("desk/cases/<str:ref>/do/<slug:name>/", desk.case_action, name="case_action"),
     path("desk/cases/<str:ref>/merge/", merging.merge_case, name="merge_case"),
+    path("desk/cases/<str:ref>/unmerge/", merging.unmerge_case, name="unmerge_case"),
     path("desk/cases/<str:ref>/entries/<int:entry_id>/split/", merging.split_entry, name="split_entry"),
     path("desk/outbox/", outbox.outbox_list, name="outbox"),
     path("desk/outbox/<str:name>/", outbox.outbox_mail, name="outbox_mail"),

@@ -96,6 +96,16 @@ def _twin_ref(cast: Cast, case: str) -> str:
     return twin.ref if twin else MISSING_REF  # before the setup: the call on a missing case
 
 
+def _merged_into_twin(cast: Cast, case: str) -> None:
+    """The case merged into a twin of its own account: the case to un-merge."""
+    from honeydesk.cases import merging
+    from honeydesk.cases.models import Case
+
+    _twin(cast, case)
+    twin = Case.objects.get(subject=f"Twin of {case}")
+    merging.do_merge_cases(getattr(cast, case), twin, acting_user=cast.admin)
+
+
 def _first_message(cast: Cast, case: str) -> dict[str, Any]:
     return {"entry": getattr(cast, case).entries.filter(kind="inbound").earliest("id").pk}
 
@@ -150,6 +160,14 @@ CASE_ENDPOINTS = [
         "merge", "post", "/cases/{ref}/merge", lambda c, k: {"into": _twin_ref(c, k)}, staff_only=True, setup=_twin
     ),
     Endpoint("split", "post", "/cases/{ref}/entries/{entry}/split", staff_only=True, ok=201, path_args=_first_message),
+    Endpoint(
+        "unmerge",
+        "post",
+        "/cases/{ref}/unmerge",
+        lambda c, k: {"reason": "Two separate requests"},
+        staff_only=True,
+        setup=_merged_into_twin,
+    ),
     Endpoint(
         "fields",
         "post",

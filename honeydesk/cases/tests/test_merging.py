@@ -13,6 +13,7 @@ from honeydesk.channels.email.inbound import ingest
 from honeydesk.channels.email.models import Message
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, StaleVersion
+from honeydesk.metrics.definitions import facts_for_cases
 
 Event = TimelineEntry.Event
 
@@ -175,9 +176,12 @@ def test_it_splits_a_message_into_a_new_linked_case(cast):
     assert [m.case_id for m in mails("case_opened")][-1] == new.pk  # the customer gets the new reference
     with pytest.raises(StaleVersion):
         merging.do_split_entry(case, entry, acting_user=cast.billing_agent, expected_version=1)
-    note = case.entries.filter(kind="note").first()
-    with pytest.raises(InvalidInput):
-        merging.do_split_entry(case, note, acting_user=cast.billing_agent)
+    reply = actions.do_add_reply(case, body="We refunded it.", acting_user=cast.billing_agent)
+    with pytest.raises(InvalidInput) as sent:  # a staff reply went out on this case's thread
+        merging.do_split_entry(case, reply, acting_user=cast.billing_agent)
+    assert "thread" in sent.value.message
+    with pytest.raises(InvalidInput):  # an event is the case's own decision
+        merging.do_split_entry(case, split, acting_user=cast.billing_agent)
     with pytest.raises(InvalidInput):  # not a message of this case
         merging.do_split_entry(cast.bob_case, entry, acting_user=cast.supervisor)
 
@@ -198,3 +202,142 @@ def test_it_puts_a_customers_message_on_a_merged_case_onto_the_survivor(cast):
     entry = actions.check_customer_writes(dup, body="One more detail.", acting_user=cast.alice, channel="api")
     assert entry.case_id == cast.alice_case.pk
     assert not Case.objects.filter(linked_case=dup).exists()
+
+
+def _mail(mid: bytes, text: bytes, parent: bytes | None = None) -> bytes:
+    reply = b"In-Reply-To: <" + parent + b">\n" if parent else b""
+    return (
+        b"From: Alice Archer <alice@example.test>\nTo: billing@honeydesk.test\nSubject: Charged twice\n"
+        b"Message-ID: <" + mid + b">\n" + reply + b"\n" + text + b"\n"
+    )
+
+
+def test_it_undoes_a_merge_by_new_entries_on_both_cases(cast):
+    survivor = cast.alice_case
+    dup = Case.objects.get(pk=int(ingest(_mail(b"un-1@mail.example.test", b"My March bill twice."), "test").case[3:]))
+    actions.do_assign(dup, cast.billing_agent, acting_user=cast.billing_agent)
+    merging.do_merge_cases(dup, survivor, acting_user=cast.billing_agent)
+    # While merged: the customer's reply to the duplicate's thread and a rep's answer land on the survivor.
+    during = ingest(_mail(b"un-2@mail.example.test", b"Statement attached.", b"un-1@mail.example.test"), "test")
+    assert during.case == survivor.ref
+    answer = actions.do_add_reply(survivor, body="Thanks, checking both.", acting_user=cast.billing_agent)
+    dup, survivor = cast.fresh(dup), cast.fresh(survivor)
+    with pytest.raises(StaleVersion):
+        merging.do_unmerge_case(dup, acting_user=cast.supervisor, reason="Two bills", expected_version=dup.version - 1)
+    with pytest.raises(InvalidInput):
+        merging.do_unmerge_case(dup, acting_user=cast.supervisor, reason="  ")
+    with pytest.raises(InvalidInput):  # customers do not undo merges
+        merging.do_unmerge_case(dup, acting_user=cast.alice, reason="Two bills")
+    assert cast.fresh(dup).merged_into_id == survivor.pk
+    assert not TimelineEntry.objects.filter(event=Event.UNMERGED).exists()
+    sent = Message.objects.filter(direction=Message.Direction.OUT).count()
+    back = merging.do_unmerge_case(
+        dup, acting_user=cast.supervisor, reason="Two different invoices", expected_version=dup.version
+    )
+    assert back.pk == survivor.pk
+    dup = cast.fresh(dup)
+    assert dup.merged_into_id is None and dup.closed_at is None
+    assert (dup.status, dup.owner) == (Status.OPEN, cast.billing_agent)  # reopened with its owner
+    assert cast.fresh(survivor).version == survivor.version + 1
+    # Both cases record who undid it and why, internally.
+    for case in (dup, survivor):
+        [why] = case.entries.filter(event=Event.UNMERGED, visibility="internal")
+        assert why.author == cast.supervisor and "Two different invoices" in why.body
+    # The customer is told once, on the duplicate's thread, and never the staff's reason.
+    [told] = TimelineEntry.objects.filter(event=Event.UNMERGED, visibility="public")
+    assert told.case_id == dup.pk and survivor.ref in told.body and "invoices" not in told.body
+    assert Message.objects.filter(direction=Message.Direction.OUT).count() == sent + 1
+    [notice] = mails("unmerged")
+    assert notice.case_id == dup.pk and notice.recipients == "alice@example.test"
+    # The survivor no longer reads the duplicate's entries; what was written on it meanwhile stays.
+    shown = {e.pk: e for e in access.entries_visible_to(cast.supervisor, survivor)}
+    assert all(e.case_id == survivor.pk for e in shown.values())
+    assert Message.objects.get(pk=during.message).entry_id in shown and answer.pk in shown
+    assert "My March bill twice." in [e.body for e in access.entries_visible_to(cast.alice, dup)]
+    # The duplicate's thread is its own again.
+    after = ingest(_mail(b"un-3@mail.example.test", b"One more thing.", b"un-1@mail.example.test"), "test")
+    assert after.status == "stored" and after.case == dup.ref
+    with pytest.raises(InvalidTransition):
+        merging.do_unmerge_case(cast.fresh(dup), acting_user=cast.supervisor, reason="again")
+
+
+def test_it_saves_nothing_of_an_unmerge_that_fails(cast, monkeypatch):
+    dup = duplicate(cast)
+    merging.do_merge_cases(dup, cast.alice_case, acting_user=cast.billing_agent)
+    dup, survivor = cast.fresh(dup), cast.fresh(cast.alice_case)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("mail queue down")
+
+    monkeypatch.setattr(merging.notify, "unmerged", broken)
+    with pytest.raises(RuntimeError):
+        merging.do_unmerge_case(dup, acting_user=cast.supervisor, reason="Two bills")
+    assert (cast.fresh(dup).merged_into_id, cast.fresh(dup).status) == (survivor.pk, Status.CLOSED)
+    assert cast.fresh(dup).version == dup.version and cast.fresh(survivor).version == survivor.version
+    assert not TimelineEntry.objects.filter(event=Event.UNMERGED).exists()
+
+
+def test_it_tells_only_the_customer_the_merge_told_when_accounts_differ(cast):
+    bob_case, survivor = cast.bob_case, cast.alice_case
+    merging.do_merge_cases(bob_case, survivor, acting_user=cast.supervisor, confirm_different_accounts=True)
+    merging.do_unmerge_case(cast.fresh(bob_case), acting_user=cast.supervisor, reason="Not the same household")
+    # Alice was never told of Bob's case, so she reads nothing of its undoing either.
+    assert not survivor.entries.filter(event=Event.UNMERGED, visibility="public").exists()
+    assert [e.body for e in access.entries_visible_to(cast.alice, survivor) if e.event == Event.UNMERGED] == []
+    assert cast.fresh(bob_case).status == Status.NEW  # nobody owned it: back in the queue
+    [notice] = mails("unmerged")
+    assert notice.case_id == bob_case.pk
+    assert bob_case.entries.filter(event=Event.UNMERGED, visibility="public").count() == 1
+
+
+def test_it_brings_back_the_cases_that_followed_the_unmerged_one(cast):
+    first, second = duplicate(cast, "one"), duplicate(cast, "two")
+    merging.do_merge_cases(first, second, acting_user=cast.billing_agent)
+    merging.do_merge_cases(second, cast.alice_case, acting_user=cast.billing_agent)
+    merging.do_unmerge_case(cast.fresh(second), acting_user=cast.billing_agent, reason="A different month")
+    assert cast.fresh(first).merged_into_id == second.pk  # merged into `second`, as before
+    assert "one" in [e.body for e in access.entries_visible_to(cast.billing_agent, second)]
+    assert "one" not in [e.body for e in access.entries_visible_to(cast.billing_agent, cast.alice_case)]
+    [why] = second.entries.filter(event=Event.UNMERGED, visibility="internal")
+    assert why.data["also"] == [first.ref]
+
+
+def test_it_splits_a_note_out_and_keeps_it_internal(cast):
+    case = cast.alice_case
+    note = actions.do_add_note(case, body="Also asked about moving house in May.", acting_user=cast.billing_agent)
+    sent = Message.objects.filter(direction=Message.Direction.OUT).count()
+    new = merging.do_split_entry(case, note, acting_user=cast.billing_agent, subject="Moving house")
+    assert (new.account, new.contact, new.linked_case_id, new.subject) == (
+        case.account,
+        case.contact,
+        case.pk,
+        "Moving house",
+    )
+    [copy] = new.entries.exclude(kind="event")
+    assert (copy.kind, copy.visibility, copy.body, copy.author) == ("note", "internal", note.body, cast.billing_agent)
+    assert copy.data["split_from"]["entry"] == note.pk
+    [split] = case.entries.filter(event=Event.SPLIT)
+    assert split.visibility == "internal" and new.ref in split.body and "note" in split.body
+    assert Message.objects.filter(direction=Message.Direction.OUT).count() == sent  # nobody is told
+    for shown in (access.entries_visible_to(cast.alice, new), access.entries_visible_to(cast.alice, case)):
+        assert note.body not in [e.body for e in shown] and new.ref not in " ".join(e.body for e in shown)
+
+
+def test_it_splits_a_call_log_out_and_counts_the_call_once(cast):
+    case = cast.alice_case
+    call = actions.do_log_call(
+        case, body="Called: wants a second line.", acting_user=cast.billing_agent, duration_seconds=300
+    )
+    new = merging.do_split_entry(case, call, acting_user=cast.billing_agent, subject="Second line")
+    [copy] = new.entries.filter(kind="call")
+    assert (copy.visibility, copy.body, copy.data["duration_seconds"]) == ("public", call.body, 300)
+    [split] = case.entries.filter(event=Event.SPLIT)
+    assert split.visibility == "public" and "call log" in split.body
+    assert [m.case_id for m in mails("case_opened")][-1] == new.pk  # the customer gets the new reference
+    measures = [f.measure for case_id, f in facts_for_cases([case, new]) if f.measure in ("contacts", "handle_call")]
+    counted = [case_id for case_id, f in facts_for_cases([case, new]) if f.measure == "handle_call"]
+    assert counted == [case.pk] and measures.count("handle_call") == 1
+    hidden = actions.do_log_call(case, body="Internal: line check.", acting_user=cast.billing_agent, public=False)
+    other = merging.do_split_entry(case, hidden, acting_user=cast.billing_agent)
+    assert other.entries.get(kind="call").visibility == "internal"
+    assert case.entries.filter(event=Event.SPLIT).order_by("-id")[0].visibility == "internal"

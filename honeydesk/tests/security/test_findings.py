@@ -119,6 +119,7 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     )
     merging.do_merge_cases(twin, case, acting_user=cast.supervisor)
     split = merging.do_split_entry(case, twin.entries.get(kind="inbound"), acting_user=cast.supervisor)
+    merging.do_unmerge_case(cast.fresh(twin), reason=f"{secret} unmerge", acting_user=cast.supervisor)
     rules_engine.fire(Rule.objects.create(name="Tag it", add_tags="ruled"), case, "walk")  # a rule (issue 17)
     ruled = do_save_macro(Draft(name="Rule note", note=f"{secret} rule note"), acting_user=cast.supervisor)
     rules_engine.fire(Rule.objects.create(name="Note it", apply_macro=ruled), case, "walk")  # its internal note

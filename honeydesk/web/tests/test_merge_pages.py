@@ -89,3 +89,50 @@ def test_it_splits_a_message_from_the_case_page(cast):
     assert new.subject == "Modem down" and new.request_type == cast.repair_type
     assert cast.client(cast.alice).get(url).status_code == 404
     assert sup.get(reverse("web:split_entry", args=[case.ref, 2**63 + 5])).status_code == 404
+
+
+def test_it_undoes_a_merge_from_the_survivors_page(cast):
+    from honeydesk.cases import merging
+
+    dup, survivor = _duplicate(cast), cast.alice_case
+    merging.do_merge_cases(dup, survivor, acting_user=cast.billing_agent)
+    rep = cast.client(cast.billing_agent)
+    url = reverse("web:unmerge_case", args=[dup.ref])
+    # Led from the merged case's page to the survivor's, which offers the undo.
+    followed = rep.get(reverse("web:case", args=[dup.ref]), follow=True).content.decode()
+    assert 'id="unmerge-box"' in followed and url in followed
+    form = rep.get(url).content.decode()
+    assert dup.ref in form and survivor.ref in form and 'name="reason"' in form
+    version = cast.fresh(dup).version
+    no_reason = rep.post(url, {"reason": " ", "version": version})
+    assert no_reason.status_code == 422 and "Reason is required" in no_reason.content.decode()
+    assert rep.post(url, {"reason": "Two bills", "version": version - 1}).status_code == 409
+    assert cast.fresh(dup).merged_into_id == survivor.pk
+    # Only staff who see both cases: others get what a missing page gets.
+    assert cast.client(cast.repair_agent).get(url).status_code == 404
+    assert cast.client(cast.alice).post(url, {"reason": "x", "version": version}).status_code == 404
+    done = rep.post(url, {"reason": "Two different bills", "version": version})
+    assert done.status_code == 302 and done["Location"] == reverse("web:case", args=[dup.ref])
+    page = rep.get(reverse("web:case", args=[dup.ref]))
+    assert page.status_code == 200 and "Two different bills" in page.content.decode()  # its own page again
+    assert 'id="unmerge-box"' not in rep.get(reverse("web:case", args=[survivor.ref])).content.decode()
+    assert rep.get(url).status_code == 404  # nothing left to undo
+    theirs = cast.client(cast.alice).get(reverse("web:portal_case", args=[dup.ref])).content.decode()
+    assert "handled on its own again" in theirs and "Two different bills" not in theirs
+
+
+def test_it_splits_a_note_from_the_case_page(cast):
+    case = cast.alice_case
+    note = actions.do_add_note(case, body="Also wants a second line.", acting_user=cast.billing_agent)
+    rep = cast.client(cast.billing_agent)
+    url = reverse("web:split_entry", args=[case.ref, note.pk])
+    assert url.encode() in rep.get(reverse("web:case", args=[case.ref])).content
+    assert "stays internal" in rep.get(url).content.decode()
+    done = rep.post(
+        url, {"request_type": cast.billing_type.pk, "subject": "Second line", "version": cast.fresh(case).version}
+    )
+    new = Case.objects.get(linked_case=case)
+    assert done.status_code == 302 and new.entries.get(kind="note").visibility == "internal"
+    reply = actions.do_add_reply(case, body="Sent already.", acting_user=cast.billing_agent)
+    page = rep.get(reverse("web:case", args=[case.ref])).content.decode()
+    assert reverse("web:split_entry", args=[case.ref, reply.pk]) not in page  # sent replies stay put

@@ -224,7 +224,11 @@ def _department_staff(case: Case) -> list[tuple[str, list[User]]]:
 def case_page(request: HttpRequest, ref: str) -> HttpResponse:
     case = access.case_for(user_of(request), ref)
     if moved := merging.followed(user_of(request), case, "web:case"):
-        messages.info(request, f"{case.ref} was merged into this case; its entries are marked with its reference.")
+        messages.info(
+            request,
+            f"{case.ref} was merged into this case; its entries are marked with its reference. "
+            "To undo the merge, open “Merged into this case”.",
+        )
         return moved
     return page(request, "desk/case.html", None, _case_context(request, case))
 

@@ -2,7 +2,9 @@
 
 "Merge into…" on the case page asks for the other case's reference, then shows both cases
 side by side before anything happens (and asks again, explicitly, when they belong to
-different accounts). "Split into a new case" on a customer's message asks for the new
+different accounts). "Undo merge…" (on the survivor's page, for each case merged into it,
+and on the merged case's own page) asks why, then handles the two separately again.
+"Split into a new case" on a customer's message, a call log or a note asks for the new
 case's request type and subject. Thin: access -> action -> redirect.
 """
 
@@ -94,6 +96,36 @@ def _case_typed(user: User, typed: str) -> Case:
         return access.case_for(user, typed)
     except NotFound:
         raise InvalidInput.field("into", f"There is no case {typed} that you can see.") from None
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def unmerge_case(request: HttpRequest, ref: str) -> HttpResponse:
+    """GET: why undo it (the form); POST: undo the merge of `ref`, the case that was merged.
+    Both cases come through the door, as for a merge: a case this person cannot see is 404."""
+    user = user_of(request)
+    source = access.case_for(user, ref)
+    if source.merged_into_id is None:
+        raise NotFound("This case is not merged into another.")
+    survivor = access.case_for(user, source.merged_into_id)
+    context: dict[str, Any] = {
+        "source": source,
+        "survivor": survivor,
+        "reason": request.POST.get("reason", ""),
+        "version": parse_version(request) or source.version,
+        "error": None,
+    }
+    if request.method == "POST":
+        try:
+            merging.do_unmerge_case(
+                source, acting_user=user, reason=context["reason"], expected_version=required_version(request)
+            )
+        except DomainError as exc:
+            context["error"] = exc
+            return page(request, "desk/unmerge.html", None, context, status=exc.status)
+        messages.success(request, f"{source.ref} is handled on its own again, separately from {survivor.ref}.")
+        return redirect("web:case", ref=source.ref)
+    return page(request, "desk/unmerge.html", None, context)
 
 
 @require_http_methods(["GET", "POST"])
