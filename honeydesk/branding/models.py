@@ -3,7 +3,8 @@
 One row (`current.get()` reads it, cached per process for a few seconds). The colour
 reaches pages through a served stylesheet (/brand.css), never an inline style: the
 Content-Security-Policy allows no inline style. The text colour on the brand colour is
-chosen for contrast (black or white, whichever reads better; at least 4.5:1 either way).
+chosen for contrast (white or near-black, whichever reads better, and pure black for the
+mid tones where neither reaches WCAG's 4.5:1).
 The logo is a raster image (PNG, JPEG, GIF or WebP), checked by its first bytes: an SVG
 could carry script.
 """
@@ -68,9 +69,17 @@ def contrast(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+READABLE = 4.5  # WCAG 2 AA for normal text
+
+
 def ink_for(colour: str) -> str:
-    """White or near-black text on `colour`, whichever contrasts more (WCAG)."""
-    return "#ffffff" if contrast(colour, "#ffffff") >= contrast(colour, "#111111") else "#111111"
+    """White or near-black text on `colour`, whichever contrasts more (WCAG).
+
+    Near-black reads softer than black, but on mid tones (a bright violet such as #c30fff)
+    neither it nor white reaches 4.5:1; pure black always does there, since the colour is
+    then lighter than the point where black and white tie (about 4.58:1 each)."""
+    ink = "#ffffff" if contrast(colour, "#ffffff") >= contrast(colour, "#111111") else "#111111"
+    return ink if contrast(colour, ink) >= READABLE else "#000000"
 
 
 class Brand(models.Model):

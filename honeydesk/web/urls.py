@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from honeydesk.web.views import (
@@ -28,7 +27,7 @@ urlpatterns = [
     path("brand.css", branding.brand_css, name="brand_css"),
     path("brand/logo", branding.brand_logo, name="brand_logo"),
     path("login/", auth.StaffLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", auth.SignOutView.as_view(), name="logout"),
     path("account/second-factor/", auth.second_factor, name="second_factor"),
     path("desk/", desk.queue, name="queue"),
     path("desk/metrics/", metrics.dashboard, name="metrics"),

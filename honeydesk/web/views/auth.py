@@ -16,7 +16,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,8 +43,26 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("web:queue" if user.is_staff_member else "web:portal")
 
 
+SIGNED_OUT = "signed_out"
+
+
 class StaffLoginView(LoginView):
     template_name = "registration/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Only for nobody signed in: a link to /login/?signed_out=1 cannot wipe a rep's drafts.
+        context["signed_out"] = SIGNED_OUT in self.request.GET and not self.request.user.is_authenticated
+        return context
+
+
+class SignOutView(LogoutView):
+    """Django's sign-out, landing on the sign-in page marked "signed out", where a script
+    from the app's static files deletes the composer drafts this browser kept (desk.js):
+    on a shared computer they would otherwise wait for the next person."""
+
+    def get_default_redirect_url(self) -> str:
+        return f"{reverse('web:login')}?{SIGNED_OUT}=1"
 
 
 def locked_out(

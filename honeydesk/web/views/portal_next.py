@@ -9,6 +9,7 @@ number of queries (the portal home shows up to 100 cases).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -95,6 +96,62 @@ class Situation:
         return self.hours[department_id]
 
 
+class Stage(enum.Enum):
+    """Where a case is, as the customer should understand it. The badge and the "What
+    happens next" sentence are both read from it, so they cannot tell different stories
+    (a transfer once showed "New" beside "passed to our Repair team")."""
+
+    WAITING_ON_YOU = "waiting"
+    SOLVED = "solved"
+    CLOSED = "closed"
+    WITH_SUPERVISOR = "supervisor"
+    PASSED_ON = "passed"
+    RECEIVED = "received"
+    IN_PROGRESS = "progress"
+
+
+def stage(case: Case) -> Stage:
+    if case.status == Status.PENDING:
+        return Stage.WAITING_ON_YOU
+    if case.status == Status.RESOLVED:
+        return Stage.SOLVED
+    if case.status == Status.CLOSED:
+        return Stage.CLOSED
+    if case.escalated:
+        return Stage.WITH_SUPERVISOR
+    if case.status == Status.NEW and case.first_response_at is not None:
+        # Answered before, now back in a queue: passed on to another team (or to a new owner).
+        return Stage.PASSED_ON
+    if case.status == Status.NEW:
+        return Stage.RECEIVED
+    return Stage.IN_PROGRESS
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    tone: str  # one of the status-* looks in app.css
+
+
+def badge(case: Case) -> Badge:
+    """The customer's status badge: the same stage as the sentence, in two or three words
+    (the staff's status names, like "New" for a transferred case, mean nothing to them)."""
+    current = stage(case)
+    if current is Stage.WAITING_ON_YOU:
+        return Badge("Waiting for your answer", "pending")
+    if current is Stage.SOLVED:
+        return Badge("Solved", "resolved")
+    if current is Stage.CLOSED:
+        return Badge("Closed", "closed")
+    if current is Stage.WITH_SUPERVISOR:
+        return Badge("With a supervisor", "open")
+    if current is Stage.PASSED_ON:
+        return Badge(f"Passed to {case.department.name}", "new")
+    if current is Stage.RECEIVED:
+        return Badge("Received", "new")
+    return Badge("In progress", "open")
+
+
 def next_step(case: Case, situation: Situation | None = None) -> str:
     """What happens next, in the customer's words."""
     situation = situation or Situation.for_cases([case])
@@ -104,25 +161,25 @@ def next_step(case: Case, situation: Situation | None = None) -> str:
     if call is not None:
         hours = situation.hours_for(case.department_id)
         call_text = f" We will call you on {callbacks.local(call.due_at, hours)} ({hours.tz} time)."
-    if case.status == Status.PENDING:
+    current = stage(case)
+    if current is Stage.WAITING_ON_YOU:
         return "We are waiting for your answer. Reply below and your case moves straight back to us." + call_text
-    if case.status == Status.RESOLVED:
+    if current is Stage.SOLVED:
         return (
             f"We believe this is solved. If it is not, reply within {settings.REOPEN_WINDOW_DAYS} days "
             "and we reopen it."
         )
-    if case.status == Status.CLOSED:
+    if current is Stage.CLOSED:
         return "This case is closed. If the problem is back, write a new request and we link it to this one."
-    if case.escalated:
+    if current is Stage.WITH_SUPERVISOR:
         return f"A supervisor from {team} has been asked to review your case and will contact you." + call_text
-    if case.status == Status.NEW and case.first_response_at is not None:
-        # Answered before, now back in a queue: passed on to another team (or to a new owner).
+    if current is Stage.PASSED_ON:
         return (
             f"Your case has been passed to our {team} team, who are best placed to help. "
             "The next person from that team to pick it up reads everything so far; you do not need to repeat it."
             + call_text
         )
-    if case.status == Status.NEW:
+    if current is Stage.RECEIVED:
         expected = estimate(situation.typical_for(case.department_id))
         when = f" They usually answer {expected}." if expected else " They answer as soon as they can."
         return f"Your request is with our {team} team.{when}" + call_text

@@ -68,16 +68,39 @@ document.addEventListener("htmx:beforeRequest", (ev) => {
 });
 
 // Drafts survive a reload: the composer's text (and its mode) is kept in this browser's
-// localStorage under the case reference while the rep types, put back when the page opens
-// with an empty composer, and dropped once the entry is sent. Nothing leaves the browser.
+// localStorage under the person and the case reference while the rep types, put back when
+// the page opens with an empty composer, and dropped once the entry is sent. Nothing leaves
+// the browser. On a shared computer each person's drafts are apart (the page's
+// data-user-key, the user's id), a page opened by someone else drops drafts left by a
+// previous person (say, whose session ran out), and signing out deletes them all (here on
+// the button, and again by forget-drafts.js on the page shown after signing out).
 (function () {
   "use strict";
   const PREFIX = "honeydesk:draft:";
   function store() {
     try { return window.localStorage; } catch (e) { return null; }
   }
+  function userKey() { return document.body ? document.body.dataset.userKey || "" : ""; }
   function composer() { return document.getElementById("composer"); }
-  function keyOf(form) { return form && form.dataset.draftKey ? PREFIX + form.dataset.draftKey : null; }
+  function keyOf(form) {
+    const who = userKey();
+    return who && form && form.dataset.draftKey ? PREFIX + who + ":" + form.dataset.draftKey : null;
+  }
+  // Every draft key but those starting with `keep` (all of them when keep is empty).
+  function dropDrafts(keep) {
+    const s = store();
+    if (!s) return;
+    const doomed = [];
+    for (let i = 0; i < s.length; i++) {
+      const key = s.key(i);
+      if (key && key.indexOf(PREFIX) === 0 && !(keep && key.indexOf(keep) === 0)) doomed.push(key);
+    }
+    doomed.forEach((key) => s.removeItem(key));
+  }
+  function dropOthersDrafts() {
+    const who = userKey();
+    if (who) dropDrafts(PREFIX + who + ":");
+  }
   function say(text) { const el = document.getElementById("draft-state"); if (el) el.textContent = text; }
   function save() {
     const form = composer(), key = keyOf(form), s = store();
@@ -127,8 +150,9 @@ document.addEventListener("htmx:beforeRequest", (ev) => {
   });
   document.addEventListener("submit", (ev) => {
     if (ev.target && ev.target.id === "composer" && !window.htmx) forget(ev.target);
+    if (ev.target && ev.target.hasAttribute && ev.target.hasAttribute("data-forget-drafts")) dropDrafts("");
   });
-  document.addEventListener("DOMContentLoaded", restore);
+  document.addEventListener("DOMContentLoaded", () => { dropOthersDrafts(); restore(); });
   document.addEventListener("htmx:afterSettle", restore);
 })();
 

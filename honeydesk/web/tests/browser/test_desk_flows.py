@@ -163,3 +163,79 @@ def test_a_reps_draft_survives_a_reload_and_is_gone_once_sent(live_cast, live_se
     page.reload()
     expect(page.locator("#composer-body")).to_have_value("")
     expect(page.get_by_label("Reply to customer")).to_be_checked()
+
+
+def drafts_in(page: Page) -> dict[str, str]:
+    """Every honeydesk draft this browser keeps (localStorage), by key."""
+    return page.evaluate(
+        "Object.fromEntries(Object.keys(localStorage)"
+        ".filter((k) => k.startsWith('honeydesk:draft:')).map((k) => [k, localStorage.getItem(k)]))"
+    )
+
+
+def sign_in_here(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/login/"))
+
+
+def test_a_shared_browser_keeps_each_reps_drafts_apart_and_signing_out_deletes_them(live_cast, live_server, sign_in):
+    base, ref = live_server.url, live_cast.alice_case.ref
+    url = f"{base}/desk/cases/{ref}/"
+    secret = "Alice's card ending 4242 was charged twice; refund pending."
+
+    # Bianca starts a reply and walks away: her session ends without a sign-out.
+    page = sign_in("bianca")
+    page.goto(url)
+    page.locator("#composer-body").fill(secret)
+    expect(page.locator("#draft-state")).to_have_text("Draft saved")
+    bianca_key = page.evaluate("document.body.dataset.userKey")
+    assert bianca_key == str(live_cast.billing_agent.pk)
+    assert list(drafts_in(page)) == [f"honeydesk:draft:{bianca_key}:{ref}"]
+    page.context.clear_cookies()
+
+    # Sam signs in on the same browser and opens the same case: an empty composer, and
+    # Bianca's draft (a customer's details) is gone from the browser, not just hidden.
+    sign_in_here(page, base, "sam")
+    page.goto(url)
+    expect(page.locator("#composer-body")).to_have_value("")
+    expect(page.locator("#draft-state")).to_have_text("")
+    assert drafts_in(page) == {}
+    assert secret not in page.evaluate("JSON.stringify(localStorage)")
+
+    # Sam's own draft is his, kept across a reload...
+    page.locator("#composer-body").fill("Sam: checking the refund with finance.")
+    expect(page.locator("#draft-state")).to_have_text("Draft saved")
+    page.reload()
+    expect(page.locator("#composer-body")).to_have_value("Sam: checking the refund with finance.")
+    assert list(drafts_in(page)) == [f"honeydesk:draft:{live_cast.supervisor.pk}:{ref}"]
+
+    # ...until he signs out: then no draft of anyone remains in this browser.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login/\?signed_out=1$"))
+    expect(page.locator("#signed-out")).to_contain_text("You have signed out")
+    assert drafts_in(page) == {}
+
+    # And Bianca, back at the same browser, starts from an empty composer too.
+    sign_in_here(page, base, "bianca")
+    page.goto(url)
+    expect(page.locator("#composer-body")).to_have_value("")
+    assert drafts_in(page) == {}
+
+
+def test_the_page_after_signing_out_deletes_drafts_even_without_the_workspace_script(live_cast, live_server, sign_in):
+    # Signed out from somewhere desk.js did not see (another tab, the portal's button):
+    # the signed-out page's own script still clears what was kept.
+    page = sign_in("bianca")
+    page.goto(f"{live_server.url}/desk/cases/{live_cast.alice_case.ref}/")
+    page.evaluate(
+        "localStorage.setItem('honeydesk:draft:999:HD-000001', '{\"body\":\"x\"}');"
+        "localStorage.setItem('unrelated', 'kept')"
+    )
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/login/?signed_out=1")
+    expect(page.locator("#signed-out")).to_be_visible()
+    assert drafts_in(page) == {}
+    assert page.evaluate("localStorage.getItem('unrelated')") == "kept"
