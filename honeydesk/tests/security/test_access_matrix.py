@@ -15,6 +15,7 @@ endpoint cannot be merged without a line in this table.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from honeydesk.accounts.models import ApiToken, Role, User
-from honeydesk.cases import actions, properties
+from honeydesk.cases import actions, merging, properties
 from honeydesk.cases.models import Attachment, Case, TimelineEntry
 from honeydesk.channels.email.inbound import ingest
 from honeydesk.channels.email.models import Message
@@ -85,6 +86,10 @@ def sees_case(a: Actor, whose: str) -> bool:
 
 def staff_sees_case(a: Actor, whose: str) -> bool:
     return a.staff and whose in a.cases
+
+
+def customer_sees_case(a: Actor, whose: str) -> bool:
+    return a.role == "customer" and whose in a.cases
 
 
 def sees_account(a: Actor, whose: str) -> bool:
@@ -146,6 +151,12 @@ class Door:
 
 def v(case: Case, **fields: Any) -> dict[str, Any]:
     return {**fields, "version": Case.objects.get(pk=case.pk).version}
+
+
+def _undo(case: Case) -> dict[str, Any]:
+    """Undo the merge of the duplicate merged into `case` (its version, and why)."""
+    duplicate = Case.objects.get(merged_into=case)
+    return {"reason": "Not the same request", "version": duplicate.version}
 
 
 DOORS = [
@@ -237,6 +248,7 @@ DOORS = [
     Door("api macro", "api", "post", "/cases/{ref}/macros/{macro}/apply", staff_sees_case, v, True),
     Door("api merge", "api", "post", "/cases/{ref}/merge", staff_sees_case, lambda c: v(c, into=_twin(c)), True),
     Door("api split", "api", "post", "/cases/{ref}/entries/{entry}/split", staff_sees_case, v, True),
+    Door("api unmerge", "api", "post", "/cases/{merged}/unmerge", staff_sees_case, _undo, True),
     Door("api promise", "api", "post", "/cases/{ref}/callbacks", staff_sees_case, lambda c: {"due_at": _due()}, True),
     Door("api credits", "api", "get", "/cases/{ref}/credits", sees_case),
     Door("api ask credit", "api", "post", "/cases/{ref}/credits", sees_case, lambda c: ASK, True),
@@ -370,6 +382,15 @@ DOORS = [
         owner_only,
         lambda c: {"version": 1, "reason": "It was a call"},
     ),
+    # Settling is a supervisor's; the matrix's review is not disputed, so they get 409.
+    Door(
+        "api settle",
+        "api",
+        "post",
+        "/monitoring/reviews/{review}/settle",
+        supervisors,
+        lambda c: {"version": 1, "decision": "uphold", "comment": "Fair"},
+    ),
     # Pages: the workspace, added with the URLconf check
     Door("desk search", "page", "get", "/desk/search/?q=Archer", staff_only),
     Door("desk export", "page", "get", "/desk/export.csv", staff_only),
@@ -391,6 +412,7 @@ DOORS = [
         "desk merge", "page", "post", "/desk/cases/{ref}/merge/", staff_sees_case, lambda c: v(c, into=_twin(c)), True
     ),
     Door("desk split", "page", "post", "/desk/cases/{ref}/entries/{entry}/split/", staff_sees_case, v, True),
+    Door("desk unmerge", "page", "post", "/desk/cases/{merged}/unmerge/", staff_sees_case, _undo, True),
     Door(
         "desk promise",
         "page",
@@ -494,6 +516,14 @@ DOORS = [
         owner_only,
         lambda c: {"action": "acknowledge", "version": 1},
     ),
+    Door(
+        "desk review settle",
+        "page",
+        "post",
+        "/desk/reviews/{review}/settle/",
+        supervisors,
+        lambda c: {"decision": "uphold", "comment": "Fair", "version": 1},
+    ),
     Door("desk entry html", "page", "get", "/desk/cases/{ref}/entries/{html_entry}/html/", staff_sees_case),
     Door(
         "desk proposal", "page", "post", "/desk/cases/{ref}/proposals/escalate/dismiss/", staff_sees_case, writes=True
@@ -516,7 +546,10 @@ DOORS = [
         sees_case,
         writes=True,
     ),
-    Door("portal survey", "page", "post", "/portal/cases/{ref}/survey/", sees_case, lambda c: {"action": "opt_out"}),
+    # The customer's own survey: staff who see the case may not answer it or opt them out.
+    Door(
+        "portal survey", "page", "post", "/portal/cases/{ref}/survey/", customer_sees_case, lambda c: {"action": "opt_out"}
+    ),
 ]
 
 ASK = {"amount": "40.00", "reason": "No internet", "period_start": "2026-03-02", "period_end": "2026-03-04"}
@@ -625,6 +658,11 @@ def _setup(cast: Cast) -> dict[str, Any]:
         assert stored.status == "stored" and stored.case == case.ref, stored
         html_entry = Message.objects.get(pk=stored.message).entry_id
         held = ingest(_mail(case, "fail"), "test").quarantine
+        # A duplicate already merged into the case: what the unmerge doors undo.
+        duplicate = actions.do_open_case(
+            dataclasses.replace(twin, subject=f"Again: {case.ref}"), acting_user=cast.admin
+        )
+        merging.do_merge_cases(duplicate, cast.fresh(case), acting_user=cast.admin)
         per_case[whose] = {
             "entry": entry.pk,
             "credit": credit.pk,
@@ -639,6 +677,7 @@ def _setup(cast: Cast) -> dict[str, Any]:
             "review": review,
             "html_entry": html_entry,
             "held": held,
+            "merged": duplicate.ref,
         }
     for user in cast.everyone:
         cast.token(user)  # issued now: a token issued inside an attempt's savepoint would go with it
