@@ -548,7 +548,12 @@ DOORS = [
     ),
     # The customer's own survey: staff who see the case may not answer it or opt them out.
     Door(
-        "portal survey", "page", "post", "/portal/cases/{ref}/survey/", customer_sees_case, lambda c: {"action": "opt_out"}
+        "portal survey",
+        "page",
+        "post",
+        "/portal/cases/{ref}/survey/",
+        customer_sees_case,
+        lambda c: {"action": "opt_out"},
     ),
 ]
 
