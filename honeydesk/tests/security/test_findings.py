@@ -331,6 +331,7 @@ VERSIONED = {
     "/cases/{ref}/macros/{macro_id}/apply": {},
     "/cases/{ref}/merge": {"into": "{other}", "confirm_different_accounts": True},
     "/cases/{ref}/entries/{entry_id}/split": {},
+    "/cases/{ref}/unmerge": {"reason": "Not the same request"},
 }
 
 
