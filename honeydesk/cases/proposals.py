@@ -4,7 +4,7 @@
 
 - a customer's message (any channel) or a call log a rep wrote that asks for a
   supervisor proposes an escalation, with the sentence that asked; a rep confirms it
-  in one click (`actions.do_confirm_escalation`) or dismisses it;
+  in one click (`proposal_actions.do_confirm_escalation`) or dismisses it;
 - a customer who threatens to leave gets a suggested transfer to the Retention
   department (settings.RETENTION_DEPARTMENT, slug, default "retention"), never an
   automatic one;

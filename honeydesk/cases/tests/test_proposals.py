@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from honeydesk.accounts.models import Department
-from honeydesk.cases import actions
+from honeydesk.cases import actions, proposal_actions
 from honeydesk.cases.models import Escalation, Proposal
 from honeydesk.lib.errors import InvalidTransition
 
@@ -30,7 +30,7 @@ def test_it_proposes_an_escalation_when_a_customer_asks_for_a_supervisor_in_a_me
     proposal.refresh_from_db()
     assert proposal.outcome == "confirmed" and proposal.decided_by == cast.billing_agent
     with pytest.raises(InvalidTransition):
-        actions.do_confirm_escalation(cast.alice_case, acting_user=cast.billing_agent)
+        proposal_actions.do_confirm_escalation(cast.alice_case, acting_user=cast.billing_agent)
 
 
 def test_it_finds_a_supervisor_request_in_a_call_log(cast):

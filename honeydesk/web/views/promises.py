@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from honeydesk.accounts.models import Department, Role, User
-from honeydesk.cases import access, actions, proposals
+from honeydesk.cases import access, proposal_actions, proposals
 from honeydesk.cases.models import Case, Proposal, Status, TimelineEntry
 from honeydesk.channels.phone import access as phone_access
 from honeydesk.channels.phone import callbacks
@@ -189,9 +189,9 @@ def proposal_action(request: HttpRequest, ref: str, kind: str, decision: str) ->
     back = nxt if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) else ""
     try:
         if decision == "confirm" and kind == Proposal.Kind.ESCALATE:
-            actions.do_confirm_escalation(case, acting_user=user)
+            proposal_actions.do_confirm_escalation(case, acting_user=user)
         elif decision == "dismiss":
-            actions.do_dismiss_proposal(case, kind, acting_user=user, note=request.POST.get("note", ""))
+            proposal_actions.do_dismiss_proposal(case, kind, acting_user=user, note=request.POST.get("note", ""))
         else:
             raise InvalidInput.field("decision", "Confirm an escalation or dismiss a suggestion.")
     except DomainError as exc:
