@@ -55,7 +55,7 @@ def _decode_cursor(cursor: str) -> int:
         raise InvalidInput.field("cursor", "Not a cursor this API gave out.") from None
 
 
-def _version(payload: s.VersionIn) -> int:
+def required_version(payload: s.VersionIn) -> int:
     """Writes that change a case need the version the caller saw (409 without it)."""
     if payload.version is None:
         raise VersionRequired()
@@ -242,7 +242,7 @@ def _entry_response(user: User, entry: TimelineEntry) -> Reply[dict[str, Any]]:
 def add_reply(request: HttpRequest, ref: str, payload: s.ReplyIn) -> Reply[dict[str, Any]]:
     user = _user(request)
     case = access.case_for(user, ref)
-    version = _version(payload)
+    version = required_version(payload)
     uploads = _uploads(payload.attachments)
     if user.is_staff_member:
         entry = actions.do_add_reply(
@@ -285,7 +285,7 @@ def add_call(request: HttpRequest, ref: str, payload: s.CallIn) -> Reply[dict[st
     return _entry_response(user, entry)
 
 
-def _staff_case(request: HttpRequest, ref: str) -> tuple[User, Case]:
+def staff_case(request: HttpRequest, ref: str) -> tuple[User, Case]:
     user = _user(request)
     access.require_staff(user)
     return user, access.case_for(user, ref)
@@ -306,9 +306,9 @@ def _staff_member(username: str, field: str = "owner") -> User:
 
 @router.post("/cases/{ref}/assign", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Assign (or take) a case")
 def assign(request: HttpRequest, ref: str, payload: s.AssignIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     owner = _staff_member(payload.owner)
-    case = actions.do_assign(case, owner, acting_user=user, expected_version=_version(payload), channel="api")
+    case = actions.do_assign(case, owner, acting_user=user, expected_version=required_version(payload), channel="api")
     return _done(user, case)
 
 
@@ -316,7 +316,7 @@ def assign(request: HttpRequest, ref: str, payload: s.AssignIn) -> dict[str, Any
     "/cases/{ref}/transfer", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Transfer with a hand-off summary"
 )
 def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     department = Department.objects.filter(slug=payload.department).first()
     if department is None:
         raise InvalidInput.field("department", f"Unknown department {payload.department!r}.")
@@ -327,7 +327,7 @@ def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str,
         summary=payload.summary,
         owner=owner,
         acting_user=user,
-        expected_version=_version(payload),
+        expected_version=required_version(payload),
         channel="api",
     )
     return _done(user, case)
@@ -337,7 +337,7 @@ def transfer(request: HttpRequest, ref: str, payload: s.TransferIn) -> dict[str,
     "/cases/{ref}/move", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Move to another customer account"
 )
 def move(request: HttpRequest, ref: str, payload: s.MoveIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     account = access.account_numbered(user, payload.account_number)
     if account is None:
         raise InvalidInput.field("account_number", f"No account {payload.account_number!r}.")
@@ -354,7 +354,7 @@ def move(request: HttpRequest, ref: str, payload: s.MoveIn) -> dict[str, Any]:
         contact=contact,
         remember_phone=payload.remember_phone,
         acting_user=user,
-        expected_version=_version(payload),
+        expected_version=required_version(payload),
         channel="api",
     )
     return _done(user, case)
@@ -369,7 +369,7 @@ def escalate(request: HttpRequest, ref: str, payload: s.EscalateIn) -> dict[str,
     user = _user(request)
     case = access.case_for(user, ref)
     case = actions.do_escalate(
-        case, reason=payload.reason, acting_user=user, expected_version=_version(payload), channel="api"
+        case, reason=payload.reason, acting_user=user, expected_version=required_version(payload), channel="api"
     )
     return _done(user, case)
 
@@ -380,8 +380,8 @@ def escalate(request: HttpRequest, ref: str, payload: s.EscalateIn) -> dict[str,
     summary="Supervisor takes the escalation",
 )
 def take_escalation(request: HttpRequest, ref: str, payload: s.VersionIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
-    case = actions.do_take_escalation(case, acting_user=user, expected_version=_version(payload))
+    user, case = staff_case(request, ref)
+    case = actions.do_take_escalation(case, acting_user=user, expected_version=required_version(payload))
     return _done(user, case)
 
 
@@ -389,17 +389,17 @@ def take_escalation(request: HttpRequest, ref: str, payload: s.VersionIn) -> dic
     "/cases/{ref}/resolve", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Resolve with a resolution note"
 )
 def resolve(request: HttpRequest, ref: str, payload: s.ResolveIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     case = actions.do_resolve(
-        case, note=payload.note, acting_user=user, expected_version=_version(payload), channel="api"
+        case, note=payload.note, acting_user=user, expected_version=required_version(payload), channel="api"
     )
     return _done(user, case)
 
 
 @router.post("/cases/{ref}/reopen", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Reopen a resolved case")
 def reopen(request: HttpRequest, ref: str, payload: s.ReopenIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     case = actions.do_reopen(
-        case, reason=payload.reason, acting_user=user, expected_version=_version(payload), channel="api"
+        case, reason=payload.reason, acting_user=user, expected_version=required_version(payload), channel="api"
     )
     return _done(user, case)

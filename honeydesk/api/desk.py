@@ -13,12 +13,12 @@ from ninja import Field, Router, Schema
 
 from honeydesk.accounts.models import User
 from honeydesk.api import schemas as s
-from honeydesk.api.cases import CASE_RELATED
+from honeydesk.api.cases import CASE_RELATED, required_version, staff_case
 from honeydesk.api.serialize import case_dict
 from honeydesk.cases import access, properties
 from honeydesk.cases.models import Case, CaseField, Tag
 from honeydesk.lib.apischema import In, StrictBool, StrictInt
-from honeydesk.lib.errors import InvalidInput, VersionRequired
+from honeydesk.lib.errors import InvalidInput
 from honeydesk.macros import actions as macro_actions
 from honeydesk.macros.models import Macro
 
@@ -77,18 +77,6 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined, no-any-return]
 
 
-def _staff_case(request: HttpRequest, ref: str) -> tuple[User, Case]:
-    user = _user(request)
-    access.require_staff(user)
-    return user, access.case_for(user, ref)
-
-
-def _version(payload: s.VersionIn) -> int:
-    if payload.version is None:
-        raise VersionRequired()
-    return payload.version
-
-
 def _fresh(user: User, case: Case) -> dict[str, Any]:
     fresh = Case.objects.select_related(*CASE_RELATED).prefetch_related("tags").get(pk=case.pk)
     return case_dict(fresh, staff=user.is_staff_member)
@@ -98,9 +86,9 @@ def _fresh(user: User, case: Case) -> dict[str, Any]:
     "/cases/{ref}/priority", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Change the priority (staff)"
 )
 def set_priority(request: HttpRequest, ref: str, payload: PriorityIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     case = properties.do_set_priority(
-        case, payload.priority, acting_user=user, expected_version=_version(payload), channel="api"
+        case, payload.priority, acting_user=user, expected_version=required_version(payload), channel="api"
     )
     return _fresh(user, case)
 
@@ -109,13 +97,13 @@ def set_priority(request: HttpRequest, ref: str, payload: PriorityIn) -> dict[st
     "/cases/{ref}/tags", response={200: s.CaseOut, **s.errors(*s.WRITE)}, summary="Add and remove tags (staff)"
 )
 def change_tags(request: HttpRequest, ref: str, payload: TagsIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     properties.do_change_tags(
         case,
         add=payload.add,
         remove=payload.remove,
         acting_user=user,
-        expected_version=_version(payload),
+        expected_version=required_version(payload),
         channel="api",
     )
     return _fresh(user, case)
@@ -127,8 +115,10 @@ def change_tags(request: HttpRequest, ref: str, payload: TagsIn) -> dict[str, An
     summary="Set custom field values (staff)",
 )
 def set_fields(request: HttpRequest, ref: str, payload: FieldsIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
-    properties.do_set_fields(case, payload.values, acting_user=user, expected_version=_version(payload), channel="api")
+    user, case = staff_case(request, ref)
+    properties.do_set_fields(
+        case, payload.values, acting_user=user, expected_version=required_version(payload), channel="api"
+    )
     return _fresh(user, case)
 
 
@@ -239,9 +229,11 @@ def macros(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Apply a macro: all its actions or none (staff)",
 )
 def apply_macro(request: HttpRequest, ref: str, macro_id: Id, payload: s.VersionIn) -> dict[str, Any]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     macro = macro_actions.macro_for(user, macro_id)
-    case, reply = macro_actions.do_apply_macro(case, macro, acting_user=user, expected_version=_version(payload))
+    case, reply = macro_actions.do_apply_macro(
+        case, macro, acting_user=user, expected_version=required_version(payload)
+    )
     fresh = access.cases_visible_to(user).select_related(*CASE_RELATED).prefetch_related("tags").filter(pk=case.pk)
     shown = fresh.first() or Case.objects.select_related(*CASE_RELATED).prefetch_related("tags").get(pk=case.pk)
     return {"case": case_dict(shown, staff=True), "reply": reply}

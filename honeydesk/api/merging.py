@@ -12,12 +12,12 @@ from ninja import Status as Reply
 
 from honeydesk.accounts.models import User
 from honeydesk.api import schemas as s
-from honeydesk.api.cases import CASE_RELATED
+from honeydesk.api.cases import CASE_RELATED, required_version, staff_case
 from honeydesk.api.serialize import case_dict
 from honeydesk.cases import access, merging, queries
 from honeydesk.cases.models import Case
 from honeydesk.lib.apischema import StrictBool
-from honeydesk.lib.errors import InvalidInput, NotFound, VersionRequired
+from honeydesk.lib.errors import InvalidInput, NotFound
 
 router = Router(tags=["desk"])
 
@@ -61,18 +61,6 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined, no-any-return]
 
 
-def _staff_case(request: HttpRequest, ref: str) -> tuple[User, Case]:
-    user = _user(request)
-    access.require_staff(user)
-    return user, access.case_for(user, ref)
-
-
-def _version(payload: s.VersionIn) -> int:
-    if payload.version is None:
-        raise VersionRequired()
-    return payload.version
-
-
 def _shown(case: Case) -> dict[str, Any]:
     fresh = Case.objects.select_related(*CASE_RELATED).prefetch_related("tags").get(pk=case.pk)
     return case_dict(fresh, staff=True)
@@ -84,14 +72,14 @@ def _shown(case: Case) -> dict[str, Any]:
     summary="Merge this case (a duplicate) into another (staff)",
 )
 def merge(request: HttpRequest, ref: str, payload: MergeIn) -> dict[str, Any]:
-    user, source = _staff_case(request, ref)
+    user, source = staff_case(request, ref)
     survivor = access.case_for(user, payload.into)
     merging.do_merge_cases(
         source,
         survivor,
         acting_user=user,
         confirm_different_accounts=payload.confirm_different_accounts,
-        expected_version=_version(payload),
+        expected_version=required_version(payload),
         channel="api",
     )
     return {"merged": _shown(source), "into": _shown(survivor)}
@@ -103,12 +91,12 @@ def merge(request: HttpRequest, ref: str, payload: MergeIn) -> dict[str, Any]:
     summary="Undo the merge of this case (the one that was merged) (staff)",
 )
 def unmerge(request: HttpRequest, ref: str, payload: UnmergeIn) -> dict[str, Any]:
-    user, source = _staff_case(request, ref)
+    user, source = staff_case(request, ref)
     if source.merged_into_id is not None:
         # Whoever may merge may undo it: the case it went into must be theirs to see too.
         access.case_for(user, source.merged_into_id)
     survivor = merging.do_unmerge_case(
-        source, acting_user=user, reason=payload.reason, expected_version=_version(payload), channel="api"
+        source, acting_user=user, reason=payload.reason, expected_version=required_version(payload), channel="api"
     )
     return {"unmerged": _shown(source), "survivor": _shown(survivor)}
 
@@ -119,7 +107,7 @@ def unmerge(request: HttpRequest, ref: str, payload: UnmergeIn) -> dict[str, Any
     summary="Split a customer's message, a call log or a note out into a new linked case (staff)",
 )
 def split(request: HttpRequest, ref: str, entry_id: Id, payload: SplitIn) -> Reply[dict[str, Any]]:
-    user, case = _staff_case(request, ref)
+    user, case = staff_case(request, ref)
     entry = access.entries_visible_to(user, case).filter(pk=entry_id).first()
     if entry is None:
         raise NotFound("No such entry on this case.")
@@ -134,7 +122,7 @@ def split(request: HttpRequest, ref: str, entry_id: Id, payload: SplitIn) -> Rep
         acting_user=user,
         request_type=request_type,
         subject=payload.subject,
-        expected_version=_version(payload),
+        expected_version=required_version(payload),
         channel="api",
     )
     # An agent may split a message off into another department's queue: they still get
