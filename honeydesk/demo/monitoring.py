@@ -16,7 +16,7 @@ from django.utils import timezone
 from honeydesk.accounts.models import User
 from honeydesk.lib import clock
 from honeydesk.quality import actions, monitoring
-from honeydesk.quality.models import Review, Sample, SampleItem
+from honeydesk.quality.models import Review, SampleItem
 
 NOTES = [
     "Warm greeting and a clear next step with a time. Keep it up.",
@@ -28,6 +28,10 @@ ANSWERS = ["Thanks, noted.", "", "Fair - I will read the case history first."]
 DISPUTE = "The customer asked me not to call back; the promise was in the e-mail that followed."
 SETTLED_DISPUTE = "I did give a time: 'by Friday' is in my second reply."
 SETTLEMENT = "Upheld: 'by Friday' came two replies after the promise; the first reply had no time. Say it at once."
+
+
+# Acknowledged, disputed, disputed and settled, and still open: the states a review shows.
+ANSWER_KINDS = 4
 
 
 def _moments(now: datetime) -> tuple[datetime, datetime]:
@@ -69,10 +73,16 @@ def build(builder: Any) -> None:
     for item in items:
         by_sample.setdefault(item.sample_id, []).append(item)
     # The first reps' samples are reviewed in part (about half their items); the last rep's
-    # waits untouched, as a Monday morning's would.
-    ordered: list[Sample] = sorted(samples, key=lambda s: s.rep.username)
-    for n, sample in enumerate(ordered[:-1] if len(ordered) > 1 else ordered):
-        for item in by_sample.get(sample.pk, [])[: max(1, (sample.size + 1) // 2)]:
+    # waits untouched, as a Monday morning's would. A quiet last week (few reps with work in
+    # it) still gets enough reviews to show every answer a rep can give (see below).
+    ordered = [s for s in sorted(samples, key=lambda s: s.rep.username) if by_sample.get(s.pk)]
+    to_review = ordered[:-1] if len(ordered) > 1 else ordered
+    quota = {s.pk: max(1, (len(by_sample[s.pk]) + 1) // 2) for s in to_review}
+    for sample in to_review:
+        while sum(quota.values()) < ANSWER_KINDS and quota[sample.pk] < len(by_sample[sample.pk]) - 1:
+            quota[sample.pk] += 1
+    for n, sample in enumerate(to_review):
+        for item in by_sample[sample.pk][: quota[sample.pk]]:
             scores = {int(c["id"]): rng.choice([3, 4, 4, 5, 5]) for c in criteria}
             if n % 3 == 1:
                 scores[int(criteria[-1]["id"])] = 2  # a promise without a time
