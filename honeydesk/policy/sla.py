@@ -216,12 +216,21 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
         return
     targets = running(case, answered=answered)
     changes = clocks.changes
-    changes["sla_due_at"] = None if case.sla_paused_at else min(targets.values(), default=None)
-    # The scan looks at it soon and works out the next moment itself.
-    changes["sla_check_at"] = clock.now() if targets and not case.sla_paused_at else None
+    summary = {
+        "sla_due_at": None if case.sla_paused_at else min(targets.values(), default=None),
+        # The scan looks at it soon and works out the next moment itself.
+        "sla_check_at": clock.now() if targets and not case.sla_paused_at else None,
+    }
+    deferred = case.get_deferred_fields()
+    for field, value in summary.items():
+        # A case without running targets (no service level, the common case of e-mail
+        # ingest) has nothing to write: an UPDATE of NULL to NULL is a statement per message.
+        if field in deferred or getattr(case, field) != value:
+            changes[field] = value
     for field, value in changes.items():
         setattr(case, field, value)
-    Case.objects.filter(pk=case.pk).update(**changes)
+    if changes:
+        Case.objects.filter(pk=case.pk).update(**changes)
     for target, due, at in met:
         if at > due:
             _settle(case, target, due, at, clocks.hours)

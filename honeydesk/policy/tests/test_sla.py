@@ -57,6 +57,19 @@ def test_it_writes_due_times_in_business_hours_when_a_case_opens(cast, frozen):
     assert "First response due" in page and "Mon 17 Mar 11:00" in page
 
 
+def test_a_case_without_a_service_level_gets_no_clock_writes(cast, frozen):
+    """The e-mail hot path: nothing runs, so nothing is written (no NULL-to-NULL UPDATE per
+    message); a case with a level still gets its due time written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ServiceLevel.objects.filter(request_type=cast.repair_type).delete()
+    with CaptureQueriesContext(connection) as queries:
+        case = open_case(cast)
+    assert case.sla_due_at is None and case.sla_check_at is None
+    assert not [q["sql"] for q in queries.captured_queries if '"sla_due_at"' in q["sql"] and "UPDATE" in q["sql"]]
+
+
 def test_it_takes_the_level_of_the_priority_and_never_rewrites_running_cases(cast, frozen):
     ServiceLevel.objects.create(request_type=cast.repair_type, priority="urgent", first_response_hours=1)
     urgent = open_case(cast, priority="urgent")
