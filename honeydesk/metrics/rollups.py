@@ -30,7 +30,9 @@ workers never wait on each other for marks. Roll-up rows are created with `ignor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 from typing import Any
 
@@ -52,8 +54,16 @@ HOURLY = frozenset({"contacts", "call_wait"})
 Sums = dict[tuple[Any, ...], tuple[int, int]]
 
 
+# Inside `marks_per_batch`: the cases marked so far, written when the block ends.
+_pending: ContextVar[set[int] | None] = ContextVar("pending_stale_marks", default=None)
+
+
 def mark_stale(case_ids: Iterable[int]) -> None:
     """Mark cases for the worker, in the caller's transaction (which changed them)."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(case_ids)
+        return
     now = clock.now()
     StaleCase.objects.bulk_create(
         [StaleCase(case_id=pk, marked_at=now) for pk in sorted(set(case_ids))],
@@ -61,6 +71,24 @@ def mark_stale(case_ids: Iterable[int]) -> None:
         unique_fields=["case_id"],
         update_fields=["marked_at"],
     )
+
+
+@contextmanager
+def marks_per_batch() -> Iterator[None]:
+    """Collect the marks made inside the block and write them as one upsert when it ends
+    without an error, still inside the caller's transaction (so nothing above about
+    concurrency changes). For a batch that writes many cases in one transaction without
+    savepoints (e-mail ingest, `inbound.ingest_many`): a statement per batch instead of
+    one per message. If the block fails, nothing is written: its transaction is rolled
+    back whole anyway."""
+    pending: set[int] = set()
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:
+        mark_stale(pending)
 
 
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:

@@ -15,7 +15,8 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 from honeydesk.channels.email.parse import ParsedMail, Part, parse
 from honeydesk.lib import clock
+from honeydesk.metrics import rollups
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,8 @@ def _duplicate(key: str) -> Result | None:
     return _duplicate_result(pk, case_id)
 
 
-def _duplicate_result(pk: int, case_id: int | None) -> Result:
+def _duplicate_result(pk: int | None, case_id: int | None) -> Result:
+    # `pk` is None only for a message still pending in its group, which is written first.
     return Result("duplicate", case=f"{REF_PREFIX}{case_id:06d}" if case_id else None, message=pk)
 
 
@@ -161,12 +164,19 @@ def _ingest_parsed(
     check_rate: bool = True,
     retry_of: Quarantine | None = None,
     trust_sender: bool = False,
+    pending: _Pending | None = None,
 ) -> Result:
+    """With `pending` the message is stored optimistically, inside a batch's transaction
+    with no savepoint of its own, its Message row kept in `pending` for one insert with
+    its group, and any error raised to the caller (which rolls the group back and stores
+    it again with a savepoint per message, the other way): see `ingest_many`."""
     if not isinstance(parsed, ParsedMail) or known is None:
         reason = f"Could not parse the message: {type(parsed).__name__}: {parsed}"
         return quarantine(raw, source, reason, existing=retry_of)
     key = dedupe_key(parsed)
     if key in known.stored:
+        if pending is not None and known.stored[key][0] is None:
+            pending.write(known)  # a copy of a message of this group: the duplicate names its id
         return _duplicate_result(*known.stored[key])
     sender = parsed.from_addr
 
@@ -190,11 +200,19 @@ def _ingest_parsed(
                 kind=Quarantine.Kind.HELD,
                 verdict=checked.as_dict(),
             )
+    if pending is not None:
+        result, message, contact = _store(raw, parsed, key, source, known, mailbox=mailbox, recipients=recipients)
+        known.remember(key, parsed, message, contact)
+        pending.add(message, result, key)
+        return result
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                stored = _store(raw, parsed, key, source, known, mailbox=mailbox, recipients=recipients)
-            result, message, contact = stored
+                result, message, contact = _store(
+                    raw, parsed, key, source, known, mailbox=mailbox, recipients=recipients
+                )
+                message.save(force_insert=True)
+                result.message = message.pk
             known.remember(key, parsed, message, contact)
             return result
         except IntegrityError as exc:
@@ -212,6 +230,26 @@ def _ingest_parsed(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@dataclass
+class _Pending:
+    """The inbound Message rows of an optimistic group, inserted together (one statement
+    where there were one per message); their ids go into the group's results then."""
+
+    rows: list[tuple[Message, Result, str]] = field(default_factory=list)
+
+    def add(self, message: Message, result: Result, key: str) -> None:
+        self.rows.append((message, result, key))
+
+    def write(self, known: matching.Lookups) -> None:
+        if not self.rows:
+            return
+        Message.objects.bulk_create([message for message, _, _ in self.rows])
+        for message, result, key in self.rows:
+            result.message = message.pk
+            known.stored[key] = (message.pk, message.case_id)
+        self.rows.clear()
+
+
 # A batch shares one commit; it is closed early after this long so that the write
 # lock is not kept from the web workers for more than a moment.
 BATCH_SECONDS = 0.1
@@ -226,12 +264,17 @@ def ingest_many(
     caller tells the source (flags the messages \\Seen) only then, as with `ingest`.
     The batch is parsed first and what it needs to know (stored keys, senders' recent
     counts, contacts, the cases its headers and subjects point at) is read with a few
-    queries for all of it (`matching.Lookups`). Each message runs in its own savepoint,
-    so a message that fails is quarantined without undoing its neighbours. A commit
-    costs about as much as storing a message (bench/email_ingest.py); sharing it is
-    what makes a busy mailbox cheap.
+    queries for all of it (`matching.Lookups`). A commit costs about as much as storing a
+    message (bench/email_ingest.py); sharing it is what makes a busy mailbox cheap.
 
-    If a group cannot be committed at all, its first message is tried alone, with its
+    A group is first stored optimistically: one transaction, no savepoint per message,
+    its Message rows inserted with one statement (`_Pending`) and the roll-up marks of
+    all its cases with another. Nearly every group
+    goes through so. If any message in it raises, the group is rolled back whole and
+    stored again the careful way: each message in its own savepoint, so the one that
+    fails is quarantined without undoing its neighbours (`_ingest_parsed`).
+
+    If a group cannot be committed even so, its first message is tried alone, with its
     own commit and fresh look-ups, and batching resumes after it. A message that fails
     even alone (not even its quarantine row could be written) yields None: the caller
     leaves it at the source to be delivered again, and the messages after it still go in.
@@ -240,25 +283,35 @@ def ingest_many(
     readable = [(dedupe_key(p), p) for p in parsed if isinstance(p, ParsedMail)]
     known: matching.Lookups | None = None
     start = 0
+    careful = False
     while start < len(raws):
         group: list[Result | None] = []
         try:
             known = known or _lookups(readable)
-            with transaction.atomic():
+            pending = None if careful else _Pending()
+            with transaction.atomic(), nullcontext() if careful else rollups.marks_per_batch():
                 began = time.monotonic()
                 while start + len(group) < len(raws):
                     i = start + len(group)
-                    group.append(_ingest_parsed(raws[i], parsed[i], source, known, mailbox=mailbox))
+                    group.append(_ingest_parsed(raws[i], parsed[i], source, known, mailbox=mailbox, pending=pending))
                     if time.monotonic() - began > batch_seconds:
                         break
+                if pending is not None:
+                    pending.write(known)
         except Exception:
-            log.exception("a batch of messages from %s could not be committed; trying them one by one", source)
             known = None  # what the rolled-back group remembered is gone
+            if not careful:
+                # One message of the group failed: the same messages again, one savepoint each.
+                log.info("a batch of messages from %s failed; storing it again message by message", source)
+                careful = True
+                continue
+            log.exception("a batch of messages from %s could not be committed; trying them one by one", source)
             try:
                 group = [ingest(raws[start], source, mailbox=mailbox)]
             except Exception:
                 log.exception("a message from %s could not be stored nor quarantined; left for redelivery", source)
                 group = [None]
+        careful = False
         start += len(group)
         yield group
 
@@ -383,7 +436,7 @@ def _store(
         )
         entry = do_receive_message(inbound, case=case, request_type=request_type)
     all_recipients = dict.fromkeys([*parsed.to, *parsed.cc, *(r.lower() for r in recipients)])
-    message = Message.objects.create(
+    message = Message(  # saved by the caller, alone or with its group (`_Pending`)
         direction=Message.Direction.IN,
         state=Message.State.NOISE if noise else Message.State.STORED,
         dedupe_key=key,
@@ -402,7 +455,7 @@ def _store(
         created_at=clock.now(),
     )
     ref = f"{REF_PREFIX}{entry.case_id:06d}" if entry else None
-    return Result("stored", case=ref, message=message.pk, noise=noise), message, contact
+    return Result("stored", case=ref, noise=noise), message, contact
 
 
 def release_held(row: Quarantine, *, acting_user: User) -> Result:

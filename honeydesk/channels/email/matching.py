@@ -81,7 +81,7 @@ class Lookups:
     Another worker may store or create the same things meanwhile; the unique constraints
     catch that, and the caller then looks again with fresh look-ups."""
 
-    stored: dict[str, tuple[int, int | None]]  # dedupe key -> (stored message id, case id)
+    stored: dict[str, tuple[int | None, int | None]]  # dedupe key -> (message id, None while pending; case id)
     recent: Counter[str]  # sender -> inbound messages within the rate-limit window
     contacts: dict[str, Contact]  # e-mail address -> contact (absent: nobody has it)
     by_message_id: dict[str, Message]  # Message-ID -> a stored message on a case
@@ -97,7 +97,7 @@ class Lookups:
         ids = sorted({mid for _, p in batch for mid in p.thread_ids})
         refs = sorted({int(n) for _, p in batch for n in _SUBJECT_REF.findall(p.subject)[:5]})
         found_keys = Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "pk", "case_id")
-        stored: dict[str, tuple[int, int | None]] = {k: (pk, case_id) for k, pk, case_id in found_keys}
+        stored: dict[str, tuple[int | None, int | None]] = {k: (pk, case_id) for k, pk, case_id in found_keys}
         recent: Counter[str] = Counter()
         if senders:
             counts = (
@@ -129,7 +129,8 @@ class Lookups:
         return cls(stored, recent, contacts, by_message_id, by_ref)
 
     def remember(self, key: str, parsed: ParsedMail, message: Message, contact: Contact | None) -> None:
-        """A message of the batch was stored (its savepoint released)."""
+        """A message of the batch was stored (its savepoint released), or is stored with its
+        group (`inbound._Pending`: its id is filled in then)."""
         self.stored[key] = (message.pk, message.case_id)
         if message.direction == Message.Direction.IN and parsed.from_addr:
             self.recent[parsed.from_addr] += 1

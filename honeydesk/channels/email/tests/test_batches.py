@@ -60,3 +60,52 @@ def test_a_message_that_cannot_even_be_quarantined_does_not_hold_back_the_others
     assert sorted(Message.objects.filter(direction="in").values_list("message_id", flat=True)) == [
         f"batch-{n}@mail.example.test" for n in (1, 2, 3, 4)
     ]
+
+
+def from_alice(n: int) -> bytes:
+    return eml("plain_qp.eml", **{"qp-1@mail": f"alice-{n}@mail", "Carol@Example.test": "alice@example.test"})
+
+
+def test_a_clean_group_takes_no_savepoints_and_marks_its_cases_in_one_statement(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from honeydesk.metrics.models import StaleCase
+
+    StaleCase.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        groups = list(ingest_many([from_alice(n) for n in range(4)], "imap:test", batch_seconds=60))
+    assert [len(g) for g in groups] == [4] and {r.status for r in groups[0]} == {"stored"}
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if "SAVEPOINT" in s.upper()]
+    assert len([s for s in sql if "metrics_stalecase" in s]) == 1
+    cases = set(Message.objects.filter(direction="in").values_list("case_id", flat=True))
+    assert len(cases) == 4 and set(StaleCase.objects.values_list("case_id", flat=True)) == cases
+
+
+def test_a_message_that_fails_in_a_group_sends_the_group_the_careful_way(cast, monkeypatch):
+    """The optimistic group is rolled back whole; stored again a savepoint per message,
+    only the failing message is quarantined, and each neighbour is stored once, with its
+    roll-up mark."""
+    from honeydesk.metrics.models import StaleCase
+
+    poison = from_alice(99)
+    real_store = ingest_module._store
+    calls: list[bytes] = []
+
+    def store(raw, *args, **kwargs):
+        calls.append(raw)
+        if raw == poison:
+            raise RuntimeError("this message breaks the pipeline")
+        return real_store(raw, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "_store", store)
+    StaleCase.objects.all().delete()
+    raws = [from_alice(1), from_alice(2), poison, from_alice(3)]
+    groups = list(ingest_many(raws, "imap:test", batch_seconds=60))
+    assert [[r.status for r in g] for g in groups] == [["stored", "stored", "quarantined", "stored"]]
+    assert calls.count(from_alice(1)) == 2  # once in the rolled-back group, once the careful way
+    assert "breaks the pipeline" in Quarantine.objects.get(pk=groups[0][2].quarantine).reason
+    stored = Message.objects.filter(direction="in")
+    assert sorted(stored.values_list("message_id", flat=True)) == [f"alice-{n}@mail.example.test" for n in (1, 2, 3)]
+    assert set(StaleCase.objects.values_list("case_id", flat=True)) == set(stored.values_list("case_id", flat=True))
