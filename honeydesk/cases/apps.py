@@ -27,7 +27,7 @@ class CasesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from honeydesk.accounts.models import Department
-        from honeydesk.cases import housekeeping, queries, tone_guard
+        from honeydesk.cases import housekeeping, queries
         from honeydesk.cases.models import RequestType
         from honeydesk.cases.search_index import register_sqlite_functions
         from honeydesk.jobs import schedule
@@ -40,6 +40,4 @@ class CasesConfig(AppConfig):
                 signal.connect(
                     queries.request_types.forget, sender=model, dispatch_uid=f"request-types-{model.__name__}"
                 )
-        # The worker reads inbound text for tone: the models load when it starts.
-        schedule.on_start(tone_guard.load_models)
         schedule.every("housekeeping")(housekeeping.periodic_round)

@@ -31,6 +31,7 @@ import itertools
 import json
 import math
 import re
+import struct
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -78,23 +79,44 @@ def tokens(key: str) -> list[str]:
 def embedder() -> tuple[Any, NDArray[np.float16], int | None]:
     """Tokenizer, token vectors (float16, as stored) and the unknown-token id.
 
-    Read with ``tokenizers`` and ``safetensors`` directly rather than through
-    ``model2vec.StaticModel``: the same files and the same vectors (a test compares them),
-    but model2vec's import brings huggingface_hub, httpx, joblib and tqdm, and its model keeps
-    a second copy of the table. A web worker went from 185 MB to 136 MB resident after
-    ``load_models()`` (measured 2026-12-06 by reading VmRSS before and after, SQLite
-    settings). The table stays float16 (15 MB); each message's few rows are widened when
-    averaged, which gives the float32 table's exact sums.
+    Read with ``tokenizers`` directly rather than through ``model2vec.StaticModel``: the
+    same files and the same vectors (a test compares them), but model2vec's import brings
+    huggingface_hub, httpx, joblib and tqdm, and its model keeps a second copy of the table.
+    A web worker went from 185 MB to 136 MB resident after ``load_models()`` (measured
+    2026-12-06 by reading VmRSS before and after, SQLite settings). The table stays float16
+    (15 MB); each message's few rows are widened when averaged, which gives the float32
+    table's exact sums. It is mapped from the file, not read: see ``_mapped_table``.
     """
-    from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
     # As model2vec sets it (config.json max_length): a long message is read to 512 tokens.
     tokenizer.no_padding()
     tokenizer.enable_truncation(512)
-    table = load_file(str(MODEL_DIR / "model.safetensors"))["embeddings"]
+    table = _mapped_table(MODEL_DIR / "model.safetensors", "embeddings")
     return tokenizer, table, tokenizer.token_to_id("[UNK]")
+
+
+def _mapped_table(path: Path, name: str) -> NDArray[np.float16]:
+    """One float16 tensor of a safetensors file, mapped read-only rather than read.
+
+    ``safetensors.numpy.load_file`` copies the 15 MB table into the private memory of every
+    process that reads text (each server worker and job worker). Mapped, the pages are the
+    operating system's file cache: shared by all those processes, never written, dropped
+    under memory pressure and read back. A process maps only the pages around the tokens it
+    has met (the kernel maps 64 KB around each fault, so a few hundred distinct tokens map
+    most of the table; VmRSS counts those shared pages, RssAnon does not: 14 MB less of it
+    per process, measured 2026-12). The file layout is safetensors' own: an 8-byte
+    little-endian header length, a JSON header (dtype, shape, byte offsets after the
+    header), then the data."""
+    with path.open("rb") as fh:
+        (header_size,) = struct.unpack("<Q", fh.read(8))
+        info = json.loads(fh.read(header_size))[name]
+    shape = tuple(int(n) for n in info["shape"])
+    start, end = info["data_offsets"]
+    if info["dtype"] != "F16" or end - start != 2 * math.prod(shape):
+        raise ValueError(f"{path}: {name} is not a float16 tensor of shape {shape}")
+    return np.memmap(path, dtype="<f2", mode="r", offset=8 + header_size + start, shape=shape)
 
 
 def embed(texts: list[str]) -> NDArray[np.float64]:

@@ -2,8 +2,6 @@
 that own the work (in their `AppConfig.ready()`), so that the job system imports none
 of them:
 
-- `on_start(func)`: run once when a worker starts (loading the text models, so the first
-  message of the day does not wait for them);
 - `every(name, seconds)(func)`: a periodic task. `func(stop)` does one round and returns
   True when it finished, False when it ran out of time with work left (the worker then
   comes back after its next round of jobs and feeds, not an interval later). `seconds`
@@ -42,14 +40,8 @@ class Feed(Protocol):
     def stop(self) -> None: ...
 
 
-_starters: dict[str, Callable[[], None]] = {}
 _periodic: dict[str, Periodic] = {}
 _feeds: dict[str, Feed] = {}
-
-
-def on_start(func: Callable[[], None]) -> Callable[[], None]:
-    _starters[f"{func.__module__}.{func.__qualname__}"] = func
-    return func
 
 
 def every(name: str, seconds: float | None = None) -> Callable[[Callable[[Stop], bool]], Callable[[Stop], bool]]:
@@ -62,10 +54,6 @@ def every(name: str, seconds: float | None = None) -> Callable[[Callable[[Stop],
 
 def add_feed(feed: Feed) -> None:
     _feeds[feed.name] = feed
-
-
-def starters() -> list[Callable[[], None]]:
-    return list(_starters.values())
 
 
 def periodic() -> list[Periodic]:

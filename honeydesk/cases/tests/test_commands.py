@@ -105,25 +105,6 @@ def test_serve_runs_granian_with_threads_to_suit_the_database(monkeypatch, setti
     assert argv[-1] == "config.wsgi:application"
 
 
-def test_the_server_application_loads_the_text_models_at_start(tmp_path):
-    """Each server worker imports config.wsgi at start; the text models load then, so a
-    customer's first message is not the one that waits for them."""
-    import os
-    import pathlib
-    import subprocess
-
-    probe = (
-        "import sys; import config.wsgi; "
-        "print('honeydesk.intelligence.analyze' in sys.modules, 'honeydesk.intelligence.tone' in sys.modules)"
-    )
-    env = {**os.environ, "SECRET_KEY": "t", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    root = pathlib.Path(__file__).resolve().parents[3]
-    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "True"]
-
-
 def test_serve_with_worker_runs_both_and_one_interrupt_stops_both(tmp_path):
     """`make run`: the web server and the worker in one command; Ctrl-C stops both."""
     import os

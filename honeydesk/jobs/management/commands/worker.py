@@ -113,8 +113,6 @@ class Command(BaseCommand):
         feeds = [] if no_mail else schedule.feeds()
         for feed in feeds:
             feed.start(wakeups.add, listen=not (once or no_idle), renewal=idle_renewal)
-        for start in schedule.starters():
-            start()
         name = worker_name()
         self.stdout.write(f"honeydesk worker {name} started")
         self.stdout.flush()

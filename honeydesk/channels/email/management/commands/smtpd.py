@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from honeydesk.cases.tone_guard import load_models
 from honeydesk.channels.email.api import max_message_bytes
 from honeydesk.channels.email.smtpd import controller
 
@@ -24,7 +23,6 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        load_models()
         server = controller(host, port, max_bytes=max_message_bytes())
         server.start()
         self.stdout.write(f"honeydesk smtpd listening on {host}:{port}", ending="\n")

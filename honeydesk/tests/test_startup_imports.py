@@ -1,0 +1,73 @@
+"""What a process loads is what it serves: the text models (the rules, numpy, tokenizers and
+the embedding table, about 40 MB of each process) load on the first text a process reads,
+not when Django starts, the URLconf loads or a desk page is served. Each check runs in a
+fresh interpreter, since this test process has long imported everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+from typing import Any
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TEXT_MODELS = ["numpy", "tokenizers", "honeydesk.intelligence.analyze", "honeydesk.intelligence.learned"]
+
+START = """
+import json, sys
+import config.wsgi  # django.setup(), as each server worker does
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.test import Client
+from django.urls import get_resolver
+from honeydesk.accounts.models import Role, User
+get_resolver().url_patterns
+agent = User.objects.create_user("probe", password="x", role=Role.AGENT)
+client = Client()
+client.force_login(agent)
+assert client.get("/desk/").status_code == 200
+assert client.get("/desk/search/?q=router").status_code == 200
+before = {name: name in sys.modules for name in json.loads(sys.argv[1])}
+"""
+
+
+def run(tmp_path: pathlib.Path, code: str) -> dict[str, Any]:
+    env = {**os.environ, "SECRET_KEY": "t", "DEBUG": "0", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
+    env["ALLOWED_HOSTS"] = "testserver"
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", START + code, json.dumps(TEXT_MODELS)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_it_serves_the_desk_without_loading_the_text_models(tmp_path: pathlib.Path) -> None:
+    result = run(tmp_path, "print(json.dumps(before))")
+    assert result == dict.fromkeys(TEXT_MODELS, False)
+
+
+def test_it_loads_the_text_models_on_the_first_analysis_and_keeps_them(tmp_path: pathlib.Path) -> None:
+    code = """
+from honeydesk.cases import tone_guard
+from honeydesk.intelligence import learned
+first = tone_guard.analyze("My router keeps dropping and I am fed up.")
+loaded = learned.embedder.cache_info().currsize
+tone_guard.analyze("Still dropping.")
+print(json.dumps({"before": before, "after": {n: n in sys.modules for n in before},
+                  "tone": first["tone"], "loaded": [loaded, learned.embedder.cache_info().hits]}))
+"""
+    result = run(tmp_path, code)
+    assert result["before"] == dict.fromkeys(TEXT_MODELS, False)
+    assert result["after"] == dict.fromkeys(TEXT_MODELS, True)
+    assert result["tone"] in {"calm", "frustrated", "angry", "abusive"}
+    # Loaded once by the first message; the second one reuses the loaded table.
+    assert result["loaded"][0] == 1 and result["loaded"][1] >= 1
