@@ -74,3 +74,52 @@ def test_it_reads_shouting_as_angry():
 def test_it_reads_polite_sarcasm_as_angry():
     res = analyze_tone("Oh wonderful, another missed appointment. Thanks so much for wasting my whole day.")
     assert res.label == "angry"
+
+
+# Abuse without swear words and veiled threats, in wording written for these tests (not eval rows).
+NEW_ABUSE = [
+    ("I know what time you finish your shift. Fix my bill.", "threat_of_harm", "know what time you finish"),
+    ("Refund me or you won't like what happens next.", "threat_of_harm", "like what happens"),
+    ("People have been hurt for less than forty dollars, you know.", "threat_of_harm", "hurt for less"),
+    ("Do the world a favour and hand your headset to someone who can read.", "demeaning", "world a favour"),
+    ("People like you shouldn't be allowed near a keyboard. Where is my parcel?", "demeaning", "like you"),
+    ("I'll post your home address online if the router is not here by Friday.", "threat_of_harm", "home address"),
+]
+
+
+def _words(res, kind):
+    return " ".join(w for r in res.reasons if r.kind == kind for w in r.words)
+
+
+def _zero_width(text):
+    return " ".join(w[:2] + "\u200b" + w[2:] if len(w) > 3 else w for w in text.split(" "))
+
+
+def _homoglyph(text):
+    return text.translate(str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с"}))
+
+
+def test_it_flags_abuse_without_swear_words_and_points_at_the_words():
+    for text, kind, word in NEW_ABUSE:
+        for variant in (text, _zero_width(text), _homoglyph(text)):
+            res = analyze_tone(variant)
+            assert res.label == "abusive", variant
+            quoted = _words(res, kind)
+            assert word in normalize(quoted).lower(), (variant, res.reasons)
+            assert quoted in variant  # quoted as typed, look-alikes and zero-width included
+
+
+def test_it_keeps_strong_words_and_plain_complaints_out_of_abuse():
+    for text in (
+        "I'll be waiting for your call tomorrow.",
+        "Please fix it by Friday, or else I will have to cancel.",
+        "My son has a broken leg so we can't be home on the 14th. Can we move the visit?",
+        "The loose cable on the stairs means someone might get hurt. Please send a tech.",
+        "You'll be sorry to hear my husband passed away. Please close his account.",
+        "I'm coming to your store on Monday to pay the bill and show them the receipt.",
+        "Can you beat their price? The competitor offers $40.",
+        "I hope you get what you need from the survey.",
+        "This bill is killing me, can you explain the new fees?",
+        "If this isn't fixed I'll post a review and report you to the FCC.",
+    ):
+        assert analyze_tone(text).label != "abusive", text
