@@ -25,6 +25,7 @@ from django.db.models import Sum
 
 from honeydesk.cases.models import Case, RequestType
 from honeydesk.lib import clock
+from honeydesk.lib.cache import Recent
 from honeydesk.metrics.models import HourRollup
 from honeydesk.metrics.queries import bucket_of, cover
 
@@ -132,11 +133,26 @@ def advice_from(p: Pattern) -> str | None:
     return f"Calls are answered fastest {days_text}, {_span(hour_run[0], hour_run[1])}."
 
 
+# The advice of each (day, department), kept for five minutes: every acknowledgement of a
+# new case asks for it, and it reads whole past weeks that change only when a late call
+# is folded into them (one query per department and day instead of one per new case).
+_advice: Recent[dict[tuple[date, int], str | None]] = Recent(dict, seconds=300)
+
+
 def advice(request_type: RequestType, today: date) -> str | None:
     """For a request type best handled by phone: the best time to call, or None."""
     if request_type.best_channel != RequestType.BestChannel.CALL:
         return None
-    return advice_from(pattern(today, department_id=request_type.department_id))
+    known = _advice.get()
+    key = (today, request_type.department_id)
+    if key not in known:
+        known[key] = advice_from(pattern(today, department_id=request_type.department_id))
+    return known[key]
+
+
+def forget_advice() -> None:
+    """The hour table changed in this process (a fold or a rebuild): advise from it anew."""
+    _advice.forget()
 
 
 def acknowledgement_context(case: Case) -> dict[str, Any]:

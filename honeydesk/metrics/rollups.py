@@ -41,6 +41,7 @@ from django.db.models import F, Q, Sum
 
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.lib import clock
+from honeydesk.metrics import besttime
 from honeydesk.metrics.definitions import Fact, facts_for_cases, fcr_days
 from honeydesk.metrics.models import CaseFact, HourRollup, Level, PeriodRollup, Rollup, StaleCase
 
@@ -186,6 +187,8 @@ def _apply(delta: Sums) -> None:
     periods, hours = derived(delta)
     _move(PeriodRollup, PERIOD_FIELDS, periods)
     _move(HourRollup, HOUR_FIELDS, hours)
+    if hours:
+        besttime.forget_advice()
 
 
 def refresh_cases(cases: Sequence[Case]) -> None:
@@ -295,6 +298,7 @@ def derive(*, batch_size: int = 5000) -> int:
             [HourRollup(**dict(zip(HOUR_FIELDS, k, strict=True)), count=c, total=t) for k, (c, t) in _nonzero(hours)],
             batch_size=batch_size,
         )
+    besttime.forget_advice()
     return len(periods) + len(hours)
 
 

@@ -53,6 +53,25 @@ def test_it_names_the_fastest_days_and_hours_in_plain_words(desk: Any) -> None:
     assert besttime.advice(desk.billing_type, TODAY) is None
 
 
+def test_each_department_s_advice_is_read_once_a_day_and_again_after_a_fold(desk: Any) -> None:
+    """Every acknowledgement of a new case asks; the weeks it reads change only by a fold."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _calls(desk, weeks=3, per_slot=3)  # too few weeks: no advice yet
+    assert besttime.advice(desk.repair_type, TODAY) is None
+    with CaptureQueriesContext(connection) as ctx:
+        assert besttime.advice(desk.repair_type, TODAY) is None
+    assert len(ctx.captured_queries) == 0
+    Rollup.objects.all().delete()
+    _calls(desk, weeks=5, per_slot=3)  # the fold (`derive`) in this process forgets the advice
+    assert besttime.advice(desk.repair_type, TODAY) == "Calls are answered fastest Tuesday to Thursday, 2-4 pm."
+    with CaptureQueriesContext(connection) as ctx:
+        besttime.advice(desk.repair_type, TODAY)
+        besttime.advice(desk.repair_type, TODAY + timedelta(days=1))  # a new day reads again
+    assert len(ctx.captured_queries) == 1
+
+
 def test_it_says_nothing_with_too_little_data(desk: Any) -> None:
     _calls(desk, weeks=3, per_slot=3)  # 3 weeks: fewer than MIN_WEEKS
     assert besttime.advice(desk.repair_type, TODAY) is None
