@@ -88,7 +88,7 @@ _ADJ = lx.alt(lx.INSULT_ADJ)
 _PERSON = lx.alt(lx.PERSON_NOUNS)
 _ADJ_STRICT = lx.alt([a for a in lx.INSULT_ADJ if a not in lx.AMBIGUOUS_ADJ])
 _PROF = lx.alt(lx.PROFANITY)
-_FILLER = r"(?:a|an|such|one|the|real|total|complete|absolute|utter|little|pack of|bunch of|lot of|all|so|too|this|that|just|really|freaking|bloody|damn|f\w*ing|f\*+\w*)"
+_FILLER = r"(?:a|an|such|one|the|real|total|complete|absolute|utter|pack of|bunch of|lot of|all|so|too|this|that|just|really|freaking|bloody|damn|f\w*ing|f\*+\w*)"
 
 _STRONG_NOUN_RE = gate(_c(lx.WORD_START + lx.alt(lx.STRONG_INSULT_NOUNS) + r"\b"))
 # "you moron", "you're a useless piece of garbage", "your idiot rep", "you people are clowns".
