@@ -44,7 +44,7 @@ def run_peer() -> None:
 def run_ours(extra: list[str]) -> None:
     argv = [
         sys.executable, str(ROOT / "bench" / "run.py"), "--cases", str(CASES), "--databases", "postgresql,sqlite",
-        "--workers", "2", "--create-threads", "4", "--reuse", "--tag", "-peer", "--no-record", *extra,
+        "--workers", "2", "--create-threads", "4", "--reuse", "--tag=-peer", "--no-record", *extra,
     ]  # fmt: skip
     subprocess.run(argv, cwd=ROOT, check=True)
 
