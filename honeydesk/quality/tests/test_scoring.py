@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from honeydesk.cases import actions
 from honeydesk.quality import scoring
 from honeydesk.quality.models import ReplyScore
@@ -26,6 +28,16 @@ def test_it_scores_each_sent_reply_once_with_the_two_new_checks(cast, frozen):
     assert bare.greeting is False and bare.offers_alternatives is False
     note = actions.do_add_note(cast.alice_case, body="internal", acting_user=cast.billing_agent)
     assert score_reply(note.pk) is None
+
+
+def test_it_leaves_replies_older_than_any_view_of_the_scores_unscored(cast, frozen):
+    from honeydesk.lib import clock
+
+    with clock.at(clock.now() - scoring.WINDOW - timedelta(days=1)):
+        old = actions.do_add_reply(cast.alice_case, body="Hi Alice, done.", acting_user=cast.billing_agent)
+    recent = actions.do_add_reply(cast.alice_case, body="Hi Alice, all set.", acting_user=cast.billing_agent)
+    assert scoring.unscored() == [recent.pk]
+    assert scoring.scan() == 1 and not ReplyScore.objects.filter(entry=old).exists()
 
 
 def test_it_shows_reps_their_own_share_and_supervisors_everyones(cast, frozen):
