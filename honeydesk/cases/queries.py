@@ -82,7 +82,10 @@ def queue_cases(user: User, key: str) -> QuerySet[Case]:
     if key == "escalated":
         # Escalations waiting, and the ones intake proposed for a rep to confirm.
         proposed = Proposal.objects.filter(kind=Proposal.Kind.ESCALATE, decided_at__isnull=True).values("case_id")
-        return cases.filter(Q(escalated=True) | Q(pk__in=proposed, active=1))
+        # `escalated__in=[True]`, not `escalated=True`: Django writes the latter as the bare
+        # column, which SQLite cannot match to the queue's index, so the OR became a scan of
+        # every case (509 ms at 1,000,000 cases); `IN (1)` lets it use both indexes.
+        return cases.filter(Q(escalated__in=[True]) | Q(pk__in=proposed, active=1))
     return cases.none()
 
 
