@@ -52,6 +52,20 @@ class Cast:
     def api(self, user: User | None) -> ApiClient:
         return ApiClient(self.token(user) if user else None)
 
+    def duplicate(self, body: str = "Billed twice again.") -> Case:
+        """A second case Alice opens about the same double charge (for merge tests)."""
+        return actions.do_open_case(
+            actions.Opening(
+                account=self.alice_account,
+                contact=self.alice_contact,
+                request_type=self.billing_type,
+                subject="Double charge",
+                body=body,
+                channel="portal",
+            ),
+            acting_user=self.alice,
+        )
+
     def client(self, user: User | None) -> Client:
         c = Client()
         if user is not None:

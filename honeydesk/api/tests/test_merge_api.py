@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 from honeydesk.cases import actions
-from honeydesk.cases.models import Case
-
-
-def _duplicate(cast) -> Case:
-    return actions.do_open_case(
-        actions.Opening(
-            account=cast.alice_account,
-            contact=cast.alice_contact,
-            request_type=cast.billing_type,
-            subject="Double charge",
-            body="Billed twice again.",
-            channel="portal",
-        ),
-        acting_user=cast.alice,
-    )
 
 
 def test_it_merges_and_shows_the_merged_case_with_its_survivor(cast):
-    dup, survivor = _duplicate(cast), cast.alice_case
+    dup, survivor = cast.duplicate(), cast.alice_case
     api = cast.api(cast.billing_agent)
     path = f"/cases/{dup.ref}/merge"
     assert api.post(path, {"into": survivor.ref}).json()["error"]["code"] == "version_required"
@@ -46,7 +31,7 @@ def test_it_refuses_different_accounts_without_confirmation_and_cases_out_of_sig
     assert refused.status_code == 422
     assert "confirm_different_accounts" in refused.json()["error"]["fields"]
     # An agent cannot merge into a case of another department: it does not exist for them.
-    dup = _duplicate(cast)
+    dup = cast.duplicate()
     hidden = cast.api(cast.billing_agent).post(
         f"/cases/{dup.ref}/merge", {"into": bob_case.ref, "version": dup.version, "confirm_different_accounts": True}
     )

@@ -18,20 +18,6 @@ from honeydesk.metrics.definitions import facts_for_cases
 Event = TimelineEntry.Event
 
 
-def duplicate(cast, body: str = "Billed twice again, see March.") -> Case:
-    return actions.do_open_case(
-        actions.Opening(
-            account=cast.alice_account,
-            contact=cast.alice_contact,
-            request_type=cast.billing_type,
-            subject="Double charge",
-            body=body,
-            channel="portal",
-        ),
-        acting_user=cast.alice,
-    )
-
-
 def mails(template: str) -> list[Message]:
     return list(Message.objects.filter(direction=Message.Direction.OUT, data__template=template))
 
@@ -40,7 +26,7 @@ def test_it_merges_keeping_every_entry_in_time_order_with_the_source_marked(cast
     survivor = cast.alice_case
     start = clock.now()
     with time_machine.travel(start + timedelta(minutes=5), tick=False):
-        dup = duplicate(cast)
+        dup = cast.duplicate("Billed twice again, see March.")
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
         actions.do_add_reply(survivor, body="Looking into it", acting_user=cast.billing_agent)
     with time_machine.travel(start + timedelta(minutes=15), tick=False):
@@ -77,7 +63,7 @@ def test_it_merges_keeping_every_entry_in_time_order_with_the_source_marked(cast
 
 
 def test_it_tells_the_customer_once(cast):
-    dup = duplicate(cast)
+    dup = cast.duplicate()
     sent = Message.objects.filter(direction=Message.Direction.OUT).count()
     merging.do_merge_cases(dup, cast.alice_case, acting_user=cast.billing_agent)
     assert Message.objects.filter(direction=Message.Direction.OUT).count() == sent + 1
@@ -131,7 +117,7 @@ def test_it_needs_a_confirmation_to_merge_cases_of_different_accounts(cast):
 
 
 def test_it_refuses_a_stale_version_and_impossible_merges(cast):
-    dup = duplicate(cast)
+    dup = cast.duplicate()
     with pytest.raises(StaleVersion):
         merging.do_merge_cases(dup, cast.alice_case, acting_user=cast.billing_agent, expected_version=dup.version - 1)
     with pytest.raises(InvalidInput):
@@ -142,14 +128,14 @@ def test_it_refuses_a_stale_version_and_impossible_merges(cast):
 
 
 def test_it_follows_earlier_merges_on_to_the_new_survivor(cast):
-    first, second = duplicate(cast, "one"), duplicate(cast, "two")
+    first, second = cast.duplicate("one"), cast.duplicate("two")
     merging.do_merge_cases(first, second, acting_user=cast.billing_agent)
     merging.do_merge_cases(second, cast.alice_case, acting_user=cast.billing_agent)
     assert cast.fresh(first).merged_into_id == cast.alice_case.pk
     bodies = [e.body for e in access.entries_visible_to(cast.billing_agent, cast.alice_case)]
     assert "one" in bodies and "two" in bodies
     with pytest.raises(InvalidInput):  # into a merged case: told where it went
-        merging.do_merge_cases(duplicate(cast), first, acting_user=cast.billing_agent)
+        merging.do_merge_cases(cast.duplicate(), first, acting_user=cast.billing_agent)
 
 
 def test_it_splits_a_message_into_a_new_linked_case(cast):
@@ -196,7 +182,7 @@ def test_it_splits_a_merged_duplicates_message_back_out(cast):
 
 
 def test_it_puts_a_customers_message_on_a_merged_case_onto_the_survivor(cast):
-    dup = duplicate(cast)
+    dup = cast.duplicate()
     merging.do_merge_cases(dup, cast.alice_case, acting_user=cast.billing_agent)
     dup = cast.fresh(dup)  # as the portal and the API read it, through the door
     entry = actions.check_customer_writes(dup, body="One more detail.", acting_user=cast.alice, channel="api")
@@ -262,7 +248,7 @@ def test_it_undoes_a_merge_by_new_entries_on_both_cases(cast):
 
 
 def test_it_saves_nothing_of_an_unmerge_that_fails(cast, monkeypatch):
-    dup = duplicate(cast)
+    dup = cast.duplicate()
     merging.do_merge_cases(dup, cast.alice_case, acting_user=cast.billing_agent)
     dup, survivor = cast.fresh(dup), cast.fresh(cast.alice_case)
 
@@ -291,7 +277,7 @@ def test_it_tells_only_the_customer_the_merge_told_when_accounts_differ(cast):
 
 
 def test_it_brings_back_the_cases_that_followed_the_unmerged_one(cast):
-    first, second = duplicate(cast, "one"), duplicate(cast, "two")
+    first, second = cast.duplicate("one"), cast.duplicate("two")
     merging.do_merge_cases(first, second, acting_user=cast.billing_agent)
     merging.do_merge_cases(second, cast.alice_case, acting_user=cast.billing_agent)
     merging.do_unmerge_case(cast.fresh(second), acting_user=cast.billing_agent, reason="A different month")

@@ -57,19 +57,9 @@ def test_a_case_timeline_reads_its_merged_cases_by_index_not_by_a_scan_of_every_
     """The case page's timeline takes its own and its merged cases' entries. As a subquery
     `id = X OR merged_into_id = X`, SQLite scanned every case for it (60-90 ms a page at
     1,000,000 cases); the merged cases are now a literal list read by an index."""
-    from honeydesk.cases import access, actions, merging
+    from honeydesk.cases import access, merging
 
-    dup = actions.do_open_case(
-        actions.Opening(
-            account=cast.alice_account,
-            contact=cast.alice_contact,
-            request_type=cast.billing_type,
-            subject="Double charge",
-            body="Billed twice again.",
-            channel="portal",
-        ),
-        acting_user=cast.alice,
-    )
+    dup = cast.duplicate()
     merging.do_merge_cases(dup, cast.alice_case, acting_user=cast.billing_agent)
     for user in (cast.supervisor, cast.alice):
         entries = access.entries_visible_to(user, cast.alice_case)

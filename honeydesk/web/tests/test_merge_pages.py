@@ -8,22 +8,8 @@ from honeydesk.cases import actions
 from honeydesk.cases.models import Case
 
 
-def _duplicate(cast) -> Case:
-    return actions.do_open_case(
-        actions.Opening(
-            account=cast.alice_account,
-            contact=cast.alice_contact,
-            request_type=cast.billing_type,
-            subject="Double charge",
-            body="Billed twice again.",
-            channel="portal",
-        ),
-        acting_user=cast.alice,
-    )
-
-
 def test_it_merges_from_the_case_page_after_showing_both_cases(cast):
-    dup, survivor = _duplicate(cast), cast.alice_case
+    dup, survivor = cast.duplicate(), cast.alice_case
     rep = cast.client(cast.billing_agent)
     assert b'id="merge-box"' in rep.get(reverse("web:case", args=[dup.ref])).content
     url = reverse("web:merge_case", args=[dup.ref])
@@ -63,7 +49,7 @@ def test_it_asks_again_when_the_accounts_differ(cast):
 
 
 def test_it_keeps_cases_out_of_sight_out_of_a_merge(cast):
-    dup = _duplicate(cast)
+    dup = cast.duplicate()
     rep = cast.client(cast.billing_agent)
     url = reverse("web:merge_case", args=[dup.ref])
     hidden = rep.post(url, {"into": cast.bob_case.ref, "version": dup.version, "confirm_different_accounts": "1"})
@@ -94,7 +80,7 @@ def test_it_splits_a_message_from_the_case_page(cast):
 def test_it_undoes_a_merge_from_the_survivors_page(cast):
     from honeydesk.cases import merging
 
-    dup, survivor = _duplicate(cast), cast.alice_case
+    dup, survivor = cast.duplicate(), cast.alice_case
     merging.do_merge_cases(dup, survivor, acting_user=cast.billing_agent)
     rep = cast.client(cast.billing_agent)
     url = reverse("web:unmerge_case", args=[dup.ref])
