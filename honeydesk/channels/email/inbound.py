@@ -269,10 +269,10 @@ def ingest_many(
 
     A group is first stored optimistically: one transaction, no savepoint per message,
     its Message rows inserted with one statement (`_Pending`) and the roll-up marks of
-    all its cases with another. Nearly every group
-    goes through so. If any message in it raises, the group is rolled back whole and
-    stored again the careful way: each message in its own savepoint, so the one that
-    fails is quarantined without undoing its neighbours (`_ingest_parsed`).
+    all its cases with another. Nearly every group goes through so. If any message in it
+    raises, the group is rolled back whole and stored again the careful way: each message
+    in its own savepoint, so the one that fails is quarantined without undoing its
+    neighbours (`_ingest_parsed`).
 
     If a group cannot be committed even so, its first message is tried alone, with its
     own commit and fresh look-ups, and batching resumes after it. A message that fails
