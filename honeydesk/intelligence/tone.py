@@ -137,7 +137,9 @@ _ADDRESS_RE = gate(
 _ADDRESS_WORD_RE = gate(_c(lx.WORD_START + lx.alt(lx.DEMEANING_ADDRESS) + r"\b"))
 _ADDRESS_LEAD_RE = _c(r"\W*(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\b")
 _CURSE_RE = gate(_c(lx.WORD_START + lx.alt(lx.CURSE_AT_PERSON)))
-_HARM_RE = gate(_c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM)))
+# The closing \b keeps "beat you" from matching "beat your competitor's price" and
+# "I'll be waiting for you" from matching "... for your email".
+_HARM_RE = gate(_c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM) + r"\b"))
 _REGULATOR_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.REGULATORS) + r"\b"))
 _REG_ACTION_RE = _c(r"\b" + lx.alt(lx.REGULATOR_ACTION))
 _REG_NEUTRAL_RE = _c(

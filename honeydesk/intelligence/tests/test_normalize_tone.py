@@ -1,4 +1,6 @@
 # ruff: noqa: RUF001, RUF003 - homoglyphs are the point of these strings
+import pytest
+
 from honeydesk.intelligence.normalize import analysis_text, is_obfuscated, normalize
 from honeydesk.intelligence.tone import analyze_tone
 
@@ -32,6 +34,34 @@ def test_it_flags_obfuscated_abuse():
 
 def test_it_flags_veiled_threats_of_harm():
     res = analyze_tone("Tell your driver that if he blocks my driveway again he'll get hurt.")
+    assert res.label == "abusive"
+    assert any(r.kind == "threat_of_harm" for r in res.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you beat your competitor's price on the 500 Mbps plan?",
+        "I'll be waiting for your confirmation email. Kind regards, Tom",
+        "Anything about his line should come to me by email, or else by text. Thanks!",
+        "If it's what I think, then or else I'll just switch to e-bills.",
+    ],
+)
+def test_a_threat_word_inside_a_longer_word_or_phrase_is_no_threat(text):
+    res = analyze_tone(text)
+    assert not any(r.kind == "threat_of_harm" for r in res.reasons), res.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fix my line by Friday, or else.",
+        "I know where you work. I'll be waiting for you.",
+        "I will beat you senseless.",
+    ],
+)
+def test_the_same_words_aimed_at_a_person_stay_a_threat(text):
+    res = analyze_tone(text)
     assert res.label == "abusive"
     assert any(r.kind == "threat_of_harm" for r in res.reasons)
 
