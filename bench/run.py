@@ -299,6 +299,7 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
                 )
                 print(f"  round {r + 1} {name}: p50 {timing.pct(0.5):.1f} ms, p95 {timing.pct(0.95):.1f} ms "
                       f"[{measure.fmt_status(timing.statuses)}]", flush=True)  # fmt: skip
+        steps = {"pages": server.worker_rss()}
         queries = search_queries(manifest)
         for user in (SMALL_AGENT, SUPERVISOR):
             for key in SEARCH_KEYS:
@@ -317,6 +318,7 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
                 p95 = statistics.median(x["p95"] for x in rounds)
                 print(f"  search {key:9} as {user:15}: p95 {p95:6.1f} ms; found {counted.get('found')} "
                       f"of {want} expected, {counted.get('outside')} outside", flush=True)  # fmt: skip
+        steps["searches"] = server.worker_rss()
         slugs = [slug for _n, slug, _d, _w in REQUEST_TYPES]
 
         def payload(r: random.Random) -> dict[str, object]:
@@ -336,6 +338,11 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
             print(f"    {err}")
         time.sleep(3)  # let the job worker take the acknowledgements the creates queued
         result["rss_mb"] = {"server_workers": server.worker_rss(), "job_worker": measure.rss_mb(worker.pid)}
+        # Where a server worker's memory grows: after the pages, after the searches, and
+        # (rss_mb) after the creates.
+        result["rss_mb_steps"] = steps
+        print(f"  server workers' memory (MB) after pages {steps['pages']}, searches {steps['searches']}, "
+              f"creates {result['rss_mb']}", flush=True)  # type: ignore[index]  # fmt: skip
         worker.stop()
     load["after"] = os.getloadavg()[0]
     result.update(pages=pages, searches=searches, create=create, load=load, seconds=time.perf_counter() - started)
