@@ -223,6 +223,10 @@ class Case(models.Model):
             models.Index(fields=["status", "-updated_at"], name="case_status_queue"),
             models.Index(fields=["account", "-created_at"], name="case_account"),
             models.Index(fields=["updated_at", "id"], name="case_updated"),
+            # The API's case list (newest first) for an agent's departments: without it the
+            # database read and sorted all of a department's cases for each page (46 ms at
+            # 1,000,000 cases on SQLite, growing with the desk).
+            models.Index(fields=["department", "-id"], name="case_dept_newest"),
             # "Due soonest" in my cases and in a department's queue.
             models.Index(fields=["owner", "active", "sla_due_at", "id"], name="case_q_due_mine"),
             models.Index(fields=["department", "active", "sla_due_at", "id"], name="case_q_due_dept"),

@@ -12,7 +12,7 @@ from django.db import connection
     ("table", "column", "index"),
     [
         ("cases_case", "account_id", "case_account"),
-        ("cases_case", "department_id", "case_q_"),
+        ("cases_case", "department_id", "case_"),  # case_q_department or case_dept_newest
         ("cases_case", "owner_id", "case_q_"),
         ("cases_timelineentry", "case_id", "entry_case_time"),
         ("email_channel_message", "case_id", "emailmsg_case"),
@@ -97,3 +97,23 @@ def test_sqlite_reads_a_common_word_s_matches_once_not_again_for_every_case(cast
         sql = "\n".join(q["sql"] for q in ctx.captured_queries)
         assert "rowid = cases_case.id" not in sql
         assert '"id" IN (SELECT rowid FROM case_search_doc WHERE case_search_doc MATCH' in sql
+
+
+def test_an_agent_s_case_list_newest_first_is_read_in_index_order_not_sorted(cast):
+    """The API's case list, newest first, for an agent's department: read in the order of
+    an index and stopped after the page, not every case of the department read and sorted
+    (46 ms a page at 1,000,000 cases on SQLite, growing with the desk; 9 ms with it)."""
+    from honeydesk.cases import access
+
+    cases = access.cases_visible_to(cast.billing_agent).order_by("-id").values_list("id", flat=True)[:26]
+    sql, params = cases.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "case_dept_newest" in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            # PostgreSQL's planner may scan a tiny table instead; that the index exists is
+            # what matters (BENCHMARKS.md has the 1M figure).
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_dept_newest'")
+            assert "(department_id, id DESC)" in cursor.fetchone()[0]
