@@ -80,12 +80,19 @@ def queue_cases(user: User, key: str) -> QuerySet[Case]:
         base = cases.filter(status=Status.PENDING)
         return base if user.sees_everything else base.filter(owner=user)
     if key == "escalated":
-        # Escalations waiting, and the ones intake proposed for a rep to confirm.
-        proposed = Proposal.objects.filter(kind=Proposal.Kind.ESCALATE, decided_at__isnull=True).values("case_id")
-        # `escalated__in=[True]`, not `escalated=True`: Django writes the latter as the bare
-        # column, which SQLite cannot match to the queue's index, so the OR became a scan of
-        # every case (509 ms at 1,000,000 cases); `IN (1)` lets it use both indexes.
-        return cases.filter(Q(escalated__in=[True]) | Q(pk__in=proposed, active=1))
+        # Escalations waiting, and the ones intake proposed for a rep to confirm. The few
+        # proposed cases are read first and passed as a list: as a subquery, PostgreSQL
+        # read every active case to test it (55 ms at 1,000,000 cases, growing with the
+        # open work). `escalated__in=[True]`, not `escalated=True`: Django writes the latter
+        # as the bare column, which SQLite cannot match to the queue's index, so the OR
+        # became a scan of every case (509 ms at 1,000,000 cases).
+        proposed = list(
+            Proposal.objects.filter(kind=Proposal.Kind.ESCALATE, decided_at__isnull=True).values_list(
+                "case_id", flat=True
+            )
+        )
+        waiting = Q(escalated__in=[True])
+        return cases.filter(waiting | Q(pk__in=proposed, active=1) if proposed else waiting)
     return cases.none()
 
 

@@ -78,6 +78,23 @@ def test_the_escalated_queue_is_read_by_its_indexes_not_by_a_scan_of_every_case(
     assert '"escalated" IN (' in str(cases.query)
 
 
+def test_the_escalated_queue_reads_the_proposed_cases_first_not_as_a_subquery(cast):
+    """A subquery over the waiting proposals made PostgreSQL read every active case to test
+    it (55 ms at 1,000,000 cases); the few proposed cases are read first, as a list."""
+    from honeydesk.cases import queries
+    from honeydesk.cases.models import Proposal
+
+    Proposal.objects.create(
+        case=cast.alice_case,
+        kind=Proposal.Kind.ESCALATE,
+        reason="The customer asked twice.",
+        created_at=cast.alice_case.created_at,
+    )
+    cases = queries.queue_cases(cast.supervisor, "escalated")
+    assert "cases_proposal" not in str(cases.query)
+    assert list(cases) == [cast.alice_case]
+
+
 @pytest.mark.skipif(
     connection.vendor != "sqlite", reason="SQLite's full-text table; PostgreSQL checks each case's own document"
 )
