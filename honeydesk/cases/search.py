@@ -264,7 +264,7 @@ def _matching(
         head = _tsquery(terms, lexemes, "")
         words = [query, head] if tier == 2 else [query]
         check = PG[f"check_{tier}"]
-        probes = [(PG[f"probe_{tier}"], list(words))]
+        probes = [] if _surely_many(lexemes, tier) else [(PG[f"probe_{tier}"], list(words))]
         if departments is not None and not _dense_enough(lexemes, tier, departments):
             probes.append((PG[f"scoped_{tier}"], [departments, *words]))
     if audience == Audience.STAFF:
@@ -298,6 +298,36 @@ def _dense_enough(lexemes: list[list[list[str]]], tier: int, departments: list[i
         return False
     # Every word must be found: the rarest known one bounds the share of matches. 50: a page.
     return scope * min(known) * DENSE_ROWS >= 50
+
+
+def _surely_many(lexemes: list[list[list[str]]], tier: int) -> bool:
+    """Whether PostgreSQL's statistics say a one-word query's group has several times PROBE
+    matches in the whole desk. Counting them first would then read PROBE + 1 rows only to
+    learn that (27 ms of a 67 ms search for a word in one case in five at 1,000,000 cases)."""
+    if len(lexemes) != 1 or len(lexemes[0]) != 1 or len(lexemes[0][0]) != 1:
+        return False  # several words: the statistics give no lower bound for all of them at once
+    lexeme = lexemes[0][0][0]
+    head = _statistics("case_search_head", "head", elements=True)
+    if tier == 1:
+        return head.get(lexeme, 0.0) * _rows("case_search_head") >= 3 * PROBE
+    doc = _statistics("case_search_doc", "doc", elements=True)
+    # Group 2 is the documents with the word minus those with it in the head. A word missing
+    # from the head's most common elements is at most as common as the least common listed.
+    in_head = head.get(lexeme, min(head.values(), default=1.0)) if tier == 2 else 0.0
+    return (doc.get(lexeme, 0.0) - in_head) * _rows("case_search_doc") >= 3 * PROBE
+
+
+def _rows(table: str) -> float:
+    """The planner's row count of a table (pg_class.reltuples), read at most every ten
+    minutes per process."""
+    key = f"{table}.rows"
+    cached = _stats.get(key)
+    if cached is None or time.monotonic() - cached[0] >= _STATS_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            row = cursor.fetchone()
+        cached = _stats[key] = (time.monotonic(), {"rows": max(0.0, float(row[0])) if row else 0.0})
+    return cached[1]["rows"]
 
 
 def _statistics(table: str, column: str, *, elements: bool) -> dict[str, float]:
