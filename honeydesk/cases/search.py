@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -264,7 +265,9 @@ def _matching(
         head = _tsquery(terms, lexemes, "")
         words = [query, head] if tier == 2 else [query]
         check = PG[f"check_{tier}"]
-        probes = [] if _surely_many(lexemes, tier) else [(PG[f"probe_{tier}"], list(words))]
+        probes: list[tuple[str, list[Any]]] = []
+        if not _surely_many(lexemes, tier):
+            probes.append((PG[f"probe_{tier}"], list(words)))
         if departments is not None and not _dense_enough(lexemes, tier, departments):
             probes.append((PG[f"scoped_{tier}"], [departments, *words]))
     if audience == Audience.STAFF:
