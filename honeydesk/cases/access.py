@@ -96,10 +96,13 @@ def entries_visible_to(user: User, case: Case) -> QuerySet[TimelineEntry]:
     The merged cases are read first and passed as a literal list: as a subquery
     (`id = X OR merged_into_id = X`) SQLite scanned every case for it, 60-90 ms of each
     case page at 1,000,000 cases (bench/run.py); the list is one indexed look-up."""
-    merged = Case.objects.filter(merged_into=case.pk)
-    if not user.is_staff_member:
-        merged = merged.filter(account_id__in=customer_account_ids(user))
-    ids = [case.pk, *merged.values_list("pk", flat=True)]
+    if user.is_staff_member:
+        # Through the relation, so that a page that prefetched `merged_cases` (the case
+        # page lists them too) reads them once.
+        ids = [case.pk, *(m.pk for m in case.merged_cases.all())]
+    else:
+        merged = Case.objects.filter(merged_into=case.pk, account_id__in=customer_account_ids(user))
+        ids = [case.pk, *merged.values_list("pk", flat=True)]
     entries = TimelineEntry.objects.filter(case_id__in=ids)
     if not user.is_staff_member:
         entries = entries.filter(visibility=TimelineEntry.Visibility.PUBLIC)

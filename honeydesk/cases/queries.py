@@ -156,11 +156,13 @@ def case_page_entries(user: User, case: Case) -> QuerySet[TimelineEntry]:
 
 def customer_panel(user: User, case: Case) -> dict[str, Any]:
     """Account, services, other cases and the last contacts on any channel."""
+    # Only what the panel shows: a case row is wide (facts, service-level times, text
+    # scores) and a timeline entry carries its whole body.
     other = (
         access.cases_visible_to(user)
         .filter(account_id=case.account_id)
         .exclude(pk=case.pk)
-        .select_related("department")
+        .only("id", "subject", "status")
         .order_by("-updated_at")[:6]
     )
     # Only cases this person may open: an agent does not learn the references and
@@ -171,7 +173,7 @@ def customer_panel(user: User, case: Case) -> dict[str, Any]:
             case__in=visible,
             kind__in=[TimelineEntry.Kind.INBOUND, TimelineEntry.Kind.CALL, TimelineEntry.Kind.OUTBOUND],
         )
-        .select_related("case")
+        .only("id", "created_at", "channel", "kind", "case_id")
         .order_by("-created_at")[:5]
         if user.is_staff_member
         else TimelineEntry.objects.none()

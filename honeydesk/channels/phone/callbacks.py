@@ -86,10 +86,11 @@ def _phone(raw: str, case: Case) -> str:
     return e164
 
 
-def suggested_time(case: Case, now: datetime | None = None) -> datetime:
+def suggested_time(case: Case, now: datetime | None = None, *, latest_message: str | None = None) -> datetime:
     """The composer's default: the time the customer last asked for or named in their
     latest message ("best to call after 3pm"), if it is still ahead and the desk is
-    open then; otherwise the missed-call rule's due time from now."""
+    open then; otherwise the missed-call rule's due time from now. `latest_message`:
+    that message's text, when the caller has already read the timeline."""
     now = now or clock.now()
     hours = hours_for(case.department_id)
     asked = (
@@ -100,12 +101,14 @@ def suggested_time(case: Case, now: datetime | None = None) -> datetime:
     )
     if asked is not None:
         return asked
-    latest = (
-        TimelineEntry.objects.filter(case=case, kind=TimelineEntry.Kind.INBOUND)
-        .order_by("-created_at", "-id")
-        .values_list("body", flat=True)
-        .first()
-    )
+    latest = latest_message
+    if latest is None:
+        latest = (
+            TimelineEntry.objects.filter(case=case, kind=TimelineEntry.Kind.INBOUND)
+            .order_by("-created_at", "-id")
+            .values_list("body", flat=True)
+            .first()
+        )
     named = find_time(latest or "", now, hours.tz)
     if named is not None and hours.is_open(named[0]):
         return named[0]

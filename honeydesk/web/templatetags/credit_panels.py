@@ -28,9 +28,22 @@ def _user(context: template.Context) -> User:
     return context["request"].user  # type: ignore[no-any-return]
 
 
+def _requests(case: Case) -> list[CreditRequest]:
+    return list(present.with_thread(CreditRequest.objects.filter(case=case).order_by("-created_at", "-id")))
+
+
 def _threads(case: Case, user: User) -> list[dict[str, Any]]:
-    requests = present.with_thread(CreditRequest.objects.filter(case=case).order_by("-created_at", "-id"))
-    return [present.request_dict(r, user) for r in requests]
+    return [present.request_dict(r, user) for r in _requests(case)]
+
+
+def _reliable_entries(context: template.Context, user: User, case: Case) -> list[TimelineEntry]:
+    """The entries a request may cite. The case page has already read its timeline (the
+    same door, the same order): it is filtered here rather than read a second time."""
+    timeline = context.get("entries")
+    if isinstance(timeline, list) and context.get("case") is case:
+        return [e for e in timeline if e.kind in RELIABLE_KINDS]
+    entries = access.entries_visible_to(user, case).filter(kind__in=RELIABLE_KINDS).order_by("created_at", "id")
+    return list(entries.select_related("author"))
 
 
 @register.inclusion_tag("credits/desk_case.html", takes_context=True)
@@ -39,20 +52,20 @@ def desk_credits(context: template.Context, case: Case) -> dict[str, Any]:
     for the signed-in rep before they decide."""
     user = _user(context)
     policy = current_policy()
-    threads = _threads(case, user)
-    active = CreditRequest.objects.filter(case=case, status__in=CreditRequest.ACTIVE).select_related("case").first()
+    requests = _requests(case)
+    # At most one request is active on a case (a constraint); the oldest wins if not.
+    active = min((r for r in requests if r.status in CreditRequest.ACTIVE), key=lambda r: r.pk, default=None)
     rec = None
     if active is not None and active.status in (CreditRequest.Status.OPEN, CreditRequest.Status.COUNTERED):
         rec = recommend(active, for_user=user, policy=policy)
-    entries = access.entries_visible_to(user, case).filter(kind__in=RELIABLE_KINDS).order_by("created_at", "id")
     return {
         "request": context["request"],
         "case": case,
-        "threads": threads,
+        "threads": [present.request_dict(r, user) for r in requests],
         "active": active,
         "rec": rec,
         "policy": policy,
-        "entries": list(entries.select_related("author")),
+        "entries": _reliable_entries(context, user, case),
         "credit_error": context.get("credit_error"),
         "credit_form": context.get("credit_form") or {},
         "csrf_token": context.get("csrf_token"),

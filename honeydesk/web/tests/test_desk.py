@@ -1,5 +1,7 @@
 """The agent workspace: who may see which page, the actions, and constant query counts."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -254,3 +256,42 @@ def test_it_lists_unclassified_new_cases_in_the_triage_queue(cast):
     )
     page = cast.client(cast.billing_agent).get("/desk/?queue=triage").content.decode()
     assert case.ref in page and cast.alice_case.ref not in page
+
+
+def test_the_case_page_reads_its_timeline_and_merged_cases_once_for_all_its_panels(cast):
+    """The timeline, the credit panel's "relies on" list, the answer suggestions, the
+    call-back time and the promise offer share one read of the timeline, and the merged cases are read once for the timeline and the
+    "Merged into this case" box (each was read again per panel, 1,000,000-case benchmark)."""
+    from honeydesk.cases import merging
+    from honeydesk.intelligence.models import Article
+
+    Article.objects.create(title="Router lights blinking amber", body="Amber lights mean the line is down.")
+    case = actions.do_open_case(
+        actions.Opening(
+            contact=cast.alice_contact,
+            request_type=cast.billing_type,
+            subject="Help please",
+            body="My router lights are blinking amber since this morning.",
+            account=cast.alice_account,
+            channel="portal",
+        ),
+        acting_user=cast.alice,
+    )
+    dup = cast.duplicate("Second message about the same thing.")
+    merging.do_merge_cases(dup, case, acting_user=cast.billing_agent)
+    c = cast.client(cast.billing_agent)
+    url = f"/desk/cases/{case.ref}/"
+    c.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        page = c.get(url).content.decode()
+    # Every panel still shows what it read before.
+    assert "Second message about the same thing." in page  # the merged case's entry, on the timeline
+    assert 'id="unmerge-box"' in page and dup.ref in page
+    assert "Router lights blinking amber" in page  # suggested from the first message, not the subject
+    merged_entry = TimelineEntry.objects.get(case=dup, body="Second message about the same thing.")
+    assert f'name="relies_on" value="{merged_entry.pk}"' in page  # one a credit request may rely on
+    merged_reads = [q for q in ctx.captured_queries if re.search(r'"merged_into_id" (=|IN \()', q["sql"])]
+    assert len(merged_reads) == 1, merged_reads
+    timeline_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "cases_timelineentry"' in q["sql"]]
+    # The timeline itself, and the customer panel's last contacts (all the account's cases).
+    assert len(timeline_reads) == 2, timeline_reads

@@ -151,9 +151,13 @@ def _next_url(request: HttpRequest) -> str:
 
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     user = user_of(request)
+    # The cases merged into this one: listed on the page and read by the timeline's door.
+    merged = Prefetch("merged_cases", queryset=Case.objects.only("id", "subject", "merged_into"))
+    prefetch_related_objects([case], merged)
+    entries = list(queries.case_page_entries(user, case))
     return {
         "case": case,
-        "entries": list(queries.case_page_entries(user, case)),
+        "entries": entries,
         "panel": queries.customer_panel(user, case),
         "escalation": queries.open_escalation(case),
         "departments": Department.objects.exclude(pk=case.department_id),
@@ -165,8 +169,8 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "now": clock.now(),
         "hints": tone_guard.DEESCALATION_HINTS.get(Tone(case.attention), []),
         "boundary_reply": tone_guard.BOUNDARY_REPLY.format(problem=case.subject.lower()),
-        "suggestions": suggest(f"{case.subject} {_first_message(case)}", public_only=False),
-        **promises.case_extras(user, case),
+        "suggestions": suggest(f"{case.subject} {_first_message(case, entries)}", public_only=False),
+        **promises.case_extras(user, case, entries),
         **extra,
     }
 
@@ -177,14 +181,10 @@ def _labelled_facts(case: Case) -> list[tuple[str, str]]:
     return [(labels.get(k, k.replace("_", " ").capitalize()), str(v)) for k, v in case.facts.items() if v]
 
 
-def _first_message(case: Case) -> str:
-    return (
-        TimelineEntry.objects.filter(case=case, kind=TimelineEntry.Kind.INBOUND)
-        .order_by("created_at", "id")
-        .values_list("body", flat=True)
-        .first()
-        or ""
-    )
+def _first_message(case: Case, timeline: list[TimelineEntry]) -> str:
+    """The case's own first message (not a merged case's), from its timeline in time order."""
+    inbound = TimelineEntry.Kind.INBOUND
+    return next((e.body for e in timeline if e.kind == inbound and e.case_id == case.pk), "")
 
 
 def _department_staff(case: Case) -> list[tuple[str, list[User]]]:

@@ -106,11 +106,11 @@ def _sla_rows(case: Case, hours: Hours, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _offer(user: User, case: Case, hours: Hours, now: datetime) -> dict[str, Any] | None:
+def _offer(user: User, case: Case, hours: Hours, now: datetime, own: list[TimelineEntry]) -> dict[str, Any] | None:
     """The promise the rep's reply just made, offered to be recorded (never silently):
-    while that reply is the latest thing on the case and nothing was recorded for it."""
-    entries = TimelineEntry.objects.filter(case=case)
-    latest = entries.exclude(kind=TimelineEntry.Kind.EVENT).order_by("-created_at", "-id").first()
+    while that reply is the latest thing on the case and nothing was recorded for it.
+    `own`: the case's own entries in time order."""
+    latest = next((e for e in reversed(own) if e.kind != TimelineEntry.Kind.EVENT), None)
     if latest is None or latest.kind != TimelineEntry.Kind.OUTBOUND or latest.author_id != user.pk:
         return None
     if latest.created_at < now - OFFER_WINDOW:
@@ -118,7 +118,7 @@ def _offer(user: User, case: Case, hours: Hours, now: datetime) -> dict[str, Any
     found = find_promise(latest.body, now, hours.tz)
     if found is None or found.due <= now:
         return None
-    if entries.filter(event=TimelineEntry.Event.CALLBACK_PROMISED, id__gt=latest.pk).exists():
+    if any(e.event == TimelineEntry.Event.CALLBACK_PROMISED and e.pk > latest.pk for e in own):
         return None  # recorded (or another promise made) since
     return {
         "entry_id": latest.pk,
@@ -129,8 +129,11 @@ def _offer(user: User, case: Case, hours: Hours, now: datetime) -> dict[str, Any
     }
 
 
-def case_extras(user: User, case: Case) -> dict[str, Any]:
-    """What the case page shows of promises (merged into the page's context)."""
+def case_extras(user: User, case: Case, timeline: list[TimelineEntry]) -> dict[str, Any]:
+    """What the case page shows of promises (merged into the page's context). `timeline`:
+    the entries the page shows, in time order; the case's own are read from it."""
+    own = [e for e in timeline if e.case_id == case.pk]
+    latest_message = next((e.body for e in reversed(own) if e.kind == TimelineEntry.Kind.INBOUND), "")
     now = clock.now()
     hours = hours_for(case.department_id)
     tasks = list(CallbackTask.objects.filter(case=case).select_related("owner").order_by("-created_at")[:10])
@@ -142,11 +145,13 @@ def case_extras(user: User, case: Case) -> dict[str, Any]:
         "callbacks": tasks,
         "proposals": proposals.open_proposals(case),
         "retention": proposals.retention_department(),
-        "callback_default": callbacks.suggested_time(case, now).astimezone(hours.tz).strftime(PICKER),
+        "callback_default": callbacks.suggested_time(case, now, latest_message=latest_message)
+        .astimezone(hours.tz)
+        .strftime(PICKER),
         "callback_phone": callbacks.contact_phone(case),
         "calendar_tz": _tz_name(hours),
         "calendar_hours": hours.describe(),
-        "promise_offer": _offer(user, case, hours, now) if case.is_active else None,
+        "promise_offer": _offer(user, case, hours, now, own) if case.is_active else None,
     }
 
 
