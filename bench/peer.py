@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,12 +32,24 @@ import run
 ROOT = Path(__file__).resolve().parent.parent
 PEER = Path(os.environ.get("PEER_DIR", ROOT / ".." / "shared" / "bench" / "peer-django-helpdesk")).resolve()
 PEER_DATA = ROOT / "var" / "bench" / "peer-data"
+PEER_PG = Path("/tmp/peer-pg")
 CASES = 100_000
 DATABASES = {"sqlite": "sqlite", "postgresql": "postgres"}  # ours: the peer's
 
 
 def run_peer() -> None:
-    env = {**os.environ, "N": str(CASES), "DBS": "sqlite postgres", "BENCH_DATA_DIR": str(PEER_DATA)}
+    # Its PostgreSQL on a port below the kernel's ephemeral range: its default, 55432, can
+    # be held for a moment by the local end of a client's connection, and then its server
+    # does not start (it happened). The harness sets the port when it creates its
+    # throw-away cluster (/tmp/peer-pg, where its CPU accounting looks for it), so one
+    # made for another port is stopped and made again.
+    port = os.environ.get("PEER_PG_PORT", "25432")  # ours is BENCH_PG_PORT (bench/pg.py)
+    env = {**os.environ, "BENCH_PG_PORT": port, "N": str(CASES), "DBS": "sqlite postgres"}
+    env["BENCH_DATA_DIR"] = str(PEER_DATA)
+    conf = PEER_PG / "data" / "postgresql.conf"
+    if conf.exists() and f"port = {port}\n" not in conf.read_text():
+        subprocess.run(["bash", str(PEER / "scripts" / "pg.sh"), "stop"], env=env, check=False)
+        shutil.rmtree(PEER_PG)
     PEER_DATA.mkdir(parents=True, exist_ok=True)
     subprocess.run(["bash", str(PEER / "run.sh")], cwd=PEER, env=env, check=True)
 

@@ -23,7 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "var" / "bench" / "pg"
-PORT = int(os.environ.get("BENCH_PG_PORT", "55433"))
+# Below the kernel's ephemeral range (32768-60999 here): a port inside it can be held for
+# a moment as the local end of some client's connection, and the server then fails to
+# start ("Address already in use"; it happened to the peer's harness on 55442).
+PORT = int(os.environ.get("BENCH_PG_PORT", "25433"))
 OS_USER = os.environ.get("BENCH_PG_OSUSER", "postgres")
 SETTINGS = {
     "shared_buffers": "2GB",
@@ -82,7 +85,21 @@ def start() -> None:
             for key, value in SETTINGS.items():
                 conf.write(f"{key} = {value}\n")
     subprocess.run(
-        _as_pg([_bin("pg_ctl"), "-D", str(DATA), "-l", str(DATA / "server.log"), "-w", "-t", "60", "start"]),
+        _as_pg(
+            [
+                _bin("pg_ctl"),
+                "-D",
+                str(DATA),
+                "-l",
+                str(DATA / "server.log"),
+                "-o",
+                f"-p {PORT}",
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
         check=True,
         stdout=subprocess.DEVNULL,
     )
