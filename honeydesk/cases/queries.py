@@ -74,8 +74,13 @@ def queue_cases(user: User, key: str) -> QuerySet[Case]:
         return cases.filter(status=Status.NEW, owner__isnull=True)
     if key == "triage":
         # New mail that no request type took lands on the general type (e-mail routing):
-        # someone gives it the right type or department.
-        return cases.filter(status=Status.NEW, owner__isnull=True, request_type__intake_category=IntakeCategory.GENERAL)
+        # someone gives it the right type or department. The general types come from the
+        # cached request types, not a join: joined, SQLite read every new unassigned case of
+        # the department to test its type (11 ms of the agent queue's 35 at 1,000,000 cases).
+        general = [rt.pk for rt in request_types.get().values() if rt.intake_category == IntakeCategory.GENERAL]
+        if not general:
+            return cases.none()
+        return cases.filter(status=Status.NEW, owner__isnull=True, request_type__in=general)
     if key == "waiting":
         base = cases.filter(status=Status.PENDING)
         return base if user.sees_everything else base.filter(owner=user)

@@ -258,6 +258,31 @@ def test_it_lists_unclassified_new_cases_in_the_triage_queue(cast):
     assert case.ref in page and cast.alice_case.ref not in page
 
 
+def test_the_triage_tab_knows_the_general_types_without_a_join_and_costs_nothing_without_one(cast):
+    from honeydesk.cases.models import IntakeCategory, RequestType
+
+    c = cast.client(cast.billing_agent)
+
+    def triage() -> tuple[str, list[str]]:
+        c.get("/desk/?queue=triage")
+        with CaptureQueriesContext(connection) as ctx:
+            page = c.get("/desk/?queue=triage").content.decode()
+        return page, [q["sql"] for q in ctx.captured_queries if "cases_case" in q["sql"]]
+
+    page, sql = triage()
+    assert "Nothing here" in page
+    assert not [q for q in sql if '"intake_category" =' in q or '"request_type_id" IN' in q], sql
+    general = RequestType.objects.create(
+        name="General question", slug="general", department=cast.billing, intake_category=IntakeCategory.GENERAL
+    )
+    case = cast.duplicate("Not sure where this goes.")
+    Case.objects.filter(pk=case.pk).update(request_type=general, status="new", owner=None)
+    page, sql = triage()
+    assert case.ref in page and cast.alice_case.ref not in page
+    assert [q for q in sql if f'"request_type_id" IN ({general.pk})' in q]
+    assert not [q for q in sql if '"intake_category" =' in q], sql
+
+
 def test_the_case_page_reads_its_timeline_and_merged_cases_once_for_all_its_panels(cast):
     """The timeline, the credit panel's "relies on" list, the answer suggestions, the
     call-back time and the promise offer share one read of the timeline, and the merged
