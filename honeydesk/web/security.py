@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -78,11 +78,11 @@ class SessionLifetimeMiddleware:
             if now - int(seen) >= SEEN_RESOLUTION:
                 request.session[SEEN] = now
         response = self.get_response(request)
-        if hasattr(request, "session") and STARTED not in request.session:
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                # Signed in by this very request: the lifetime starts now.
-                request.session[STARTED] = request.session[SEEN] = int(time.time())
+        # Signed in by this very request: the lifetime starts now. Only a session sign-in
+        # counts: an API call's bearer token also sets request.user, and writing here
+        # would store a new session (and send its cookie) on every token call.
+        if hasattr(request, "session") and STARTED not in request.session and SESSION_KEY in request.session:
+            request.session[STARTED] = request.session[SEEN] = int(time.time())
         return response
 
 

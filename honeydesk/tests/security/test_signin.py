@@ -312,6 +312,22 @@ def test_it_ends_a_session_after_its_absolute_lifetime(cast, settings):
         assert client.get("/desk/").status_code == 302
 
 
+def test_an_api_call_with_a_token_stores_no_session_and_sends_no_cookie(cast, client):
+    from django.contrib.sessions.models import Session
+
+    raw = cast.token(cast.billing_agent)
+    before = Session.objects.count()
+    for _ in range(3):
+        response = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {raw}"})
+        assert response.status_code == 200
+        assert "sessionid" not in response.cookies
+    assert Session.objects.count() == before
+    # A sign-in through the page still starts the session's lifetime clock.
+    sign_in(client, "bianca", "pw-bianca")
+    assert client.get("/desk/").status_code == 200
+    assert Session.objects.count() == before + 1
+
+
 def test_it_forgets_link_requests_after_a_day(cast, client):
     ask_link(client, "alice@example.test")
     from honeydesk.accounts.signin import forget_old_requests
