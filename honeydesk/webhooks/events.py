@@ -89,6 +89,9 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
     if not endpoints or not entries:
         return
     names = events_of(entries)
+    # The batch that holds "opened" is the case's first (its row was written just before,
+    # in this transaction): no delivery about the case can exist yet to take it in.
+    first_batch = names[0] == "case.opened"
     now = timezone.now()
     for endpoint in endpoints:
         wanted = [n for n in names if n in endpoint.events]
@@ -100,9 +103,13 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
         for name in wanted:
             # One action may add entries in steps (listeners add their own); a delivery not
             # yet tried takes the later entries in, so a receiver gets one event per change.
-            waiting = Delivery.objects.filter(
-                endpoint=endpoint, case=case, event=name, status=Delivery.Status.PENDING, attempts=0
-            ).first()
+            waiting = (
+                None
+                if first_batch
+                else Delivery.objects.filter(
+                    endpoint=endpoint, case=case, event=name, status=Delivery.Status.PENDING, attempts=0
+                ).first()
+            )
             if waiting is not None:
                 earlier = waiting.payload.get("entries", [])
                 waiting.payload = payload(name, case, entries, str(waiting.event_id))

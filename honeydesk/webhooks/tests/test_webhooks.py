@@ -99,6 +99,23 @@ def test_it_names_opening_and_resolving_as_their_own_events(cast, receiver):
     assert [h["Honeydesk-Event"] for h, _ in receiver.received] == ["case.opened", "case.updated", "case.resolved"]
 
 
+def test_opening_a_case_queues_its_delivery_without_reading_the_delivery_log(cast, receiver):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    endpoint(receiver.url, cast.supervisor)
+    with CaptureQueriesContext(connection) as opening:
+        case = actions.do_open_case(
+            actions.Opening(account=cast.alice_account, contact=cast.alice_contact, request_type=cast.billing_type,
+                            subject="Wrong tariff", body="I pay the old price.", channel="portal"),
+            acting_user=cast.alice,
+        )  # fmt: skip
+    sqls = [q["sql"] for q in opening.captured_queries]
+    reads = [sql for sql in sqls if sql.startswith("SELECT") and "webhooks_delivery" in sql]
+    assert reads == [], "the case is new: no delivery about it can be waiting"
+    assert list(Delivery.objects.filter(case=case).values_list("event", flat=True)) == ["case.opened"]
+
+
 def test_it_retries_with_backoff_then_gives_up(cast, receiver):
     receiver.status = 500
     endpoint(receiver.url, cast.supervisor, ["case.resolved"])
