@@ -46,6 +46,7 @@ DEPARTMENTS = [
     ("Complaints", "complaints", 4),
     ("Accessibility", "accessibility", 2),
 ]
+GENERAL_TYPE = "bench-general"
 # (name, slug, department slug, weight within the department)
 REQUEST_TYPES = [
     ("Fault report", "bench-fault", "repair", 5),
@@ -62,6 +63,9 @@ REQUEST_TYPES = [
     ("Complaint", "bench-complaint", "complaints", 1),
     ("Accessible formats", "bench-accessible", "accessibility", 2),
     ("Priority repair register", "bench-priority-register", "accessibility", 1),
+    # Mail no request type took lands on a general type until someone sorts it: the
+    # agents' "To triage" tab counts these (a desk without one never reads them).
+    ("General enquiry", GENERAL_TYPE, "repair", 1),
 ]
 # (username, role, department slugs)
 STAFF = [
@@ -461,7 +465,7 @@ def generate(n_cases: int, seed: int) -> dict[str, Any]:
 
     from honeydesk.accounts.models import Department, User
     from honeydesk.cases import search_index
-    from honeydesk.cases.models import RequestType
+    from honeydesk.cases.models import IntakeCategory, RequestType
 
     rng = random.Random(seed)
     # The metrics' figures on entries (typing time, talk and wait) come from a generator of
@@ -479,7 +483,12 @@ def generate(n_cases: int, seed: int) -> dict[str, Any]:
     rtypes = {}
     for name, slug, dept, _w in REQUEST_TYPES:
         rtypes[slug], _ = RequestType.objects.get_or_create(
-            slug=slug, defaults={"name": f"{name} (bench)", "department": depts[dept]}
+            slug=slug,
+            defaults={
+                "name": f"{name} (bench)",
+                "department": depts[dept],
+                "intake_category": IntakeCategory.GENERAL if slug == GENERAL_TYPE else "",
+            },
         )
     password = make_password("bench-password")
     staff: dict[str, User] = {}

@@ -67,6 +67,9 @@ def probe_api_create(count: int, warmup: int) -> dict[str, float]:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def create(i: int) -> None:
+        # An integration keeps no cookie jar; the test client does (and so hid that every
+        # token call stored a new session until 35a326d).
+        client.cookies.clear()
         payload = {
             "account_number": accounts[i % len(accounts)],
             "request_type": slugs[i % len(slugs)],
