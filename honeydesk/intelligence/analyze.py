@@ -103,8 +103,11 @@ def combine_message(
     tone_p = ps["tone"]
     tone, tone_conf = _best(tone_p)
     reasons = [r.as_dict() for r in rules.tone.reasons]
-    if rules.tone.label == "abusive" or tone_p["abusive"] >= ABUSIVE_THRESHOLD:
-        tone, tone_conf = "abusive", max(tone_conf, tone_p["abusive"], rules.tone.confidence)
+    if rules.tone.label == "abusive":
+        tone, tone_conf = "abusive", max(tone_p["abusive"], rules.tone.confidence)
+    elif tone_p["abusive"] >= ABUSIVE_THRESHOLD:
+        # The confidence of the verdict given: the rules' confidence here is in another tone.
+        tone, tone_conf = "abusive", tone_p["abusive"]
     if tone != rules.tone.label or not reasons:
         words = hs["tone"].evidence(toks, tone)
         if words:

@@ -158,3 +158,23 @@ def test_its_reading_of_the_embedding_model_equals_model2vecs():
     assert [e.ids for e in ours] == [e.ids for e in theirs]
     # model2vec returns float16 vectors; ours are the same means kept in float64.
     np.testing.assert_allclose(learned.embed(texts) / learned.EMBED_SCALE, reference.encode(texts), atol=1e-3)
+
+
+def test_an_abusive_verdict_of_the_heads_carries_their_confidence_not_the_rules_calm_one(monkeypatch):
+    from honeydesk.intelligence import analyze
+
+    text = "Do you have paper bills?"
+    rules = analyze.message_rules(text)
+    assert rules.tone.label == "calm" and rules.tone.confidence > 0.5
+    real = learned.probas
+
+    def with_tone(hs, names, dense, toks):
+        out = real(hs, names, dense, toks)
+        out["tone"] = {"calm": 0.45, "frustrated": 0.1, "angry": 0.05, "abusive": 0.4}
+        return out
+
+    monkeypatch.setattr(learned, "probas", with_tone)
+    dense = learned.message_dense(rules.at.key, rules.features())
+    got = analyze.combine_message(text, rules, dense, learned.Tokens(learned.tokens(rules.at.key)), learned.heads())
+    assert got["tone"] == "abusive"  # over the threshold, though calm is likelier
+    assert got["tone_confidence"] == 0.4
