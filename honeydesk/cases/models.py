@@ -214,7 +214,11 @@ class Case(models.Model):
         # order and stops: no sort, whatever the number of cases solved before. (Partial
         # indexes would not do: SQLite cannot match them against bound parameters.)
         indexes = [
-            models.Index(fields=["owner", "active", "-updated_at", "-id"], name="case_q_mine"),
+            # The department rides along (PostgreSQL; SQLite ignores `include`) so that the "Mine"
+            # count, which the access door limits to the agent's departments, is read from the
+            # index alone: with the table's rows it could take 14-21 ms at 1,000,000 cases when
+            # the planner misjudged how many cases one agent owns (0.5 ms from the index).
+            models.Index(fields=["owner", "active", "-updated_at", "-id"], include=["department"], name="case_q_mine"),
             models.Index(fields=["department", "active", "-updated_at", "-id"], name="case_q_department"),
             models.Index(fields=["department", "status", "-updated_at", "-id"], name="case_q_dept_status"),
             models.Index(fields=["owner", "status", "-updated_at", "-id"], name="case_q_owner_status"),
@@ -227,6 +231,15 @@ class Case(models.Model):
             # database read and sorted all of a department's cases for each page (46 ms at
             # 1,000,000 cases on SQLite, growing with the desk).
             models.Index(fields=["department", "-id"], name="case_dept_newest"),
+            # The "To triage" count: new unassigned cases of the general request types. Read
+            # through the new-and-unassigned cases of the whole desk, it took 11 ms of the
+            # agent queue page at 1,000,000 cases on PostgreSQL (11,351 rows read to count 614);
+            # partial, so it holds only the cases waiting to be sorted.
+            models.Index(
+                fields=["department", "request_type"],
+                condition=models.Q(status=Status.NEW, owner__isnull=True),
+                name="case_q_triage",
+            ),
             # "Due soonest" in my cases and in a department's queue.
             models.Index(fields=["owner", "active", "sla_due_at", "id"], name="case_q_due_mine"),
             models.Index(fields=["department", "active", "sla_due_at", "id"], name="case_q_due_dept"),

@@ -137,3 +137,47 @@ def test_an_agent_s_case_list_newest_first_is_read_in_index_order_not_sorted(cas
             # what matters (BENCHMARKS.md has the 1M figure).
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_dept_newest'")
             assert "(department_id, id DESC)" in cursor.fetchone()[0]
+
+
+def test_the_triage_count_reads_only_the_cases_waiting_to_be_sorted(cast):
+    """The "To triage" count (new, unassigned, a general request type) can seek a partial
+    index of the new unassigned cases by department and type, instead of reading every new
+    unassigned case of the desk to test its type (11 ms of the agent queue page at 1,000,000
+    cases on PostgreSQL, 0.2 ms with it). The SQL's shape and the index are checked, not the
+    plan: on these tiny tables the planner's choice depends on what earlier tests left."""
+    from honeydesk.cases import queries
+    from honeydesk.cases.models import IntakeCategory, RequestType
+
+    general = RequestType.objects.create(
+        name="General question", slug="general", department=cast.billing, intake_category=IntakeCategory.GENERAL
+    )
+    queries.request_types.forget()
+    sql = str(queries.queue_cases(cast.billing_agent, "triage").query)
+    for term in ('"department_id" IN', f'"request_type_id" IN ({general.pk})', '"owner_id" IS NULL', '"status" = new'):
+        assert term in sql, (term, sql)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'case_q_triage'")
+        else:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_q_triage'")
+        definition = cursor.fetchone()[0].replace('"', "")
+    assert "(department_id, request_type_id)" in definition, definition
+    assert "owner_id IS NULL" in definition and "status" in definition and "new" in definition, definition
+
+
+def test_the_mine_count_reads_its_departments_from_the_queue_index(cast):
+    """The "Mine" count is limited by the access door to the agent's departments; the queue
+    index carries the department (PostgreSQL: INCLUDE) so the count needs no table rows."""
+    from honeydesk.cases import queries
+    from honeydesk.cases.models import Case
+
+    count = queries.queue_cases(cast.billing_agent, "mine").values("id")
+    assert '"department_id" IN' in str(count.query)
+    mine = next(i for i in Case._meta.indexes if i.name == "case_q_mine")
+    assert mine.fields[:2] == ["owner", "active"] and list(mine.include) == ["department"]
+    # SQLite has no covering columns (Django leaves `include` out there), and on this tiny
+    # table its planner's choice says nothing; PostgreSQL must have built the index so.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_q_mine'")
+            assert "INCLUDE (department_id)" in cursor.fetchone()[0]
