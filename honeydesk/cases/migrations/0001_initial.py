@@ -7,345 +7,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
+        ('accounts', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="RequestType",
+            name='RequestType',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=80, unique=True)),
-                ("slug", models.SlugField(max_length=40, unique=True)),
-                ("needs", models.JSONField(blank=True, default=list)),
-                (
-                    "best_channel",
-                    models.CharField(
-                        choices=[("write", "Writing"), ("call", "Calling")], default="write", max_length=5
-                    ),
-                ),
-                ("channel_reason", models.CharField(blank=True, max_length=300)),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="request_types",
-                        to="accounts.department",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=80, unique=True)),
+                ('slug', models.SlugField(max_length=40, unique=True)),
+                ('needs', models.JSONField(blank=True, default=list)),
+                ('best_channel', models.CharField(choices=[('write', 'Writing'), ('call', 'Calling')], default='write', max_length=5)),
+                ('channel_reason', models.CharField(blank=True, max_length=300)),
+                ('active', models.BooleanField(default=True)),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='request_types', to='accounts.department')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Case",
+            name='Case',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("subject", models.CharField(max_length=200)),
-                (
-                    "goal",
-                    models.TextField(
-                        blank=True, help_text="The customer's stated goal: what outcome would resolve this."
-                    ),
-                ),
-                ("facts", models.JSONField(blank=True, default=dict, help_text="Facts the request type asks for.")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("new", "New"),
-                            ("open", "Open"),
-                            ("pending", "Waiting on customer"),
-                            ("resolved", "Resolved"),
-                            ("closed", "Closed"),
-                        ],
-                        default="new",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "priority",
-                    models.CharField(
-                        choices=[("low", "Low"), ("normal", "Normal"), ("high", "High"), ("urgent", "Urgent")],
-                        default="normal",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("email", "E-mail"),
-                            ("phone", "Phone"),
-                            ("portal", "Portal"),
-                            ("chat", "Chat"),
-                            ("api", "API"),
-                            ("workspace", "Workspace"),
-                            ("system", "System"),
-                        ],
-                        default="portal",
-                        max_length=10,
-                    ),
-                ),
-                ("escalated", models.BooleanField(default=False)),
-                ("handoff_summary", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(db_index=True)),
-                ("updated_at", models.DateTimeField()),
-                ("first_response_at", models.DateTimeField(blank=True, null=True)),
-                ("resolved_at", models.DateTimeField(blank=True, null=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="accounts.customeraccount"
-                    ),
-                ),
-                (
-                    "contact",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="cases",
-                        to="accounts.contact",
-                    ),
-                ),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="accounts.department"
-                    ),
-                ),
-                (
-                    "linked_case",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The earlier case this one continues (a reply after the reopen window).",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="follow_ups",
-                        to="cases.case",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="owned_cases",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "request_type",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="cases.requesttype"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('subject', models.CharField(max_length=200)),
+                ('goal', models.TextField(blank=True, help_text="The customer's stated goal: what outcome would resolve this.")),
+                ('facts', models.JSONField(blank=True, default=dict, help_text='Facts the request type asks for.')),
+                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Waiting on customer'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=10)),
+                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=8)),
+                ('channel', models.CharField(choices=[('email', 'E-mail'), ('phone', 'Phone'), ('portal', 'Portal'), ('chat', 'Chat'), ('api', 'API'), ('workspace', 'Workspace'), ('system', 'System')], default='portal', max_length=10)),
+                ('escalated', models.BooleanField(default=False)),
+                ('handoff_summary', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(db_index=True)),
+                ('updated_at', models.DateTimeField()),
+                ('first_response_at', models.DateTimeField(blank=True, null=True)),
+                ('resolved_at', models.DateTimeField(blank=True, null=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.customeraccount')),
+                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.contact')),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.department')),
+                ('linked_case', models.ForeignKey(blank=True, help_text='The earlier case this one continues (a reply after the reopen window).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_ups', to='cases.case')),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_cases', to=settings.AUTH_USER_MODEL)),
+                ('request_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.requesttype')),
             ],
             options={
-                "ordering": ["-id"],
+                'ordering': ['-id'],
             },
         ),
         migrations.CreateModel(
-            name="TimelineEntry",
+            name='TimelineEntry',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("inbound", "Message from customer"),
-                            ("outbound", "Reply to customer"),
-                            ("note", "Internal note"),
-                            ("call", "Call log"),
-                            ("event", "Event"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "event",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("opened", "Opened"),
-                            ("owner_changed", "Owner changed"),
-                            ("transferred", "Transferred"),
-                            ("escalated", "Escalated"),
-                            ("escalation_taken", "Escalation taken"),
-                            ("status_changed", "Status changed"),
-                            ("resolved", "Resolved"),
-                            ("reopened", "Reopened"),
-                            ("closed", "Closed"),
-                            ("correction", "Correction"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "author_name",
-                    models.CharField(blank=True, help_text="Who, when not a user (an e-mail sender).", max_length=200),
-                ),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("email", "E-mail"),
-                            ("phone", "Phone"),
-                            ("portal", "Portal"),
-                            ("chat", "Chat"),
-                            ("api", "API"),
-                            ("workspace", "Workspace"),
-                            ("system", "System"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "visibility",
-                    models.CharField(choices=[("public", "Public"), ("internal", "Internal")], max_length=8),
-                ),
-                ("body", models.TextField(blank=True)),
-                ("data", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "author",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="cases.case"
-                    ),
-                ),
-                (
-                    "corrects",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="corrections",
-                        to="cases.timelineentry",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('inbound', 'Message from customer'), ('outbound', 'Reply to customer'), ('note', 'Internal note'), ('call', 'Call log'), ('event', 'Event')], max_length=10)),
+                ('event', models.CharField(blank=True, choices=[('opened', 'Opened'), ('owner_changed', 'Owner changed'), ('transferred', 'Transferred'), ('escalated', 'Escalated'), ('escalation_taken', 'Escalation taken'), ('status_changed', 'Status changed'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('correction', 'Correction')], max_length=20)),
+                ('author_name', models.CharField(blank=True, help_text='Who, when not a user (an e-mail sender).', max_length=200)),
+                ('channel', models.CharField(choices=[('email', 'E-mail'), ('phone', 'Phone'), ('portal', 'Portal'), ('chat', 'Chat'), ('api', 'API'), ('workspace', 'Workspace'), ('system', 'System')], max_length=10)),
+                ('visibility', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal')], max_length=8)),
+                ('body', models.TextField(blank=True)),
+                ('data', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField()),
+                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='cases.case')),
+                ('corrects', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='cases.timelineentry')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Attachment",
+            name='Attachment',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("file", models.FileField(max_length=200, upload_to=honeydesk.cases.models.attachment_path)),
-                ("filename", models.CharField(max_length=255)),
-                ("content_type", models.CharField(max_length=120)),
-                ("size", models.PositiveBigIntegerField()),
-                ("sha256", models.CharField(max_length=64)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="attachments",
-                        to="cases.timelineentry",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('file', models.FileField(max_length=200, upload_to=honeydesk.cases.models.attachment_path)),
+                ('filename', models.CharField(max_length=255)),
+                ('content_type', models.CharField(max_length=120)),
+                ('size', models.PositiveBigIntegerField()),
+                ('sha256', models.CharField(max_length=64)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='cases.timelineentry')),
             ],
         ),
         migrations.CreateModel(
-            name="Escalation",
+            name='Escalation',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("reason", models.TextField()),
-                ("requested_at", models.DateTimeField()),
-                ("taken_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="escalations", to="cases.case"
-                    ),
-                ),
-                (
-                    "requested_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "taken_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reason', models.TextField()),
+                ('requested_at', models.DateTimeField()),
+                ('taken_at', models.DateTimeField(blank=True, null=True)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='cases.case')),
+                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('taken_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["requested_at"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("taken_at__isnull", True)),
-                        fields=("case",),
-                        name="one_open_escalation_per_case",
-                    )
-                ],
+                'ordering': ['requested_at'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('taken_at__isnull', True)), fields=('case',), name='one_open_escalation_per_case')],
             },
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["owner", "status", "-updated_at"], name="case_owner_queue"),
+            model_name='case',
+            index=models.Index(fields=['owner', 'status', '-updated_at'], name='case_owner_queue'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["department", "status", "-updated_at"], name="case_dept_queue"),
+            model_name='case',
+            index=models.Index(fields=['department', 'status', '-updated_at'], name='case_dept_queue'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["status", "-updated_at"], name="case_status_queue"),
+            model_name='case',
+            index=models.Index(fields=['status', '-updated_at'], name='case_status_queue'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["escalated", "-updated_at"], name="case_escalated_queue"),
+            model_name='case',
+            index=models.Index(fields=['escalated', '-updated_at'], name='case_escalated_queue'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["account", "-created_at"], name="case_account"),
+            model_name='case',
+            index=models.Index(fields=['account', '-created_at'], name='case_account'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["updated_at", "id"], name="case_updated"),
+            model_name='case',
+            index=models.Index(fields=['updated_at', 'id'], name='case_updated'),
         ),
         migrations.AddConstraint(
-            model_name="case",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status__in", ["open", "pending"]), _negated=True),
-                    ("owner__isnull", False),
-                    _connector="OR",
-                ),
-                name="case_worked_has_owner",
-            ),
+            model_name='case',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['open', 'pending']), _negated=True), ('owner__isnull', False), _connector='OR'), name='case_worked_has_owner'),
         ),
         migrations.AddIndex(
-            model_name="timelineentry",
-            index=models.Index(fields=["case", "created_at", "id"], name="entry_case_time"),
+            model_name='timelineentry',
+            index=models.Index(fields=['case', 'created_at', 'id'], name='entry_case_time'),
         ),
     ]

@@ -6,51 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0002_timeline_append_only"),
+        ('cases', '0002_timeline_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="case",
-            name="attention",
-            field=models.CharField(
-                choices=[("calm", "Calm"), ("frustrated", "Frustrated"), ("angry", "Angry"), ("abusive", "Abusive")],
-                default="calm",
-                max_length=10,
-            ),
+            model_name='case',
+            name='attention',
+            field=models.CharField(choices=[('calm', 'Calm'), ('frustrated', 'Frustrated'), ('angry', 'Angry'), ('abusive', 'Abusive')], default='calm', max_length=10),
         ),
         migrations.AddField(
-            model_name="requesttype",
-            name="intake_category",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("billing_explanation", "Billing explanation"),
-                    ("price_quote", "Price quote"),
-                    ("plan_change", "Plan change"),
-                    ("repair_outage", "Repair or outage"),
-                    ("credit_request", "Credit request"),
-                    ("order_tracking", "Order tracking"),
-                    ("cancellation", "Cancellation"),
-                    ("account_access", "Account access"),
-                    ("complaint_about_service_rep", "Complaint about a rep"),
-                    ("general_question", "General question"),
-                ],
-                help_text="Free text the classifier files under this category is offered this request type.",
-                max_length=40,
-            ),
+            model_name='requesttype',
+            name='intake_category',
+            field=models.CharField(blank=True, choices=[('billing_explanation', 'Billing explanation'), ('price_quote', 'Price quote'), ('plan_change', 'Plan change'), ('repair_outage', 'Repair or outage'), ('credit_request', 'Credit request'), ('order_tracking', 'Order tracking'), ('cancellation', 'Cancellation'), ('account_access', 'Account access'), ('complaint_about_service_rep', 'Complaint about a rep'), ('general_question', 'General question')], help_text='Free text the classifier files under this category is offered this request type.', max_length=40),
         ),
         migrations.AlterField(
-            model_name="escalation",
-            name="requested_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='escalation',
+            name='requested_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
     ]

@@ -29,18 +29,16 @@ def forwards(apps, schema_editor):
             "CREATE INDEX IF NOT EXISTS case_subject_fts ON cases_case USING gin (to_tsvector('simple', subject))"
         )
         schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS entry_body_fts ON cases_timelineentry USING gin (to_tsvector('simple', body))"
+            "CREATE INDEX IF NOT EXISTS entry_body_fts ON cases_timelineentry "
+            "USING gin (to_tsvector('simple', body))"
         )
 
 
 def backwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        for sql in [
-            "DROP TRIGGER IF EXISTS case_search_case",
-            "DROP TRIGGER IF EXISTS case_search_entry",
-            "DROP TABLE IF EXISTS case_search",
-        ]:
+        for sql in ["DROP TRIGGER IF EXISTS case_search_case", "DROP TRIGGER IF EXISTS case_search_entry",
+                    "DROP TABLE IF EXISTS case_search"]:
             schema_editor.execute(sql)
     elif vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS case_subject_fts")

@@ -5,75 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0002_created_from_clock"),
-        ("cases", "0004_full_text_search"),
+        ('accounts', '0002_created_from_clock'),
+        ('cases', '0004_full_text_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_owner_queue",
+            model_name='case',
+            name='case_owner_queue',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_dept_queue",
+            model_name='case',
+            name='case_dept_queue',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_escalated_queue",
+            model_name='case',
+            name='case_escalated_queue',
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                condition=models.Q(("status__in", ("new", "open", "pending"))),
-                fields=["owner", "-updated_at", "-id"],
-                name="case_q_mine",
-            ),
+            model_name='case',
+            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'pending'))), fields=['owner', '-updated_at', '-id'], name='case_q_mine'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                condition=models.Q(("status__in", ("new", "open", "pending"))),
-                fields=["department", "-updated_at", "-id"],
-                name="case_q_department",
-            ),
+            model_name='case',
+            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'pending'))), fields=['department', '-updated_at', '-id'], name='case_q_department'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                condition=models.Q(("owner__isnull", True), ("status", "new")),
-                fields=["department", "-updated_at", "-id"],
-                name="case_q_unassigned",
-            ),
+            model_name='case',
+            index=models.Index(condition=models.Q(('owner__isnull', True), ('status', 'new')), fields=['department', '-updated_at', '-id'], name='case_q_unassigned'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                condition=models.Q(("status", "pending")), fields=["owner", "-updated_at", "-id"], name="case_q_waiting"
-            ),
+            model_name='case',
+            index=models.Index(condition=models.Q(('status', 'pending')), fields=['owner', '-updated_at', '-id'], name='case_q_waiting'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                condition=models.Q(("status__in", ("new", "open", "pending"))),
-                fields=["-updated_at", "-id"],
-                name="case_q_active",
-            ),
+            model_name='case',
+            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'pending'))), fields=['-updated_at', '-id'], name='case_q_active'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                condition=models.Q(("owner__isnull", True), ("status", "new")),
-                fields=["-updated_at", "-id"],
-                name="case_q_unowned",
-            ),
+            model_name='case',
+            index=models.Index(condition=models.Q(('owner__isnull', True), ('status', 'new')), fields=['-updated_at', '-id'], name='case_q_unowned'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(
-                condition=models.Q(("escalated", True)), fields=["-updated_at", "-id"], name="case_q_escalated"
-            ),
+            model_name='case',
+            index=models.Index(condition=models.Q(('escalated', True)), fields=['-updated_at', '-id'], name='case_q_escalated'),
         ),
     ]

@@ -5,76 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0002_created_from_clock"),
-        ("cases", "0005_queue_indexes"),
+        ('accounts', '0002_created_from_clock'),
+        ('cases', '0005_queue_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_q_mine",
+            model_name='case',
+            name='case_q_mine',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_q_department",
+            model_name='case',
+            name='case_q_department',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_q_unassigned",
+            model_name='case',
+            name='case_q_unassigned',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_q_waiting",
+            model_name='case',
+            name='case_q_waiting',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_q_active",
+            model_name='case',
+            name='case_q_active',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_q_unowned",
+            model_name='case',
+            name='case_q_unowned',
         ),
         migrations.RemoveIndex(
-            model_name="case",
-            name="case_q_escalated",
+            model_name='case',
+            name='case_q_escalated',
         ),
         migrations.AddField(
-            model_name="case",
-            name="active",
-            field=models.GeneratedField(
-                db_persist=True,
-                expression=models.Case(
-                    models.When(status__in=("new", "open", "pending"), then=models.Value(1)),
-                    default=models.Value(0),
-                    output_field=models.SmallIntegerField(),
-                ),
-                output_field=models.SmallIntegerField(),
-            ),
+            model_name='case',
+            name='active',
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(status__in=('new', 'open', 'pending'), then=models.Value(1)), default=models.Value(0), output_field=models.SmallIntegerField()), output_field=models.SmallIntegerField()),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["owner", "active", "-updated_at", "-id"], name="case_q_mine"),
+            model_name='case',
+            index=models.Index(fields=['owner', 'active', '-updated_at', '-id'], name='case_q_mine'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["department", "active", "-updated_at", "-id"], name="case_q_department"),
+            model_name='case',
+            index=models.Index(fields=['department', 'active', '-updated_at', '-id'], name='case_q_department'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["department", "status", "-updated_at", "-id"], name="case_q_dept_status"),
+            model_name='case',
+            index=models.Index(fields=['department', 'status', '-updated_at', '-id'], name='case_q_dept_status'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["owner", "status", "-updated_at", "-id"], name="case_q_owner_status"),
+            model_name='case',
+            index=models.Index(fields=['owner', 'status', '-updated_at', '-id'], name='case_q_owner_status'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["active", "-updated_at", "-id"], name="case_q_active"),
+            model_name='case',
+            index=models.Index(fields=['active', '-updated_at', '-id'], name='case_q_active'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["escalated", "-updated_at", "-id"], name="case_q_escalated"),
+            model_name='case',
+            index=models.Index(fields=['escalated', '-updated_at', '-id'], name='case_q_escalated'),
         ),
     ]

@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0006_queue_active"),
+        ('cases', '0006_queue_active'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="requesttype",
-            name="first_response_hours",
+            model_name='requesttype',
+            name='first_response_hours',
             field=models.PositiveIntegerField(default=8),
         ),
         migrations.AddField(
-            model_name="requesttype",
-            name="resolution_hours",
+            model_name='requesttype',
+            name='resolution_hours',
             field=models.PositiveIntegerField(default=72),
         ),
     ]

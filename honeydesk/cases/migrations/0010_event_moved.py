@@ -4,30 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0009_restore_case_search_trigger"),
+        ('cases', '0009_restore_case_search_trigger'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="timelineentry",
-            name="event",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("opened", "Opened"),
-                    ("owner_changed", "Owner changed"),
-                    ("transferred", "Transferred"),
-                    ("escalated", "Escalated"),
-                    ("escalation_taken", "Escalation taken"),
-                    ("status_changed", "Status changed"),
-                    ("resolved", "Resolved"),
-                    ("reopened", "Reopened"),
-                    ("closed", "Closed"),
-                    ("correction", "Correction"),
-                    ("moved", "Moved to another account"),
-                ],
-                max_length=20,
-            ),
+            model_name='timelineentry',
+            name='event',
+            field=models.CharField(blank=True, choices=[('opened', 'Opened'), ('owner_changed', 'Owner changed'), ('transferred', 'Transferred'), ('escalated', 'Escalated'), ('escalation_taken', 'Escalation taken'), ('status_changed', 'Status changed'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('correction', 'Correction'), ('moved', 'Moved to another account')], max_length=20),
         ),
     ]

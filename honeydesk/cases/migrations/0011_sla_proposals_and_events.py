@@ -6,150 +6,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0003_superuser_role"),
-        ("cases", "0010_event_moved"),
+        ('accounts', '0003_superuser_role'),
+        ('cases', '0010_event_moved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Proposal",
+            name='Proposal',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("escalate", "Supervisor requested"), ("retention", "Threatens to leave")],
-                        max_length=10,
-                    ),
-                ),
-                ("reason", models.TextField(help_text="What was found, quoted from the message.")),
-                ("created_at", models.DateTimeField()),
-                ("decided_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "outcome",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("confirmed", "Confirmed"),
-                            ("dismissed", "Dismissed"),
-                            ("superseded", "Done another way"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('escalate', 'Supervisor requested'), ('retention', 'Threatens to leave')], max_length=10)),
+                ('reason', models.TextField(help_text='What was found, quoted from the message.')),
+                ('created_at', models.DateTimeField()),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('outcome', models.CharField(blank=True, choices=[('confirmed', 'Confirmed'), ('dismissed', 'Dismissed'), ('superseded', 'Done another way')], max_length=10)),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="case",
-            name="first_response_due_at",
+            model_name='case',
+            name='first_response_due_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="case",
-            name="next_response_due_at",
+            model_name='case',
+            name='next_response_due_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="case",
-            name="resolution_due_at",
+            model_name='case',
+            name='resolution_due_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="case",
-            name="sla_check_at",
+            model_name='case',
+            name='sla_check_at',
             field=models.DateTimeField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name="case",
-            name="sla_due_at",
+            model_name='case',
+            name='sla_due_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="case",
-            name="sla_paused_at",
+            model_name='case',
+            name='sla_paused_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name="timelineentry",
-            name="event",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("opened", "Opened"),
-                    ("owner_changed", "Owner changed"),
-                    ("transferred", "Transferred"),
-                    ("escalated", "Escalated"),
-                    ("escalation_taken", "Escalation taken"),
-                    ("status_changed", "Status changed"),
-                    ("resolved", "Resolved"),
-                    ("reopened", "Reopened"),
-                    ("closed", "Closed"),
-                    ("correction", "Correction"),
-                    ("moved", "Moved to another account"),
-                    ("sla_breached", "Service level missed"),
-                    ("callback_promised", "Call-back promised"),
-                    ("callback_kept", "Call-back kept"),
-                    ("callback_broken", "Call-back broken"),
-                ],
-                max_length=20,
-            ),
+            model_name='timelineentry',
+            name='event',
+            field=models.CharField(blank=True, choices=[('opened', 'Opened'), ('owner_changed', 'Owner changed'), ('transferred', 'Transferred'), ('escalated', 'Escalated'), ('escalation_taken', 'Escalation taken'), ('status_changed', 'Status changed'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('correction', 'Correction'), ('moved', 'Moved to another account'), ('sla_breached', 'Service level missed'), ('callback_promised', 'Call-back promised'), ('callback_kept', 'Call-back kept'), ('callback_broken', 'Call-back broken')], max_length=20),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["owner", "active", "sla_due_at", "id"], name="case_q_due_mine"),
+            model_name='case',
+            index=models.Index(fields=['owner', 'active', 'sla_due_at', 'id'], name='case_q_due_mine'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["department", "active", "sla_due_at", "id"], name="case_q_due_dept"),
+            model_name='case',
+            index=models.Index(fields=['department', 'active', 'sla_due_at', 'id'], name='case_q_due_dept'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["active", "sla_due_at", "id"], name="case_q_due_active"),
+            model_name='case',
+            index=models.Index(fields=['active', 'sla_due_at', 'id'], name='case_q_due_active'),
         ),
         migrations.AddField(
-            model_name="proposal",
-            name="case",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="proposals", to="cases.case"
-            ),
+            model_name='proposal',
+            name='case',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='cases.case'),
         ),
         migrations.AddField(
-            model_name="proposal",
-            name="decided_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='proposal',
+            name='decided_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="proposal",
-            name="entry",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="cases.timelineentry",
-            ),
+            model_name='proposal',
+            name='entry',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.timelineentry'),
         ),
         migrations.AddIndex(
-            model_name="proposal",
-            index=models.Index(fields=["kind", "decided_at"], name="proposal_open"),
+            model_name='proposal',
+            index=models.Index(fields=['kind', 'decided_at'], name='proposal_open'),
         ),
         migrations.AddConstraint(
-            model_name="proposal",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("decided_at__isnull", True)),
-                fields=("case", "kind"),
-                name="one_open_proposal_per_kind",
-            ),
+            model_name='proposal',
+            constraint=models.UniqueConstraint(condition=models.Q(('decided_at__isnull', True)), fields=('case', 'kind'), name='one_open_proposal_per_kind'),
         ),
     ]

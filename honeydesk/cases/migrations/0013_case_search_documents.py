@@ -35,19 +35,11 @@ def backwards(apps, schema_editor):
         cursor.execute(f"DROP TABLE IF EXISTS {search_index.TABLE}")
         cursor.execute("DROP TABLE IF EXISTS case_search_head")
         if connection.vendor == "postgresql":
-            for function in (
-                "hd_search_case_inserted()",
-                "hd_search_case_changed()",
-                "hd_search_case_deleted()",
-                "hd_search_entry_inserted()",
-                "hd_search_account_changed()",
-                "hd_search_refresh_heads(bigint)",
-                "hd_search_set_head(bigint, tsvector)",
-                "hd_search_head(text, text)",
-                "hd_search_text(text, text)",
-                "hd_search_identity(bigint)",
-                "hd_fold(text)",
-            ):
+            for function in ("hd_search_case_inserted()", "hd_search_case_changed()", "hd_search_case_deleted()",
+                             "hd_search_entry_inserted()", "hd_search_account_changed()",
+                             "hd_search_refresh_heads(bigint)", "hd_search_set_head(bigint, tsvector)",
+                             "hd_search_head(text, text)",
+                             "hd_search_text(text, text)", "hd_search_identity(bigint)", "hd_fold(text)"):
                 cursor.execute(f"DROP FUNCTION IF EXISTS {function}")
             cursor.execute("DROP TABLE IF EXISTS search_fold")
     # Migration 0004's index, filled again.

@@ -20,151 +20,73 @@ def create_search_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0014_survey_and_recovery_events"),
+        ('cases', '0014_survey_and_recovery_events'),
     ]
 
     operations = [
         migrations.RunPython(drop_search_triggers, create_search_triggers),
         migrations.CreateModel(
-            name="Tag",
+            name='Tag',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=50, unique=True)),
-                ("created_at", models.DateTimeField(default=honeydesk.lib.clock.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=50, unique=True)),
+                ('created_at', models.DateTimeField(default=honeydesk.lib.clock.now)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.AddField(
-            model_name="case",
-            name="custom",
-            field=models.JSONField(blank=True, default=dict, help_text="Custom field values by field key."),
+            model_name='case',
+            name='custom',
+            field=models.JSONField(blank=True, default=dict, help_text='Custom field values by field key.'),
         ),
         migrations.AlterField(
-            model_name="timelineentry",
-            name="event",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("opened", "Opened"),
-                    ("owner_changed", "Owner changed"),
-                    ("transferred", "Transferred"),
-                    ("escalated", "Escalated"),
-                    ("escalation_taken", "Escalation taken"),
-                    ("status_changed", "Status changed"),
-                    ("resolved", "Resolved"),
-                    ("reopened", "Reopened"),
-                    ("closed", "Closed"),
-                    ("correction", "Correction"),
-                    ("moved", "Moved to another account"),
-                    ("sla_breached", "Service level missed"),
-                    ("callback_promised", "Call-back promised"),
-                    ("callback_kept", "Call-back kept"),
-                    ("callback_broken", "Call-back broken"),
-                    ("survey_answered", "Survey answered"),
-                    ("recovery_contact", "Recovery contact"),
-                    ("priority_changed", "Priority changed"),
-                    ("tags_changed", "Tags changed"),
-                    ("fields_changed", "Fields changed"),
-                    ("macro_applied", "Macro applied"),
-                ],
-                max_length=20,
-            ),
+            model_name='timelineentry',
+            name='event',
+            field=models.CharField(blank=True, choices=[('opened', 'Opened'), ('owner_changed', 'Owner changed'), ('transferred', 'Transferred'), ('escalated', 'Escalated'), ('escalation_taken', 'Escalation taken'), ('status_changed', 'Status changed'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('correction', 'Correction'), ('moved', 'Moved to another account'), ('sla_breached', 'Service level missed'), ('callback_promised', 'Call-back promised'), ('callback_kept', 'Call-back kept'), ('callback_broken', 'Call-back broken'), ('survey_answered', 'Survey answered'), ('recovery_contact', 'Recovery contact'), ('priority_changed', 'Priority changed'), ('tags_changed', 'Tags changed'), ('fields_changed', 'Fields changed'), ('macro_applied', 'Macro applied')], max_length=20),
         ),
         migrations.CreateModel(
-            name="CaseField",
+            name='CaseField',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "key",
-                    models.CharField(
-                        help_text="Used in the API, filters and CSV export, e.g. order_number.",
-                        max_length=40,
-                        unique=True,
-                        validators=[
-                            django.core.validators.RegexValidator(
-                                "^[a-z][a-z0-9]*(_[a-z0-9]+)*$", "Lower-case letters, digits and single _."
-                            )
-                        ],
-                    ),
-                ),
-                ("label", models.CharField(max_length=80)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("text", "Text"),
-                            ("number", "Number"),
-                            ("date", "Date"),
-                            ("choice", "Choice"),
-                            ("checkbox", "Checkbox"),
-                        ],
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "choices",
-                    models.JSONField(blank=True, default=list, help_text='For a choice: ["Option A", "Option B"].'),
-                ),
-                (
-                    "required_at_resolution",
-                    models.BooleanField(
-                        default=False, help_text="A case cannot be resolved without it (a checkbox must be ticked)."
-                    ),
-                ),
-                ("help_text", models.CharField(blank=True, max_length=200)),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "request_types",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="None chosen: cases of every request type.",
-                        related_name="case_fields",
-                        to="cases.requesttype",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(help_text='Used in the API, filters and CSV export, e.g. order_number.', max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9]*(_[a-z0-9]+)*$', 'Lower-case letters, digits and single _.')])),
+                ('label', models.CharField(max_length=80)),
+                ('kind', models.CharField(choices=[('text', 'Text'), ('number', 'Number'), ('date', 'Date'), ('choice', 'Choice'), ('checkbox', 'Checkbox')], max_length=8)),
+                ('choices', models.JSONField(blank=True, default=list, help_text='For a choice: ["Option A", "Option B"].')),
+                ('required_at_resolution', models.BooleanField(default=False, help_text='A case cannot be resolved without it (a checkbox must be ticked).')),
+                ('help_text', models.CharField(blank=True, max_length=200)),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('active', models.BooleanField(default=True)),
+                ('request_types', models.ManyToManyField(blank=True, help_text='None chosen: cases of every request type.', related_name='case_fields', to='cases.requesttype')),
             ],
             options={
-                "ordering": ["position", "id"],
+                'ordering': ['position', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="CaseTag",
+            name='CaseTag',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("added_at", models.DateTimeField(default=honeydesk.lib.clock.now)),
-                (
-                    "case",
-                    models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="case_tags",
-                        to="cases.case",
-                    ),
-                ),
-                (
-                    "tag",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="case_tags", to="cases.tag"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('added_at', models.DateTimeField(default=honeydesk.lib.clock.now)),
+                ('case', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='case_tags', to='cases.case')),
+                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='case_tags', to='cases.tag')),
             ],
         ),
         migrations.AddField(
-            model_name="case",
-            name="tags",
-            field=models.ManyToManyField(blank=True, related_name="cases", through="cases.CaseTag", to="cases.tag"),
+            model_name='case',
+            name='tags',
+            field=models.ManyToManyField(blank=True, related_name='cases', through='cases.CaseTag', to='cases.tag'),
         ),
         migrations.AddIndex(
-            model_name="casetag",
-            index=models.Index(fields=["tag", "case"], name="casetag_by_tag"),
+            model_name='casetag',
+            index=models.Index(fields=['tag', 'case'], name='casetag_by_tag'),
         ),
         migrations.AddConstraint(
-            model_name="casetag",
-            constraint=models.UniqueConstraint(fields=("case", "tag"), name="case_tag_once"),
+            model_name='casetag',
+            constraint=models.UniqueConstraint(fields=('case', 'tag'), name='case_tag_once'),
         ),
         migrations.RunPython(create_search_triggers, drop_search_triggers),
     ]

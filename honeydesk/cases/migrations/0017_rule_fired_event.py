@@ -4,44 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0016_merge_split"),
+        ('cases', '0016_merge_split'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="timelineentry",
-            name="event",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("opened", "Opened"),
-                    ("owner_changed", "Owner changed"),
-                    ("transferred", "Transferred"),
-                    ("escalated", "Escalated"),
-                    ("escalation_taken", "Escalation taken"),
-                    ("status_changed", "Status changed"),
-                    ("resolved", "Resolved"),
-                    ("reopened", "Reopened"),
-                    ("closed", "Closed"),
-                    ("correction", "Correction"),
-                    ("moved", "Moved to another account"),
-                    ("sla_breached", "Service level missed"),
-                    ("callback_promised", "Call-back promised"),
-                    ("callback_kept", "Call-back kept"),
-                    ("callback_broken", "Call-back broken"),
-                    ("survey_answered", "Survey answered"),
-                    ("recovery_contact", "Recovery contact"),
-                    ("priority_changed", "Priority changed"),
-                    ("tags_changed", "Tags changed"),
-                    ("fields_changed", "Fields changed"),
-                    ("macro_applied", "Macro applied"),
-                    ("merged", "Merged into another case"),
-                    ("merged_in", "Another case merged in"),
-                    ("split", "Split into a new case"),
-                    ("rule_fired", "Rule fired"),
-                ],
-                max_length=20,
-            ),
+            model_name='timelineentry',
+            name='event',
+            field=models.CharField(blank=True, choices=[('opened', 'Opened'), ('owner_changed', 'Owner changed'), ('transferred', 'Transferred'), ('escalated', 'Escalated'), ('escalation_taken', 'Escalation taken'), ('status_changed', 'Status changed'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('correction', 'Correction'), ('moved', 'Moved to another account'), ('sla_breached', 'Service level missed'), ('callback_promised', 'Call-back promised'), ('callback_kept', 'Call-back kept'), ('callback_broken', 'Call-back broken'), ('survey_answered', 'Survey answered'), ('recovery_contact', 'Recovery contact'), ('priority_changed', 'Priority changed'), ('tags_changed', 'Tags changed'), ('fields_changed', 'Fields changed'), ('macro_applied', 'Macro applied'), ('merged', 'Merged into another case'), ('merged_in', 'Another case merged in'), ('split', 'Split into a new case'), ('rule_fired', 'Rule fired')], max_length=20),
         ),
     ]
