@@ -29,15 +29,7 @@ from pathlib import Path
 import measure
 from write_path_ab import ROOT, old_checkout
 
-ENV = {
-    "SECRET_KEY": "bench-only-not-a-secret",
-    "DEBUG": "0",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_COOKIES": "0",
-    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-    "LOG_LEVEL": "ERROR",
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-}
+ENV = measure.SERVER_ENV
 
 
 def honeydesk(checkout: Path, env: dict[str, str], *args: str) -> str:

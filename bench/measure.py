@@ -21,6 +21,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# What a measured server and worker run with, beside their database and var directory.
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "SECRET_KEY": "bench-only-not-a-secret",
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_COOKIES": "0",
+    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    "LOG_LEVEL": "ERROR",
+}
 
 
 def free_port() -> int:

@@ -74,17 +74,7 @@ def paths_for(database: str, cases: int) -> dict[str, Path | str]:
 def environment(database: str, cases: int) -> dict[str, str]:
     where = paths_for(database, cases)
     url = pg.url(str(where["pg_name"])) if database == "postgresql" else f"sqlite:///{where['sqlite']}"
-    return {
-        "DATABASE_URL": url,
-        "HONEYDESK_VAR_DIR": str(where["var"]),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "bench-only-not-a-secret",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_COOKIES": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "LOG_LEVEL": "ERROR",
-    }
+    return {"DATABASE_URL": url, "HONEYDESK_VAR_DIR": str(where["var"]), **measure.SERVER_ENV}
 
 
 # --- one database, one size ----------------------------------------------------------------
