@@ -29,6 +29,9 @@ def test_it_applies_a_macro_and_puts_the_reply_in_the_composer(cast):
         headers={"HX-Request": "true"},
     ).content.decode()
     assert ">Hello Alice</textarea>" in shown and 'aria-label="Remove tag vip"' in shown
+    # The coach's reading of the reply comes with it (no second request to race the swap).
+    coach = shown.split('id="coach"', 1)[1].split("</div>\n", 1)[0]
+    assert "Listening coach:" in coach and "Uses the customer" in coach
     refused = c.post(f"/desk/cases/{ref}/macros/{macro.pk}/apply/", {"version": 1}, headers={"HX-Request": "true"})
     assert "changed" in refused.content.decode().lower()
     other = cast.client(cast.repair_agent).post(f"/desk/cases/{ref}/macros/{macro.pk}/apply/", {"version": 9})

@@ -250,7 +250,9 @@ def _after_action(
         return redirect("web:queue")
     if error is None and not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:case", ref=case.ref)
-    context = _case_context(request, case, error=error, form=form or {})
+    form = form or {}
+    coach = _coach_reading(user, case, form.get("body", "")) if form.get("mode", "reply") == "reply" else None
+    context = _case_context(request, case, error=error, form=form, coach=coach)
     status = 200 if error is None or request.htmx else error.status  # type: ignore[attr-defined]
     return page(request, "desk/case.html", "desk/_case_main.html", context, status=status)
 
@@ -442,17 +444,15 @@ COACH_WARNINGS = [
 ]
 
 
-@require_POST
-@staff_required
-def coach(request: HttpRequest, ref: str) -> HttpResponse:
-    """The listening coach: checks the rep's draft as they type (htmx, debounced)."""
+def _coach_reading(user: User, case: Case, draft: str) -> dict[str, Any] | None:
+    """The listening coach's reading of a reply draft (None for an empty one): what the
+    coach view answers as the rep types, and what the case page shows at once when it comes
+    back with a draft in the composer (a macro's reply), so that reading is never left to a
+    second request from the browser."""
+    if not draft.strip():
+        return None
     from honeydesk.intelligence.analyze import analyze_draft
 
-    user = user_of(request)
-    case = access.case_for(user, ref)
-    draft = request.POST.get("body", "")[:20_000]
-    if request.POST.get("mode", "reply") != "reply" or not draft.strip():
-        return HttpResponse("")
     last = (
         access.entries_visible_to(user, case)
         .filter(kind="inbound")
@@ -463,9 +463,22 @@ def coach(request: HttpRequest, ref: str) -> HttpResponse:
     name = case.contact.name.split(" ")[0] if case.contact and case.contact.name else None
     result = analyze_draft(draft, last or case.subject, name)
     flags = result["flags"]
-    context = {
+    return {
         "grade": result["grade"],
         "checks": [(label, flags[key]) for key, label in COACH_CHECKS],
         "warnings": [(label, flags[key]) for key, label in COACH_WARNINGS if flags[key]["value"]],
     }
-    return page(request, "desk/_coach.html", "desk/_coach.html", context)
+
+
+@require_POST
+@staff_required
+def coach(request: HttpRequest, ref: str) -> HttpResponse:
+    """The listening coach: checks the rep's draft as they type (htmx, debounced)."""
+    user = user_of(request)
+    case = access.case_for(user, ref)
+    reading = None
+    if request.POST.get("mode", "reply") == "reply":
+        reading = _coach_reading(user, case, request.POST.get("body", "")[:20_000])
+    if reading is None:
+        return HttpResponse("")
+    return page(request, "desk/_coach.html", "desk/_coach.html", reading)

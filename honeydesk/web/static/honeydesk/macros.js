@@ -1,8 +1,8 @@
 // The macro and answer picker of the case page (issue 17). Alt+M anywhere (or "m" outside
 // a text field) opens it; type to search, arrows to move, Enter to choose, Esc to close.
 // A macro is applied on the server (all its actions or none) and the case comes back with
-// its reply in the composer; an article's text is inserted where the cursor is. Either
-// way the listening coach reads the draft before the rep sends it. No inline script:
+// its reply in the composer and the listening coach's reading of it; an article's text is
+// inserted where the cursor is and the coach asked to read it. No inline script:
 // the pages' Content-Security-Policy forbids it.
 (function () {
   "use strict";
@@ -127,12 +127,12 @@
       form.append(field);
     });
     document.body.append(form);
-    const done = function () {
-      document.body.removeEventListener("htmx:afterSettle", done);
+    // The case comes back with the coach's reading of the reply already in it; the rep
+    // goes on in the composer.
+    form.addEventListener("htmx:afterRequest", function () {
       form.remove();
-      coach();
-    };
-    document.body.addEventListener("htmx:afterSettle", done);
+      document.getElementById("composer-body")?.focus();
+    });
     if (window.htmx) window.htmx.process(form);
     form.requestSubmit();
   }
