@@ -21,7 +21,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from honeydesk.cases.models import Case, TimelineEntry
+from honeydesk.accounts.models import ContactPoint
+from honeydesk.cases.models import Case, Channel, TimelineEntry
 from honeydesk.channels.email.models import Message
 from honeydesk.channels.registry import Notice
 from honeydesk.jobs.runner import enqueue
@@ -61,17 +62,39 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].strip(">").strip() or "honeydesk.invalid"
 
 
+def customer_address(case: Case, entry: TimelineEntry | None = None) -> str:
+    """Where a mail to the case's customer goes: the address they last wrote to us from on
+    this case while it is still one of theirs, otherwise their first address on file. A
+    customer who writes from work is answered at work, as Zammad and Freshdesk answer the
+    sender; an address no longer on the contact (or a stranger's) is never used. `entry`:
+    the entry the mail is about; when it is the customer's mail (an acknowledgement) its
+    sender is used directly. Only a contact with several addresses costs a query."""
+    contact = case.contact
+    if contact is None:
+        return ""
+    theirs = [p.value.lower() for p in contact.points.all() if p.kind == ContactPoint.Kind.EMAIL]
+    if len(theirs) > 1:
+        inbound, email = TimelineEntry.Kind.INBOUND, Channel.EMAIL
+        if entry is not None and entry.kind == inbound and entry.channel == email:
+            last = (entry.data.get("email") or {}).get("from", "")
+        else:
+            mails = TimelineEntry.objects.filter(case=case, kind=inbound, channel=email).order_by("-id")
+            last = mails.values_list("data__email__from", flat=True).first() or ""
+        if isinstance(last, str) and last.lower() in theirs:
+            return last.lower()
+    return theirs[0] if theirs else ""
+
+
 class EmailOutbound:
     """The e-mail channel's side of `honeydesk.channels.registry`: a notice becomes a
-    queued mail to the case's contact (their first address on file) or to the members
-    of staff it names."""
+    queued mail to the case's contact (at `customer_address`) or to the members of staff
+    it names."""
 
     name = "email"
 
     def send(self, notice: Notice) -> bool:
         if notice.to_customer:
-            contact = notice.case.contact
-            address = contact.primary_email if contact is not None else ""
+            address = customer_address(notice.case, notice.entry)
             to = [address] if address else []
         else:
             to = [user.email for user in notice.staff if user.email]

@@ -402,3 +402,24 @@ def test_a_department_address_keeps_its_department(cast):
     )
     case = Case.objects.get(pk=int(ingest(raw, "test").case[3:]))
     assert case.department == cast.billing  # sent to Billing: Billing decides, with Billing's type
+
+
+def test_it_answers_a_customer_at_the_address_they_wrote_from(cast):
+    alice = cast.alice_case.contact
+    ContactPoint.objects.create(contact=alice, kind=ContactPoint.Kind.EMAIL, value="alice.work@corp.example.test")
+    mail = (
+        b"From: alice.work@corp.example.test\nTo: billing@honeydesk.test\nSubject: Router lights\n"
+        b"Message-ID: <w1@corp>\n\nAll red.\n"
+    )
+    case = Case.objects.get(pk=int(ingest(mail, "test").case[3:]))
+    assert case.contact == alice
+    [ack] = acks()
+    assert ack.recipients == "alice.work@corp.example.test"
+    actions.do_add_reply(case, body="We are on it.", acting_user=cast.billing_agent)
+    reply = Message.objects.filter(direction="out", case=case).exclude(pk=ack.pk).get()
+    assert reply.recipients == "alice.work@corp.example.test"
+    # Not an address that is no longer theirs: the first one on file instead.
+    ContactPoint.objects.filter(value="alice.work@corp.example.test").delete()
+    actions.do_add_reply(case, body="Done.", acting_user=cast.billing_agent)
+    last = Message.objects.filter(direction="out", case=case).order_by("-id").first()
+    assert last is not None and last.recipients == "alice@example.test"
