@@ -7,6 +7,7 @@ admins edit; only deployment facts live here. Bad values fail loudly at start-up
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -78,8 +79,6 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    # ninja in INSTALLED_APPS makes the API docs page use its bundled Swagger files, not a CDN.
-    "ninja",
     "honeydesk.accounts",
     "honeydesk.cases",
     "honeydesk.intelligence",
@@ -134,10 +133,20 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# django-ninja's bundled Swagger UI (its templates and static files) serves the API docs
+# page, never a CDN. Its folders are listed here rather than "ninja" in INSTALLED_APPS: an
+# installed app is imported by django.setup() in every process, and ninja with pydantic is
+# about 34 MB resident that the job worker never uses (the web worker imports it with the
+# URLs). find_spec locates the package without importing it.
+_NINJA_SPEC = find_spec("ninja")
+assert _NINJA_SPEC is not None and _NINJA_SPEC.origin, "django-ninja is a dependency"
+NINJA_FILES = Path(_NINJA_SPEC.origin).parent
+STATICFILES_DIRS = [NINJA_FILES / "static"]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "honeydesk" / "templates"],
+        "DIRS": [BASE_DIR / "honeydesk" / "templates", NINJA_FILES / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -71,3 +71,20 @@ print(json.dumps({"before": before, "after": {n: n in sys.modules for n in befor
     assert result["tone"] in {"calm", "frustrated", "angry", "abusive"}
     # Loaded once by the first message; the second one reuses the loaded table.
     assert result["loaded"][0] == 1 and result["loaded"][1] >= 1
+
+
+def test_the_job_worker_does_not_load_the_api_framework(tmp_path: pathlib.Path) -> None:
+    # django.setup() and the worker command, as `honeydesk worker` starts: django-ninja and
+    # pydantic (about 34 MB) come with the URLconf, which only the web workers load.
+    env = {**os.environ, "SECRET_KEY": "t", "DEBUG": "0", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    code = (
+        "import json, sys, django\n"
+        "django.setup()\n"
+        "from honeydesk.jobs.management.commands import worker\n"
+        "from honeydesk.channels.email import tasks\n"
+        "print(json.dumps({m: m in sys.modules for m in ('ninja', 'pydantic')}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"ninja": False, "pydantic": False}
