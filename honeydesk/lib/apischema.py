@@ -21,6 +21,8 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
+from honeydesk.lib.storable import bad_text
+
 __all__ = [
     "READ_ERRORS",
     "WRITE_ERRORS",
@@ -34,24 +36,6 @@ __all__ = [
     "Text",
     "bad_text",
 ]
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def bad_text(value: Any) -> str:
-    """Why `value` (or a string inside it) cannot be stored, or ''."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "Text may not contain NUL characters."
-        if _SURROGATE.search(value):
-            return "Text may not contain lone surrogates (it must be valid Unicode)."
-        return ""
-    if isinstance(value, dict):
-        return next((why for k, v in value.items() if (why := bad_text(k) or bad_text(v))), "")
-    if isinstance(value, list | tuple):
-        return next((why for v in value if (why := bad_text(v))), "")
-    return ""
-
 
 class In(Schema):
     """Base of every request shape (see the module's docstring)."""

@@ -19,8 +19,8 @@ from honeydesk.cases import actions as case_actions
 from honeydesk.cases import timeline
 from honeydesk.cases.models import Channel, Status, TimelineEntry
 from honeydesk.lib import clock
-from honeydesk.lib.apischema import bad_text
 from honeydesk.lib.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
+from honeydesk.lib.storable import bad_text
 from honeydesk.quality import config, monitoring
 from honeydesk.quality import recovery as recovery_rules
 from honeydesk.quality.models import (

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from honeydesk.accounts.models import User
 from honeydesk.cases import access
-from honeydesk.channels.email.inbound import ingest
+from honeydesk.channels.email.inbound import ingest, max_message_bytes
 from honeydesk.lib.apischema import ErrorOut
 from honeydesk.lib.errors import DomainError, InvalidInput
 
@@ -35,10 +34,6 @@ class TooLarge(DomainError):
 class InboundOut(Schema):
     status: str
     case: str | None
-
-
-def max_message_bytes() -> int:
-    return int(getattr(settings, "HONEYDESK_EMAIL_MAX_BYTES", 0) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 
 @router.post(

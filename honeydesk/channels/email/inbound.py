@@ -56,6 +56,11 @@ def dedupe_key(parsed: ParsedMail) -> str:
     return f"mid:{parsed.message_id}" if parsed.message_id else f"sha:{parsed.content_hash}"
 
 
+def max_message_bytes() -> int:
+    """The largest raw message accepted (the API and the SMTP receiver alike)."""
+    return int(getattr(settings, "HONEYDESK_EMAIL_MAX_BYTES", 0) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
 def rate_limit() -> tuple[int, int]:
     """(messages, seconds) per sender: settings.HONEYDESK_EMAIL_RATE_LIMIT, default 20 per 600 s."""
     raw = str(getattr(settings, "HONEYDESK_EMAIL_RATE_LIMIT", "20/600"))

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from honeydesk.channels.email.api import max_message_bytes
+from honeydesk.channels.email.inbound import max_message_bytes
 from honeydesk.channels.email.smtpd import controller
 
 
