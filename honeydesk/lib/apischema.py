@@ -37,6 +37,7 @@ __all__ = [
     "bad_text",
 ]
 
+
 class In(Schema):
     """Base of every request shape (see the module's docstring)."""
 
