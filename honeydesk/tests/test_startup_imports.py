@@ -99,3 +99,21 @@ def test_what_the_job_worker_can_run_does_not_load_the_api_framework(tmp_path: p
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["modules"] > 100
     assert result["loaded_by"] is None and result["pydantic"] is False, result
+
+
+def test_the_worker_command_does_not_load_the_urls(tmp_path: pathlib.Path) -> None:
+    # As `honeydesk worker` starts from the command line (where Django runs its system
+    # checks, which import the URLconf, unless the command asks for none).
+    env = {**os.environ, "SECRET_KEY": "t", "DEBUG": "0", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    code = (
+        "import json, sys, django\n"
+        "django.setup()\n"
+        "from django.core.management import call_command, execute_from_command_line\n"
+        "call_command('migrate', verbosity=0)\n"
+        "execute_from_command_line(['honeydesk', 'worker', '--once', '--no-mail'])\n"
+        "print(json.dumps({m: m in sys.modules for m in ('config.urls', 'ninja')}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"config.urls": False, "ninja": False}

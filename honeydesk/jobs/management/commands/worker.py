@@ -63,6 +63,10 @@ class Wakeups:
 
 class Command(BaseCommand):
     help = "Run background jobs, fetch mail from the mailboxes, and do the housekeeping."
+    # Django's system checks import the URLconf (every view, the API with django-ninja and
+    # pydantic: about 35 MB resident) to check it; the worker serves no URL. `honeydesk
+    # migrate` and `serve` run the checks for the deployment.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Do what is due once, then exit.")
