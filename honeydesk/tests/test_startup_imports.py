@@ -33,12 +33,20 @@ before = {name: name in sys.modules for name in json.loads(sys.argv[1])}
 """
 
 
-def run(tmp_path: pathlib.Path, code: str) -> dict[str, Any]:
+# As `honeydesk worker` starts: Django set up, no URLconf.
+SETUP = """
+import importlib, json, os, pkgutil, sys, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+django.setup()
+"""
+
+
+def run(tmp_path: pathlib.Path, code: str, start: str = START) -> dict[str, Any]:
     env = {**os.environ, "SECRET_KEY": "t", "DEBUG": "0", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
     env["ALLOWED_HOSTS"] = "testserver"
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(
-        [sys.executable, "-c", START + code, json.dumps(TEXT_MODELS)],
+        [sys.executable, "-c", start + code, json.dumps(TEXT_MODELS)],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -78,25 +86,19 @@ def test_what_the_job_worker_can_run_does_not_load_the_api_framework(tmp_path: p
     # web workers load. Every module outside the API, the pages and the tests (the worker,
     # its periodic tasks, actions, channels, commands) is imported here as `honeydesk
     # worker` starts: none may bring them in (quality's actions once did, for one helper).
-    env = {**os.environ, "SECRET_KEY": "t", "DEBUG": "0", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    code = (
-        "import importlib, json, pkgutil, sys, django\n"
-        "django.setup()\n"
-        "import honeydesk\n"
-        "skip = ('.api', '_api', 'apischema', '.tests', '.migrations', 'honeydesk.web', 'honeydesk.demo')\n"
-        "names = [m.name for m in pkgutil.walk_packages(honeydesk.__path__, 'honeydesk.')]\n"
-        "names = [n for n in names if not any(s in n for s in skip)]\n"
-        "for name in names:\n"
-        "    importlib.import_module(name)\n"
-        "    if 'ninja' in sys.modules or 'pydantic' in sys.modules:\n"
-        "        break\n"
-        "print(json.dumps({'modules': len(names), 'loaded_by': name if 'ninja' in sys.modules else None,\n"
-        "                  'pydantic': 'pydantic' in sys.modules}))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    code = """
+import honeydesk
+skip = (".api", "_api", "apischema", ".tests", ".migrations", "honeydesk.web", "honeydesk.demo")
+names = [m.name for m in pkgutil.walk_packages(honeydesk.__path__, "honeydesk.")]
+names = [n for n in names if not any(s in n for s in skip)]
+for name in names:
+    importlib.import_module(name)
+    if "ninja" in sys.modules or "pydantic" in sys.modules:
+        break
+print(json.dumps({"modules": len(names), "loaded_by": name if "ninja" in sys.modules else None,
+                  "pydantic": "pydantic" in sys.modules}))
+"""
+    result = run(tmp_path, code, start=SETUP)
     assert result["modules"] > 100
     assert result["loaded_by"] is None and result["pydantic"] is False, result
 
@@ -104,16 +106,10 @@ def test_what_the_job_worker_can_run_does_not_load_the_api_framework(tmp_path: p
 def test_the_worker_command_does_not_load_the_urls(tmp_path: pathlib.Path) -> None:
     # As `honeydesk worker` starts from the command line (where Django runs its system
     # checks, which import the URLconf, unless the command asks for none).
-    env = {**os.environ, "SECRET_KEY": "t", "DEBUG": "0", "HONEYDESK_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    code = (
-        "import json, sys, django\n"
-        "django.setup()\n"
-        "from django.core.management import call_command, execute_from_command_line\n"
-        "call_command('migrate', verbosity=0)\n"
-        "execute_from_command_line(['honeydesk', 'worker', '--once', '--no-mail'])\n"
-        "print(json.dumps({m: m in sys.modules for m in ('config.urls', 'ninja')}))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"config.urls": False, "ninja": False}
+    code = """
+from django.core.management import call_command, execute_from_command_line
+call_command("migrate", verbosity=0)
+execute_from_command_line(["honeydesk", "worker", "--once", "--no-mail"])
+print(json.dumps({m: m in sys.modules for m in ("config.urls", "ninja")}))
+"""
+    assert run(tmp_path, code, start=SETUP) == {"config.urls": False, "ninja": False}
