@@ -36,6 +36,10 @@ def test_it_applies_a_macro_and_puts_the_reply_in_the_composer(cast):
     assert "changed" in refused.content.decode().lower()
     other = cast.client(cast.repair_agent).post(f"/desk/cases/{ref}/macros/{macro.pk}/apply/", {"version": 9})
     assert other.status_code == 404
+    # Without JavaScript (a plain form post) the reply is not lost to a redirect either.
+    cast.alice_case.refresh_from_db()
+    plain = c.post(f"/desk/cases/{ref}/macros/{macro.pk}/apply/", {"version": cast.alice_case.version})
+    assert plain.status_code == 200 and ">Hello Alice</textarea>" in plain.content.decode()
 
 
 def test_it_keeps_macros_on_their_page_with_usage_for_supervisors(cast):

@@ -234,9 +234,16 @@ def case_page(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def _after_action(
-    request: HttpRequest, ref: str, error: DomainError | None = None, form: dict[str, str] | None = None
+    request: HttpRequest,
+    ref: str,
+    error: DomainError | None = None,
+    form: dict[str, str] | None = None,
+    *,
+    draft: bool = False,
 ) -> HttpResponse:
-    """Re-render the case's main region (htmx) or redirect back (plain form post)."""
+    """Re-render the case's main region (htmx) or redirect back (plain form post). `draft`:
+    the form holds text for the composer (a macro's reply), which a redirect would drop, so
+    a plain post is answered with the whole page instead."""
     user = user_of(request)
     try:
         case = access.case_for(user, ref)
@@ -248,7 +255,7 @@ def _after_action(
             response["HX-Redirect"] = reverse("web:queue")
             return response
         return redirect("web:queue")
-    if error is None and not request.htmx:  # type: ignore[attr-defined]
+    if error is None and not draft and not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:case", ref=case.ref)
     form = form or {}
     coach = _coach_reading(user, case, form.get("body", "")) if form.get("mode", "reply") == "reply" else None

@@ -72,7 +72,9 @@ def macro_apply(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
     if text and not access.can_see(user, case):
         where = f"on {case.ref} as an internal note for {case.department.name}"
         messages.info(request, f"Its reply was not sent: it is {where}.")
-    return _after_action(request, case.ref, None, {"body": text, "mode": "reply"} if text else None)
+    if not text:
+        return _after_action(request, case.ref)
+    return _after_action(request, case.ref, None, {"body": text, "mode": "reply"}, draft=True)
 
 
 def _draft(request: HttpRequest) -> actions.Draft:
