@@ -6,9 +6,12 @@ sees the same predictions and the same field names.
 Each verdict is the rules' reading combined with the learned layer (``learned``): the rules
 run first and give reasons that point at the words; their verdicts, the sentence embedding
 and the words feed one logistic-regression head per question, whose probability decides.
-Two rule verdicts stand above the heads: an abusive reading by the rules (it points at the
-insult or threat, and it has never fired on a calm message) and the fixed best channel of
-seven request types (a business rule, not a judgement).
+Three rule verdicts stand above the heads: an abusive reading by the rules (it points at the
+insult or threat, and it has never fired on a calm message); an insult the rules read as
+reported speech of a third party ("my neighbour called your installer an idiot", the
+"reported_insult" reason; patterns in ``data/lexicons/reported.txt``), which keeps the heads
+from calling the message abusive; and the fixed best channel of seven request types (a
+business rule, not a judgement).
 """
 
 from __future__ import annotations
@@ -81,6 +84,11 @@ def threatens_to_leave(tone: ToneResult) -> bool:
     return any(r.kind == "threat_to_leave" for r in tone.reasons)
 
 
+def passed_on(tone: ToneResult) -> bool:
+    """The rules found insult words only in someone else's reported speech, none aimed by the author."""
+    return tone.label != "abusive" and any(r.kind == "reported_insult" for r in tone.reasons)
+
+
 def _best(p: dict[str, float]) -> tuple[str, float]:
     label = max(p, key=lambda k: p[k])
     return label, p[label]
@@ -105,6 +113,11 @@ def combine_message(
     reasons = [r.as_dict() for r in rules.tone.reasons]
     if rules.tone.label == "abusive":
         tone, tone_conf = "abusive", max(tone_p["abusive"], rules.tone.confidence)
+    elif passed_on(rules.tone):
+        # The insult words are someone else's, passed on ("reported_insult" reason): by the
+        # tone definition that is not abuse, whatever the words and style weigh in the head.
+        if tone == "abusive":
+            tone, tone_conf = _best({k: v for k, v in tone_p.items() if k != "abusive"})
     elif tone_p["abusive"] >= ABUSIVE_THRESHOLD:
         # The confidence of the verdict given: the rules' confidence here is in another tone.
         tone, tone_conf = "abusive", tone_p["abusive"]

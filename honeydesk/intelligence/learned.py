@@ -15,9 +15,11 @@ training part plus the dev split. Its input is one row of three blocks:
 This stacking is the one way rules and learned scores are combined: the head's softmax
 (multinomial logistic regression, fitted by log-loss, so its probabilities are calibrated
 on the training distribution; the expected calibration error under cross-validation is in
-EVAL.md) is the verdict. Two rules are kept above it, both in ``analyze``: the rules'
-abusive verdict stands (it has never fired on a calm message in any split) and the fixed
-best-channel rule for seven request types. Every verdict still carries reasons: the rule
+EVAL.md) is the verdict. Three rules are kept above it, all in ``analyze``: the rules'
+abusive verdict stands (it has never fired on a calm message in any split); an insult the
+rules read as only passed on from a third party ("my neighbour called your installer an
+idiot") keeps the head from calling the message abusive; and the fixed best-channel rule
+for seven request types. Every verdict still carries reasons: the rule
 reasons when they exist, and otherwise the words whose learned weights pushed most towards
 the verdict (``Head.evidence``).
 

@@ -48,4 +48,17 @@ FRUSTRATION = _list("FRUSTRATION")
 CALM_MARKERS = _list("CALM_MARKERS")
 ACRONYMS = frozenset(_list("ACRONYMS"))
 
+
+def _reported(name: str) -> list[str]:
+    return list(group("reported", name))
+
+
+# Reported speech (``data/lexicons/reported.txt``): who else can have said an insult, the
+# verbs that attribute it, call-note subjects and the author endorsing what was said.
+THIRD_PARTY_SPEAKERS = _reported("THIRD_PARTY_SPEAKERS")
+NOT_THIRD_PARTY = _reported("NOT_THIRD_PARTY")
+REPORTING_VERBS = _reported("REPORTING_VERBS")
+CALL_NOTE_SUBJECT = _reported("CALL_NOTE_SUBJECT")
+ENDORSEMENT = _reported("ENDORSEMENT")
+
 COMPILED_FLAGS = re.IGNORECASE

@@ -48,6 +48,7 @@ REASON_LABELS = {
     "unhappiness": "Unhappy words",
     "profanity_at_thing": "Swearing at a thing, not a person",
     "emphasis": "Emphasis",
+    "reported_insult": "Insult someone else said, passed on (not aimed at the reader)",
 }
 
 
@@ -299,6 +300,62 @@ def _is_reported(low: str, start: int) -> bool:
     return bool(_REPORTED_RE.search(low[max(0, start - 60) : start]))
 
 
+# Reported speech attributed to a third party (patterns: data/lexicons/reported.txt).
+# "<speaker> [up to two words] <verb> ... <insult>" within one sentence, with no clause break
+# between the verb and the insult ("your rep said it was fixed, you idiots" is the author's).
+_SPEAKER = lx.alt(lx.THIRD_PARTY_SPEAKERS)
+_VERB = lx.alt(lx.REPORTING_VERBS)
+_FRAME_BEFORE_RE = _c(rf"(?<![\w'])(?P<who>{_SPEAKER}) (?:\w+ ){{0,2}}?(?:{_VERB})\b")
+# A quoted insult followed by its attribution: '"clowns," my brother said' / '... said my brother'.
+_FRAME_AFTER_RE = _c(
+    rf"[^\"\n]{{0,60}}\"[,.!?]?\s*(?:(?P<who>{_SPEAKER}) (?:\w+ )?(?:{_VERB})\b|(?:{_VERB}) (?P<who2>{_SPEAKER})\b)"
+)
+_NOT_THIRD_RE = _c(r"(?:" + lx.alt(lx.NOT_THIRD_PARTY) + r")")
+_NOT_THIRD_WORD_RE = _c(r"\b(?:i|we|you|u|ya|caller|customer|client)\b")
+_CALL_NOTE_RE = _c("|".join(lx.CALL_NOTE_SUBJECT), re.MULTILINE)
+_ENDORSE_RE = _c(r"\b" + lx.alt(lx.ENDORSEMENT) + r"\b")
+_PRONOUNS = frozenset({"he", "she", "they"})
+# Any insult word, whoever it is aimed at: where a reported frame is looked for.
+_INSULT_WORD_RE = gate(_c(lx.WORD_START + lx.alt(lx.INSULT_NOUNS + lx.INSULT_ADJ) + r"\b"))
+_SENTENCE_END_RE = _c(r"[.!?\n](?=\s|\"|$)")
+
+
+def _third_party(low: str, who: str, at: int) -> bool:
+    """``who`` (found at ``at``) is someone other than the author, the reader or the caller."""
+    if _NOT_THIRD_RE.fullmatch(who) or _NOT_THIRD_WORD_RE.search(who):
+        return False
+    if who not in _PRONOUNS:
+        return True
+    # "he/she/they" opening the text has no one to refer to but the person the note is about
+    # (a rep's call note: "He said ..."), and in a call note about "the caller" it is the
+    # caller: either way the words are the customer's own.
+    return bool(low[:at].strip()) and not _CALL_NOTE_RE.search(low)
+
+
+def reported_frame(low: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of "<third party> <says> ... <insult>" when the insult at ``start:end`` is
+    only passed on from someone else, or None. The author endorsing it ("... and he's right")
+    makes it theirs."""
+    s0 = max((m.end() for m in _SENTENCE_END_RE.finditer(low, max(0, start - 200), start)), default=max(0, start - 200))
+    before = low[s0:start]
+    span = None
+    for m in _FRAME_BEFORE_RE.finditer(before):
+        gap = before[m.end() :]
+        quoted = gap.count('"') % 2 == 1
+        if len(gap) > 80 or (not quoted and re.search(r"[,;:]|\s-\s", gap)):
+            continue
+        if _third_party(low, m.group("who"), s0 + m.start()):
+            span = (s0 + m.start(), end)
+            break
+    if span is None and before.count('"') % 2 == 1:
+        m2 = _FRAME_AFTER_RE.match(low, end)
+        if m2 and _third_party(low, m2.group("who") or m2.group("who2") or "", m2.start()):
+            span = (s0 + before.rfind('"'), m2.end())
+    if span is None or _ENDORSE_RE.search(low, end, min(len(low), end + 100)):
+        return None
+    return span
+
+
 def _caps_words(doc: _Doc) -> list[re.Match[str]]:
     # Two capitals in a row (or a capital and ' or &) come first in any match; looking for them
     # alone is a quick scan, and most messages have none.
@@ -385,8 +442,21 @@ def _abuse_reasons(doc: _Doc) -> list[Reason]:
         if q and q not in words:
             words.append(q)
 
+    # Insult words someone else said, passed on: a reason to show (and, in analyze, a bar to
+    # the heads calling the message abusive), not abuse.
+    spans: list[tuple[int, int]] = []
+    for m in _INSULT_WORD_RE.finditer(low):
+        frame = reported_frame(low, m.start(), m.end())
+        if frame is not None:
+            spans.append(frame)
+            q = doc.quote_span(*frame)
+            words = found.setdefault("reported_insult", [])
+            if q and q not in words:
+                words.append(q)
     for rx in (_YOU_NOUN_RE, _STRONG_NOUN_RE, _ADJ_PERSON_RE, _YOU_ADJ_RE, _THIRD_STRONG_ADJ_RE):
         for m in rx.finditer(low):
+            if any(a <= m.start() < b for a, b in spans):
+                continue
             if not _is_reported(low, m.start()):
                 add("insult", m)
     for m in _DEMEANING_RE.finditer(low):
@@ -521,10 +591,15 @@ def analyze_tone(text: str | AnalysisText) -> ToneResult:
     if not doc.key.strip():
         return ToneResult("calm", 0.5, [])
     caps = _caps_words(doc)
-    abuse = _abuse_reasons(doc)
+    found = _abuse_reasons(doc)
+    # An insult someone else said is a reason to show, not abuse (see ``reported_frame``).
+    reported = [r for r in found if r.kind == "reported_insult"]
+    abuse = [r for r in found if r.kind != "reported_insult"]
     angry = _angry_reasons(doc, caps)
-    abuse_words = {w for r in abuse for w in r.words}
+    # Swear words inside an insult, or inside one passed on, are not swearing at a thing.
+    abuse_words = {w for r in found for w in r.words}
     fscore, frus = _frustration(doc, abuse_words, caps)
+    frus = frus + reported
     # The offensive-language model (~60 us) only runs when there is something to weigh.
     prof = None
     if abuse or any(r.kind == "profanity_at_thing" for r in frus):
@@ -533,7 +608,7 @@ def analyze_tone(text: str | AnalysisText) -> ToneResult:
     if abuse:
         strength = sum(len(r.words) for r in abuse)
         conf = min(0.98, 0.7 + 0.08 * strength + 0.1 * (prof or 0.0))
-        return ToneResult("abusive", conf, abuse + angry, prof)
+        return ToneResult("abusive", conf, abuse + angry + reported, prof)
     if angry:
         strength = sum(len(r.words) for r in angry)
         conf = min(0.95, 0.6 + 0.1 * strength + 0.03 * fscore)
