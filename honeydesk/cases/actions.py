@@ -67,6 +67,7 @@ from honeydesk.cases.timeline import (
     set_status,
     touch,
 )
+from honeydesk.jobs.runner import jobs_per_batch
 from honeydesk.lib import clock
 from honeydesk.lib.errors import InvalidInput, InvalidTransition
 
@@ -99,7 +100,8 @@ def do_open_case(opening: Opening, *, acting_user: User) -> Case:
     opening = replace(opening, subject=subject, body=body, goal=opening.goal.strip(), author_name=author_name)
     # A rep who opens the case during a live call or chat has already answered.
     live = acting_user.is_staff_member and opening.channel in (Channel.PHONE, Channel.CHAT)
-    with transaction.atomic():
+    # The jobs of an opening (webhook delivery, rules, the customer's mail) in one INSERT.
+    with transaction.atomic(), jobs_per_batch():
         case, entry = open_case_rows(
             opening,
             opened_by=acting_user,

@@ -13,7 +13,9 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +43,10 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
+# Inside `jobs_per_batch`: the jobs enqueued so far, written when the block ends.
+_pending: ContextVar[list[Job] | None] = ContextVar("pending_jobs", default=None)
+
+
 def enqueue(
     func: str | Callable[..., Any],
     payload: dict[str, Any] | None = None,
@@ -57,17 +63,42 @@ def enqueue(
     """
     path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
     now = timezone.now()
-    job = Job.objects.create(
+    job = Job(
         func=path,
         payload=payload or {},
         run_after=now + timedelta(seconds=delay),
         max_attempts=max_attempts,
         created_at=now,
     )
+    pending = _pending.get()
+    if pending is None:
+        job.save(force_insert=True)
+    else:
+        pending.append(job)  # its id is set when the block writes it, before the commit
     eager = getattr(settings, "JOBS_RUN_AFTER_COMMIT", True) if run_after_commit is None else run_after_commit
     if eager and not delay:
         transaction.on_commit(lambda: run_job_now(job.pk))
     return job
+
+
+@contextmanager
+def jobs_per_batch() -> Iterator[None]:
+    """Collect the jobs enqueued inside the block and write them with one INSERT when it
+    ends without an error, still inside the caller's transaction, so they commit (or roll
+    back) with the change that asked for them, as a job written at once would. For one
+    action that enqueues several jobs (an API create: the webhook delivery and the rules)
+    and for a batch of messages stored without savepoints (`inbound.ingest_many`). Never
+    around code that rolls back a savepoint and carries on: the jobs of the undone part
+    would still be written. If the block fails nothing is written; a nested block writes
+    its own jobs when it ends."""
+    pending: list[Job] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:
+        Job.objects.bulk_create(pending)
 
 
 def _claimable(now: Any) -> Q:

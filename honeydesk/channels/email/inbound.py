@@ -32,6 +32,7 @@ from honeydesk.channels.email import authenticity, matching
 from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 from honeydesk.channels.email.parse import ParsedMail, Part, parse
+from honeydesk.jobs.runner import jobs_per_batch
 from honeydesk.lib import clock
 from honeydesk.metrics import rollups
 
@@ -294,7 +295,11 @@ def ingest_many(
         try:
             known = known or _lookups(readable)
             pending = None if careful else _Pending()
-            with transaction.atomic(), nullcontext() if careful else rollups.marks_per_batch():
+            with (
+                transaction.atomic(),
+                nullcontext() if careful else rollups.marks_per_batch(),
+                nullcontext() if careful else jobs_per_batch(),
+            ):
                 began = time.monotonic()
                 while start + len(group) < len(raws):
                     i = start + len(group)

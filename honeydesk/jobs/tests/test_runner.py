@@ -79,3 +79,45 @@ def test_a_job_runs_right_after_the_commit(django_capture_on_commit_callbacks, s
     with django_capture_on_commit_callbacks(execute=True):
         enqueue(record, {"n": 4})
     assert CALLS == [{"n": 4}] and Job.objects.get().state == Job.State.DONE
+
+
+def test_jobs_of_a_batch_are_written_together_at_its_end_in_the_transaction():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from honeydesk.jobs.runner import jobs_per_batch
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), jobs_per_batch():
+        first = enqueue(record, {"n": 1}, run_after_commit=False)
+        second = enqueue(record, {"n": 2}, run_after_commit=False)
+        assert Job.objects.count() == 0 and first.pk is None  # not written yet
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "jobs_job"')]
+    assert len(inserts) == 1 and first.pk is not None and second.pk is not None
+    assert run_pending("w") == 2 and CALLS == [{"n": 1}, {"n": 2}]
+
+
+def test_a_failed_batch_writes_no_job_and_a_nested_one_writes_its_own():
+    from django.db import transaction
+
+    from honeydesk.jobs.runner import jobs_per_batch
+
+    with pytest.raises(RuntimeError), transaction.atomic(), jobs_per_batch():
+        enqueue(record, {"n": 1}, run_after_commit=False)
+        raise RuntimeError("the change failed")
+    assert Job.objects.count() == 0
+    with transaction.atomic(), jobs_per_batch():
+        enqueue(record, {"outer": 1}, run_after_commit=False)
+        with jobs_per_batch():
+            enqueue(record, {"inner": 1}, run_after_commit=False)
+        assert list(Job.objects.values_list("payload", flat=True)) == [{"inner": 1}]
+    assert Job.objects.count() == 2
+
+
+def test_a_batched_job_still_runs_right_after_the_commit_when_asked(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from honeydesk.jobs.runner import jobs_per_batch
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic(), jobs_per_batch():
+        enqueue(record, {"n": 3}, run_after_commit=True)
+    assert CALLS == [{"n": 3}] and Job.objects.get().state == Job.State.DONE

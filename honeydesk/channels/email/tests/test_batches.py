@@ -10,6 +10,7 @@ from honeydesk.channels.email import inbound as ingest_module
 from honeydesk.channels.email.inbound import ingest_many
 from honeydesk.channels.email.models import Message, Quarantine
 from honeydesk.channels.email.tests.conftest import eml
+from honeydesk.jobs.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,6 +82,11 @@ def test_a_clean_group_takes_no_savepoints_and_marks_its_cases_in_one_statement(
     assert len([s for s in sql if "metrics_stalecase" in s]) == 1
     cases = set(Message.objects.filter(direction="in").values_list("case_id", flat=True))
     assert len(cases) == 4 and set(StaleCase.objects.values_list("case_id", flat=True)) == cases
+    # The four acknowledgements' jobs: one INSERT for the group, one job per mail.
+    assert len([s for s in sql if s.startswith('INSERT INTO "jobs_job"')]) == 1
+    acks = set(Message.objects.filter(direction="out", case__in=cases).values_list("pk", flat=True))
+    jobs = Job.objects.filter(func__endswith="send_message").values_list("payload__message_id", flat=True)
+    assert len(acks) == 4 and sorted(j for j in jobs if j in acks) == sorted(acks)
 
 
 def test_a_message_that_fails_in_a_group_sends_the_group_the_careful_way(cast, monkeypatch):
@@ -109,3 +115,9 @@ def test_a_message_that_fails_in_a_group_sends_the_group_the_careful_way(cast, m
     stored = Message.objects.filter(direction="in")
     assert sorted(stored.values_list("message_id", flat=True)) == [f"alice-{n}@mail.example.test" for n in (1, 2, 3)]
     assert set(StaleCase.objects.values_list("case_id", flat=True)) == set(stored.values_list("case_id", flat=True))
+    # The rolled-back group's jobs were never written: one acknowledgement job per stored
+    # case, each naming a mail that exists.
+    acks = set(Message.objects.filter(direction="out", case__in=stored.values("case_id")).values_list("pk", flat=True))
+    jobs = list(Job.objects.filter(func__endswith="send_message").values_list("payload__message_id", flat=True))
+    assert len(acks) == 3 and acks <= set(jobs) and len(jobs) == len(set(jobs))
+    assert set(jobs) <= set(Message.objects.values_list("pk", flat=True))
