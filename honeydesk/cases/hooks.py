@@ -11,6 +11,16 @@ A listener runs inside the action's transaction with the case row locked, after 
 entries are stored; it may write its own rows and put entries on the same case (they
 reach the listeners in turn), and what it raises fails the action. Listeners run in
 registration order, once per name (apps may be set up twice in tests).
+
+A feature that keeps fields on the case row itself from its first moment (the service
+level's due times) may also fill them in before the new case's row is written, so they go
+in with its INSERT rather than in an UPDATE right after it:
+
+    hooks.on_opening("policy.sla")(sla.opening)
+
+An opening listener gets the unsaved case (no id yet, no entries) and sets fields on it;
+it writes nothing. Its `on_entries` listener then sees the "opened" entry as usual and
+finds those fields already right.
 """
 
 from __future__ import annotations
@@ -22,8 +32,10 @@ if TYPE_CHECKING:
     from honeydesk.cases.models import Case, TimelineEntry
 
 Listener = Callable[["Case", "Sequence[TimelineEntry]"], None]
+OpeningListener = Callable[["Case"], None]
 
 _listeners: dict[str, Listener] = {}
+_opening: dict[str, OpeningListener] = {}
 
 
 def on_entries(name: str) -> Callable[[Listener], Listener]:
@@ -37,6 +49,19 @@ def on_entries(name: str) -> Callable[[Listener], Listener]:
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
     for listener in list(_listeners.values()):
         listener(case, entries)
+
+
+def on_opening(name: str) -> Callable[[OpeningListener], OpeningListener]:
+    def register(func: OpeningListener) -> OpeningListener:
+        _opening.setdefault(name, func)
+        return func
+
+    return register
+
+
+def case_opening(case: Case) -> None:
+    for listener in list(_opening.values()):
+        listener(case)
 
 
 def listeners() -> list[str]:

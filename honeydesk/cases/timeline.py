@@ -526,7 +526,7 @@ def open_case_rows(
     `kind` and `visibility` differ only for a case split out of another from a call log
     or a note (honeydesk.cases.merging): that entry, as it was, is the first one."""
     tone = data.get("analysis", {}).get("tone", Tone.CALM)
-    case = Case.objects.create(
+    case = Case(
         subject=opening.subject,
         request_type=opening.request_type,
         account=opening.account,
@@ -542,6 +542,8 @@ def open_case_rows(
         created_at=now,
         updated_at=now,
     )
+    hooks.case_opening(case)  # fields kept from the first moment (due times) go in the INSERT
+    case.save(force_insert=True)
     opened = NewEntry(
         Kind.EVENT,
         opening.channel,

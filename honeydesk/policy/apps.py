@@ -21,5 +21,6 @@ class PolicyConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(sla.known_levels.forget, sender=ServiceLevel, dispatch_uid="service-levels")
 
+        hooks.on_opening("policy.sla")(sla.opening)
         hooks.on_entries("policy.sla")(sla.entries_added)
         schedule.every("service-levels", 60)(sla.periodic_scan)

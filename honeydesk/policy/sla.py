@@ -133,8 +133,11 @@ class _Clocks:
         return self._level[0]
 
     def set(self, field: str, value: datetime | None) -> None:
-        setattr(self.case, field, value)
-        self.changes[field] = value
+        # Only what differs is written: a new case's due times went in with its INSERT
+        # (`opening`), and the "opened" entry then finds them right.
+        if field in self.case.get_deferred_fields() or getattr(self.case, field) != value:
+            setattr(self.case, field, value)
+            self.changes[field] = value
 
     def start(self, at: datetime) -> None:
         level = self.level
@@ -174,6 +177,18 @@ class _Clocks:
             and self.case.next_response_due_at is None
         ):
             self.set("next_response_due_at", self.hours.add(at, hours_of(level.next_response_hours)))
+
+
+def opening(case: Case) -> None:
+    """The hook before a new case's row is written: its clocks start with it, so the due
+    times are in its INSERT (no UPDATE of the row a moment later). `entries_added` on its
+    "opened" entry computes the same values and writes nothing."""
+    clocks = _Clocks(case)
+    clocks.start(case.created_at)
+    targets = running(case)
+    if targets:
+        case.sla_due_at = min(targets.values())
+        case.sla_check_at = case.created_at
 
 
 def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
@@ -216,12 +231,17 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
         return
     targets = running(case, answered=answered)
     changes = clocks.changes
+    deferred = case.get_deferred_fields()
+    now = clock.now()
+    check = None if "sla_check_at" in deferred else case.sla_check_at
     summary = {
         "sla_due_at": None if case.sla_paused_at else min(targets.values(), default=None),
-        # The scan looks at it soon and works out the next moment itself.
-        "sla_check_at": clock.now() if targets and not case.sla_paused_at else None,
+        # The scan looks at it soon and works out the next moment itself; a check that is
+        # already due (a case opened a moment ago) is as soon.
+        "sla_check_at": (check if check is not None and check <= now else now)
+        if targets and not case.sla_paused_at
+        else None,
     }
-    deferred = case.get_deferred_fields()
     for field, value in summary.items():
         # A case without running targets (no service level, the common case of e-mail
         # ingest) has nothing to write: an UPDATE of NULL to NULL is a statement per message.

@@ -57,6 +57,30 @@ def test_it_writes_due_times_in_business_hours_when_a_case_opens(cast, frozen):
     assert "First response due" in page and "Mon 17 Mar 11:00" in page
 
 
+def test_a_new_cases_due_times_go_in_with_its_insert(cast, frozen):
+    """No UPDATE of the case row right after its INSERT: the clocks start in `sla.opening`
+    and the "opened" entry finds them right (one statement less per case opened)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        case = open_case(cast)
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "cases_case"')]
+    assert updates == []
+    assert case.first_response_due_at == utc(2025, 3, 17, 11, 0)
+    assert case.sla_due_at == case.first_response_due_at and case.sla_check_at == utc(2025, 3, 14, 15, 0)
+
+
+def test_an_answer_moves_the_due_time_after_an_opening_without_update(cast, frozen):
+    """The clocks still move after a case opened with its due times in the INSERT: the
+    first answer stops the first-response clock and the soonest target becomes the
+    resolution."""
+    case = open_case(cast)
+    actions.do_add_reply(case, body="We are on it.", acting_user=cast.repair_agent)
+    case.refresh_from_db()
+    assert case.first_response_at is not None and case.sla_due_at == case.resolution_due_at
+
+
 def test_a_case_without_a_service_level_gets_no_clock_writes(cast, frozen):
     """The e-mail hot path: nothing runs, so nothing is written (no NULL-to-NULL UPDATE per
     message); a case with a level still gets its due time written."""
