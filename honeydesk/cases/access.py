@@ -120,8 +120,9 @@ def accounts_visible_to(user: User) -> QuerySet[CustomerAccount]:
 
 
 def account_numbered(user: User, number: str) -> CustomerAccount | None:
-    """`accounts_visible_to(user)` narrowed to one account number, or None."""
-    return accounts_visible_to(user).filter(number=number).first()
+    """`accounts_visible_to(user)` narrowed to one account number, or None. (Numbers are
+    unique: `[:1]` spares `.first()`'s ORDER BY, as in `api.auth`.)"""
+    return next(iter(accounts_visible_to(user).filter(number=number)[:1]), None)
 
 
 def account_for(user: User, number: str) -> CustomerAccount:
