@@ -68,14 +68,23 @@ def customer_address(case: Case, entry: TimelineEntry | None = None) -> str:
     customer who writes from work is answered at work, as Zammad and Freshdesk answer the
     sender; an address no longer on the contact (or a stranger's) is never used. `entry`:
     the entry the mail is about; when it is the customer's mail (an acknowledgement) its
-    sender is used directly. Only a contact with several addresses costs a query."""
+    sender is used directly. Beyond their addresses (prefetched by ingest's look-ups), only
+    a contact with several addresses costs a query."""
     contact = case.contact
     if contact is None:
         return ""
+    inbound, email = TimelineEntry.Kind.INBOUND, Channel.EMAIL
+    this_mail = entry is not None and entry.kind == inbound and entry.channel == email
+    if this_mail and entry is not None and entry.data.get("contact_id") == contact.pk:
+        # The mail being acknowledged, in the transaction that stored it: its sender's
+        # address is how ingest found (or made) this contact, so it is theirs without
+        # reading their addresses (a query for each new sender's acknowledgement).
+        sender = (entry.data.get("email") or {}).get("from", "")
+        if isinstance(sender, str) and sender:
+            return sender.lower()
     theirs = [p.value.lower() for p in contact.points.all() if p.kind == ContactPoint.Kind.EMAIL]
     if len(theirs) > 1:
-        inbound, email = TimelineEntry.Kind.INBOUND, Channel.EMAIL
-        if entry is not None and entry.kind == inbound and entry.channel == email:
+        if this_mail and entry is not None:
             last = (entry.data.get("email") or {}).get("from", "")
         else:
             mails = TimelineEntry.objects.filter(case=case, kind=inbound, channel=email).order_by("-id")

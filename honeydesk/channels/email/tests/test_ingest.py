@@ -423,3 +423,21 @@ def test_it_answers_a_customer_at_the_address_they_wrote_from(cast):
     actions.do_add_reply(case, body="Done.", acting_user=cast.billing_agent)
     last = Message.objects.filter(direction="out", case=case).order_by("-id").first()
     assert last is not None and last.recipients == "alice@example.test"
+
+
+def test_a_new_senders_acknowledgement_needs_no_read_of_their_addresses(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mail = (
+        b"From: Nadia New <Nadia.New@fresh.example.test>\nTo: billing@honeydesk.test\nSubject: Hello\n"
+        b"Message-ID: <n1@fresh>\n\nMy bill is wrong.\n"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        result = ingest(mail, "test")
+    assert result.status == "stored"
+    [ack] = acks()
+    assert ack.recipients == "nadia.new@fresh.example.test"
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "accounts_contactpoint"')]
+    # Only the batch's look-up of the senders' addresses; not the new contact's addresses.
+    assert len(reads) == 1 and '"value" IN' in reads[0], reads
