@@ -32,11 +32,17 @@ from write_path_ab import ROOT, old_checkout
 ENV = measure.SERVER_ENV
 
 
+def own_code(checkout: Path) -> dict[str, str]:
+    """The checkout's own code first on the path: two checkouts may share one virtualenv,
+    whose editable install points at only one of them."""
+    return {"PYTHONPATH": str(checkout)}
+
+
 def honeydesk(checkout: Path, env: dict[str, str], *args: str) -> str:
     out = subprocess.run(
         [str(checkout / ".venv/bin/honeydesk"), *args],
         cwd=checkout,
-        env={**os.environ, **env},
+        env={**os.environ, **env, **own_code(checkout)},
         capture_output=True,
         text=True,
         check=True,
@@ -47,7 +53,7 @@ def honeydesk(checkout: Path, env: dict[str, str], *args: str) -> str:
 def one_round(checkout: Path, seed_db: Path, work: Path, creates: int) -> dict[str, object]:
     work.mkdir(parents=True)
     (work / "db.sqlite3").write_bytes(seed_db.read_bytes())
-    env = {**ENV, "DATABASE_URL": f"sqlite:///{work}/db.sqlite3", "HONEYDESK_VAR_DIR": str(work)}
+    env = {**ENV, "DATABASE_URL": f"sqlite:///{work}/db.sqlite3", "HONEYDESK_VAR_DIR": str(work), **own_code(checkout)}
     token = honeydesk(checkout, env, "createtoken", "diane").split()[-1]
     with sqlite3.connect(seed_db) as db:
         accounts = [r[0] for r in db.execute("SELECT number FROM accounts_customeraccount LIMIT 50")]

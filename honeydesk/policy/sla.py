@@ -182,7 +182,7 @@ class _Clocks:
 def opening(case: Case) -> None:
     """The hook before a new case's row is written: its clocks start with it, so the due
     times are in its INSERT (no UPDATE of the row a moment later). `entries_added` on its
-    "opened" entry computes the same values and writes nothing."""
+    "opened" entry finds them set and writes nothing."""
     clocks = _Clocks(case)
     clocks.start(case.created_at)
     targets = running(case)
@@ -202,7 +202,8 @@ def entries_added(case: Case, entries: Sequence[TimelineEntry]) -> None:
         if entry.kind == TimelineEntry.Kind.EVENT:
             data = entry.data if isinstance(entry.data, dict) else {}
             if entry.event == Event.OPENED:
-                clocks.start(at)
+                # Every case is opened by `timeline.open_case_rows`, whose row went in with
+                # its clocks started (`opening`); the summary below finds them right.
                 relevant = True
             elif entry.event == Event.REOPENED:
                 clocks.restart_resolution(at)
