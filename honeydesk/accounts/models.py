@@ -99,11 +99,13 @@ class Contact(models.Model):
         return self.name
 
     @property
+    def emails(self) -> list[str]:
+        """Their e-mail addresses, first on file first (reads `points`: prefetch it for lists)."""
+        return [point.value for point in self.points.all() if point.kind == ContactPoint.Kind.EMAIL]
+
+    @property
     def primary_email(self) -> str:
-        for point in self.points.all():
-            if point.kind == ContactPoint.Kind.EMAIL:
-                return point.value
-        return ""
+        return next(iter(self.emails), "")
 
 
 class ContactPoint(models.Model):

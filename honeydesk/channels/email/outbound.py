@@ -21,7 +21,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from honeydesk.accounts.models import ContactPoint
 from honeydesk.cases.models import Case, Channel, TimelineEntry
 from honeydesk.channels.email.models import Message
 from honeydesk.channels.registry import Notice
@@ -82,7 +81,7 @@ def customer_address(case: Case, entry: TimelineEntry | None = None) -> str:
         sender = (entry.data.get("email") or {}).get("from", "")
         if isinstance(sender, str) and sender:
             return sender.lower()
-    theirs = [p.value.lower() for p in contact.points.all() if p.kind == ContactPoint.Kind.EMAIL]
+    theirs = [address.lower() for address in contact.emails]
     if len(theirs) > 1:
         if this_mail and entry is not None:
             last = (entry.data.get("email") or {}).get("from", "")
