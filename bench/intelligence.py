@@ -66,6 +66,14 @@ def main() -> int:
     if not messages or not drafts:
         print("no eval data found in eval/dev", file=sys.stderr)
         return 1
+    # A fresh process reads its first hundred or so messages about half as fast as later ones
+    # (lazily built gates and vocabulary look-ups, the embedding table's pages mapped on
+    # first use): the first pass over messages it has never read is reported on its own,
+    # the rounds after it are the steady state of a worker that has been running a while.
+    t = time.process_time()
+    for text in messages:
+        analyze_message(text)
+    first = len(messages) / (time.process_time() - t)
     rates, coach_ms = [], []
     for _ in range(args.rounds):
         t = time.process_time()
@@ -81,6 +89,7 @@ def main() -> int:
     growth = _rss_mib() - rss_before
     load = os.getloadavg()[0]
     print(f"tone + intake: {rate:,.0f} messages/s (median of {args.rounds}; {len(messages)} messages x2 per round)")
+    print(f"  first pass of a fresh process over the same messages: {first:,.0f} messages/s")
     print("  rounds: " + ", ".join(f"{r:,.0f}" for r in rates) + f"; 1-minute load average {os.getloadavg()[0]:.2f}")
     print(f"coach: {coach:.2f} ms per draft; models load in {load_s:.2f} s; memory +{growth:.0f} MiB")
     table = "\n".join(
@@ -96,6 +105,7 @@ def main() -> int:
             "| Measurement | Figure | Target |",
             "|---|---|---|",
             f"| Tone + intake throughput | {rate:,.0f} messages/s | ≥ 2,000/s {'✅' if rate >= 2000 else '❌'} |",
+            f"| … a fresh process's first pass over messages it has not read | {first:,.0f} messages/s | |",
             f"| Listening coach | {coach:.2f} ms per draft | < 20 ms {'✅' if coach < 20 else '❌'} |",
             f"| Models load (import + first message + first draft) | {load_s:.2f} s "
             f"| < 2 s {'✅' if load_s < 2 else '❌'} |",
