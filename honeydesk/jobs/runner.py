@@ -15,7 +15,6 @@ import socket
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from honeydesk.jobs.models import Job
+from honeydesk.lib.batches import Batch
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def worker_name() -> str:
 
 
 # Inside `jobs_per_batch`: the jobs enqueued so far, written when the block ends.
-_pending: ContextVar[list[Job] | None] = ContextVar("pending_jobs", default=None)
+_jobs: Batch[Job] = Batch("pending_jobs")
 
 
 def enqueue(
@@ -70,7 +70,7 @@ def enqueue(
         max_attempts=max_attempts,
         created_at=now,
     )
-    pending = _pending.get()
+    pending = _jobs.current()
     if pending is None:
         job.save(force_insert=True)
     else:
@@ -90,13 +90,9 @@ def jobs_per_batch() -> Iterator[None]:
     and for a batch of messages stored without savepoints (`inbound.ingest_many`). Never
     around code that rolls back a savepoint and carries on: the jobs of the undone part
     would still be written. If the block fails nothing is written; a nested block writes
-    its own jobs when it ends."""
-    pending: list[Job] = []
-    token = _pending.set(pending)
-    try:
+    its own jobs when it ends (`honeydesk.lib.batches`)."""
+    with _jobs.collect() as pending:
         yield
-    finally:
-        _pending.reset(token)
     if pending:
         Job.objects.bulk_create(pending)
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,6 +40,7 @@ from django.db.models import F, Q, Sum
 
 from honeydesk.cases.models import Case, TimelineEntry
 from honeydesk.lib import clock
+from honeydesk.lib.batches import Batch
 from honeydesk.metrics import besttime
 from honeydesk.metrics.definitions import Fact, facts_for_cases, fcr_days
 from honeydesk.metrics.models import CaseFact, HourRollup, Level, PeriodRollup, Rollup, StaleCase
@@ -56,14 +56,14 @@ Sums = dict[tuple[Any, ...], tuple[int, int]]
 
 
 # Inside `marks_per_batch`: the cases marked so far, written when the block ends.
-_pending: ContextVar[set[int] | None] = ContextVar("pending_stale_marks", default=None)
+_marks: Batch[int] = Batch("pending_stale_marks")
 
 
 def mark_stale(case_ids: Iterable[int]) -> None:
     """Mark cases for the worker, in the caller's transaction (which changed them)."""
-    pending = _pending.get()
+    pending = _marks.current()
     if pending is not None:
-        pending.update(case_ids)
+        pending.extend(case_ids)
         return
     now = clock.now()
     StaleCase.objects.bulk_create(
@@ -81,13 +81,9 @@ def marks_per_batch() -> Iterator[None]:
     concurrency changes). For a batch that writes many cases in one transaction without
     savepoints (e-mail ingest, `inbound.ingest_many`): a statement per batch instead of
     one per message. If the block fails, nothing is written: its transaction is rolled
-    back whole anyway."""
-    pending: set[int] = set()
-    token = _pending.set(pending)
-    try:
+    back whole anyway (`honeydesk.lib.batches`)."""
+    with _marks.collect() as pending:
         yield
-    finally:
-        _pending.reset(token)
     if pending:
         mark_stale(pending)
 
