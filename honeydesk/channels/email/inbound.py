@@ -28,7 +28,7 @@ from honeydesk.accounts.models import Contact, User
 from honeydesk.cases.actions import Inbound, Upload, do_receive_message, do_record_automatic_message
 from honeydesk.cases.models import REF_PREFIX, Channel
 from honeydesk.cases.timeline import analysed
-from honeydesk.channels.email import authenticity, matching
+from honeydesk.channels.email import authenticity, matching, outbound
 from honeydesk.channels.email.content import latest_reply, sanitize_html
 from honeydesk.channels.email.models import Mailbox, Message, Quarantine
 from honeydesk.channels.email.parse import ParsedMail, Part, parse
@@ -299,6 +299,7 @@ def ingest_many(
                 transaction.atomic(),
                 nullcontext() if careful else rollups.marks_per_batch(),
                 nullcontext() if careful else jobs_per_batch(),
+                nullcontext() if careful else outbound.mails_per_batch(),
             ):
                 began = time.monotonic()
                 while start + len(group) < len(raws):

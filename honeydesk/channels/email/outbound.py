@@ -12,6 +12,8 @@ least once: a worker killed between the SMTP answer and the database update send
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import formataddr, make_msgid
 from typing import Any
 
@@ -26,6 +28,7 @@ from honeydesk.channels.email.models import Message
 from honeydesk.channels.registry import Notice
 from honeydesk.jobs.runner import enqueue
 from honeydesk.lib import clock
+from honeydesk.lib.batches import Batch
 
 _REF_TOKEN = re.compile(r"\[?\bHD-?\d{1,12}\b\]?", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -134,23 +137,47 @@ def queue_mail(
         return None
     sender = case.department.email_from or settings.DEFAULT_FROM_EMAIL
     message_id = make_msgid(idstring=f"hd{case.pk}", domain=_domain(sender)).strip("<>")
+    message = Message(
+        direction=Message.Direction.OUT,
+        state=Message.State.QUEUED,
+        dedupe_key=f"mid:{message_id}",
+        message_id=message_id,
+        sender=sender.lower(),
+        recipients=" ".join(to),
+        subject=subject[:255],
+        case=case,
+        entry=entry,
+        created_at=clock.now(),
+        data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
+    )
+    pending = _mails.current()
+    if pending is not None:
+        pending.append(message)  # written with its job when the batch ends (`mails_per_batch`)
+        return message
     # Both rows or neither; inside the action's transaction no savepoint is needed.
     with transaction.atomic(savepoint=False):
-        message = Message.objects.create(
-            direction=Message.Direction.OUT,
-            state=Message.State.QUEUED,
-            dedupe_key=f"mid:{message_id}",
-            message_id=message_id,
-            sender=sender.lower(),
-            recipients=" ".join(to),
-            subject=subject[:255],
-            case=case,
-            entry=entry,
-            created_at=clock.now(),
-            data={"template": template, "context": context or {}, "auto_submitted": auto_submitted},
-        )
+        message.save(force_insert=True)
         enqueue(send_message, {"message_id": message.pk})
     return message
+
+
+# Inside `mails_per_batch`: the mails queued so far, written when the block ends.
+_mails: Batch[Message] = Batch("pending_mails")
+
+
+@contextmanager
+def mails_per_batch() -> Iterator[None]:
+    """Collect the mails queued inside the block; when it ends without an error, write
+    them with one INSERT and queue their jobs (which a surrounding `jobs_per_batch` writes
+    with one more). For a group of inbound mails stored without savepoints
+    (`inbound.ingest_many`): their acknowledgements cost two statements, not two each.
+    See `honeydesk.lib.batches` for what must not run inside."""
+    with _mails.collect() as pending:
+        yield
+    if pending:
+        Message.objects.bulk_create(pending)
+        for message in pending:
+            enqueue(send_message, {"message_id": message.pk})
 
 
 def _thread_headers(message: Message) -> dict[str, str]:

@@ -82,8 +82,10 @@ def test_a_clean_group_takes_no_savepoints_and_marks_its_cases_in_one_statement(
     assert len([s for s in sql if "metrics_stalecase" in s]) == 1
     cases = set(Message.objects.filter(direction="in").values_list("case_id", flat=True))
     assert len(cases) == 4 and set(StaleCase.objects.values_list("case_id", flat=True)) == cases
-    # The four acknowledgements' jobs: one INSERT for the group, one job per mail.
+    # The four acknowledgements and their jobs: one INSERT each for the group (and one for
+    # the four inbound mails), one job per mail.
     assert len([s for s in sql if s.startswith('INSERT INTO "jobs_job"')]) == 1
+    assert len([s for s in sql if s.startswith('INSERT INTO "email_channel_message"')]) == 2
     acks = set(Message.objects.filter(direction="out", case__in=cases).values_list("pk", flat=True))
     jobs = Job.objects.filter(func__endswith="send_message").values_list("payload__message_id", flat=True)
     assert len(acks) == 4 and sorted(j for j in jobs if j in acks) == sorted(acks)
