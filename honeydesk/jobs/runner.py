@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from honeydesk.jobs.models import Job
-from honeydesk.lib.batches import Batch
+from honeydesk.lib.batches import Batch, insert_all
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ def jobs_per_batch() -> Iterator[None]:
     its own jobs when it ends (`honeydesk.lib.batches`)."""
     with _jobs.collect() as pending:
         yield
-    if pending:
-        Job.objects.bulk_create(pending)
+    insert_all(pending)
 
 
 def _claimable(now: Any) -> Q:

@@ -28,7 +28,7 @@ from honeydesk.channels.email.models import Message
 from honeydesk.channels.registry import Notice
 from honeydesk.jobs.runner import enqueue
 from honeydesk.lib import clock
-from honeydesk.lib.batches import Batch
+from honeydesk.lib.batches import Batch, insert_all
 
 _REF_TOKEN = re.compile(r"\[?\bHD-?\d{1,12}\b\]?", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -174,10 +174,9 @@ def mails_per_batch() -> Iterator[None]:
     See `honeydesk.lib.batches` for what must not run inside."""
     with _mails.collect() as pending:
         yield
-    if pending:
-        Message.objects.bulk_create(pending)
-        for message in pending:
-            enqueue(send_message, {"message_id": message.pk})
+    insert_all(pending)
+    for message in pending:
+        enqueue(send_message, {"message_id": message.pk})
 
 
 def _thread_headers(message: Message) -> dict[str, str]:
