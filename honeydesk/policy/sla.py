@@ -133,8 +133,8 @@ class _Clocks:
         return self._level[0]
 
     def set(self, field: str, value: datetime | None) -> None:
-        # Only what differs is written: a new case's due times went in with its INSERT
-        # (`opening`), and the "opened" entry then finds them right.
+        # Only what differs is written: setting a due time to the value it has would be
+        # an UPDATE of the case row for nothing.
         if field in self.case.get_deferred_fields() or getattr(self.case, field) != value:
             setattr(self.case, field, value)
             self.changes[field] = value
