@@ -87,7 +87,10 @@ def test_every_kind_of_entry_has_a_rule_for_who_reads_it_and_keeps_to_it(cast):
     broken = callbacks.do_promise_callback(case, due_at=soon, acting_user=staff)
     callbacks.do_break_callback(broken, reason=f"{secret} reason", acting_user=staff)
     # A call the customer asked for, broken by a rep: the customer is told, the reason is not.
-    opening = hours_for(case.department_id).next_open(clock.now() + timedelta(days=1)) + timedelta(minutes=30)
+    # Half an hour into the first opening after tomorrow's midnight: inside business hours
+    # whatever the time of day the test runs (now + 1 day + 30 min was not, late in a day).
+    tomorrow = (clock.now() + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    opening = hours_for(case.department_id).next_open(tomorrow) + timedelta(minutes=30)
     asked = callbacks.do_request_callback(case, when=opening, acting_user=cast.alice, phone="+1 415 555 0101")
     callbacks.do_break_callback(asked, reason=f"{secret} reason", acting_user=staff)
     assert case.entries.filter(event="callback_broken", visibility="public").count() == 1
