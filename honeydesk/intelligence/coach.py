@@ -13,7 +13,7 @@ Design notes:
 - A time only counts when attached to a concrete step, as the README defines.
 """
 
-# Regex alternations and message strings read best unbroken.
+# Message strings and the name regexes read best unbroken.
 # ruff: noqa: E501
 
 from __future__ import annotations
@@ -90,222 +90,31 @@ def _c(p: str) -> re.Pattern[str]:
     return re.compile(p, re.IGNORECASE)
 
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "from",
-        "by",
-        "with",
-        "about",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "i",
-        "me",
-        "my",
-        "mine",
-        "we",
-        "us",
-        "our",
-        "you",
-        "your",
-        "yours",
-        "he",
-        "she",
-        "it",
-        "its",
-        "they",
-        "them",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "when",
-        "where",
-        "why",
-        "how",
-        "not",
-        "no",
-        "nor",
-        "so",
-        "than",
-        "too",
-        "very",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
-        "done",
-        "have",
-        "has",
-        "had",
-        "having",
-        "just",
-        "also",
-        "only",
-        "still",
-        "even",
-        "again",
-        "any",
-        "some",
-        "all",
-        "each",
-        "every",
-        "other",
-        "another",
-        "such",
-        "more",
-        "most",
-        "much",
-        "many",
-        "few",
-        "own",
-        "same",
-        "up",
-        "down",
-        "out",
-        "off",
-        "over",
-        "under",
-        "into",
-        "onto",
-        "there's",
-        "it's",
-        "i'm",
-        "i've",
-        "i'll",
-        "you're",
-        "you've",
-        "don't",
-        "didn't",
-        "doesn't",
-        "isn't",
-        "wasn't",
-        "can't",
-        "won't",
-        "haven't",
-        "hasn't",
-        "keep",
-        "keeps",
-        "kept",
-        "get",
-        "got",
-        "getting",
-        "want",
-        "wanted",
-        "like",
-        "need",
-        "needs",
-        "please",
-        "thanks",
-        "thank",
-        "hi",
-        "hello",
-        "dear",
-        "now",
-        "today",
-        "yesterday",
-        "time",
-        "times",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "first",
-        "second",
-        "third",
-        "issue",
-        "issues",
-        "problem",
-        "problems",
-        "concern",
-        "concerns",
-        "matter",
-        "thing",
-        "things",
-        "something",
-        "anything",
-        "everything",
-        "help",
-        "sorry",
-        "apologize",
-        "apologise",
-        "inconvenience",
-        "experience",
-        "service",
-        "customer",
-        "team",
-        "us",
-        "tell",
-        "told",
-        "said",
-        "say",
-        "says",
-        "let",
-        "know",
-        "see",
-        "look",
-        "looking",
-        "make",
-        "made",
-        "way",
-        "really",
-        "yes",
-        "ok",
-        "okay",
-        "well",
-        "go",
-        "going",
-        "went",
-        "come",
-        "came",
-        "back",
-    ]
-)
+# The word lists and phrase patterns are data: data/lexicons/coach.txt, one commented group
+# per list (see lexdata), so a new phrase is a new line there, not a change here.
+def _alt(name: str) -> str:
+    """Group ``name`` of coach.txt as one regex alternation (its entries joined with "|")."""
+    return "|".join(group("coach", name))
+
+
+def _lex(name: str) -> re.Pattern[str]:
+    """Group ``name`` of coach.txt compiled to match ignoring case."""
+    return _c(_alt(name))
+
+
+def _words(name: str) -> frozenset[str]:
+    """Group ``name`` of coach.txt as a set of plain words."""
+    return frozenset(group("coach", name))
+
+
+_STOP = _words("STOP_WORDS")
+# What counts as a word when draft and message are compared: a tokenizer, not wording.
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9'-]+")
 
 
 def _stem(w: str) -> str:
     w = w.strip("'-")
+    # English suffixes, tried in this order: part of the stemming rule, not a word list.
     for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
         if len(w) > len(suf) + 2 and w.endswith(suf):
             w = w[: -len(suf)] + ("y" if suf in ("ies", "ied") else "")
@@ -323,30 +132,17 @@ def _content(text: str) -> dict[str, str]:
     return out
 
 
-# Synonym groups so "technician didn't show" and "engineer never arrived" still connect.
-_SYNONYMS = [
-    {"technician", "tech", "engineer", "installer", "appointment", "visit", "crew"},
-    {"bill", "charge", "fee", "statement", "invoice", "charg"},
-    {"refund", "credit", "money"},
-    {"internet", "connection", "wifi", "wi-fi", "broadband", "line", "service", "outage"},
-    {"password", "log", "login", "locked", "lock", "access", "reset"},
-    {"order", "package", "parcel", "delivery", "shipment", "shipp", "ship"},
-    {"cancel", "cancellation", "close"},
-    {"supervisor", "manager", "senior", "escalat"},
-    {"callback", "call"},
-    {"late", "delay", "wait"},
-    {"down", "drop", "dropping", "outage", "dead", "offline", "disconnect"},
-    {"suspend", "suspended", "disconnect", "cut", "cutoff"},
-]
-_SYN_INDEX = {_stem(w): i for i, group in enumerate(_SYNONYMS) for w in group}
-_DOWN_RE = _c(r"\b(?:is|are|was|were|been|went|goes|gone|keeps going) down\b")
+# Synonym groups so "technician didn't show" and "engineer never arrived" still connect
+# (one group per SYNONYMS line; a word in two groups belongs to the later one).
+_SYNONYMS = [set(line.split()) for line in group("coach", "SYNONYMS")]
+_SYN_INDEX = {_stem(w): i for i, words in enumerate(_SYNONYMS) for w in words}
+_DOWN_RE = _lex("DOWN")
+_PROBLEM_RE = _c(r"\b(?:your|the) (?:\w+ )?(?:" + _alt("PROBLEM_NOUNS") + r")\b")
 
 
 def _acknowledges(draft: str, customer: str) -> str | None:
     if not customer.strip():
-        m = _c(
-            r"\b(?:your|the) (?:\w+ )?(?:bill|charge|order|outage|refund|appointment|password|internet|cancellation|fee|package)\b"
-        ).search(draft)
+        m = _PROBLEM_RE.search(draft)
         return m.group() if m else None
     d, c = _content(draft), _content(customer)
     shared = [d[s] for s in d if s in c]
@@ -363,138 +159,37 @@ def _acknowledges(draft: str, customer: str) -> str | None:
     return ", ".join(hits[:4])
 
 
-_EMPATHY_RE = _c(
-    r"\b(?:i'm|i am|we're|we are) (?:so |very |truly |really |terribly )?sorry\b(?! (?:that |if )?you feel)(?! to say)"
-    r"|\bsorry (?:about|for|that|the|your|to hear)\b|\b(?:my|our|sincere) apologies\b|\bi (?:do )?apologi[sz]e\b|\bwe apologi[sz]e\b"
-    r"|^\s*sorry\b(?! (?:that |if )?you feel)|\bi(?:'m| am) (?:so |truly )?sorry|\bi regret\b|\boh no\b|\bthat must (?:be|have been)\b"
-    r"|^\s*apologies\b|\bapologies for\b|\bi (?:completely |totally |really |fully )?(?:understand|know|get) (?:that )?you(?:'re| are| feel| must be)\b"
-    r"|\bi know how much (?:it|this|that) matters\b"
-    r"|\bi (?:completely |totally |really )?understand (?:how|why|your)|\bi can (?:see|imagine) (?:why|how)|\bi(?:'d| would) be (?:just as |equally )?\w+ too\b|\bi(?:'d| would) be just as"
-)
-_VALIDATE_RE = _c(
-    r"\byou have every right\b|\byou(?:'re| are) right to\b|\b(?:completely |totally |perfectly )?understandable\b|\bmakes? (?:complete|total|perfect) sense\b"
-    r"|\bi (?:completely |totally |really |fully )?understand (?:how|why|your (?:frustration|anger|concern|worry|upset))"
-    r"|\bi (?:can )?see why you(?:'re| are)\b|\bi(?:'d| would) be (?:just as |equally )?(?:angry|alarmed|upset|frustrated|annoyed|furious|worried)"
-    r"|\b(?:is|was|are|be|feel|seems?) (?:so |really |very |incredibly |definitely |truly )?(?:frustrating|stressful|upsetting|alarming|worrying|humiliating|exhausting|infuriating|maddening|confusing|annoying|awful|unacceptable|not okay|not ok)\b"
-    r"|\bi know (?:that's|that is|it's|it is|how) (?:\w+ )?(?:frustrating|stressful|upsetting|worrying|hard|difficult|annoying)"
-    r"|\b(?:that's|that is|it's|it is|this is|that must be|must be) (?:so |really |very |incredibly |genuinely |understandably |completely |such )?(?:an? )?(?:frustrating|stressful|upsetting|alarming|worrying|humiliating|exhausting|infuriating|maddening|confusing|annoying|awful|horrible)\b"
-    r"|\b(?:frustrating|stressful|upsetting|worrying|maddening|exhausting|infuriating|awful|horrible|anxious) (?:wait|time|experience|situation|few days|week|day|morning|ordeal|position)\b"
-    r"|\bwould (?:drive|make) anyone\b|\banyone would (?:be|feel)\b|\bi know how much (?:it|this|that) matters\b"
-    r"|\bi (?:completely |totally |really |fully )?(?:understand|know|get|see|hear)(?: that)? you(?:'re| are| feel| must be| must feel)? (?:so |really |very )?(?:angry|upset|frustrated|annoyed|worried|stressed|disappointed|furious|anxious|fed up|ignored|let down|exhausted)\b"
-    r"|\bwhich i know is\b|\bnot okay\b|\bnot the experience\b|\b\w+ too many\b|\bwould make me\b|\bhow (?:alarming|awkward|frustrating|stressful|upsetting|worrying)"
-)
-_HANDOFF_RE = _c(
-    r"\bpass (?:this|it|that) (?:on|along)|\blet them know\b|\bsomeone (?:will|from|to|should)|\bsomebody will\b|\bforward (?:this|it|your)\b"
-    r"|\btransfer you\b|\bthey(?:'ll| will) (?:look|be in touch|contact|reach|get back)|\bseparate team\b|\banother (?:team|department)\b|\basking for someone\b"
-)
-_OWN_RE = _c(
-    r"\bi(?:'ve| have| will|'ll|'m going to| am going to| can| just| personally| also|'m| am)?(?: also| already| now| personally| just| then)?\s+"
-    r"(?:booked|scheduled|issued|refunded|credited|removed|sent|reset|processed|applied|restored|escalated|arranged|reserved|frozen|froze|extended|added|logged|moved|upgraded|waived|e-?mailed|attached|reported|pushed|opened|checked|found|confirmed|pulled|run|ran|called|spoke|asked|cancelled|canceled|fixed|replaced|corrected|updated|set up|flagged|noted|raised|requested|resent|verified|investigated|contacted|emailed|texted|dispatched|ordered|raised|made sure"
-    r"|book|schedule|issue|refund|credit|remove|send|reset|process|apply|restore|escalate|arrange|reserve|extend|add|call|phone|ring|text|email|e-mail|check|confirm|keep|follow up|personally|make sure|sort|fix|replace|update|look into|take care|get this|investigate|review|contact|respect|waive|see (?:this|it) through|stay on|chase)\b"
-    r"|\blet me (?:look|check|fix|sort|find|see|get|take)\b|\b(?:that|this) (?:was|is) (?:our|my) (?:mistake|error|fault|failure)\b|\bour (?:mistake|error|fault|failure)\b"
-    r"|\bi(?:'ll| will|'m going to| am going to)(?: also| personally| now| then| go ahead and)? (?!be\b|need\b|have to\b|try\b|pass\b|forward\b|let\b|ask\b|hope\b|see if\b|not\b|never\b|just need\b|have (?:someone|somebody|the|a)\b)[a-z]{3,}\b"
-    r"|\bi(?:'ve| have)(?: also| already| now| just| personally)? (?!been\b|had\b|passed\b|forwarded\b|noted\b|asked (?:them|someone|the \w+ team)\b|heard\b|seen\b|received\b|tried\b|checked\b|looked\b)(?:re[a-z]+ed|un[a-z]+ed|[a-z]{3,}ed|sent|resent|run|put|set|made|done|spoken|written|taken|given|shipped)\b"
-    r"|\bwe got (?:that|this|it) wrong\b|\bi(?:'m| am) taking ownership\b|\bi own this\b|\bi(?:'m| am) (?:happy|glad) to (?:check|fix|sort|book|help with your)"
-)
-_STEP_US_RE = _c(
-    r"\bi(?:'ve| have)?(?: also| already| now| just)?\s+(?:booked|scheduled|issued|refunded|credited|removed|sent|reset|processed|applied|restored|arranged|reserved|frozen|extended|moved|upgraded|waived|e-?mailed|attached|reported|pushed|opened|logged a complaint|escalated your case|cancelled|canceled|replaced|corrected|dispatched|set up|added an? \w+ flag|added a note to your account so|pulled the recording|run a line test|confirmed the fault)"
-    r"|\bi(?:'ll| will)(?: also| personally)? (?:call|phone|ring|text|e-?mail|send|book|schedule|check|confirm|reply|refund|credit|arrange|keep|be in touch|update"
-    r"|open|ship|remove|raise|issue|apply|reopen|unlock|upgrade|add|cancel|process|escalate|replace|waive|reverse|correct|fix|stay on|reset|restore|extend|move|order|dispatch|post|courier|trace|file|log|repair)\b"
-    r"|\bi(?:'ve| have)(?: also| already| now| just)? (?:resent|reopened|unlocked|shipped|re-?sent|reversed|rebooked|re-?issued|refunded|credited|waived|fixed|repaired|reset|restored|removed)\b"
-    r"|\b(?:will|'ll) (?:call|phone|contact) you\b|\b(?:i|we) can check whether\b|\bhas been (?:approved|issued|booked|scheduled)\b|\b(?:is|are) booked\b|\bjust reply\b|\bout for delivery\b|\brelabelled\b"
-    r"|\bi(?:'m| am) (?:sending|booking|issuing|refunding|crediting|calling)\b|^done\b|\bhas been (?:removed|credited|refunded)\b"
-)
-_STEP_YOU_RE = _c(
-    r"\b(?:please |try |you can |could you |just )(?:restart|reboot|unplug|power cycle|send|reply|forward|bring|clear|clearing|reinstall|uninstall|book|reschedule|check with your neighbou?rs|look around|drop|return|use|enter|click|tap|upload)"
-    r"|^(?:restart|reboot|unplug|reset|reply|forward|bring|send|clear|try|hit|press|hold|click|tap) |\bmust be paid\b|\bask for a receipt\b|\bbring the\b"
-    r"|\byou can \w+[^.]{0,30}\b(?:under|in|on|from|via) (?:the |your )?[\w ]{0,20}(?:page|menu|tab|settings|section|screen|preferences)\b|\bcheck your (?:spam|junk) folder\b"
-)
-_DEFLECT_STEP_RE = _c(
-    r"\b(?:contact|call|check with) (?:your bank|us|support|technical support|the contracting|the carrier)\b|\bvisit our website\b|\bgive us a call\b|\blet us know\b|\brefer to your bill\b|\bcheck your next statement\b|\bplease wait\b|\bhang tight\b"
-)
-_TIME_RE = _c(
-    r"\b(?:by|before|at|after|until) (?:\d{1,2}(?::\d{2})?\s?(?:am|pm)|noon|midday|midnight|the end of (?:today|the day)|end of day|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-    r"|\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}\s?-\s?\d{1,2}\s?(?:am|pm)?\b(?=[^.]*\b(?:tomorrow|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|am|pm)\b)"
-    r"|\bwithin (?:the next )?(?:\d+|one|two|three|four|five|24|48)(?:\s?-\s?\d+)? ?(?:minutes?|hours?|h\b|days?|business days?|working days?)|\bwithin the hour\b|\b\d+\s?-\s?\d+\s?h\b"
-    r"|\b(?:today|tonight|tomorrow(?: morning| afternoon)?|this (?:afternoon|evening|morning))\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}\b|\bnext (?:bill|billing cycle|statement)\b|\bfirst thing tomorrow\b"
-    r"|\b(?:now|immediately|right away|straight away)\b(?! (?:that|on))|\beffective today\b|\bsame day\b|\bfor (?:the next )?\d+ days\b"
-    r"|\bi(?:'ve| have) just\b|\bwhile you (?:try|wait|test|restart|check)\b|\bstay on the (?:line|chat|phone)\b|\bwithin (?:the next |the )?(?:hour|half hour|half an hour|few minutes)\b"
-)
-_NOT_TIME_RE = _c(r"\bhelp (?:you )?with [^.]* right now\b|\bas soon as\b|\bsoon\b|\basap\b|\bthis week\b")
+_EMPATHY_RE = _lex("EMPATHY")
+_VALIDATE_RE = _lex("VALIDATE")
+_HANDOFF_RE = _lex("HANDOFF")
+_OWN_RE = _lex("OWN")
+_OWN_NOT_RE = _lex("OWN_NOT")
+_STEP_US_RE = _lex("STEP_US")
+_STEP_YOU_RE = _lex("STEP_YOU")
+_DEFLECT_STEP_RE = _lex("DEFLECT_STEP")
+_TIME_RE = _lex("TIME")
+_NOT_TIME_RE = _lex("NOT_TIME")
+# The customer's name is found by its form (a greeting or a comma before a capitalised word,
+# a title, a template placeholder), not by a list of wording, so these regexes stay here;
+# the words that look like a name but are not one are data (NOT_NAMES).
 _GREETING_NAME_RE = re.compile(
     r"^\s*(?:(?i:hi|hello|hey|dear|good (?:morning|afternoon|evening)|thanks|thank you)\s*,?\s+)?"
     r"(?P<name>(?:(?i:mr|ms|mrs|miss|mx|dr)\.?\s+)?[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?)\s*[,.!:]",
 )
 _LEAD_NAME_RE = re.compile(r"^\s*(?P<name>[A-Z][a-z'\-]+)\s*,")
 _VOCATIVE_RE = re.compile(r",\s+(?P<name>(?:(?:Mr|Ms|Mrs|Miss|Dr)\.?\s+)?[A-Z][a-z'\-]+)\s*[.!?]")
-_NOT_NAMES = frozenset(
-    [
-        "hi",
-        "hello",
-        "hey",
-        "dear",
-        "thanks",
-        "thank",
-        "good",
-        "great",
-        "sure",
-        "done",
-        "yes",
-        "no",
-        "ok",
-        "okay",
-        "sorry",
-        "team",
-        "there",
-        "all",
-        "everyone",
-        "customer",
-        "customers",
-        "sir",
-        "madam",
-        "unfortunately",
-        "absolutely",
-        "certainly",
-        "unknown",
-        "of",
-        "happy",
-        "please",
-        "again",
-    ]
-)
+_NOT_NAMES = _words("NOT_NAMES")
 _PLACEHOLDER_RE = re.compile(
     r"[\[{<]{1,2}\s*(?:customer|first|last|full)?[_ ]?name\s*[\]}>]{1,2}|\bCUSTOMER_NAME\b", re.IGNORECASE
 )
-_BLAME_RE = _c(
-    r"\byou should(?:'ve| have)\b(?! (?:received|got|gotten|had|been (?:sent|given|told|offered|notified|contacted|called|refunded|credited|informed)))"
-    r"|\bif (?:the \w+|it|you|your \w+) had (?:been )?(?:paid|read|checked|followed|updated|returned|entered|set up|called)\b"
-    r"|\b(?:caused|due) (?:by|to) (?:customers?|users?|you|your (?:own )?\w+ing)\b|\byou (?:probably|must have|may have|might have)\b|\bthat's on you\b|\bthat is on you\b|\byour (?:own )?fault\b"
-    r"|\byou failed to\b|\byou didn't (?:read|follow|check|update|tell)\b|\bmake sure you\b[^.]*\bnext time\b|\bnext time\b[^.]*\byou\b|\bi'm sure there (?:was|has been) (?:a |some )?misunderstanding"
-    r"|\byou (?:misunderstood|misread|were told|agreed to|signed)\b|\bif you had (?:read|followed|checked)\b|\buser error\b|\bas you were (?:told|informed)\b"
-)
-_DEFENSIVE_RE = _c(
-    r"\bsubject to (?:change|availability)\b|\bper (?:company |our )?polic(?:y|ies)\b|\bpolicy (?:states|is|does not|doesn't)\b|\bunder any circumstances\b"
-    r"|\bindependent contractors?\b|\bhigher than (?:normal|usual) (?:call )?volumes?\b|\bunforeseen circumstances\b|\bpricing varies\b|\bprices? (?:vary|varies)\b"
-    r"|\bnot (?:my|our) (?:department|responsibility)\b|\bhandled by a separate team\b|\bi don't have (?:any )?(?:information|access)\b|\bnot able to see\b|\bunable to see\b"
-    r"|\bour records show\b|\bthe carrier confirms\b|\bwe have no record\b|\bthe charge stands\b|\b(?:charge|fee) is correct\b|\bclearly stated\b|\btrained professionals\b"
-    r"|\bas stated in\b|\bstated in (?:our|your|the)\b|\bare not provided\b|\bwe (?:aren't|are not) responsible\b|\bmust be requested\b|\bwe cannot process\b|\bcannot be waived\b|\b(?:are|is) not available\b"
-    r"|\b(?:we're|we are|i'm|i am) (?:not able|unable) to (?:offer|give|provide|refund|credit|waive|make|reverse|remove)\b"
-    r"|\b(?:we|i) (?:can't|cannot|don't|do not) (?:offer|give|provide|refund|credit|waive|make exceptions|reverse)\b|\bnot (?:ours|mine|our job|my job|our problem|my problem) to\b"
-    r"|\bnot something (?:we|i) (?:handle|deal with|cover|do|can help with)\b|\b(?:we|i) don't (?:handle|deal with|cover) (?:that|this|those)\b"
-    r"|\bthe (?:fee|charge|policy) stands\b|\bno exceptions\b|\bplease refer to\b|\bterms and conditions\b|\bcheck with your bank\b|\bcontact the (?:contracting|manufacturer|carrier)\b|\bapplies to [\w\- ]+ only\b|\bcan be affected by\b|\bmay take some time\b"
-)
-_JARGON_RE = re.compile(
-    r"\b(?:CPE|DOCSIS|SNR|NOC|truck roll|L[123] ticket|L[123]\b|tier[- ]?[23] ticket|reprovision(?:ed|ing)?|provisioning|uncorrectables?|DS channels?|US channels?|ingress|egress"
-    r"|splitter|ONT|OLT|headend|dBmV|QAM|DHCP|NAT|MAC address|packet loss|jitter|RMA|SLA|BRAS|DSLAM|node split|upstream|downstream|firmware|modem sync|SNR margin|ticket escalated to NOC)\b"
-)
-_REFUSAL_RE = _c(
-    r"\b(?:not able|unable|can't|cannot|don't|do not)(?: to)? (?:offer|give|provide|refund|credit|waive|make|reverse|remove)\b"
-    r"|\bstands\b|\bno exceptions\b|\bnot (?:ours|mine|our job|my job|our problem|my problem) to\b"
-)
-_UPSET_RE = _c(
-    r"\b(?:no|not|never|hasn't|haven't|didn't|don't|can't|won't|isn't|wasn't|still|late|damaged|broken|wrong|twice|missed|cut off|charged|upset|worst|idiots?|useless|rude|laughed|hung up|locked out|down|cracked|disabled|freezing|keeps?)\b|!"
-)
+_BLAME_RE = _lex("BLAME")
+_BLAME_EXCUSED_RE = _lex("BLAME_EXCUSED")
+_DEFENSIVE_RE = _lex("DEFENSIVE")
+# Jargon is matched with case (CPE is jargon, "cpe" is not), as whole words.
+_JARGON_RE = re.compile(r"\b(?:" + _alt("JARGON") + r")\b")
+_REFUSAL_RE = _lex("DEFENSIVE_REFUSAL")
+# Any exclamation mark also reads as upset.
+_UPSET_RE = _c(r"\b(?:" + _alt("UPSET_WORDS") + r")\b|!")
 
 
 def _find(rx: re.Pattern[str], text: str) -> str | None:
@@ -511,7 +206,7 @@ def _ownership(draft: str) -> str | None:
         if _HANDOFF_RE.search(sent):
             continue
         m = _OWN_RE.search(sent)
-        if m and not re.search(r"\bi can help you\b|\bcan i\b", m.group(), re.IGNORECASE):
+        if m and not _OWN_NOT_RE.search(m.group()):
             return m.group().strip()
     return None
 
@@ -584,7 +279,7 @@ def coach_reply(draft: str, customer_message: str = "", customer_name: str | Non
     found["next_step_has_time"] = time if step else None
     found["uses_customer_name"] = _name(draft or "", customer_name, customer_message or "")
     blame = _find(_BLAME_RE, draft_key)
-    if blame and re.search(r"\bnot yours\b", draft_key, re.IGNORECASE):
+    if blame and _BLAME_EXCUSED_RE.search(draft_key):
         blame = None
     found["blames_customer"] = blame
     found["defensive_or_policy_hiding"] = _find(_DEFENSIVE_RE, draft_key)
@@ -599,9 +294,9 @@ def coach_reply(draft: str, customer_message: str = "", customer_name: str | Non
     return CoachResult(flags, grade, tips, extras)
 
 
-_GREETING_RE = _c(r"^\W*(?:" + "|".join(group("coach", "GREETING")) + ")")
-_REFUSED_RE = _c("|".join(group("coach", "REFUSAL")))
-_ALTERNATIVE_RE = _c("|".join(group("coach", "ALTERNATIVES")))
+_GREETING_RE = _c(r"^\W*(?:" + _alt("GREETING") + ")")
+_REFUSED_RE = _lex("REFUSAL")
+_ALTERNATIVE_RE = _lex("ALTERNATIVES")
 
 
 def greeting(draft_key: str) -> tuple[bool, str | None, bool]:
