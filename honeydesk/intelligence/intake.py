@@ -19,7 +19,7 @@ import re
 
 from . import lexicons as lx
 from .gates import AlternationScan, gate
-from .lexdata import group
+from .lexdata import Group, LexiconError, group, read
 from .normalize import AnalysisText, analysis_text
 
 CATEGORIES = (
@@ -41,6 +41,11 @@ def _c(p: str) -> re.Pattern[str]:
     return re.compile(p)
 
 
+def _alt(name: str) -> str:
+    """The entries of ``[name]`` in data/lexicons/intake.txt as one alternation (a|b|c)."""
+    return "|".join(group("intake", name))
+
+
 Text = str | AnalysisText
 
 
@@ -56,150 +61,30 @@ def _low(at: AnalysisText) -> str:
 # --------------------------------------------------------------------------- category
 # Each request type has cue patterns with weights; the highest total wins. Cues describe
 # the *request* (refund, cancel, add, how much) more than the subject (bill, modem), because
-# the category is the primary request, not the topic.
-_CATEGORY_CUES: dict[str, list[tuple[str, float]]] = {
-    "credit_request": [
-        (r"\brefund", 3.0),
-        (r"\bmoney back|\bput (?:the money|it|that|one of those|them) back\b|\bpay(?:ing)? me back", 3.0),
-        (r"\breimburs|\bcompensat", 3.0),
-        (
-            r"\b(?:a|my|the|full|partial|goodwill|service|bill|real|proper|fair)(?: [\w$.,\-]+){0,3} credit\b(?! card)|\bcredit (?:me|my|for|the|those|these|it|that|them|us|our|back)\b|\b(?:could|can|would|will|please)(?: you)? credit\b",
-            2.5,
-        ),
-        (r"\btaken off my bill|\btake (?:it|that|those \w+|the \w+) off my bill|\bwaive", 2.0),
-        (r"\bget something back|\b(?:fee|charge|cost) back\b", 2.0),
-        (r"\bnot paying for|\bshouldn't (?:have to )?pay for|\bdon't want to pay for", 1.5),
-        (r"\bcharged (?:\S+ )?twice|\bdouble[- ]charged|\bcharged me for", 1.0),
-    ],
-    "cancellation": [
-        (r"\bcancel(?!lation fee|ation fee)", 2.5),
-        (r"\bclose (?:my|the|her|his|our) (?:account|service)", 3.0),
-        (r"\bterminate|\bfinish my contract|\bend my (?:contract|service)|\bdisconnect my service", 2.5),
-        (r"\baccount is closed|\bcancellation request", 1.5),
-        (r"\bretention|\bloyalty", 1.0),
-    ],
-    "plan_change": [
-        (r"\b(?:add|remove|drop|upgrade|downgrade|switch)\b(?! off)", 1.0),
-        (
-            r"\btake (?!(?:the |a )?(?:day|time|morning|afternoon|week)\b)(?:it|that|the [\w\-]+(?: [\w\-]+)?|my [\w\-]+(?: [\w\-]+)?) off\b(?! (?:my|the|your) (?:bill|account|statement))|\bstop the \w+ service|\bkeep the internet|\b(?:switch|go|move|change) (?:me )?to paperless|\bpaperless billing",
-            2.0,
-        ),
-        (
-            r"\b(?:add|remove|drop)\b[^.?!]{0,40}\b(?:package|plan|tier|line|service|channels|bundle|add-on|option|protection|feature|ip|rental|calling|landline|phone)",
-            2.0,
-        ),
-        (r"\b(?:upgrade|downgrade)\b[^.?!]{0,25}\b(?:plan|internet|speed|to \d+|from \d+)", 1.5),
-        (r"\bmy old plan\b|\bback on my old plan|\bold plan back", 2.5),
-    ],
-    "price_quote": [
-        (
-            r"\bhow much\b(?! (?:was|did|were|have|has|had))|\bpricing\b|\bquote\b|\bwhat (?:would|will|does) it cost|\bprice (?:check|for|of)\b",
-            2.0,
-        ),
-        (r"\bprice\b|\bcost\b|\bcosts\b", 1.0),
-        (r"\bwhat (?:would|will) (?:i|my|it|we)\b[^.?!]{0,20}\b(?:pay|cost|be)\b|\bmonthly (?:price|total)", 2.0),
-        (r"\bcheapest|\bdiscount|\bpromotions?\b|\bshopping around|\bbetter price", 1.5),
-    ],
-    "billing_explanation": [
-        (r"\b(?:bill|charge|fee|statement|invoice|surcharge|line item|balance)\b", 1.0),
-        (r"\b(?:billed|charged)\b[^.?!]{0,60}\bwhy\b", 1.5),
-        (r"\b\d[\d.,]* (?:['\"]?[\w\- ]{0,30}['\"]? )?(?:fee|charge|surcharge)\b", 1.5),
-        (
-            r"\bexplain|\bwhy (?:is|was|did|does)\b[^.?!]{0,60}\b(?:bill|charge|fee|price|priced|balance|cost|amount|line|increase)|\bwhat is the '|\bwhat is (?:the|this) (?:'|\w+ )?(?:fee|charge|line|surcharge)|\bwhere is that coming|\bwhat (?:it|this) (?:covers|is for)|\bhow (?:the|was|is) [\w\s]{0,20}(?:worked out|calculated|applied)",
-            1.5,
-        ),
-        (
-            r"\bwhat (?:it|this|that) is\b|\bwhat is this for|\bwhat's this for|\bline-by-line|\bbreakdown|\bpartial month|\bprorat",
-            1.5,
-        ),
-        (
-            r"\b(?:went|gone) (?:up|from)|\bdifferent\b[^.?!]{0,20}\bbill|\bbill\b[^.?!]{0,30}\b(?:different|higher|increase|doubled)",
-            1.0,
-        ),
-    ],
-    "repair_outage": [
-        (
-            r"\bnot working|\bdoesn't work|\bisn't working|\bstopped working|\bbroken|\boutages?\b|\b(?:internet|service|tv|phone|power|line|cable|wifi|signal|connection|network|it)(?:'s| is| was| has| have)?(?: been| gone| went| goes| keeps going)? (?:out|down|dead)\b",
-            1.5,
-        ),
-        (
-            r"\bfreez|\bcrackl|\bdropp|\bdrops\b|\bblinking|\breboot|\bno (?:internet|signal|service|dial tone|picture)|\bwithout (?:internet|service|tv|phone|signal|a signal|power|a connection|wifi|cable|(?:a )?dial tone)|\brestor(?:e|ed|ing)\b|\bslow\b|\bdisconnects",
-            1.5,
-        ),
-        (
-            r"\btechnician|\btech\b|\b(?:send|get) (?:someone|somebody|a tech)|\bcome out|\brepair|\bfix (?:it|the|my)(?! (?:plan|bill|billing|account|package|order|address|name|statement))|\bcheck the line",
-            2.0,
-        ),
-        (r"\bmodem|\brouter|\bline\b|\bbox\b|\bwifi|\bwi-fi|\bcable tv|\bpicture|\bconnection", 0.5),
-    ],
-    "order_tracking": [
-        (
-            r"\border\b|\bordered\b|\bpackage\b|\bshipment|\bshipp|\bshipped|\bdelivery|\bdelivered|\btracking|\bcarrier|\bparcel",
-            1.5,
-        ),
-        (
-            r"\bwhere is (?:it|my)|\bwhen will (?:it|my \w+) (?:ship|arrive)|\bhasn't arrived|\bnot arrived|\bcheck on my|\bfind my package",
-            2.0,
-        ),
-    ],
-    "account_access": [
-        (r"\bpassword|\blog ?in\b|\blogin|\blog me out|\blogs me out|\blocked out|\bunlock|\bpin\b|\busername", 2.5),
-        (
-            r"\btwo-factor|\b2fa\b|\bauthenticat|\bsecurity questions?|\bverification code|\blogin code|\bcode to my|\breset (?:email|link)",
-            2.5,
-        ),
-        (
-            r"\bauthori[sz]ed user|\bonline account|\bcan't get in|\bblocked\b|\baccess to (?:my|the) account|\bsomeone changed",
-            2.0,
-        ),
-        (r"\be-?mail (?:address )?on (?:my|the) (?:online )?account|\bchange the e-?mail", 1.5),
-    ],
-    "complaint_about_service_rep": [
-        (
-            r"\b(?:agent|rep|representative|technician|installer|person|guy|woman|employee|staff|tara|kevin)\b[^.?!]{0,100}\b(?:rude|hung up|hanging up|laughed|lying|lied|sighed|cutting me off|closed the chat|wrong info|not my problem|mislead|never called|didn't call)",
-            3.0,
-        ),
-        (
-            r"\b(?:agent|rep|representative|technician|installer|person|guy|woman|employee|staff)\b[^.?!]{0,30}\btold me\b",
-            1.5,
-        ),
-        (
-            r"\b(?:rep|agent|representative|employee|technician|installer|lad|guy|woman|man|girl|bloke|person|lady|gentleman) (?:i|we) (?:spoke|talked|dealt|chatted) (?:to|with)\b",
-            2.0,
-        ),
-        (r"\b(?:fired|sacked|disciplined|reprimanded|spoken to|retrained)\b", 2.5),
-        (
-            r"\bwatch (?:himself|herself|yourself|your back|his back|her back)|\bknow (?:which|what|where) (?:\w+ ){0,3}(?:works?|lives?)\b",
-            3.0,
-        ),
-        (
-            r"\b(?:reps?|agents?|installer|technician|tech|staff|employees?|woman|guy)\b[^.?!]{0,25}\b(?:stupid|lazy|slob|useless|clueless|incompetent|idiot|moron)",
-            2.0,
-        ),
-        (r"\bbroken (?:callback|call-back|call back)|\bsecond broken|\bno call\b", 2.0),
-        (r"\b(?:rude|hung up|hanging up on me|laughed at me|closed the chat)\b", 2.0),
-        (r"\bfeedback about a call|\bdiscipline|\bwant (?:him|her) fired|\bemployee id|\breview the call", 3.0),
-        (r"\bformal complaint|\bfire (?:him|her|that)", 1.0),
-        (r"\b(?:supervisor|manager)\b", 1.0),
-        (
-            r"\b(?:idiot|moron|clown|stupid|useless|clueless|lazy|worst excuse)\b[^.?!]{0,30}\b(?:reps?|agents?|installer|woman|guy|brian|tara)\b",
-            1.0,
-        ),
-        (r"\bthe (?:last|previous) (?:agent|person|rep)|\bthe guy before you", 1.0),
-    ],
-    "general_question": [
-        (
-            r"\bstore hours|\bhours\b|\bavailable at|\bavailability|\bdo you (?:still )?offer|\breturn policy|\bprivacy|\bopt out|\bpaper bills?\b(?! fee)",
-            2.0,
-        ),
-        (r"\bthank you to|\bwanted to say|\bpass this on|\bfeedback\b|\bcompliment", 1.5),
-        (r"\btexts? saying|\bphishing|\bscam|\bare those from you|\bmarketing mail", 2.0),
-        (
-            r"\bstatements?\b[^.?!]{0,40}\b(?:copies|past|pdf|e-?mailed|posted)|\b(?:copies|past \d+ months) of (?:my |the )?statements|\bpdfs?\b|\bdrop off|\bwhich store|\bphone number on your|\breach a human|\bwifi 6|\bsupport \w+ 6|\bsupermarket|\bcontact page",
-            1.5,
-        ),
-    ],
-}
+# the category is the primary request, not the topic. The cues and their weights are the
+# ``[category.cue weight N]`` groups of data/lexicons/intake.txt, in file order.
+
+
+def category_cues(groups: dict[str, Group]) -> dict[str, list[tuple[str, float]]]:
+    """The weighted groups of a lexicon as {category: [(cue pattern, weight), ...]}, in file order."""
+    cues: dict[str, list[tuple[str, float]]] = {}
+    for name, g in groups.items():
+        category, dot, _ = name.partition(".")
+        if not dot and g.weight is None:
+            continue  # a phrase list, not a cue
+        if not dot or g.weight is None or category not in CATEGORIES:
+            raise LexiconError(
+                f"cue group [{name}] should be [category.cue weight N] with category one of {', '.join(CATEGORIES)}"
+            )
+        if not g.entries:
+            raise LexiconError(f"cue group [{name}] has no entries")
+        if not all(e.startswith("\\b") for e in g.entries):
+            raise LexiconError(f"cue group [{name}]: every entry starts with \\b (cues are found at word starts)")
+        cues.setdefault(category, []).append(("|".join(g.entries), g.weight))
+    return cues
+
+
+_CATEGORY_CUES = category_cues(read("intake"))
 _CAT_RES = {cat: [(_c(p), w) for p, w in cues] for cat, cues in _CATEGORY_CUES.items()}
 # Every cue's top-level alternatives start with \b (and only those carry one); factoring it
 # out of one combined regex lets a single scan find candidate positions (about 3x faster than
@@ -219,14 +104,7 @@ _CUES_BY_CHAR = {
     for ch in set().union(*(f for f in _CUE_FIRST if f is not None))
 }
 # Threats ("or I cancel", "I'm switching") are not requests: strip them before scoring.
-_THREAT_CLAUSE_RE = gate(
-    _c(
-        r"\b(?:or|otherwise|else)\s*,?\s*(?:i|i'll|i'm|i will|i am)\b[^.?!]*"
-        r"|\b(?P<cond>if [^.?!]{3,80}?)(?:,\s*(?:then )?i\b|\s+(?:then )?(?:i'll|i will|i'm|i am|i'd|i would|i shall)\b)[^.?!]*"
-        r"|\bi'm (?:switching|done|gone)[^.?!]*|\bi'?m cancelling[^.?!]*"
-    )
-)
-
+_THREAT_CLAUSE_RE = gate(_c(_alt("THREAT_CLAUSE")))
 
 _last_dropped: tuple[str, str] = ("", "")
 
@@ -278,6 +156,7 @@ def category_from_scores(scores: dict[str, float]) -> str:
 
 
 # ----------------------------------------------------------------------------- facts
+# These stay in code: they parse formats (identifiers, amounts, dates, digits), not wording.
 _ID = r"[A-Za-z]{0,4}-?\d[\dA-Za-z]*(?:[- ]\d[\dA-Za-z]*)*(?:-[A-Za-z])?"
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 # "four four seven one two nine", "seven seven three oh one": identifiers read out digit by digit.
@@ -494,44 +373,19 @@ def extract_facts(text: Text) -> dict[str, str | list[str]]:
 
 # --------------------------------------------------------------------- goal and escalation
 # Imperatives count only at the start of a clause ("... Please just unlock it", "(1) refund").
-_IMPERATIVE_RE = gate(
-    lx.fast_compile(
-        r"\b(?:cancel|refund|fix|send|explain|tell|give|put|remove|add|unlock|reset|check|confirm|credit|apply|take|"
-        r"track|find|get|process|close|drop|switch|stop|restore|call|email|e-mail|reply|respond|answer|let me know|"
-        r"help|book|schedule|waive|return|update|change|upgrade|downgrade|deliver|ship|move|show|sort)\b"
-    )
-)
+_IMPERATIVE_RE = gate(lx.fast_compile(r"\b(?:" + _alt("IMPERATIVE") + r")\b"))
+# Where a clause starts (punctuation, "and", "so"): sentence structure, not a word list.
 _CLAUSE_START_RE = _c(r"(?:^|[.!?\n,)]\s*|\b(?:and|so|now)\s+)(?:please\s+)?(?:just\s+)?$")
-_REQUEST_RE = lx.fast_compile(
-    r"\b(?:please\b|i(?:'d| would) (?:like|appreciate|prefer)|i (?:just |really |only |still )?(?:want|need|wish|expect)\b(?! to (?:say|vent|tell you|let you know))|i (?:just )?wanted to (?:check|know|ask|see|confirm|find out)|you need to\b|(?:shouldn't|can|may|do|am|should) i\b|are (?:those|these|they)\b[^.?!]*\?|is (?:your|the|there|it|this) [^.?!]{0,30}(?:available|possible|included|free|open)"
-    r"|(?:can|could|would|will) (?:you|someone|somebody|anyone|a \w+|i|we)\b|how (?:do|can|much|long|many) |"
-    r"what (?:is|are|would|will|do|does|should|can|time)\b|what's\b|where (?:is|are|can|do|should)\b|when (?:will|can|is|does|do)\b|"
-    r"is there\b|are there\b|do you\b|does (?:the|it|this|your)\b|is (?:it|this|your|that) (?:possible|fair|available|correct|right)|"
-    r"which\b[^.?!]{0,40}\?|why (?:is|was|did|does|do|are)\b[^.?!]{0,80}\b(?:bill|charge|fee|price|one line|priced)|what now\b|what is this for\b|where is it\b"
-    r"|(?:just )?(?:checking|wondering) (?:when|where|if|whether|how|what|on|about)\b"
-    r"|is (?:this|that|it|these|those) (?:really |actually |genuinely )?(?:from you|from your|legit|genuine|real|safe|a scam|you)\b"
-    r"|is (?:\w+ ){1,3}(?:ever |actually |still |really )*(?:coming|planned|going to (?:be|come|get))\b)"
-)
-_RHETORICAL_RE = gate(
-    _c(
-        r"\b(?:do you (?:ever|even|people|guys)|are (?:you|all your)|how (?:is|are|can) (?:something|it|anyone|you|this)|why is it so|is that too much"
-        r"|who (?:decided|thought)|what genius|or is the|how hard)\b[^.?!]*\?"
-    )
-)
+_REQUEST_RE = lx.fast_compile(r"\b(?:" + _alt("REQUEST") + ")")
+_RHETORICAL_RE = gate(_c(r"\b(?:" + _alt("RHETORICAL") + r")\b[^.?!]*\?"))
 # The outcome stated as a condition of a threat: "If service isn't restored by Friday...",
 # "If you don't lock this down today...", "Either it's here by the weekend or...".
-_CONDITION_GOAL_RE = gate(
-    _c(
-        r"\b(?:if|unless) (?:\w+ ){0,4}(?:\w+'s not|\w+ is not|isn't|is not|aren't|are not|doesn't|don't|hasn't|haven't|has not|have not|wasn't|is|are)\s+(?:\w+ )?"
-        r"(?:back|fixed|here|restored|delivered|working|arrived|removed|refunded|credited|sorted|resolved|done|sent|paid|shown|\w{3,}ed)\b"
-        r"|\b(?:if|unless) (?:you|they|someone|somebody|your \w+) (?:don't|do not|won't|will not|can't|cannot|fail to|refuse to)\s+(?!care|mind|know|think|like|want)\w+"
-        r"|\beither (?:it|you|they|this|that|my \w+|the \w+)(?:'s| is| are)? [^.?!]{0,50}\bor\b"
-    )
-)
+_CONDITION_GOAL_RE = gate(_c(_alt("CONDITION_GOAL")))
 _HARM_RE = gate(_c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM)))
-# Supervisor words, the verbs that ask for one and the reasons: data/lexicons/intake.txt.
-_SUPERVISOR_WORD = "(?:" + "|".join(group("intake", "SUPERVISOR_WORDS")) + ")"
-_SUPERVISOR_ASK = "(?:" + "|".join(group("intake", "SUPERVISOR_ASK_VERBS")) + ")"
+# Supervisor words, the verbs that ask for one, what follows them, the ways of declining one
+# and the reasons: data/lexicons/intake.txt. Here only how they combine.
+_SUPERVISOR_WORD = "(?:" + _alt("SUPERVISOR_WORDS") + ")"
+_SUPERVISOR_ASK = "(?:" + _alt("SUPERVISOR_ASK_VERBS") + ")"
 _SUPERVISOR_ANY_RE = gate(_c(r"\b" + _SUPERVISOR_WORD + r"\b"))
 _SUPERVISOR_RE = _c(
     r"\b"
@@ -540,20 +394,30 @@ _SUPERVISOR_RE = _c(
     + _SUPERVISOR_WORD
     + r"|\b"
     + _SUPERVISOR_WORD
-    + r"\b[^.?!]{0,40}\b(?:call|contact|phone|ring|get back|reach out|email)(?:s|ing)? me\b"
+    + r"\b[^.?!]{0,40}\b(?:"
+    + _alt("SUPERVISOR_CALLS_ME")
+    + r")(?:s|ing)? me\b"
     + r"|\b(?:a|your|the) "
     + _SUPERVISOR_WORD
-    + r"\b[^.?!]{0,10}(?:now|please|on this|on the line)"
+    + r"\b[^.?!]{0,10}(?:"
+    + _alt("SUPERVISOR_NOW")
+    + ")"
     + r"|(?:^|[.!?]\s*)"
     + _SUPERVISOR_WORD
-    + r"\s*[,.!]?\s*(?:please|now|asap|immediately|right now)\b"
+    + r"\s*[,.!]?\s*(?:"
+    + _alt("SUPERVISOR_NOW_ALONE")
+    + r")\b"
 )
 _SUPERVISOR_DECLINE_RE = _c(
-    r"\b(?:don't|do not|no need (?:for|to)|not asking for|not|never) (?:want|need|asking for|get|call|involve|bother|transfer me to|put me through to|escalate (?:this|it|me) to|pass (?:this|me) to)?\s*(?:a |your |the |to (?:speak|talk) to (?:a |your |the )?)?"
+    r"\b(?:"
+    + _alt("SUPERVISOR_DECLINE")
+    + ") (?:"
+    + _alt("SUPERVISOR_DECLINE_VERBS")
+    + r")?\s*(?:a |your |the |to (?:speak|talk) to (?:a |your |the )?)?"
     + _SUPERVISOR_WORD
 )
-_SUPERVISOR_REASON_RE = _c("|".join(group("intake", "SUPERVISOR_REASONS")))
-_INSULT_ONLY_RE = _c(r"\b(?:useless|idiot|moron|stupid|piece of|clown|incompetent)\b")
+_SUPERVISOR_REASON_RE = _c(_alt("SUPERVISOR_REASONS"))
+_INSULT_ONLY_RE = _c(r"\b(?:" + _alt("INSULT_ONLY") + r")\b")
 
 
 def supervisor_request(text: Text) -> tuple[bool, bool | None]:
@@ -611,33 +475,14 @@ CALL_CATEGORIES = {
     "repair_outage": "Repairs go fastest by phone: we can run line tests and troubleshoot with you live.",
     "credit_request": "Credit requests are settled best in a call, where we can review the record with you; we confirm the outcome in writing.",
 }
-_REFUSES_PHONE_RE = gate(
-    _c(
-        r"not (?:calling|going to call|phoning)|don't want to (?:talk|speak|call)|no (?:calls|phone calls)|by e-?mail|in writing|confirm (?:it |both |this )?in writing|written confirmation|send (?:me )?the confirmation|not interested in retention|retention offers?"
-    )
-)
-_LIVE_RE = _c(
-    r"while i'm on the (?:line|phone)|on the phone with you|right now, while|call me|call-?back|someone (?:reliable )?to call|supervisor|manager"
-)
-_WRITTEN_RECORD_RE = _c(
-    r"\bnoted\b|in writing|review (?:the|my) call|feedback|\bfired\b|\bsacked\b|\bdisciplined\b|\breprimanded\b|\bspoken to\b|formal apology|written apology|apology in writing"
-)
-_BEREAVE_RE = _c(r"passed away|died|death|executor|estate|deceased|bereave")
-_FEE_DISPUTE_RE = gate(
-    _c(
-        r"\b(?:fee|charge|penalty)\b[^.?!]{0,60}\b(?:fair|dispute|waive|don't you dare|stuck with)|\bearly termination|\betf\b|\bfair to pay|\bstuck with a fee"
-    )
-)
-_HOWTO_RE = gate(
-    _c(
-        r"\bhow (?:do|can) i\b|\bis there a\b[^.?!]{0,30}\bsetting|\bsettings?\b|\bauthori[sz]ed user|\bwhere (?:do|can) i"
-    )
-)
-_VERIFY_RE = gate(
-    _c(
-        r"\bunlock|\blocked|\bblocked|\bchanged? (?:the |my )?(?:e-?mail|phone number|password|contact)|\bsomeone (?:changed|got into|hacked)|\bhack|\btakeover|\bcode\b|\breset|\bcan't get in|\bsecurity questions?|\bexpired"
-    )
-)
+# What points to one channel or the other: data/lexicons/intake.txt.
+_REFUSES_PHONE_RE = gate(_c(_alt("REFUSES_PHONE")))
+_LIVE_RE = _c(_alt("LIVE"))
+_WRITTEN_RECORD_RE = _c(_alt("WRITTEN_RECORD"))
+_BEREAVE_RE = _c(_alt("BEREAVE"))
+_FEE_DISPUTE_RE = gate(_c(_alt("FEE_DISPUTE")))
+_HOWTO_RE = gate(_c(_alt("HOWTO")))
+_VERIFY_RE = gate(_c(_alt("VERIFY")))
 
 
 def channel_advice(
