@@ -13,75 +13,18 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from . import lexicons as lx
 from .normalize import normalize
 
 Article = tuple[str, str, str]  # (id, title, body)
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "from",
-        "by",
-        "with",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "it",
-        "its",
-        "this",
-        "that",
-        "i",
-        "me",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "he",
-        "she",
-        "they",
-        "them",
-        "their",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "how",
-        "what",
-        "why",
-        "when",
-        "where",
-        "which",
-        "who",
-        "please",
-        "hi",
-        "hello",
-        "thanks",
-        "thank",
-    ]
-)
+_TOKEN_RE = re.compile(r"[a-z0-9]+")  # what a word is (a format, not a word list)
+_STOP = lx.STOP_WORDS  # data/lexicons/answers.txt
 
 
 def _stem(w: str) -> str:
+    # A crude stemmer, not a word list: the suffixes are tried in this order and the first one
+    # that fits is cut, so every indexed word depends on them; they stay with the algorithm.
     for suf in ("ing", "ed", "es", "s"):
         if len(w) > len(suf) + 2 and w.endswith(suf):
             return w[: -len(suf)]

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from . import lexicons as lx
+
 END_OF_DAY = time(17, 0)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -44,21 +46,20 @@ class Promise:
     due: datetime  # aware, in the tz given
 
 
-_COMMIT_RE = re.compile(
-    r"\b(?:i(?:'ll| will| shall|'m going to| am going to)|we(?:'ll| will|'re going to| are going to)"
-    r"|you'll (?:hear|get (?:a call|an? (?:update|e-?mail|reply)))|expect (?:a call|an? (?:update|e-?mail|reply))"
-    r"|(?:i|we) (?:promise|commit) to)\b",
-    re.IGNORECASE,
-)
-_CALL_RE = re.compile(r"\b(?:call|ring|phone|calling|ringing)\b", re.IGNORECASE)
+# The wording (who promises, call words, vague times, ...) is data: data/lexicons/promises.txt.
+_COMMIT_RE = re.compile(r"\b(?:" + lx.either(lx.COMMITMENT) + r")\b", re.IGNORECASE)
+_CALL_RE = re.compile(r"\b(?:" + lx.either(lx.CALL_WORDS) + r")\b", re.IGNORECASE)
+# The clock time itself, the numbers and the units below stay here: they are parsed into a
+# time (``_WORDS`` gives each number word its value, ``_due`` each unit its length).
 _CLOCK_RE = re.compile(
-    r"\b(?:by|at|before|around|no later than|until)?\s*"
+    r"\b(?:" + lx.either(lx.CLOCK_LEAD) + r")?\s*"
     r"(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s*(?P<ap>a\.?m\.?|p\.?m\.?)?(?=\W|$)",
     re.IGNORECASE,
 )
-_NOON_RE = re.compile(r"\b(?:noon|midday)\b", re.IGNORECASE)
+_NOON_RE = re.compile(r"\b(?:" + lx.either(lx.NOON) + r")\b", re.IGNORECASE)
 _WITHIN_RE = re.compile(
-    r"\b(?:within|in)\s+(?:the next\s+)?(?P<n>\d+|an?|one|two|three|four|five|six|twelve|twenty-four|forty-eight)\s+"
+    r"\b(?:" + lx.either(lx.DURATION_LEAD) + r")\s+(?:the next\s+)?"
+    r"(?P<n>\d+|an?|one|two|three|four|five|six|twelve|twenty-four|forty-eight)\s+"
     r"(?P<unit>minutes?|mins?|hours?|hrs?|days?|working days?|business days?)\b",
     re.IGNORECASE,
 )
@@ -66,6 +67,9 @@ _WITHIN_HOUR_RE = re.compile(r"\bwithin the (?:next )?hour\b", re.IGNORECASE)
 _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
 _WORDS |= {"twenty-four": 24, "forty-eight": 48}
 _SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+_VAGUE_RE = re.compile(r"\b(?:" + lx.either(lx.VAGUE_TIME) + r")\b")
+_EVENING_RE = re.compile(r"\b(?:" + lx.either(lx.THIS_EVENING) + r")\b")
+_END_OF_TODAY_RE = re.compile(r"\b(?:" + lx.either(lx.END_OF_TODAY) + r")\b")
 
 
 def _clock(sentence: str) -> time | None:
@@ -89,7 +93,7 @@ def _clock(sentence: str) -> time | None:
 
 def _due(sentence: str, now: datetime) -> datetime | None:
     low = sentence.lower()
-    if re.search(r"\b(?:soon|asap|shortly|as soon as possible)\b", low) and not re.search(r"\d|tomorrow|today", low):
+    if _VAGUE_RE.search(low) and not re.search(r"\d|tomorrow|today", low):
         return None
     if _WITHIN_HOUR_RE.search(low):
         return now + timedelta(hours=1)
@@ -127,13 +131,13 @@ def _due(sentence: str, now: datetime) -> datetime | None:
                 break
     if day is None:
         if clock is None:
-            if re.search(r"\b(?:tonight|this evening)\b", low):
+            if _EVENING_RE.search(low):
                 clock = time(19, 0)
             elif "this afternoon" in low:
                 clock = time(15, 0)
             elif "this morning" in low:
                 clock = time(12, 0)
-            elif re.search(r"\b(?:today|end of (?:the )?day|eod|close of business|cob)\b", low):
+            elif _END_OF_TODAY_RE.search(low):
                 clock = END_OF_DAY
             else:
                 return None

@@ -85,84 +85,72 @@ def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
+# The wording of every rule is data (data/lexicons/tone.txt and reported.txt, read through
+# lexicons); what stays here is each rule's skeleton (word order, optional parts, boundaries)
+# and the patterns that read a format rather than list words: capitals, tokens, sentence ends.
 _ADJ = lx.alt(lx.INSULT_ADJ)
 _PERSON = lx.alt(lx.PERSON_NOUNS)
 _ADJ_STRICT = lx.alt([a for a in lx.INSULT_ADJ if a not in lx.AMBIGUOUS_ADJ])
 _PROF = lx.alt(lx.PROFANITY)
-_FILLER = r"(?:a|an|such|one|the|real|total|complete|absolute|utter|pack of|bunch of|lot of|all|so|too|this|that|just|really|freaking|bloody|damn|f\w*ing|f\*+\w*)"
+_FILLER = "(?:" + lx.either(lx.FILLER) + ")"
 
 _STRONG_NOUN_RE = gate(_c(lx.WORD_START + lx.alt(lx.STRONG_INSULT_NOUNS) + r"\b"))
 # "you moron", "you're a useless piece of garbage", "your idiot rep", "you people are clowns".
 _YOU_NOUN_RE = gate(
     _c(
-        r"\b(?:you|ya|u|y'all)(?:'re| are| r| were| all| people| guys| lot| two)*"
+        rf"\b(?:{lx.either(lx.YOU_NOUN_SUBJECT)})(?:{lx.after_word(lx.YOU_NOUN_LINK)})*"
         rf"(?:,? (?:{_FILLER}|{_ADJ}|[\w\-]+ing))*,? {lx.alt(lx.INSULT_NOUNS)}\b"
     )
 )
 # "useless call-centre drones", "clueless woman", "incompetent morons".
 _ADJ_PERSON_RE = gate(
     _c(
-        rf"\b(?:{_ADJ_STRICT})(?:,? (?:and )?(?:{_ADJ}))*,? (?:(?!(?:with|at|on|in|to|for|of|and|the|a|an|my|your)\b)[\w\-]+ )?{_PERSON}\b(?! (?:support|service|line|page|app|team lead))"
+        rf"\b(?:{_ADJ_STRICT})(?:,? (?:and )?(?:{_ADJ}))*,? (?:(?!(?:{lx.either(lx.ADJ_PERSON_NOT_BETWEEN)})\b)[\w\-]+ )?{_PERSON}\b(?! (?:{lx.either(lx.PERSON_THEN_THING)}))"
     )
 )
 # "you're useless", "are you this dumb", "you people are pathetic".
 _YOU_ADJ_RE = gate(
     _c(
-        rf"\b(?:you|you guys|you people|you all|you lot|you lads|you two|y'all|ya)(?:'re| are| r| were)(?: (?:{_FILLER}|not just|even|actually|being))* (?:{_ADJ})\b"
-        rf"|\bare (?:you|you people|you guys|you lot|you lads|you two|you all|y'all|all (?:of )?your \w+)(?: (?:{_FILLER}|actually|even|being))* (?:{_ADJ})\b"
-        rf"|\bhow (?:are|can) you (?:people |guys )?(?:be )?(?:this|so|that) (?:{_ADJ})\b"
+        rf"\b(?:{lx.either(lx.YOU_ADJ_SUBJECT)})(?:{lx.after_word(lx.YOU_ADJ_VERB)})(?: (?:{_FILLER}|{lx.either(lx.YOU_ADJ_FILLER)}))* (?:{_ADJ})\b"
+        rf"|\bare (?:{lx.either(lx.ARE_YOU_SUBJECT)})(?: (?:{_FILLER}|{lx.either(lx.ARE_YOU_FILLER)}))* (?:{_ADJ})\b"
+        rf"|\bhow (?:{lx.either(lx.HOW_YOU_VERB)}) you (?:{lx.either([w + ' ' for w in lx.HOW_YOU_PLURAL])})?(?:be )?(?:{lx.either(lx.HOW_YOU_DEGREE)}) (?:{_ADJ})\b"
     )
 )
 _THIRD_STRONG_ADJ_RE = gate(
     _c(
-        r"\b(?:he|she|they|your \w+|that \w+|this \w+)(?:'s|'re| is| are| was| were)(?: (?:so|such|too|really|just|completely|totally|utterly|absolutely|a|an))* "
-        r"(?:stupid|dumb|brainless|brain-? ?dead|idiotic|moronic|retarded|worthless|pathetic)\b"
+        rf"\b(?:{lx.either(lx.THIRD_SUBJECT)})(?:{lx.after_word(lx.THIRD_VERB)})(?: (?:{lx.either(lx.THIRD_INTENSIFIER)}))* "
+        rf"(?:{lx.either(lx.THIRD_STRONG_ADJ)})\b"
     )
 )
+# The quick reported-speech check on the words right before an insult (data/lexicons/reported.txt).
 _REPORTED_RE = _c(
-    r"(?:\b(?:he|she|they|people|everyone|everybody|someone|somebody|my \w+|his \w+|her \w+|our \w+|a \w+|neighbou?rs?|friends?)"
-    r"(?: \w+)? (?:says?|said|thinks?|thought|calls?|called|reckons?|jokes?|joked|told me)\b(?: that)?[^.!?]{0,45}$"
-    r"|call(?:ed|ing|s)? (?:me|us|my \w+)|said (?:i|we) (?:was|were|am|are)|says? (?:i'm|i am)|think(?:s)? (?:i'm|i am)"
-    r"|treat(?:s|ed|ing)? (?:me|us|customers|people|everyone) like|like (?:i'm|i am|we're)|as if (?:i'm|i am|we're)"
-    r"|(?:i'm|i am|i was|i felt|i feel|i look|made me (?:feel|look)) (?:like )?(?:such |a total |a complete |an absolute )?(?:an? )?"
-    r"|i'm not|i am not|not an?|me an?|myself an?|\"|')\s*$"
+    rf"(?:\b(?:{lx.either(lx.BEFORE_INSULT_SPEAKERS)})"
+    rf"(?: \w+)? (?:{lx.either(lx.BEFORE_INSULT_VERBS)})\b(?: that)?[^.!?]{{0,45}}$"
+    rf"|{lx.either(lx.BEFORE_INSULT_NOT_AIMED)})\s*$"
 )
 _DEMEANING_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.DEMEANING)))
+_ADDRESS_LEAD = lx.either(lx.ADDRESS_LEAD)
 _ADDRESS_RE = gate(
-    _c(
-        r"(?:^|[,.!?;:]\s*|\b(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\s*,?\s+)"
-        + lx.alt(lx.DEMEANING_ADDRESS)
-        + r"\s*(?:[,.!?;:]|$)"
-    )
+    _c(r"(?:^|[,.!?;:]\s*|\b(?:" + _ADDRESS_LEAD + r")\s*,?\s+)" + lx.alt(lx.DEMEANING_ADDRESS) + r"\s*(?:[,.!?;:]|$)")
 )
 _ADDRESS_WORD_RE = gate(_c(lx.WORD_START + lx.alt(lx.DEMEANING_ADDRESS) + r"\b"))
-_ADDRESS_LEAD_RE = _c(r"\W*(?:listen|look|ok|okay|well|yeah|no|hey|sorry|right|see|oh)\b")
+_ADDRESS_LEAD_RE = _c(r"\W*(?:" + _ADDRESS_LEAD + r")\b")
 _CURSE_RE = gate(_c(lx.WORD_START + lx.alt(lx.CURSE_AT_PERSON)))
 # The closing \b keeps "beat you" from matching "beat your competitor's price" and
 # "I'll be waiting for you" from matching "... for your email".
 _HARM_RE = gate(_c(lx.WORD_START + lx.alt(lx.THREAT_OF_HARM) + r"\b"))
 _REGULATOR_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.REGULATORS) + r"\b"))
 _REG_ACTION_RE = _c(r"\b" + lx.alt(lx.REGULATOR_ACTION))
-_REG_NEUTRAL_RE = _c(
-    r"\b(?:told me|says|said|according to|requires?|required|rules?|regulations?|approved|mandated?|fee|surcharge|licen[cs]e)\b"
-)
-_REG_FUTURE_RE = _c(
-    r"\b(?:i'm|i am|i'll|i will|i'd|going to|gonna|or|otherwise|next|will be|about to|ready to|won't hesitate|until|unless|if|then|straight)\b"
-)
+_REG_NEUTRAL_RE = _c(r"\b(?:" + lx.either(lx.REGULATOR_NEUTRAL) + r")\b")
+_REG_FUTURE_RE = _c(r"\b(?:" + lx.either(lx.REGULATOR_FUTURE) + r")\b")
 _LEAVE_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.THREAT_TO_LEAVE)))
 _SARCASM_RE = gate(_c(lx.WORD_START + lx.alt(lx.SARCASM) + "|" + lx.alt(lx.SARCASM_QUOTED)))
 _SARCASM_STRONG_RE = gate(_c(lx.WORD_START + lx.alt(lx.SARCASM_STRONG)))
 _SARCASM_OPEN_RE = gate(_c(r"(?:^|(?<=[.!?\n])\s*)" + lx.alt(lx.SARCASM_OPENERS), re.MULTILINE))
-_SARCASM_SAFE_RE = _c(
-    r"said no ?one ever|thanks for nothing|how generous|how thoughtful|truly a|special thanks to \w+ for|is that too much to ask|do you (?:just|guys just|people just)|part of the|because (?:hiding|charging|making|ignoring)"
-)
-_NEG_CONTEXT_RE = lx.fast_compile(
-    r"\b(?:no|not|never|nothing|nobody|without|another|again|outage|hung|hold|wait\w*|late|broken|down|dead|charg\w+|fee|upgrad\w+|cancel\w*|\w+n't|can't|won't|instead|hid\w+|lost|missed|actually|fix|half|maybe|supposed)\b"
-)
+_SARCASM_SAFE_RE = _c(lx.either(lx.SARCASM_SAFE))
+_NEG_CONTEXT_RE = lx.fast_compile(r"\b(?:" + lx.either(lx.NEGATIVE_CONTEXT) + r")\b")
 _ACCUSE_RE = gate(
-    _c(
-        r"\b(?:(?:you|you've|you have|they|your \w+)(?: \w+)? (?:lied|lie|are lying|keep lying)|lied to|been lied|lies\b|scam(?:med|mers?)?\b|rip(?:ping|ped)? (?:me|us|people|customers) off|rip-?off|daylight robbery|extortion|stealing (?:my|our)|theft)"
-    )
+    _c(rf"\b(?:(?:{lx.either(lx.ACCUSE_SUBJECT)})(?: \w+)? (?:{lx.either(lx.ACCUSE_LIE)})|{lx.either(lx.ACCUSATION)})")
 )
 _PROF_RE = _c(r"(?<![\w*])" + _PROF + r"(?![\w*])")
 # What a swear-word match needs, so the scan can be skipped: one of the plain words (word gate),
@@ -171,12 +159,17 @@ _PROF_RE = _c(r"(?<![\w*])" + _PROF + r"(?![\w*])")
 _PLAIN_PROF = gate(
     _c(r"(?<![\w*])" + lx.alt([w for w in lx.PROFANITY if w not in (lx.MASKED, r"f+u+c+k+\w*")]) + r"(?![\w*])")
 )
+# The first characters of the masked entry (the last of PROFANITY): a quick pre-check, not wording.
 _MASK_HINT_RE = _c(r"[fsbdac][*#@$%!_\-]")
 _PRAISE_SWEAR_RE = _c(
     r"(?:"
     + _PROF
-    + r") (?:good|great|awesome|amazing|brilliant|fast|quick|helpful|nice|well|fine|excellent|fantastic|legend)"
-    r"|hell of a (?:job|guy|rep|lady|woman|man|service|good|deal|price|offer|plan|team|product|lot)|badass|kick-?ass"
+    + r") (?:"
+    + lx.either(lx.PRAISE_AFTER_SWEAR)
+    + r")|hell of a (?:"
+    + lx.either(lx.HELL_OF_A)
+    + r")|"
+    + lx.either(lx.PRAISE_SWEARS)
 )
 # One alternation finds candidate cues; the per-cue regexes then say which one matched
 # (capture groups would make the big alternation four times slower). The scan searches only
@@ -195,73 +188,24 @@ _FRUSTRATION_BY_CHAR = {
 _FRUSTRATION_ANY = tuple(i for i, f in enumerate(_FRUSTRATION_FIRST) if f is None)
 _STILL_RE = gate(
     _c(
-        r"\bstill\b(?! (?:offer|have|has|available|good|valid|within|on track|work at|want|use|interested|need|like))"
-        r"(?= (?:not|no|broken|down|waiting|there|being|charged|billed|paid|paying|got|haven't|hasn't|nothing|the same|showing|says|blinking|doesn't|isn't|can't|out|dead|on my|freezing|dropping|getting|nobody|no one)|\s*[.!])"
+        rf"\bstill\b(?! (?:{lx.either(lx.STILL_NEUTRAL)}))"
+        rf"(?= (?:{lx.either(lx.STILL_COMPLAINT)})|\s*[.!])"
     )
 )
-_STILL_BAD_RE = _c(
-    r"\s*(?:broken|down|dead|not|no|nothing|waiting|out|being (?:billed|charged)|getting (?:billed|charged)|paying|[.!])"
-)
+_STILL_BAD_RE = _c(r"\s*(?:" + lx.either(lx.STILL_GRIEVANCE) + r"|[.!])")
+# The bare "again" of the FRUSTRATION entry _STILL_GROUP names, at a clause end: a check on
+# that one cue's own word, not a list.
 _AGAIN_RE = gate(_c(r"\b(?:yet )?again\b(?=\s*[.!?,;]|\s*$)"))
 _CALM_RE = gate(lx.fast_compile(r"\b" + lx.alt(lx.CALM_MARKERS)))
-_WEAK_FRUSTRATION = {
-    r"i just (?:want|need)\b",
-    r"(?:twice|three times|four times|five times|\d+ times|several times|many times|multiple times)",
-    r"actually",
-    r"this time",
-    r"(?:promised|was told|were told)",
-    r"shouldn't (?:i|we|you|this|it)",
-    r"(?:doesn't|does not|didn't|did not) (?:explain|answer|help|make (?:any )?sense)",
-    r"(?:still|yet again|again)\b",
-    r"(?:nobody|no one|no-one|nobody's|no one's)",
-    r"(?:every|each) (?:time|single time|month|night|day)",
-    r"(?:keeps?|kept) (?:on )?(?:\w+ing)",
-    r"(?:\w+ )?(?:days|weeks|months|hours) (?:now|later|and counting)",
-    r"(?:without|no) (?:internet|service|tv|phone|signal|power|connection)",
-    r"honestly",
-    r"(?:not|isn't|wasn't|aren't|hasn't|haven't) (?:been )?(?:fixed|resolved|solved|working|helpful|arrived|applied|shown up|refunded)",
-    r"never (?:arrived|came|showed|worked|got|received|fixed)",
-    r"i(?:'ve| have) (?:tried|asked|called|written|been trying|been waiting|been told|done)",
-    r"(?:it's|it has) been (?:a|an|two|three|four|five|six|several|\d+) (?:days?|weeks?|months?|hours?)",
-    r"(?:been|for) (?:trying|waiting|chasing)",
-    r"(?:overcharg|double[- ]charg)\w*",
-    r"(?:i|we) (?:don't|do not) (?:get|understand) (?:it|why)",
-    r"(?:not|didn't|did not|never) (?:come|show(?:ed)? up|turn(?:ed)? up)\b",
-    r"(?:doesn't|does not|didn't|did not|won't|will not) (?:work|load|open|connect)\b",
-    r"(?:since|but|and|yet) you (?:said|told me|promised|claimed)",
-    r"yet (?:i|i've|i'm|i am|it|they|you|still|again|nothing|nobody|no one)\b",
-    r"(?:it|they|he|she|that|this) (?:did not|didn't|has not|hasn't|never did|was not|wasn't|never came|never arrived)[.!]",
-    r"(?:waited|waiting|wait|on hold|holding)(?: \w+){0,2} (?:\d+|twenty|thirty|forty|forty-five|two|three|several) (?:minutes|mins|hours)",
-    r"(?:took|take|taken|taking) (?:a |the )?(?:day|morning|afternoon) off",
-    r"(?:want|need|get|give me|put|speak to|talk to)(?: \w+){0,4} (?:supervisor|manager)\b|(?:supervisor|manager)[,.!]? (?:please|now)\b",
-    r"(?:^|(?<=[.!?]\s))(?:now|right now|immediately)[.!]",
-}
+_WEAK_FRUSTRATION = lx.WEAK_FRUSTRATION
 _REPEAT_RE = gate(
     _c(
-        r"\b(?:tried|try|trying|asked|ask|asking|called|call|rang|written|wrote|write|emailed|e-mailed|chased|contacted|requested|reported|explained|told you)\b"
-        r"[^.?!]{0,50}\b(?:twice|three times|four times|five times|\d+ times|several times|multiple times|many times|a dozen times|again and again)"
+        r"\b(?:" + lx.either(lx.REPEAT_VERBS) + r")\b"
+        r"[^.?!]{0,50}\b(?:" + lx.either(lx.REPEAT_COUNTS) + r")"
     )
 )
-_IMPATIENT_CAPS = frozenset(
-    {
-        "again",
-        "still",
-        "never",
-        "twice",
-        "nothing",
-        "nobody",
-        "not",
-        "no",
-        "ever",
-        "every",
-        "another",
-        "always",
-        "yet",
-        "three",
-        "four",
-        "five",
-    }
-)
+_IMPATIENT_CAPS = lx.IMPATIENT_CAPS
+# Formats, not wording: a VADER token, a word in capitals, a word of letters.
 _VADER_TOKEN_RE = re.compile(r"[a-z']+")
 _CAPS_WORD_RE = re.compile(r"\b[A-Z][A-Z'&]+\b")
 _CAPS_HINT_RE = re.compile(r"[A-Z][A-Z'&]")
@@ -269,6 +213,7 @@ _LETTER_WORD_RE = re.compile(r"\b[A-Za-z]{2,}|\b[IA]\b")
 # Between two shouted words: spaces, punctuation, "I" or "A" - no lower case, no digits.
 _CAPS_GAP_RE = re.compile(r"(?:[\s.,!?;:'\-]|\b[IA]\b)*")
 _WEAK_GROUPS = frozenset(i for i, p in enumerate(_FRUSTRATION_ORDER) if p in _WEAK_FRUSTRATION)
+# Names one FRUSTRATION entry (an import error if it is edited away), handled by _STILL_RE.
 _STILL_GROUP = _FRUSTRATION_ORDER.index(r"(?:still|yet again|again)\b")
 
 
@@ -311,12 +256,13 @@ _FRAME_AFTER_RE = _c(
     rf"[^\"\n]{{0,60}}\"[,.!?]?\s*(?:(?P<who>{_SPEAKER}) (?:\w+ )?(?:{_VERB})\b|(?:{_VERB}) (?P<who2>{_SPEAKER})\b)"
 )
 _NOT_THIRD_RE = _c(r"(?:" + lx.alt(lx.NOT_THIRD_PARTY) + r")")
-_NOT_THIRD_WORD_RE = _c(r"\b(?:i|we|you|u|ya|caller|customer|client)\b")
+_NOT_THIRD_WORD_RE = _c(r"\b(?:" + lx.either(lx.NOT_THIRD_PARTY_WORDS) + r")\b")
 _CALL_NOTE_RE = _c("|".join(lx.CALL_NOTE_SUBJECT), re.MULTILINE)
 _ENDORSE_RE = _c(r"\b" + lx.alt(lx.ENDORSEMENT) + r"\b")
-_PRONOUNS = frozenset({"he", "she", "they"})
+_PRONOUNS = lx.REFERRING_PRONOUNS
 # Any insult word, whoever it is aimed at: where a reported frame is looked for.
 _INSULT_WORD_RE = gate(_c(lx.WORD_START + lx.alt(lx.INSULT_NOUNS + lx.INSULT_ADJ) + r"\b"))
+# A sentence end (a format, not wording).
 _SENTENCE_END_RE = _c(r"[.!?\n](?=\s|\"|$)")
 
 
