@@ -104,6 +104,7 @@ bench: venv
 	SECRET_KEY=bench-only-not-a-secret $(BIN)/python bench/email_ingest.py --database postgresql --workers 2 \
 	  $(if $(findstring --quick,$(BENCH_ARGS)),--count 1000 --no-record,)
 	SECRET_KEY=bench-only-not-a-secret $(BIN)/python bench/intelligence.py
+	$(BIN)/python bench/worker_memory.py
 
 # The peer's harness lives in ../shared/bench/peer-django-helpdesk (it installs the peer from
 # the package index into /tmp/peer-venv); bench/peer.py runs it, then honeydesk's side.

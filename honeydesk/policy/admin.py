@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from honeydesk.policy.models import BusinessCalendar, Closure, DepartmentCalendar, OpeningHours, ServiceLevel
+from honeydesk.policy.models import (
+    BusinessCalendar,
+    Closure,
+    DepartmentCalendar,
+    HolidayYear,
+    OpeningHours,
+    ServiceLevel,
+)
 
 
 class OpeningHoursInline(admin.TabularInline[OpeningHours, BusinessCalendar]):
@@ -42,3 +49,20 @@ class ServiceLevelAdmin(admin.ModelAdmin[ServiceLevel]):
         "warn_before_hours",
     )
     list_filter = ("request_type__department", "priority")
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin[HolidayYear]):
+    """The public holidays the calendars use, as filled from the `holidays` library: shown so
+    an admin can see which days close the desk; a closure of the desk's own is a `Closure`."""
+
+    list_display = ("country", "region", "year", "holiday_list", "filled_at")
+    list_filter = ("country", "year")
+    readonly_fields = ("country", "region", "year", "days", "filled_at")
+
+    @admin.display(description="holidays")
+    def holiday_list(self, row: HolidayYear) -> str:
+        return "; ".join(f"{day}: {name}" for day, name in sorted(row.days.items()))
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

@@ -1,10 +1,10 @@
 """Business calendars and service levels: rows admins edit.
 
 A `BusinessCalendar` has a time zone, opening ranges per weekday (several a day), the
-public holidays of a country (and region) from the `holidays` library, and the desk's
-own closure days. Each department uses one calendar (`DepartmentCalendar`); a
-department without one uses the default calendar, and with no calendar at all the desk
-keeps Monday-Friday 09:00-17:00 in settings.TIME_ZONE.
+public holidays of a country (and region) from the `holidays` library (kept per year in
+`HolidayYear`, see `calendars`), and the desk's own closure days. Each department uses
+one calendar (`DepartmentCalendar`); a department without one uses the default calendar,
+and with no calendar at all the desk keeps Monday-Friday 09:00-17:00 in settings.TIME_ZONE.
 
 A `ServiceLevel` gives the targets for a request type and priority (blank priority: any
 priority without its own row), in business hours of the case's department. The due
@@ -23,7 +23,6 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-import holidays as holidays_lib
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -64,6 +63,10 @@ class BusinessCalendar(models.Model):
         if self.holiday_region and not self.holiday_country:
             raise ValidationError({"holiday_region": "Choose the country first."})
         if self.holiday_country:
+            # Imported here: the library loads every country's module (about 7 MB), and only
+            # this check and `calendars.fill_public_holidays` need it.
+            import holidays as holidays_lib
+
             supported = holidays_lib.list_supported_countries()
             if self.holiday_country not in supported:
                 raise ValidationError(
@@ -117,6 +120,28 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}".strip()
+
+
+class HolidayYear(models.Model):
+    """The public holidays of one country (and region) in one year, as the `holidays`
+    library gave them when `calendars.fill_public_holidays` last ran (on a calendar's save
+    and daily in `honeydesk worker`). Every process that works out business hours reads
+    these rows instead of the library, whose first use loads all 278 countries' modules
+    (7 MB in each server worker, whichever country is asked; bench/worker_memory.py)."""
+
+    country = models.CharField(max_length=3)
+    region = models.CharField(max_length=10, blank=True)
+    year = models.PositiveSmallIntegerField()
+    # ISO date -> the holiday's name, e.g. {"2026-12-25": "Christmas Day"}.
+    days = models.JSONField(default=dict)
+    filled_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["country", "region", "year"]
+        constraints = [models.UniqueConstraint(fields=["country", "region", "year"], name="one_holiday_year")]
+
+    def __str__(self) -> str:
+        return f"{self.country}{'-' + self.region if self.region else ''} {self.year}: {len(self.days)} holidays"
 
 
 class DepartmentCalendar(models.Model):
