@@ -102,3 +102,12 @@ def test_no_server_process_imports_the_holidays_library_at_start():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_admins_see_the_holidays_in_use_and_cannot_add_a_year_by_hand(client, us_calendar, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    page = client.get("/admin/policy/holidayyear/")
+    assert page.status_code == 200
+    assert "Christmas Day" in page.content.decode()
+    assert client.get("/admin/policy/holidayyear/add/").status_code == 403
