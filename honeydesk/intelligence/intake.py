@@ -417,7 +417,6 @@ _SUPERVISOR_DECLINE_RE = _c(
     + _SUPERVISOR_WORD
 )
 _SUPERVISOR_REASON_RE = _c(_alt("SUPERVISOR_REASONS"))
-_INSULT_ONLY_RE = _c(r"\b(?:" + _alt("INSULT_ONLY") + r")\b")
 
 
 def supervisor_request(text: Text) -> tuple[bool, bool | None]:
