@@ -171,3 +171,12 @@ def test_an_added_cue_or_supervisor_word_is_recognised(tmp_path):
         ["general_question", [True, False]],
         ["complaint_about_service_rep", [True, True]],
     ]
+
+
+def test_no_group_in_the_intake_file_is_left_unread():
+    # A group nobody reads looks like a rule to the person editing the file and does nothing.
+    code = (ROOT / "honeydesk" / "intelligence" / "intake.py").read_text()
+    unread = [
+        name for name, group in lexdata.read("intake").items() if group.weight is None and f'_alt("{name}")' not in code
+    ]
+    assert not unread, f"intake.txt groups intake.py does not read: {unread}"
