@@ -82,20 +82,18 @@ def fill_public_holidays(pairs: Iterable[Pair] | None = None, today: date | None
         if not country:
             continue
         official = public_holidays(country, region)
-        have = {
-            row.year: row for row in HolidayYear.objects.filter(country=country, region=region, year__in=list(years))
-        }
         for year in years:
             _ = date(year, 1, 1) in official  # the library works out a whole year when asked about a day in it
             days = {d.isoformat(): name for d, name in sorted(official.items()) if d.year == year}
-            row = have.get(year)
-            if row is None:
-                HolidayYear.objects.create(country=country, region=region, year=year, days=days)
-            elif row.days != days:
+            # get_or_create, not a read then create: two workers filling at once end with one row.
+            row, created = HolidayYear.objects.get_or_create(
+                country=country, region=region, year=year, defaults={"days": days}
+            )
+            if not created:
+                if row.days == days:
+                    continue
                 row.days = days
                 row.save(update_fields=["days", "filled_at"])
-            else:
-                continue
             written += 1
     return written
 
