@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexdata import group
+from .lexdata import alternation, group
 from .normalize import analysis_text
 
 FLAGS = (
@@ -94,7 +94,7 @@ def _c(p: str) -> re.Pattern[str]:
 # per list (see lexdata), so a new phrase is a new line there, not a change here.
 def _alt(name: str) -> str:
     """Group ``name`` of coach.txt as one regex alternation (its entries joined with "|")."""
-    return "|".join(group("coach", name))
+    return alternation("coach", name)
 
 
 def _lex(name: str) -> re.Pattern[str]:

@@ -19,7 +19,7 @@ import re
 
 from . import lexicons as lx
 from .gates import AlternationScan, gate
-from .lexdata import Group, LexiconError, group, read
+from .lexdata import Group, LexiconError, alternation, read
 from .normalize import AnalysisText, analysis_text
 
 CATEGORIES = (
@@ -43,7 +43,7 @@ def _c(p: str) -> re.Pattern[str]:
 
 def _alt(name: str) -> str:
     """The entries of ``[name]`` in data/lexicons/intake.txt as one alternation (a|b|c)."""
-    return "|".join(group("intake", name))
+    return alternation("intake", name)
 
 
 Text = str | AnalysisText

@@ -110,3 +110,9 @@ def load(name: str) -> dict[str, tuple[str, ...]]:
 
 def group(name: str, group_name: str) -> tuple[str, ...]:
     return load(name)[group_name]
+
+
+def alternation(name: str, group_name: str) -> str:
+    """A group's entries as one regex alternation, in the order written (a|b|c): how the
+    rules read a phrase list. (``regex_tools.alt`` sorts longest first, for word lists.)"""
+    return "|".join(group(name, group_name))
