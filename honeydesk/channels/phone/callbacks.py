@@ -64,9 +64,14 @@ def reminder_lead() -> timedelta:
     return timedelta(minutes=getattr(settings, "CALLBACK_REMINDER_MINUTES", 15))
 
 
-def contact_phone(case: Case) -> str:
+def contact_phone(case: Case, points: Sequence[ContactPoint] | None = None) -> str:
+    """The customer's first phone number on file. `points`: the contact's contact points,
+    when the caller has already read them."""
     if case.contact_id is None:
         return ""
+    if points is not None:
+        phones = sorted((p for p in points if p.kind == ContactPoint.Kind.PHONE), key=lambda p: p.pk)
+        return phones[0].value if phones else ""
     return (
         ContactPoint.objects.filter(contact_id=case.contact_id, kind=ContactPoint.Kind.PHONE)
         .order_by("id")
@@ -86,19 +91,32 @@ def _phone(raw: str, case: Case) -> str:
     return e164
 
 
-def suggested_time(case: Case, now: datetime | None = None, *, latest_message: str | None = None) -> datetime:
+def suggested_time(
+    case: Case,
+    now: datetime | None = None,
+    *,
+    latest_message: str | None = None,
+    tasks: Sequence[CallbackTask] | None = None,
+) -> datetime:
     """The composer's default: the time the customer last asked for or named in their
     latest message ("best to call after 3pm"), if it is still ahead and the desk is
     open then; otherwise the missed-call rule's due time from now. `latest_message`:
-    that message's text, when the caller has already read the timeline."""
+    that message's text, and `tasks`: every call-back task of the case, when the caller
+    has already read them (the case page), so neither is read twice."""
     now = now or clock.now()
     hours = hours_for(case.department_id)
-    asked = (
-        CallbackTask.objects.filter(case=case, reason=CallbackReason.REQUESTED, done_at__isnull=True, due_at__gt=now)
-        .order_by("-created_at")
-        .values_list("due_at", flat=True)
-        .first()
-    )
+    if tasks is not None:
+        pending = [t for t in tasks if t.reason == CallbackReason.REQUESTED and t.done_at is None and t.due_at > now]
+        asked = max(pending, key=lambda t: t.created_at).due_at if pending else None
+    else:
+        asked = (
+            CallbackTask.objects.filter(
+                case=case, reason=CallbackReason.REQUESTED, done_at__isnull=True, due_at__gt=now
+            )
+            .order_by("-created_at")
+            .values_list("due_at", flat=True)
+            .first()
+        )
     if asked is not None:
         return asked
     latest = latest_message

@@ -155,6 +155,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
     merged = Prefetch("merged_cases", queryset=Case.objects.only("id", "subject", "merged_into"))
     prefetch_related_objects([case], merged)
     entries = list(queries.case_page_entries(user, case))
+    points = list(case.contact.points.all()) if case.contact else []
     return {
         "case": case,
         "entries": entries,
@@ -162,7 +163,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "escalation": queries.open_escalation(case),
         "departments": Department.objects.exclude(pk=case.department_id),
         "staff": _department_staff(case),
-        "contact_points": list(case.contact.points.all()) if case.contact else [],
+        "contact_points": points,
         "is_supervisor": user.sees_everything,
         "reopen_deadline": actions.reopen_deadline(case),
         "facts": _labelled_facts(case),
@@ -170,7 +171,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "hints": tone_guard.DEESCALATION_HINTS.get(Tone(case.attention), []),
         "boundary_reply": tone_guard.BOUNDARY_REPLY.format(problem=case.subject.lower()),
         "suggestions": suggest(f"{case.subject} {_first_message(case, entries)}", public_only=False),
-        **promises.case_extras(user, case, entries),
+        **promises.case_extras(user, case, entries, points),
         **extra,
     }
 

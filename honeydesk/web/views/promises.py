@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from honeydesk.accounts.models import Department, Role, User
+from honeydesk.accounts.models import ContactPoint, Department, Role, User
 from honeydesk.cases import access, proposal_actions, proposals
 from honeydesk.cases.models import Case, Proposal, Status, TimelineEntry
 from honeydesk.channels.phone import access as phone_access
@@ -129,26 +129,36 @@ def _offer(user: User, case: Case, hours: Hours, now: datetime, own: list[Timeli
     }
 
 
-def case_extras(user: User, case: Case, timeline: list[TimelineEntry]) -> dict[str, Any]:
+CALLBACKS_SHOWN = 10
+
+
+def case_extras(user: User, case: Case, timeline: list[TimelineEntry], points: list[ContactPoint]) -> dict[str, Any]:
     """What the case page shows of promises (merged into the page's context). `timeline`:
-    the entries the page shows, in time order; the case's own are read from it."""
+    the entries the page shows, in time order; the case's own are read from it. `points`:
+    the customer's contact points the page shows (the call-back number comes from them)."""
     own = [e for e in timeline if e.case_id == case.pk]
     latest_message = next((e.body for e in reversed(own) if e.kind == TimelineEntry.Kind.INBOUND), "")
     now = clock.now()
     hours = hours_for(case.department_id)
-    tasks = list(CallbackTask.objects.filter(case=case).select_related("owner").order_by("-created_at")[:10])
+    tasks = list(
+        CallbackTask.objects.filter(case=case).select_related("owner").order_by("-created_at")[:CALLBACKS_SHOWN]
+    )
     for task in tasks:
         task.due_local = callbacks.local(task.due_at, hours)  # type: ignore[attr-defined]
         task.overdue = task.done_at is None and task.due_at < now  # type: ignore[attr-defined]
+    # Fewer than shown: these are all of the case's tasks, and the default time is read from them.
+    every_task = tasks if len(tasks) < CALLBACKS_SHOWN else None
+    open_proposals = proposals.open_proposals(case)
+    wants_to_leave = any(p.kind == Proposal.Kind.RETENTION for p in open_proposals)
     return {
         "sla_rows": _sla_rows(case, hours, now),
         "callbacks": tasks,
-        "proposals": proposals.open_proposals(case),
-        "retention": proposals.retention_department(),
-        "callback_default": callbacks.suggested_time(case, now, latest_message=latest_message)
+        "proposals": open_proposals,
+        "retention": proposals.retention_department() if wants_to_leave else None,
+        "callback_default": callbacks.suggested_time(case, now, latest_message=latest_message, tasks=every_task)
         .astimezone(hours.tz)
         .strftime(PICKER),
-        "callback_phone": callbacks.contact_phone(case),
+        "callback_phone": callbacks.contact_phone(case, points),
         "calendar_tz": _tz_name(hours),
         "calendar_hours": hours.describe(),
         "promise_offer": _offer(user, case, hours, now, own) if case.is_active else None,

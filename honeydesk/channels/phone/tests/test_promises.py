@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from honeydesk.cases import actions
 from honeydesk.cases.models import TimelineEntry
@@ -55,6 +57,28 @@ def test_it_defaults_the_picker_to_the_time_the_customer_named(monday, cast):
     actions.do_add_reply(cast.alice_case, body="Please call me after 3pm, I'm at work.", acting_user=cast.alice)
     page = cast.client(cast.billing_agent).get(f"/desk/cases/{cast.alice_case.ref}/").content.decode()
     assert 'value="2025-03-17T15:00"' in page
+
+
+@pytest.mark.parametrize("earlier_tasks", [0, 12])
+def test_the_picker_defaults_to_the_call_the_customer_asked_for_read_once(monday, cast, earlier_tasks):
+    """The case page reads the call-back tasks and the contact points once for all its
+    panels; with more tasks than it lists, the customer's asked-for time is still found."""
+    callbacks.do_request_callback(
+        cast.alice_case, when=utc(2025, 3, 18, 9, 30), acting_user=cast.alice, phone="+1 415 555 0101"
+    )
+    for n in range(earlier_tasks):
+        promise(cast, utc(2025, 3, 17, 11, 0) + timedelta(minutes=n))
+    c = cast.client(cast.billing_agent)
+    url = f"/desk/cases/{cast.alice_case.ref}/"
+    c.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        page = c.get(url).content.decode()
+    assert 'value="2025-03-18T09:30"' in page and 'value="+14155550101"' in page
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert len([q for q in sql if 'FROM "accounts_contactpoint"' in q]) == 1, sql
+    task_reads = [q for q in sql if 'FROM "phone_channel_callbacktask"' in q]
+    assert len(task_reads) == (1 if earlier_tasks < 10 else 2), task_reads
+    assert not [q for q in sql if '"accounts_department"."slug" =' in q]  # no threat to leave: no look-up
 
 
 def test_it_offers_to_record_a_promise_made_in_a_reply_and_records_it_only_when_confirmed(monday, cast):
