@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import Q
 
 from honeydesk.accounts.models import CustomerAccount
-from honeydesk.cases.models import Case, TimelineEntry
+from honeydesk.cases.models import REF_PREFIX, Case, TimelineEntry
 from honeydesk.credits.defaults import CONDITIONS, OUTCOMES
 
 CENT = Decimal("0.01")
@@ -341,3 +341,8 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} to account {self.account_id}"
+
+    @property
+    def case_ref(self) -> str:
+        """The case's reference without reading the case."""
+        return f"{REF_PREFIX}{self.case_id:06d}"

@@ -123,6 +123,10 @@ def test_the_rep_sees_the_recommendation_and_must_give_a_reason_to_depart(cast, 
     assert LedgerEntry.objects.get().amount == 30
     page = c.get(url).content.decode()
     assert "Credits on this account" in page and "Export for finance (CSV)" in page
+    ledger = page[page.index('id="ledger"') :]
+    ref = cast.alice_case.ref
+    assert f'<a href="/desk/cases/{ref}/">{ref}</a> · 30.00 ' in ledger, ledger[:1500]
+    assert f"policy v{LedgerEntry.objects.get().version.number} · approved by Bianca" in ledger
 
 
 def test_the_approvals_queue_is_for_supervisors(cast, frozen):
