@@ -226,6 +226,11 @@ def away_ids(user_ids: Sequence[int | None]) -> set[int]:
     return set(Availability.objects.filter(user_id__in=ids, away=True).values_list("user_id", flat=True))
 
 
+def is_away(user: OuterRef) -> Exists:
+    """The same question as `away_ids`, as an expression a query of people can annotate."""
+    return Exists(Availability.objects.filter(user_id=user, away=True))
+
+
 # --- acting ------------------------------------------------------------------------------
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -30,7 +32,7 @@ from honeydesk.cases.search import Order
 from honeydesk.intelligence.suggest import suggest
 from honeydesk.lib import clock
 from honeydesk.lib.errors import DomainError, InvalidInput, VersionRequired
-from honeydesk.rules.engine import away_ids
+from honeydesk.rules.engine import away_ids, is_away
 from honeydesk.web.rows import queue_rows
 from honeydesk.web.views import desk_tools, merging, promises
 from honeydesk.web.views.common import page, parse_int, required_version, staff_required, user_of
@@ -188,32 +190,25 @@ def _first_message(case: Case, timeline: list[TimelineEntry]) -> str:
     return next((e.body for e in timeline if e.kind == inbound and e.case_id == case.pk), "")
 
 
-def _department_staff(case: Case) -> list[tuple[str, list[User]]]:
+def _department_staff(case: Case) -> list[tuple[str, Sequence[User]]]:
     """Who may own the case, grouped: the department's available reps first, the one
     with the fewest open cases at the top (so the default choice is the most available
     rep), then its reps who are away (the rules give them no new work either), then the
     supervisors, then the admins. Each person carries `open_cases` and `away`."""
     agents = User.objects.filter(is_active=True, role=Role.AGENT, departments=case.department_id).values("id")
+    # Each person's open cases counted on the (owner, active) index, and whether they are
+    # away, in the same statement as the people.
+    load = Case.objects.filter(owner=OuterRef("pk"), active=1).order_by().values("owner").annotate(n=Count("id"))
     people = list(
-        User.objects.filter(is_active=True).filter(Q(pk__in=agents) | Q(role__in=[Role.SUPERVISOR, Role.ADMIN]))
+        User.objects.filter(is_active=True)
+        .filter(Q(pk__in=agents) | Q(role__in=[Role.SUPERVISOR, Role.ADMIN]))
+        .annotate(open_cases=Coalesce(Subquery(load.values("n")), 0), away=is_away(OuterRef("pk")))
     )
-    ids = [u.pk for u in people]
-    load = dict(
-        Case.objects.filter(active=1, owner__in=ids)
-        .order_by()
-        .values("owner")
-        .annotate(n=Count("id"))
-        .values_list("owner", "n")
-    )
-    away = away_ids(ids)
-    for person in people:
-        person.open_cases = load.get(person.pk, 0)  # type: ignore[attr-defined]
-        person.away = person.pk in away  # type: ignore[attr-defined]
-    people.sort(key=lambda u: (u.open_cases, u.first_name, u.username))  # type: ignore[attr-defined]
+    people.sort(key=lambda u: (u.open_cases, u.first_name, u.username))
     reps = [u for u in people if u.role == Role.AGENT]
     groups = [
-        (f"{case.department.name} reps, fewest open cases first", [u for u in reps if u.pk not in away]),
-        (f"{case.department.name} reps who are away", [u for u in reps if u.pk in away]),
+        (f"{case.department.name} reps, fewest open cases first", [u for u in reps if not u.away]),
+        (f"{case.department.name} reps who are away", [u for u in reps if u.away]),
         ("Supervisors", [u for u in people if u.role == Role.SUPERVISOR]),
         ("Admins", [u for u in people if u.role == Role.ADMIN]),
     ]
