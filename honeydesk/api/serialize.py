@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from honeydesk.accounts.models import Contact, ContactPoint, CustomerAccount
-from honeydesk.cases.models import REF_PREFIX, Case, TimelineEntry
+from honeydesk.cases.models import Case, TimelineEntry, ref_of
 
 
 def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
@@ -29,8 +29,8 @@ def case_dict(case: Case, *, staff: bool) -> dict[str, Any]:
         "facts": case.facts,
         "escalated": case.escalated,
         "handoff_summary": case.handoff_summary if staff else "",
-        "linked_case": f"{REF_PREFIX}{case.linked_case_id:06d}" if case.linked_case_id else None,
-        "merged_into": f"{REF_PREFIX}{case.merged_into_id:06d}" if case.merged_into_id else None,
+        "linked_case": ref_of(case.linked_case_id) if case.linked_case_id else None,
+        "merged_into": ref_of(case.merged_into_id) if case.merged_into_id else None,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
         "first_response_at": case.first_response_at,
@@ -51,7 +51,7 @@ def entry_dict(entry: TimelineEntry, *, staff: bool) -> dict[str, Any]:
     data = entry.data if staff else {k: v for k, v in entry.data.items() if k in CUSTOMER_DATA_KEYS}
     return {
         "id": entry.pk,
-        "case": f"{REF_PREFIX}{entry.case_id:06d}",
+        "case": ref_of(entry.case_id),
         "kind": entry.kind,
         "event": entry.event,
         "author": entry.who,

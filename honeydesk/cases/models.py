@@ -24,6 +24,13 @@ from honeydesk.accounts.models import Contact, CustomerAccount, Department
 from honeydesk.lib import clock
 
 REF_PREFIX = "HD-"
+
+
+def ref_of(case_id: int) -> str:
+    """A case's reference ("HD-000042") from its id, without reading the case."""
+    return f"{REF_PREFIX}{case_id:06d}"
+
+
 _REF_RE = re.compile(r"^\s*(?:HD-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -254,7 +261,7 @@ class Case(models.Model):
 
     @property
     def ref(self) -> str:
-        return f"{REF_PREFIX}{self.pk:06d}"
+        return ref_of(self.pk)
 
     @property
     def is_active(self) -> bool:

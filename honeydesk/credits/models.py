@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import Q
 
 from honeydesk.accounts.models import CustomerAccount
-from honeydesk.cases.models import REF_PREFIX, Case, TimelineEntry
+from honeydesk.cases.models import Case, TimelineEntry, ref_of
 from honeydesk.credits.defaults import CONDITIONS, OUTCOMES
 
 CENT = Decimal("0.01")
@@ -345,4 +345,4 @@ class LedgerEntry(models.Model):
     @property
     def case_ref(self) -> str:
         """The case's reference without reading the case."""
-        return f"{REF_PREFIX}{self.case_id:06d}"
+        return ref_of(self.case_id)

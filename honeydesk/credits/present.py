@@ -15,12 +15,13 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from honeydesk.accounts.models import User
+from honeydesk.cases.models import ref_of
 from honeydesk.credits.models import Approval, CreditRequest, CreditStep, Decision
 
 
 def with_thread(requests: QuerySet[CreditRequest]) -> QuerySet[CreditRequest]:
     """The relations `request_dict` reads, in a fixed number of queries."""
-    return requests.select_related("case", "raised_by").prefetch_related(
+    return requests.select_related("raised_by").prefetch_related(
         Prefetch("steps", queryset=CreditStep.objects.select_related("by").order_by("created_at", "id")),
         Prefetch(
             "decisions", queryset=Decision.objects.select_related("version", "decided_by").order_by("decided_at", "id")
@@ -100,7 +101,7 @@ def request_dict(request: CreditRequest, viewer: User) -> dict[str, Any]:
     staff = viewer.is_staff_member
     return {
         "id": request.pk,
-        "case": request.case.ref,
+        "case": ref_of(request.case_id),
         "amount": _money(request.amount),
         "currency": request.currency,
         "reason": request.reason,

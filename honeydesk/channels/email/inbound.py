@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from honeydesk.accounts import audit
 from honeydesk.accounts.models import Contact, User
 from honeydesk.cases.actions import Inbound, Upload, do_receive_message, do_record_automatic_message
-from honeydesk.cases.models import REF_PREFIX, Channel
+from honeydesk.cases.models import Channel, ref_of
 from honeydesk.cases.timeline import analysed
 from honeydesk.channels.email import authenticity, matching, outbound
 from honeydesk.channels.email.content import latest_reply, sanitize_html
@@ -79,7 +79,7 @@ def _duplicate(key: str) -> Result | None:
 
 def _duplicate_result(pk: int | None, case_id: int | None) -> Result:
     # `pk` is None only for a message still pending in its group, which is written first.
-    return Result("duplicate", case=f"{REF_PREFIX}{case_id:06d}" if case_id else None, message=pk)
+    return Result("duplicate", case=ref_of(case_id) if case_id else None, message=pk)
 
 
 def _lookups(batch: Sequence[tuple[str, ParsedMail]]) -> matching.Lookups:
@@ -465,7 +465,7 @@ def _store(
         size=len(raw),
         created_at=clock.now(),
     )
-    ref = f"{REF_PREFIX}{entry.case_id:06d}" if entry else None
+    ref = ref_of(entry.case_id) if entry else None
     return Result("stored", case=ref, noise=noise), message, contact
 
 

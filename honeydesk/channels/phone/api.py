@@ -27,7 +27,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from honeydesk.accounts.models import Department, User
 from honeydesk.cases import access as cases_access
-from honeydesk.cases.models import REF_PREFIX, parse_ref
+from honeydesk.cases.models import parse_ref, ref_of
 from honeydesk.channels.phone import access, callbacks
 from honeydesk.channels.phone.inbound import CallEventData, do_record_call_event
 from honeydesk.channels.phone.models import CallbackOutcome, CallbackTask
@@ -172,7 +172,7 @@ def callback_dict(task: CallbackTask, now: datetime) -> dict[str, Any]:
     return {
         "id": task.pk,
         "department": task.department.slug,
-        "case": f"{REF_PREFIX}{task.case_id:06d}" if task.case_id else None,
+        "case": ref_of(task.case_id) if task.case_id else None,
         "contact_id": task.contact_id,
         "contact_name": task.contact.name if task.contact else None,
         "phone": task.phone,

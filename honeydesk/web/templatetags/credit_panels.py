@@ -29,7 +29,10 @@ def _user(context: template.Context) -> User:
 
 
 def _requests(case: Case) -> list[CreditRequest]:
-    return list(present.with_thread(CreditRequest.objects.filter(case=case).order_by("-created_at", "-id")))
+    requests = list(present.with_thread(CreditRequest.objects.filter(case=case).order_by("-created_at", "-id")))
+    for request in requests:
+        request.case = case  # the page's case: the recommendation reads it, not read again
+    return requests
 
 
 def _threads(case: Case, user: User) -> list[dict[str, Any]]:
