@@ -357,7 +357,7 @@ def decline_approval(request: HttpRequest, approval_id: Id, payload: DeclineAppr
 
 def _ledger_rows(number: str, user: User) -> tuple[Any, list[Any]]:
     account = access.ledger_account_for(user, number)
-    return account, list(ledger.entries_of(account))
+    return account, list(ledger.export_entries_of(account))
 
 
 @router.get(
@@ -372,7 +372,7 @@ def account_ledger(request: HttpRequest, number: str) -> dict[str, Any]:
         "entries": [
             {
                 "granted_at": e.granted_at,
-                "case": e.case.ref,
+                "case": e.case_ref,
                 "request": e.request_id,
                 "amount": f"{e.amount:.2f}",
                 "currency": e.currency,

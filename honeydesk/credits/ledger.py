@@ -18,20 +18,19 @@ from honeydesk.credits.models import LedgerEntry
 
 
 def entries_of(account: CustomerAccount) -> QuerySet[LedgerEntry]:
-    return (
-        LedgerEntry.objects.filter(account=account)
-        .select_related("case", "decision", "version", "approver", "request")
-        .order_by("-granted_at", "-id")
-    )
-
-
-def panel_entries_of(account: CustomerAccount) -> QuerySet[LedgerEntry]:
-    """What the customer panel lists (on every case page): the policy version and the
-    approver each entry shows; the case by its reference, read from the entry itself.
-    Two joins instead of five (the panel's query was the case page's costliest to build)."""
+    """The account's ledger, newest first, with the policy version and approver every
+    listing shows; the case is named by the entry's own reference (`case_ref`), not read.
+    The customer panel on every case page lists these (two joins: with the case, the
+    request and the decision it was the case page's costliest statement to build)."""
     return (
         LedgerEntry.objects.filter(account=account).select_related("version", "approver").order_by("-granted_at", "-id")
     )
+
+
+def export_entries_of(account: CustomerAccount) -> QuerySet[LedgerEntry]:
+    """The ledger as finance gets it (CSV and API): also each request's outcome and the
+    decision's rule."""
+    return entries_of(account).select_related("request", "decision")
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def as_csv(account: CustomerAccount, entries: list[LedgerEntry]) -> str:
             [
                 timezone.localtime(e.granted_at).isoformat(timespec="seconds"),
                 account.number,
-                e.case.ref,
+                e.case_ref,
                 e.request_id,
                 f"{e.amount:.2f}",
                 e.currency,

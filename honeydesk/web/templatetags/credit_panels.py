@@ -78,7 +78,7 @@ def desk_credits(context: template.Context, case: Case) -> dict[str, Any]:
 @register.inclusion_tag("credits/desk_ledger.html", takes_context=True)
 def desk_ledger(context: template.Context, account: CustomerAccount) -> dict[str, Any]:
     """The account's credits and billing errors on the workspace's customer panel."""
-    entries = list(ledger.panel_entries_of(account)[:200])
+    entries = list(ledger.entries_of(account)[:200])
     return {
         "request": context["request"],
         "account": account,

@@ -181,7 +181,7 @@ def approval_decide(request: HttpRequest, approval_id: int) -> HttpResponse:
 def ledger_csv(request: HttpRequest, number: str) -> HttpResponse:
     user = user_of(request)
     account = access.ledger_account_for(user, number)
-    entries = list(ledger.entries_of(account))
+    entries = list(ledger.export_entries_of(account))
     target = f"credit ledger of account {account.number}"
     audit.record_export(request, actor=user, what="credit ledger", target=target, rows=len(entries))
     response = HttpResponse(ledger.as_csv(account, entries), content_type="text/csv; charset=utf-8")
