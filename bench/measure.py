@@ -103,12 +103,24 @@ class Process:
 class Server(Process):
     """`honeydesk serve` on 127.0.0.1: granian's main process and its workers."""
 
-    def __init__(self, port: int, workers: int, env: dict[str, str], log: Path, threads: int | None = None):
+    def __init__(
+        self,
+        port: int,
+        workers: int,
+        env: dict[str, str],
+        log: Path,
+        threads: int | None = None,
+        pages_only: bool = False,
+    ):
         argv = [str(BIN / "honeydesk"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         if threads:
             argv += ["--threads", str(threads)]
+        if pages_only:
+            argv.append("--pages-only")
         super().__init__(argv, env, log)
         self.port = port
+        # A pages-only server answers /api/ with 404: ask it for its sign-in page instead.
+        self.ready_path = "/login/" if pages_only else "/api/v1/openapi.json"
 
     def __enter__(self) -> Server:
         self.start()
@@ -117,7 +129,7 @@ class Server(Process):
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_path}")
             try:
-                status, _, _ = request(self.port, "GET", "/api/v1/openapi.json", timeout=2)
+                status, _, _ = request(self.port, "GET", self.ready_path, timeout=2)
                 if status == 200:
                     return self
             except OSError:

@@ -16,6 +16,8 @@ default), in a process of its own:
       counts (every visible match found, nothing from another department);
    c. cases created through POST /api/v1/cases by 8 client threads;
    d. the resident memory of each server worker and of the job worker afterwards.
+   With `--split`, a second server started with `--pages-only` takes the pages and the
+   searches (as a proxy in front of two pools would send them) and the first one the API.
 3. Results go to var/bench/results/<db>-N.json; the report (BENCHMARKS.md, full runs) puts
    the figures side by side with the targets, and shows how each moves from 100k to 1M.
 
@@ -25,6 +27,7 @@ Every loop is bounded in count and time; the only network target is 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -263,6 +266,11 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
     port = measure.free_port()
     log_dir = Path(paths_for(database, cases)["var"])
     server = measure.Server(port, args.workers, env, log_dir / "server.log")
+    # --split: the pages go to a second server started with --pages-only, as a proxy in
+    # front of two pools would send them (README, "Running on several machines"); the API
+    # (its list, the search counts, the creates) stays on the first.
+    page_port = measure.free_port() if args.split else port
+    pages_server = measure.Server(page_port, args.workers, env, log_dir / "pages-server.log", pages_only=True)
     worker = measure.Process(
         [str(measure.BIN / "honeydesk"), "worker", "--no-mail", "--housekeeping-interval", "86400"],
         env,
@@ -282,9 +290,9 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
     }
     pages: dict[str, list[dict[str, float]]] = {}
     searches: dict[str, dict[str, object]] = {}
-    with server:
+    with server, pages_server if args.split else contextlib.nullcontext():
         worker.start()
-        result["server"] = server.command
+        result["server"] = server.command + (f"; {pages_server.command}" if args.split else "")
         specs = [
             ("queue", "Agent queue page /desk/ (first page)", ["/desk/"], {"Cookie": cookies[QUEUE_AGENT]}),
             ("case", "Case page /desk/cases/<ref>/", [f"/desk/cases/HD-{pk:06d}/" for pk in visible],
@@ -311,13 +319,16 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
                 paths = paths[:]
                 rng.shuffle(paths)
                 timing = measure.Timing(name)
-                measure.measure_get(port, timing, paths, headers, args.samples, max_seconds=120)
+                on = port if key == "api_list" else page_port
+                measure.measure_get(on, timing, paths, headers, args.samples, max_seconds=120)
                 pages.setdefault(key, []).append(
                     {"p50": timing.pct(0.5), "p95": timing.pct(0.95), "statuses": timing.statuses}
                 )
                 print(f"  round {r + 1} {name}: p50 {timing.pct(0.5):.1f} ms, p95 {timing.pct(0.95):.1f} ms "
                       f"[{measure.fmt_status(timing.statuses)}]", flush=True)  # fmt: skip
         steps = {"pages": server.worker_rss()}
+        if args.split:
+            steps["page_workers_after_pages"] = pages_server.worker_rss()
         queries = search_queries(manifest)
         for user in (SMALL_AGENT, SUPERVISOR):
             for key in SEARCH_KEYS:
@@ -326,7 +337,7 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
                 for _r in range(args.rounds):
                     timing = measure.Timing(f"search {key}")
                     measure.measure_get(
-                        port, timing, [f"/desk/search/?q={quote(query)}"], {"Cookie": cookies[user]},
+                        page_port, timing, [f"/desk/search/?q={quote(query)}"], {"Cookie": cookies[user]},
                         args.search_samples, max_seconds=60, warmup=2,
                     )  # fmt: skip
                     rounds.append({"p50": timing.pct(0.5), "p95": timing.pct(0.95), "statuses": timing.statuses})
@@ -356,6 +367,8 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
             print(f"    {err}")
         time.sleep(3)  # let the job worker take the acknowledgements the creates queued
         result["rss_mb"] = {"server_workers": server.worker_rss(), "job_worker": measure.rss_mb(worker.pid)}
+        if args.split:
+            result["rss_mb"]["page_workers"] = pages_server.worker_rss()  # type: ignore[index]
         # Where a server worker's memory grows: after the pages, after the searches, and
         # (rss_mb) after the creates.
         result["rss_mb_steps"] = steps
@@ -452,8 +465,11 @@ def report(results: dict[tuple[str, int], dict[str, object]]) -> str:
     cells = []
     for c in combos:
         rss = results[c]["rss_mb"]
-        worst = max([*rss["server_workers"], rss["job_worker"]])  # type: ignore[index]
+        pages = rss.get("page_workers", [])  # type: ignore[attr-defined]
+        worst = max([*rss["server_workers"], *pages, rss["job_worker"]])  # type: ignore[index]
         servers = "/".join(f"{x:.0f}" for x in rss["server_workers"])  # type: ignore[index]
+        if pages:  # a --split run: the API's server, then the pages-only one
+            servers = f"{servers} (API), {'/'.join(f'{x:.0f}' for x in pages)} (pages only)"
         cells.append(f"server {servers}, worker {rss['job_worker']:.0f} MB {verdict(worst, TARGETS['rss'])}")  # type: ignore[index]
     row("Resident memory after the run (each process)", "≤ 100 MB", cells)
     cells = []
@@ -554,6 +570,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 3,000 cases, few requests, no record")
     parser.add_argument("--reuse", action="store_true", help="reuse generated data of the same size if present")
     parser.add_argument("--workers", type=int, default=4, help="server workers")
+    parser.add_argument(
+        "--split", action="store_true", help="the pages on a second, --pages-only server (workers each)"
+    )
     parser.add_argument("--creates", type=int, default=8000)
     parser.add_argument("--create-threads", type=int, default=8)
     parser.add_argument("--samples", type=int, default=200, help="requests per page per round")

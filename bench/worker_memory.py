@@ -65,7 +65,7 @@ def probe_steps() -> list[tuple[str, float]]:
 
     importlib.import_module(settings.ROOT_URLCONF)
     get_resolver().url_patterns  # noqa: B018 -- resolve the URLconf as the first request does
-    steps.append(("URLconf imported (every view, the API)", _rss_mb()))
+    steps.append(("URLconf imported (every view; the API unless pages only)", _rss_mb()))
 
     from django.test import Client
 
@@ -88,6 +88,8 @@ def probe_steps() -> list[tuple[str, float]]:
     for ref in refs:
         supervisor.get(f"/desk/cases/{ref}/")
     steps.append(("after a supervisor's pages (desk, escalations, metrics, 100 case pages)", _rss_mb()))
+    if settings.ROOT_URLCONF == "config.urls_pages" and {"ninja", "pydantic"} & set(sys.modules):
+        raise SystemExit("a page loaded the API's libraries in a pages-only worker")
 
     from honeydesk.intelligence.analyze import analyze_draft, analyze_message
 
@@ -135,11 +137,11 @@ def probe_parts() -> list[tuple[str, float]]:
     return parts
 
 
-def _child(kind: str, folder: str) -> list[tuple[str, float]]:
+def _child(kind: str, folder: str, pages_only: bool = False) -> list[tuple[str, float]]:
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--probe", kind],
         cwd=ROOT,
-        env=_environment(folder),
+        env={**_environment(folder), "HONEYDESK_PAGES_ONLY": "1" if pages_only else "0"},
         capture_output=True,
         text=True,
         check=True,
@@ -164,6 +166,7 @@ def main() -> int:
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run([*manage, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
         steps = _child("steps", folder)
+        pages_only = _child("steps", folder, pages_only=True)
         parts = _child("parts", folder)
 
     lines = [
@@ -172,16 +175,18 @@ def main() -> int:
         f"Date: {time.strftime('%Y-%m-%d')}. Command: `.venv/bin/python bench/worker_memory.py` "
         "(part of `make bench`). A fresh process on a fresh SQLite database holding the demo "
         "(300 cases), pages through Django's test client; VmRSS after each step. Target: each "
-        "worker ≤ 100 MB.",
+        "worker ≤ 100 MB. Two workers: one that serves everything (`honeydesk serve`) and one "
+        "that serves the pages only (`honeydesk serve --pages-only`, HONEYDESK_PAGES_ONLY=1: "
+        "its URLconf leaves the API out).",
         "",
-        "| step | RSS | growth |",
-        "|---|---:|---:|",
+        "| step | everything: RSS | growth | pages only: RSS | growth |",
+        "|---|---:|---:|---:|---:|",
     ]
-    previous = None
-    for label, value in steps:
-        growth = "" if previous is None else f"+{value - previous:.1f} MB"
-        lines.append(f"| {label} | {value:.1f} MB | {growth} |")
-        previous = value
+    before: tuple[float, float] | None = None
+    for (label, value), (_label, pages) in zip(steps, pages_only, strict=True):
+        grew = ("", "") if before is None else (f"+{value - before[0]:.1f} MB", f"+{pages - before[1]:.1f} MB")
+        lines.append(f"| {label} | {value:.1f} MB | {grew[0]} | {pages:.1f} MB | {grew[1]} |")
+        before = (value, pages)
     lines += ["", "Measured on their own (each after Django's set-up, in a process of its own):", ""]
     lines += ["| load | RSS growth |", "|---|---:|"]
     lines += [f"| {label} | {value:.1f} MB |" for label, value in parts]

@@ -126,7 +126,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-ROOT_URLCONF = "config.urls"
+# A server that serves the pages only (`honeydesk serve --pages-only`, behind a proxy that
+# sends /api/ elsewhere) never loads the API: see config/urls_pages.py.
+ROOT_URLCONF = "config.urls_pages" if env_bool("HONEYDESK_PAGES_ONLY", False) else "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"

@@ -1,16 +1,8 @@
-from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
+"""The default URLconf: the API and every page (`config.urls_pages`)."""
 
+from django.urls import URLPattern, URLResolver, path
+
+from config.urls_pages import urlpatterns as pages
 from honeydesk.api.urls import api
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    # One sign-in for everything: the admin site's own login form would skip django-axes'
-    # clear lockout page and the second factor (honeydesk.web.security).
-    path("admin/login/", RedirectView.as_view(pattern_name="web:login", query_string=True)),
-    path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
-    path("", include("honeydesk.web.urls")),
-]
-# Static files: `honeydesk serve` has granian serve /static/ from STATIC_ROOT; under
-# DEBUG, runserver's staticfiles app serves them; behind a proxy, the proxy does.
+urlpatterns: list[URLPattern | URLResolver] = [path("api/v1/", api.urls), *pages]

@@ -2,9 +2,10 @@
 
 Granian serves /static/ itself, so no separate web server is needed for a small
 deployment; put a TLS-terminating proxy in front for a real one (see README).
-`--with-worker` also runs `honeydesk worker` beside it (mail, reminders, housekeeping)
-and stops both together, for one-command demos (`make run`); production runs workers
-as their own processes.
+`--pages-only` leaves the API out: smaller workers, for a pool of page servers behind a
+proxy that sends /api/ to the others. `--with-worker` also runs `honeydesk worker` beside
+it (mail, reminders, housekeeping) and stops both together, for one-command demos
+(`make run`); production runs workers as their own processes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ class Command(BaseCommand):
             default=int(os.environ.get("WEB_THREADS", "0")) or None,
             help="Blocking threads per worker (requests handled at once by each worker). "
             "Default: 1 on SQLite, 4 on PostgreSQL.",
+        )
+        parser.add_argument(
+            "--pages-only",
+            action="store_true",
+            help="Serve every page but not the API (/api/ answers 404), so that the workers "
+            "never load it; for a proxy that sends /api/ to servers started without this flag.",
         )
         parser.add_argument(
             "--with-worker",
@@ -72,6 +79,9 @@ class Command(BaseCommand):
             "--no-ws",
             "config.wsgi:application",
         ]
+        if opts["pages_only"]:
+            # Read by config.settings in each of granian's workers, which inherit it.
+            os.environ["HONEYDESK_PAGES_ONLY"] = "1"
         self.stdout.write(f"honeydesk on http://{opts['host']}:{opts['port']}/ ({opts['workers']} workers)")
         self.stdout.flush()
         if opts["with_worker"]:
