@@ -113,3 +113,16 @@ execute_from_command_line(["honeydesk", "worker", "--once", "--no-mail"])
 print(json.dumps({m: m in sys.modules for m in ("config.urls", "ninja")}))
 """
     assert run(tmp_path, code, start=SETUP) == {"config.urls": False, "ninja": False}
+
+
+def test_a_server_worker_loads_the_urls_as_it_starts_and_freezes_what_it_loaded(tmp_path: pathlib.Path) -> None:
+    # config.wsgi, as granian's workers import it: the views load before the first request,
+    # and what is loaded at start leaves the garbage collector's full collections (a full
+    # collection walked it all, about 100 ms; BENCHMARKS.md "A full collection").
+    code = """
+import gc
+print(json.dumps({"urls": "config.urls" in sys.modules, "frozen": gc.get_freeze_count()}))
+"""
+    result = run(tmp_path, code, start="import json, sys\nimport config.wsgi\n")
+    assert result["urls"] is True
+    assert result["frozen"] > 10_000, result  # Django and every app: well over 100,000 objects
