@@ -105,6 +105,8 @@ bench: venv
 	  $(if $(findstring --quick,$(BENCH_ARGS)),--count 1000 --no-record,)
 	SECRET_KEY=bench-only-not-a-secret $(BIN)/python bench/intelligence.py
 	$(BIN)/python bench/worker_memory.py
+	$(BIN)/python bench/gc_pauses.py --database sqlite \
+	  $(if $(findstring --quick,$(BENCH_ARGS)),--cases 3000 --pages 300 --rounds 1,--cases 100000)
 
 # The peer's harness lives in ../shared/bench/peer-django-helpdesk (it installs the peer from
 # the package index into /tmp/peer-venv); bench/peer.py runs it, then honeydesk's side.
