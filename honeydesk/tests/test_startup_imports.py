@@ -126,3 +126,10 @@ print(json.dumps({"urls": "config.urls" in sys.modules, "frozen": gc.get_freeze_
     result = run(tmp_path, code, start="import json, sys\nimport config.wsgi\n")
     assert result["urls"] is True
     assert result["frozen"] > 10_000, result  # Django and every app: well over 100,000 objects
+
+
+def test_a_server_worker_does_not_load_the_imap_client(tmp_path: pathlib.Path) -> None:
+    # Only `honeydesk worker` polls mailboxes; the e-mail app's periodic work loads the IMAP
+    # client when the worker starts its feed, not when Django starts.
+    result = run(tmp_path, 'print(json.dumps({m: m in sys.modules for m in ("imapclient", "imaplib")}))')
+    assert result == {"imapclient": False, "imaplib": False}

@@ -5,9 +5,12 @@ server offers IMAP IDLE, fetched as soon as a listener reports new mail."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from honeydesk.channels.email.imap import IdleListeners, poll_all
 from honeydesk.jobs import schedule
+
+if TYPE_CHECKING:
+    from honeydesk.channels.email.imap import IdleListeners
 
 
 class Mailboxes:
@@ -17,11 +20,17 @@ class Mailboxes:
         self.listeners: IdleListeners | None = None
 
     def start(self, wake: Callable[[int], None], *, listen: bool, renewal: float) -> None:
+        # The IMAP client and the inbound pipeline load here, in `honeydesk worker`, not
+        # when Django starts: a server worker never polls (about 4 MB it need not hold).
+        from honeydesk.channels.email.imap import IdleListeners
+
         self.listeners = IdleListeners(wake, renewal=renewal) if listen else None
 
     def poll(self, stop: schedule.Stop, *, woken: set[int], everything: bool) -> None:
         """Poll every mailbox (`everything`), or those a listener reported new mail in
         (`woken`; if that poll fails, the next full poll is the safety net)."""
+        from honeydesk.channels.email.imap import poll_all
+
         listeners = self.listeners
         idle_errors = listeners.errors() if listeners is not None else None
         if everything:
