@@ -20,8 +20,8 @@ class Mailboxes:
         self.listeners: IdleListeners | None = None
 
     def start(self, wake: Callable[[int], None], *, listen: bool, renewal: float) -> None:
-        # The IMAP client and the inbound pipeline load here, in `honeydesk worker`, not
-        # when Django starts: a server worker never polls (about 4 MB it need not hold).
+        # The IMAP client (imapclient, imaplib) loads here, in `honeydesk worker`, not when
+        # Django starts: a server worker never polls (about 3 MB at Django's set-up).
         from honeydesk.channels.email.imap import IdleListeners
 
         self.listeners = IdleListeners(wake, renewal=renewal) if listen else None
