@@ -6,7 +6,8 @@ in `make test-postgres`, the SQLite file in `make test`), mail to an SMTP server
 Shown: cases created through either server appear in both; each mail job is done exactly
 once; a worker killed with SIGKILL in the middle of a batch loses nothing, and the jobs it
 had claimed are done by the other worker once its claim runs out (the lease,
-HONEYDESK_JOB_LEASE_SECONDS: here 6 s, 300 s by default).
+HONEYDESK_JOB_LEASE_SECONDS: here 6 s, 300 s by default). And the two pools a proxy may
+split the traffic into: a `--pages-only` server beside an API server, on one database.
 """
 
 from __future__ import annotations
@@ -246,3 +247,49 @@ def _up(port: int) -> bool:
             return bool(r.status == 200)
     except OSError:
         return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pages_only_server_beside_an_api_server_shares_the_database(tmp_path, processes):
+    """The layout of README's "Separate pools": a proxy sends /api/ to one server and the
+    pages to one started with --pages-only. A case created through the API server shows on
+    the other's case page; the pages-only server's granian worker has no API at all."""
+    from django.conf import settings
+    from django.test import Client
+
+    cast = make_cast()
+    token = cast.token(cast.supervisor)
+    signed_in = Client()
+    signed_in.force_login(cast.supervisor)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={signed_in.cookies[settings.SESSION_COOKIE_NAME].value}"
+    procs = processes(_environment(tmp_path, _free_port()))
+    api_port, pages_port = _free_port(), _free_port()
+    for name, port, extra in (("api", api_port, []), ("pages", pages_port, ["--pages-only"])):
+        procs.start(
+            name, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", *extra,
+            STATIC_ROOT=str(tmp_path / f"static-{name}"),
+        )  # fmt: skip
+    _wait(lambda: _up(api_port), 45, "the API server")
+    _wait(lambda: _status(pages_port, "/login/") == 200, 45, "the pages-only server")
+
+    ref = _call(api_port, "POST", "/cases", token, {
+        "account_number": cast.alice_account.number, "contact_id": cast.alice_contact.pk,
+        "request_type": cast.billing_type.slug, "subject": "Made through the API pool", "body": "Hello",
+    })["ref"]  # fmt: skip
+    page = urllib.request.Request(f"http://127.0.0.1:{pages_port}/desk/cases/{ref}/", headers={"Cookie": cookie})
+    with urllib.request.urlopen(page, timeout=30) as response:
+        assert response.status == 200
+        assert "Made through the API pool" in response.read().decode()
+    assert _status(pages_port, "/api/v1/openapi.json") == 404
+    assert _status(pages_port, "/api/v1/cases", {"Authorization": f"Bearer {token}"}) == 404
+
+
+def _status(port: int, path: str, headers: dict[str, str] | None = None) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+    except OSError:
+        return 0
