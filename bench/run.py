@@ -270,7 +270,11 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
     # front of two pools would send them (README, "Running on several machines"); the API
     # (its list, the search counts, the creates) stays on the first.
     page_port = measure.free_port() if args.split else port
-    pages_server = measure.Server(page_port, args.workers, env, log_dir / "pages-server.log", pages_only=True)
+    pages_server = (
+        measure.Server(page_port, args.workers, env, log_dir / "pages-server.log", pages_only=True)
+        if args.split
+        else None
+    )
     worker = measure.Process(
         [str(measure.BIN / "honeydesk"), "worker", "--no-mail", "--housekeeping-interval", "86400"],
         env,
@@ -290,9 +294,9 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
     }
     pages: dict[str, list[dict[str, float]]] = {}
     searches: dict[str, dict[str, object]] = {}
-    with server, pages_server if args.split else contextlib.nullcontext():
+    with server, pages_server or contextlib.nullcontext():
         worker.start()
-        result["server"] = server.command + (f"; {pages_server.command}" if args.split else "")
+        result["server"] = "; ".join(s.command for s in (server, pages_server) if s is not None)
         specs = [
             ("queue", "Agent queue page /desk/ (first page)", ["/desk/"], {"Cookie": cookies[QUEUE_AGENT]}),
             ("case", "Case page /desk/cases/<ref>/", [f"/desk/cases/HD-{pk:06d}/" for pk in visible],
@@ -327,7 +331,7 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
                 print(f"  round {r + 1} {name}: p50 {timing.pct(0.5):.1f} ms, p95 {timing.pct(0.95):.1f} ms "
                       f"[{measure.fmt_status(timing.statuses)}]", flush=True)  # fmt: skip
         steps = {"pages": server.worker_rss()}
-        if args.split:
+        if pages_server is not None:
             steps["page_workers_after_pages"] = pages_server.worker_rss()
         queries = search_queries(manifest)
         for user in (SMALL_AGENT, SUPERVISOR):
@@ -367,7 +371,7 @@ def run_one(args: argparse.Namespace, database: str, cases: int) -> dict[str, ob
             print(f"    {err}")
         time.sleep(3)  # let the job worker take the acknowledgements the creates queued
         result["rss_mb"] = {"server_workers": server.worker_rss(), "job_worker": measure.rss_mb(worker.pid)}
-        if args.split:
+        if pages_server is not None:
             result["rss_mb"]["page_workers"] = pages_server.worker_rss()  # type: ignore[index]
         # Where a server worker's memory grows: after the pages, after the searches, and
         # (rss_mb) after the creates.
